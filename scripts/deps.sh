@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# deps.sh - install what a fresh Debian machine lacks to build and test
+# posintent.  Idempotent: installs only missing packages.  Sourced or run by
+# scripts/demo.sh and scripts/test.sh.
+set -euo pipefail
+
+# Build and runtime: compiler, CMake, pkg-config and the libraries the
+# plugin links (README "Dependencies" says why each is there).
+PKGS_BUILD=(gcc make cmake pkg-config liblua5.4-dev lua-cjson-dev libcjson-dev
+            libsqlite3-dev libssl-dev)
+# Tests: cmocka, the stdnum reference, the sqlite3 shell, valgrind, clang
+# for the sanitizer runtime and libFuzzer, chromium to render the HTML
+# reports headless.
+PKGS_TEST=(libcmocka-dev python3 python3-stdnum sqlite3 valgrind clang
+           libclang-rt-14-dev)
+
+want=("${PKGS_BUILD[@]}")
+if [ "${1:-}" = "--test" ]; then want+=("${PKGS_TEST[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

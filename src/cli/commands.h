@@ -1,0 +1,31 @@
+/*
+ * commands.h - the subcommands of the posintent admin CLI.
+ *
+ * Each command takes the arguments after its own name (argv[0] is the
+ * command name) plus the global options parsed by main, and returns the
+ * process exit status: 0 success, 1 "the answer is no" (an invalid number,
+ * a failed verification), 2 usage error, 3 runtime failure (I/O, database).
+ * Commands print their own --help.  They are thin: all logic lives in
+ * posintent_core.
+ */
+#ifndef POSINTENT_CLI_COMMANDS_H
+#define POSINTENT_CLI_COMMANDS_H
+
+#define EXIT_USAGE 2
+#define EXIT_RUNTIME 3
+
+typedef struct cli_globals {
+  const char *db_path;       /* --db PATH, or NULL                         */
+  const char *manifest_path; /* --manifest PATH, or NULL                   */
+} cli_globals;
+
+int cmd_taxid(const cli_globals *g, int argc, char **argv);
+int cmd_sales(const cli_globals *g, int argc, char **argv);
+int cmd_sale(const cli_globals *g, int argc, char **argv);
+int cmd_report(const cli_globals *g, int argc, char **argv);
+int cmd_export(const cli_globals *g, int argc, char **argv);
+int cmd_script(const cli_globals *g, int argc, char **argv);
+int cmd_verify(const cli_globals *g, int argc, char **argv);
+int cmd_erase(const cli_globals *g, int argc, char **argv);
+
+#endif
