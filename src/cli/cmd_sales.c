@@ -1,0 +1,261 @@
+/* cmd_sales.c - `posintent sales list` and `posintent sale show`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cliutil.h"
+#include "commands.h"
+#include "csvout.h"
+#include "money.h"
+#include "sale.h"
+
+static const char sales_help[] =
+    "NAME\n"
+    "    posintent sales list - list recorded sales\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    posintent [--db PATH] sales list [--from DATE] [--to DATE]\n"
+    "              [--purpose own_use|gift|resale] [--format table|json|csv]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    One row per recorded sale, oldest first: its business day, store,\n"
+    "    terminal, sale id, status (completed, voided), purpose, customer,\n"
+    "    reseller identifier and verdict, line count and amounts in major\n"
+    "    units of its currency.  --purpose keeps the sales with at least one\n"
+    "    line of that purpose (a mixed basket counts for each).  Reads the\n"
+    "    database read-only: safe while the till is recording.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --from DATE   first business day (YYYY-MM-DD), inclusive\n"
+    "    --to DATE     last business day, inclusive\n"
+    "    --purpose P   own_use, gift or resale\n"
+    "    --format F    table (default), json or csv\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 listed (possibly nothing); 2 usage error; 3 database error.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    posintent --db shop.db sales list --from 2026-11-01 --purpose resale\n";
+
+static const char sale_help[] =
+    "NAME\n"
+    "    posintent sale show - show one recorded sale line by line\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    posintent [--db PATH] sale show STORE TERMINAL SALE\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Prints what was recorded for the sale: its header (times, customer,\n"
+    "    gift details, tax treatment, script meta), then each line with its\n"
+    "    purpose and buyer status, then the reseller evidence with verdicts.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 shown; 1 no such sale; 2 usage error; 3 database error.\n";
+
+/* Column text of a row, "" for NULL. */
+static const char *col(sqlite3_stmt *q, int i) {
+  const unsigned char *t = sqlite3_column_text(q, i);
+  return t ? (const char *)t : "";
+}
+
+static cell text_or_null(sqlite3_stmt *q, int i) {
+  return sqlite3_column_type(q, i) == SQLITE_NULL ? cell_null() : cell_text(col(q, i));
+}
+
+static int list(const cli_globals *g, int argc, char **argv) {
+  const char *from = "0000-01-01", *to = "9999-12-31", *purp = NULL, *fmt = "table";
+  for (int i = 1; i < argc; i++) {
+    const char **dst = strcmp(argv[i], "--from") == 0      ? &from
+                       : strcmp(argv[i], "--to") == 0      ? &to
+                       : strcmp(argv[i], "--purpose") == 0 ? &purp
+                       : strcmp(argv[i], "--format") == 0  ? &fmt
+                                                           : NULL;
+    if (dst == NULL) {
+      cli_error("sales list: unknown option %s (see --help)", argv[i]);
+      return EXIT_USAGE;
+    }
+    if ((*dst = cli_value(argc, argv, &i)) == NULL) return EXIT_USAGE;
+  }
+  purpose p;
+  sink_format sf;
+  if ((strcmp(from, "0000-01-01") && cli_check_date("--from", from)) ||
+      (strcmp(to, "9999-12-31") && cli_check_date("--to", to)))
+    return EXIT_USAGE;
+  if (strcmp(from, to) > 0) {
+    cli_error("--from %s is after --to %s", from, to);
+    return EXIT_USAGE;
+  }
+  if (purp && purpose_parse(purp, &p)) {
+    cli_error("--purpose must be own_use, gift or resale, not \"%s\"", purp);
+    return EXIT_USAGE;
+  }
+  if (sink_format_parse(fmt, &sf) || sf == SINK_JSONL) {
+    cli_error("--format must be table, json or csv, not \"%s\"", fmt);
+    return EXIT_USAGE;
+  }
+  store *st;
+  int rc = cli_open_store(g, &st);
+  if (rc) return rc;
+  sqlite3_stmt *q = NULL;
+  const char *sql =
+      "SELECT s.day, s.store, s.terminal, s.sale,"
+      " CASE WHEN EXISTS(SELECT 1 FROM voids v WHERE v.sale_id=s.id) THEN 'voided'"
+      " ELSE s.status END, s.purpose, s.customer_name, s.reseller_id,"
+      " s.reseller_valid, (SELECT count(*) FROM lines l WHERE l.sale_id=s.id),"
+      " s.currency, s.net, s.tax, s.total, s.treatment"
+      " FROM sales s WHERE s.day BETWEEN ?1 AND ?2"
+      " AND (?3 IS NULL OR EXISTS(SELECT 1 FROM lines l WHERE l.sale_id=s.id"
+      "      AND l.purpose=?3))"
+      " ORDER BY s.day, s.began_at, s.id";
+  pi_error err;
+  pi_error_clear(&err);
+  sink *out = NULL;
+  static const char *const cols[] = {"day",     "store",    "terminal", "sale",
+                                     "status",  "purpose",  "customer", "reseller_id",
+                                     "reseller_valid", "lines", "currency", "net",
+                                     "tax",     "total",    "treatment"};
+  rc = EXIT_RUNTIME;
+  if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK) {
+    cli_error("%s", sqlite3_errmsg(store_db(st)));
+    goto done;
+  }
+  sqlite3_bind_text(q, 1, from, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, to, -1, SQLITE_STATIC);
+  if (purp)
+    sqlite3_bind_text(q, 3, purp, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(q, 3);
+  if (sink_open(stdout, sf, &out, &err) ||
+      sink_columns(out, cols, sizeof cols / sizeof cols[0], &err))
+    goto sink_failed;
+  int step;
+  while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+    int e = money_exponent(col(q, 10));
+    if (e < 0) e = 2;
+    cell c[15] = {cell_text(col(q, 0)),  cell_text(col(q, 1)),  cell_text(col(q, 2)),
+                  cell_text(col(q, 3)),  cell_text(col(q, 4)),  cell_text(col(q, 5)),
+                  text_or_null(q, 6),    text_or_null(q, 7),
+                  sqlite3_column_type(q, 8) == SQLITE_NULL
+                      ? cell_null()
+                      : cell_bool(sqlite3_column_int(q, 8)),
+                  cell_int(sqlite3_column_int64(q, 9)), cell_text(col(q, 10)),
+                  cell_amount(sqlite3_column_int64(q, 11), e),
+                  cell_amount(sqlite3_column_int64(q, 12), e),
+                  cell_amount(sqlite3_column_int64(q, 13), e), cell_text(col(q, 14))};
+    if (sink_row(out, c, 15, &err)) goto sink_failed;
+  }
+  if (step != SQLITE_DONE) {
+    cli_error("%s", sqlite3_errmsg(store_db(st)));
+    goto done;
+  }
+  if (sink_finish(out, &err)) goto sink_failed;
+  rc = 0;
+  goto done;
+sink_failed:
+  cli_error("%s", err.message);
+done:
+  sink_free(out);
+  sqlite3_finalize(q);
+  store_close(st);
+  return rc;
+}
+
+int cmd_sales(const cli_globals *g, int argc, char **argv) {
+  if (argc < 2 || cli_wants_help(argc, argv)) {
+    fputs(sales_help, argc < 2 ? stderr : stdout);
+    return argc < 2 ? EXIT_USAGE : 0;
+  }
+  if (strcmp(argv[1], "list") == 0) return list(g, argc - 1, argv + 1);
+  cli_error("sales: unknown subcommand %s (try: sales list)", argv[1]);
+  return EXIT_USAGE;
+}
+
+/* Print one query's rows as blocks of "  column  value" (NULLs left out). */
+static int show_rows(sqlite3 *db, const char *title, const char *sql,
+                     sqlite3_int64 id, pi_error *err) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+    return pi_fail(err, "storage", "", "%s", sqlite3_errmsg(db));
+  sqlite3_bind_int64(q, 1, id);
+  int n = sqlite3_column_count(q), step, rows = 0;
+  if (title) printf("\n%s\n", title);
+  while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+    rows++;
+    for (int i = 0; i < n; i++)
+      if (sqlite3_column_type(q, i) != SQLITE_NULL)
+        printf("  %-18s %s\n", sqlite3_column_name(q, i), col(q, i));
+    if (title) printf("\n");
+  }
+  sqlite3_finalize(q);
+  if (step != SQLITE_DONE) return pi_fail(err, "storage", "", "%s", sqlite3_errmsg(db));
+  if (title && rows == 0) printf("  (none)\n");
+  return 0;
+}
+
+static int show(const cli_globals *g, int argc, char **argv) {
+  if (argc != 4) {
+    cli_error("sale show needs STORE TERMINAL SALE (see --help)");
+    return EXIT_USAGE;
+  }
+  store *st;
+  int rc = cli_open_store(g, &st);
+  if (rc) return rc;
+  sqlite3 *db = store_db(st);
+  sqlite3_stmt *q;
+  sqlite3_int64 id = 0;
+  if (sqlite3_prepare_v2(db, "SELECT id FROM sales WHERE store=?1 AND terminal=?2 "
+                             "AND sale=?3",
+                         -1, &q, NULL) != SQLITE_OK) {
+    cli_error("%s", sqlite3_errmsg(db));
+    store_close(st);
+    return EXIT_RUNTIME;
+  }
+  for (int i = 1; i <= 3; i++) sqlite3_bind_text(q, i, argv[i], -1, SQLITE_STATIC);
+  int step = sqlite3_step(q);
+  if (step == SQLITE_ROW) id = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  if (step != SQLITE_ROW) {
+    if (step == SQLITE_DONE)
+      cli_error("no sale %s on terminal %s of store %s", argv[3], argv[2], argv[1]);
+    else
+      cli_error("%s", sqlite3_errmsg(db));
+    store_close(st);
+    return step == SQLITE_DONE ? 1 : EXIT_RUNTIME;
+  }
+  pi_error err;
+  pi_error_clear(&err);
+  printf("Sale %s (terminal %s, store %s)\n", argv[3], argv[2], argv[1]);
+  int bad =
+      show_rows(db, NULL,
+                "SELECT began_at, day, completed_at, cashier,"
+                " CASE WHEN EXISTS(SELECT 1 FROM voids v WHERE v.sale_id=sales.id)"
+                " THEN 'voided' ELSE status END AS status,"
+                " (SELECT reason FROM voids v WHERE v.sale_id=sales.id) AS void_reason,"
+                " currency, purpose, net, tax, total, customer_id, customer_name,"
+                " customer_org, reseller_kind, reseller_id, reseller_valid,"
+                " reseller_reason, treatment, gift_receipt, gift_message,"
+                " recipient_name, recipient_contact, tenders, meta"
+                " FROM sales WHERE id=?1",
+                id, &err) ||
+      show_rows(db, "Lines",
+                "SELECT seq, line, sku, name, qty_milli/1000.0 AS qty, unit_price, net,"
+                " tax, purpose, status, treatment, recipient_name, gift_message,"
+                " gift_receipt FROM lines WHERE sale_id=?1 ORDER BY seq",
+                id, &err) ||
+      show_rows(db, "Evidence",
+                "SELECT kind, input, state, expires, compact, country, valid, reason,"
+                " chosen FROM evidence WHERE sale_id=?1 ORDER BY id",
+                id, &err);
+  if (bad) cli_error("%s", err.message);
+  store_close(st);
+  return bad ? EXIT_RUNTIME : 0;
+}
+
+int cmd_sale(const cli_globals *g, int argc, char **argv) {
+  if (argc < 2 || cli_wants_help(argc, argv)) {
+    fputs(sale_help, argc < 2 ? stderr : stdout);
+    return argc < 2 ? EXIT_USAGE : 0;
+  }
+  if (strcmp(argv[1], "show") == 0) return show(g, argc - 1, argv + 1);
+  cli_error("sale: unknown subcommand %s (try: sale show)", argv[1]);
+  return EXIT_USAGE;
+}

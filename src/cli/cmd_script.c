@@ -1,0 +1,521 @@
+/*
+ * cmd_script.c - `posintent script check DIR` and
+ * `posintent script test DIR --sale FIXTURE.json`: let a store admin try
+ * scripts before the store opens (docs/hooks.md).
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cliutil.h"
+#include "commands.h"
+#include "engine.h"
+#include "luasandbox.h"
+#include "posplug.h"
+
+#define FIXTURE_MAX_BYTES (4 * 1024 * 1024)
+
+static void help(FILE *f) {
+  fputs(
+      "NAME\n"
+      "    posintent script - check and test store scripts (Lua hooks)\n"
+      "\n"
+      "SYNOPSIS\n"
+      "    posintent [--manifest FILE] script check DIR\n"
+      "    posintent [--manifest FILE] script test DIR --sale FIXTURE.json\n"
+      "                                            [--manifest FILE]\n"
+      "\n"
+      "DESCRIPTION\n"
+      "    check compiles every *.lua file of DIR on its own, in file-name\n"
+      "    order, in the same sandbox and with the same limits as the till,\n"
+      "    and prints one line per script: its hooks, or its error as\n"
+      "    file:line: message.\n"
+      "\n"
+      "    test runs the events of a fixture through the real engine (an\n"
+      "    in-memory database, the scripts of DIR) and prints, as JSON lines,\n"
+      "    every hook call's decision ({\"hook\",\"script\",\"answer\"}), every\n"
+      "    event's reply ({\"event\",\"type\",\"reply\"}) and every log line the\n"
+      "    scripts cause ({\"log\",\"level\"}).  A fixture is a JSON object:\n"
+      "      description  text shown first (optional)\n"
+      "      config       members merged into the manifest's config\n"
+      "                   (optional, e.g. {\"scripts\":{\"on_error\":\"fail_closed\"}})\n"
+      "      now_ms       the clock pos.now() and the engine see (optional)\n"
+      "      events       the host events, exactly as pos-host receives them\n"
+      "      report_rows  report rows to pass through the report_row hooks\n"
+      "                   (optional; printed as {\"event\":N,\"type\":\"report_row\"})\n"
+      "      expect       assertions (optional), each one of\n"
+      "        {\"hook\":H, \"script\":S, \"contains\":{...}}  some call of hook H\n"
+      "                     (by script S, when given) answered a superset\n"
+      "        {\"event\":N, \"contains\":{...}}  the reply to events[N] (from 0)\n"
+      "        {\"type\":T, \"contains\":{...}}   some reply to an event of type T\n"
+      "        {\"log\":\"text\"}                 some log line contains the text\n"
+      "      \"contains\" matches when every member it names is present with\n"
+      "      that value; its arrays match when each element matches some\n"
+      "      element of the actual array.\n"
+      "\n"
+      "    The manifest is --manifest (after test, or before script), else\n"
+      "    ./plugin.manifest, else built-in defaults (store DE, EUR).  Its\n"
+      "    database is replaced by an in-memory one and its scripts.dir by DIR.\n"
+      "\n"
+      "OPTIONS\n"
+      "    --sale FIXTURE.json  the fixture to run (test)\n"
+      "    --manifest FILE      the plugin.manifest to take the config from\n"
+      "    --help               show this help\n"
+      "\n"
+      "EXIT STATUS\n"
+      "    0 every script compiled (check) / every expectation held (test);\n"
+      "    1 a script failed to compile or an expectation failed;\n"
+      "    2 usage error; 3 runtime failure (unreadable fixture or manifest).\n"
+      "\n"
+      "EXAMPLES\n"
+      "    posintent script check /etc/posintent/scripts\n"
+      "    posintent script test scripts/examples \\\n"
+      "        --sale scripts/examples/fixtures/gift_over_200.json\n",
+      f);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The configuration to test under                                           */
+
+/* What every posintent manifest says, for when the admin has none at hand. */
+static const char default_manifest[] =
+    "{\"name\":\"posintent\",\"version\":\"0\",\"abi\":\"1.0\","
+    "\"library\":\"libposintent.so\",\"entry\":\"posplug_entry\",\"events\":[],"
+    "\"config\":{\"database\":\":memory:\",\"store_id\":\"test-store\","
+    "\"store_country\":\"DE\",\"currency\":\"EUR\"}}";
+
+typedef struct manifest_file {
+  const char *path;
+  char tmp[64]; /* a temporary built-in manifest to remove, or "" */
+} manifest_file;
+
+static int pick_manifest(const char *local, const cli_globals *g, manifest_file *m) {
+  m->tmp[0] = '\0';
+  m->path = local ? local : g->manifest_path;
+  if (m->path) return 0;
+  if (access("plugin.manifest", R_OK) == 0) {
+    m->path = "plugin.manifest";
+    return 0;
+  }
+  const char *dir = getenv("TMPDIR");
+  snprintf(m->tmp, sizeof m->tmp, "%s/posintent-manifest-XXXXXX",
+           dir && strlen(dir) < 30 ? dir : "/tmp");
+  int fd = mkstemp(m->tmp);
+  if (fd < 0) {
+    cli_error("cannot create a temporary manifest: %s", strerror(errno));
+    m->tmp[0] = '\0';
+    return -1;
+  }
+  FILE *f = fdopen(fd, "w");
+  if (f == NULL || fputs(default_manifest, f) < 0 || fclose(f) != 0) {
+    cli_error("cannot write a temporary manifest: %s", strerror(errno));
+    if (f == NULL) close(fd);
+    unlink(m->tmp);
+    m->tmp[0] = '\0';
+    return -1;
+  }
+  m->path = m->tmp;
+  return 0;
+}
+
+static void drop_manifest(manifest_file *m) {
+  if (m->tmp[0]) unlink(m->tmp);
+}
+
+/* The configuration the scripts run under: the manifest's, with DIR. */
+static int load_config(const manifest_file *m, const char *dir, plugin_config *cfg) {
+  cJSON *over = cJSON_CreateObject();
+  cJSON *sc = cJSON_AddObjectToObject(over, "scripts");
+  cJSON_AddStringToObject(sc, "dir", dir);
+  cJSON_AddStringToObject(over, "database", ":memory:");
+  char *text = cJSON_PrintUnformatted(over);
+  cJSON_Delete(over);
+  manifest_identity id;
+  pi_error err;
+  pi_error_clear(&err);
+  int rc = text ? manifest_load(m->path, text, &id, cfg, &err) : -1;
+  free(text);
+  if (rc) cli_error("%s: %s", m->path, text ? err.message : "out of memory");
+  return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* script check                                                              */
+
+typedef struct check_ctx {
+  int scripts;
+} check_ctx;
+
+static void check_report(void *ctx, const char *chunk, unsigned mask, const pi_error *e) {
+  check_ctx *c = ctx;
+  c->scripts++;
+  if (e) {
+    /* The message already starts with file:line when Lua gave one. */
+    if (strncmp(e->message, chunk, strlen(chunk)) == 0)
+      printf("%s\n", e->message);
+    else
+      printf("%s: %s\n", chunk, e->message);
+    return;
+  }
+  printf("%s: ok", chunk);
+  const char *sep = " (";
+  for (int k = 0; k < HOOK_COUNT; k++)
+    if (mask & (1u << k)) {
+      printf("%s%s", sep, hook_name((hook_id)k));
+      sep = ", ";
+    }
+  printf("%s\n", mask ? ")" : " (no hooks)");
+}
+
+static int script_check(const cli_globals *g, const char *dir, const char *local) {
+  manifest_file m;
+  plugin_config cfg;
+  if (pick_manifest(local, g, &m)) return EXIT_RUNTIME;
+  int rc = load_config(&m, dir, &cfg);
+  drop_manifest(&m);
+  if (rc) return EXIT_RUNTIME;
+  hooks_env env = {.cfg = &cfg};
+  check_ctx c = {0};
+  pi_error err;
+  pi_error_clear(&err);
+  int failed = hooks_check_dir(&env, check_report, &c, &err);
+  if (failed < 0) {
+    cli_error("script check: %s", err.message);
+    return EXIT_RUNTIME;
+  }
+  printf("%d script%s, %d failed\n", c.scripts, c.scripts == 1 ? "" : "s", failed);
+  /* How the till will enforce time budgets (docs/hooks.md). */
+  luasandbox *sb;
+  lsb_limits lim = {cfg.scripts.memory_bytes, 0};
+  if (lsb_open(&lim, &sb, &err) == 0) {
+    int sig = lsb_budget_signal();
+    if (sig)
+      printf("time budgets: a timer and signal %d (SIGRTMIN+%d)\n", sig, sig - SIGRTMIN);
+    else
+      printf("time budgets: a count hook (no real-time signal is free; slower)\n");
+    lsb_close(sb);
+  }
+  return failed ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* script test                                                               */
+
+typedef struct test_ctx {
+  cJSON *hooks;   /* [{hook, script, answer}] as traced      */
+  cJSON *replies; /* [{event, type, reply}]                   */
+  cJSON *logs;    /* [{log, level}]                           */
+  int64_t now_ms;
+} test_ctx;
+
+/* Print one JSON line and keep the object in `list`. */
+static void emit(cJSON *list, cJSON *item) {
+  char *text = cJSON_PrintUnformatted(item);
+  if (text) puts(text);
+  free(text);
+  cJSON_AddItemToArray(list, item);
+}
+
+static void on_trace(void *ctx, const char *hook, const char *script,
+                     const char *answer_json) {
+  test_ctx *t = ctx;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "hook", hook);
+  cJSON_AddStringToObject(o, "script", script);
+  cJSON *a = cJSON_Parse(answer_json);
+  cJSON_AddItemToObject(o, "answer", a ? a : cJSON_CreateNull());
+  emit(t->hooks, o);
+}
+
+static void on_log(void *ctx, int level, const char *msg) {
+  static const char *const names[] = {"debug", "info", "warn", "error"};
+  test_ctx *t = ctx;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "log", msg);
+  cJSON_AddStringToObject(o, "level", names[(unsigned)level < 4 ? level : 3]);
+  emit(t->logs, o);
+}
+
+static int64_t on_now(void *ctx) { return ((test_ctx *)ctx)->now_ms; }
+
+static cJSON *read_json_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    cli_error("%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  char *buf = malloc(FIXTURE_MAX_BYTES + 1);
+  size_t n = buf ? fread(buf, 1, FIXTURE_MAX_BYTES + 1, f) : 0;
+  int bad = buf == NULL || ferror(f) || n > FIXTURE_MAX_BYTES;
+  fclose(f);
+  cJSON *j = NULL;
+  if (bad) {
+    cli_error("%s: cannot read it, or larger than %d MiB", path,
+              FIXTURE_MAX_BYTES >> 20);
+  } else {
+    buf[n] = '\0';
+    j = cJSON_Parse(buf);
+    if (j == NULL || !cJSON_IsObject(j)) {
+      cli_error("%s: not a JSON object", path);
+      cJSON_Delete(j);
+      j = NULL;
+    }
+  }
+  free(buf);
+  return j;
+}
+
+/* Is every member of `want` in `got` with the same value? */
+static int contains(const cJSON *got, const cJSON *want) {
+  if (got == NULL) return 0;
+  if (cJSON_IsObject(want)) {
+    if (!cJSON_IsObject(got)) return 0;
+    for (const cJSON *w = want->child; w; w = w->next)
+      if (!contains(cJSON_GetObjectItemCaseSensitive(got, w->string), w)) return 0;
+    return 1;
+  }
+  if (cJSON_IsArray(want)) {
+    if (!cJSON_IsArray(got)) return 0;
+    for (const cJSON *w = want->child; w; w = w->next) {
+      int found = 0;
+      for (const cJSON *g = got->child; g && !found; g = g->next) found = contains(g, w);
+      if (!found) return 0;
+    }
+    return 1;
+  }
+  if (cJSON_IsString(want))
+    return cJSON_IsString(got) && strcmp(got->valuestring, want->valuestring) == 0;
+  if (cJSON_IsNumber(want))
+    return cJSON_IsNumber(got) && fabs(got->valuedouble - want->valuedouble) < 1e-9;
+  if (cJSON_IsBool(want)) return cJSON_IsBool(got) && cJSON_IsTrue(got) == cJSON_IsTrue(want);
+  return cJSON_IsNull(got) && cJSON_IsNull(want);
+}
+
+static const char *str_member(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* 1 when expectation `x` holds. */
+static int holds(const test_ctx *t, const cJSON *x) {
+  const cJSON *want = cJSON_GetObjectItemCaseSensitive(x, "contains");
+  const char *hook = str_member(x, "hook"), *script = str_member(x, "script");
+  const char *type = str_member(x, "type"), *log = str_member(x, "log");
+  const cJSON *ev = cJSON_GetObjectItemCaseSensitive(x, "event");
+  if (log) {
+    for (const cJSON *l = t->logs->child; l; l = l->next)
+      if (strstr(str_member(l, "log"), log)) return 1;
+    return 0;
+  }
+  const cJSON *list = hook ? t->hooks : t->replies;
+  for (const cJSON *r = list->child; r; r = r->next) {
+    if (hook && (strcmp(str_member(r, "hook"), hook) != 0 ||
+                 (script && strcmp(str_member(r, "script"), script) != 0)))
+      continue;
+    if (!hook && type && strcmp(str_member(r, "type"), type) != 0) continue;
+    if (!hook && cJSON_IsNumber(ev) &&
+        cJSON_GetObjectItemCaseSensitive(r, "event")->valueint != ev->valueint)
+      continue;
+    const cJSON *got = cJSON_GetObjectItemCaseSensitive(r, hook ? "answer" : "reply");
+    if (want == NULL || contains(got, want)) return 1;
+  }
+  return 0;
+}
+
+/* Overrides: the fixture's config, then the in-memory database and DIR. */
+static char *overrides(const cJSON *fixture, const char *dir) {
+  const cJSON *fc = cJSON_GetObjectItemCaseSensitive(fixture, "config");
+  cJSON *over = cJSON_IsObject(fc) ? cJSON_Duplicate(fc, 1) : cJSON_CreateObject();
+  cJSON *sc = cJSON_GetObjectItemCaseSensitive(over, "scripts");
+  if (!cJSON_IsObject(sc)) {
+    cJSON_DeleteItemFromObjectCaseSensitive(over, "scripts");
+    sc = cJSON_AddObjectToObject(over, "scripts");
+  }
+  cJSON_DeleteItemFromObjectCaseSensitive(sc, "dir");
+  cJSON_AddStringToObject(sc, "dir", dir);
+  cJSON_DeleteItemFromObjectCaseSensitive(over, "database");
+  cJSON_AddStringToObject(over, "database", ":memory:");
+  char *text = cJSON_PrintUnformatted(over);
+  cJSON_Delete(over);
+  return text;
+}
+
+static int run_events(engine *e, const cJSON *events, test_ctx *t) {
+  int index = 0;
+  for (const cJSON *ev = events->child; ev; ev = ev->next, index++) {
+    char *text = cJSON_PrintUnformatted(ev);
+    if (text == NULL) return EXIT_RUNTIME;
+    const char *reply;
+    size_t len;
+    engine_handle(e, text, strlen(text), &reply, &len);
+    free(text);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "event", index);
+    const char *type = str_member(ev, "type");
+    cJSON_AddStringToObject(o, "type", type ? type : "");
+    cJSON *r = cJSON_ParseWithLength(reply, len);
+    cJSON_AddItemToObject(o, "reply", r ? r : cJSON_CreateNull());
+    emit(t->replies, o);
+  }
+  return 0;
+}
+
+/* Pass each report row through the report_row hooks, as the reports do,
+ * with a second hooks instance on the engine's configuration. */
+static int run_report_rows(engine *e, const cJSON *rows, test_ctx *t) {
+  hooks_env env = {.cfg = engine_config(e),
+                   .log = on_log,
+                   .log_ctx = t,
+                   .now_ms = t->now_ms ? on_now : NULL,
+                   .now_ctx = t,
+                   .trace = on_trace,
+                   .trace_ctx = t};
+  hooks *h;
+  pi_error err;
+  pi_error_clear(&err);
+  if (hooks_open(&env, &h, &err)) {
+    cli_error("script: %s", err.message);
+    return 1;
+  }
+  int index = 0;
+  for (const cJSON *r = rows->child; r; r = r->next, index++) {
+    cJSON *row = cJSON_Duplicate(r, 1);
+    pi_error_clear(&err);
+    int rc = cJSON_IsObject(row) ? hooks_report_row(h, row, &err) : HOOK_FAIL;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "event", index);
+    cJSON_AddStringToObject(o, "type", "report_row");
+    if (rc == HOOK_PASS) {
+      cJSON_AddItemToObject(o, "reply", row);
+    } else {
+      cJSON_Delete(row);
+      cJSON *x = cJSON_AddObjectToObject(o, "error");
+      cJSON_AddStringToObject(x, "message", cJSON_IsObject(r) ? err.message
+                                                              : "a report row must be an object");
+      cJSON_AddStringToObject(x, "field", err.field);
+    }
+    emit(t->replies, o);
+  }
+  hooks_close(h);
+  return 0;
+}
+
+static int script_test(const cli_globals *g, const char *dir, const char *fixture_path,
+                       const char *local) {
+  cJSON *fx = read_json_file(fixture_path);
+  if (fx == NULL) return EXIT_RUNTIME;
+  const cJSON *events = cJSON_GetObjectItemCaseSensitive(fx, "events");
+  const cJSON *expect = cJSON_GetObjectItemCaseSensitive(fx, "expect");
+  const cJSON *now = cJSON_GetObjectItemCaseSensitive(fx, "now_ms");
+  const cJSON *rows = cJSON_GetObjectItemCaseSensitive(fx, "report_rows");
+  if (!cJSON_IsArray(events) || (expect && !cJSON_IsArray(expect)) ||
+      (rows && !cJSON_IsArray(rows))) {
+    cli_error("%s: \"events\" must be an array (and \"expect\" and "
+              "\"report_rows\" too, if given)",
+              fixture_path);
+    cJSON_Delete(fx);
+    return EXIT_RUNTIME;
+  }
+  test_ctx t = {cJSON_CreateArray(), cJSON_CreateArray(), cJSON_CreateArray(),
+                cJSON_IsNumber(now) ? (int64_t)now->valuedouble : 0};
+  const char *desc = str_member(fx, "description");
+  cJSON *head = cJSON_CreateObject();
+  cJSON_AddStringToObject(head, "fixture", fixture_path);
+  if (desc) cJSON_AddStringToObject(head, "description", desc);
+  char *head_text = cJSON_PrintUnformatted(head);
+  if (head_text) puts(head_text);
+  free(head_text);
+  cJSON_Delete(head);
+
+  manifest_file m;
+  char *over = overrides(fx, dir);
+  int rc = EXIT_RUNTIME;
+  engine *e = NULL;
+  if (over && pick_manifest(local, g, &m) == 0) {
+    engine_options opt = {.manifest_path = m.path,
+                          .overrides_json = over,
+                          .log = on_log,
+                          .log_ctx = &t,
+                          .now_ms = cJSON_IsNumber(now) ? on_now : NULL,
+                          .now_ctx = &t,
+                          .trace = on_trace,
+                          .trace_ctx = &t};
+    pi_error err;
+    pi_error_clear(&err);
+    if (engine_open(&opt, &e, &err)) {
+      int script = err.code && strcmp(err.code, "script") == 0;
+      cli_error("%s: %s", script ? "script" : m.path, err.message);
+      rc = script ? 1 : EXIT_RUNTIME;
+    } else {
+      rc = run_events(e, events, &t);
+      if (rc == 0 && rows) rc = run_report_rows(e, rows, &t);
+    }
+    drop_manifest(&m);
+  }
+  int total = 0, failed = 0;
+  if (rc == 0 && expect) {
+    for (const cJSON *x = expect->child; x; x = x->next, total++) {
+      if (holds(&t, x)) continue;
+      failed++;
+      char *text = cJSON_PrintUnformatted(x);
+      cli_error("%s: expectation %d failed: %s", fixture_path, total, text ? text : "");
+      free(text);
+    }
+    printf("{\"expectations\":%d,\"failed\":%d}\n", total, failed);
+    if (failed) rc = 1;
+  }
+  engine_close(e);
+  free(over);
+  cJSON_Delete(t.hooks);
+  cJSON_Delete(t.replies);
+  cJSON_Delete(t.logs);
+  cJSON_Delete(fx);
+  return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+
+int cmd_script(const cli_globals *g, int argc, char **argv) {
+  if (cli_wants_help(argc, argv)) {
+    help(stdout);
+    return 0;
+  }
+  if (argc < 3) {
+    help(stderr);
+    return EXIT_USAGE;
+  }
+  const char *sub = argv[1], *dir = argv[2], *fixture = NULL, *local = NULL;
+  for (int i = 3; i < argc; i++) {
+    const char **dst = strcmp(argv[i], "--sale") == 0       ? &fixture
+                       : strcmp(argv[i], "--manifest") == 0 ? &local
+                                                            : NULL;
+    if (dst == NULL) {
+      cli_error("script %s: unknown argument %s (see posintent script --help)", sub,
+                argv[i]);
+      return EXIT_USAGE;
+    }
+    if ((*dst = cli_value(argc, argv, &i)) == NULL) return EXIT_USAGE;
+  }
+  if (strcmp(sub, "check") == 0) {
+    if (fixture) {
+      cli_error("script check takes no --sale");
+      return EXIT_USAGE;
+    }
+    return script_check(g, dir, local);
+  }
+  if (strcmp(sub, "test") == 0) {
+    if (fixture == NULL) {
+      cli_error("script test needs --sale FIXTURE.json");
+      return EXIT_USAGE;
+    }
+    return script_test(g, dir, fixture, local);
+  }
+  cli_error("script: unknown subcommand %s (check or test)", sub);
+  return EXIT_USAGE;
+}

@@ -1,0 +1,435 @@
+/* engine.c - one till's instance: event -> domain -> hooks -> decision ->
+ * storage -> reply. */
+#include "engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "decide.h"
+#include "event.h"
+#include "posplug.h"
+#include "reply.h"
+#include "sale.h"
+#include "store.h"
+
+/* Parked and in-progress sales one till may hold at once.  A host that
+ * never completes its sales gets a clear error instead of growing memory. */
+#define ENGINE_OPEN_SALES_MAX 256
+
+struct engine {
+  manifest_identity id;
+  plugin_config cfg;
+  store *st;
+  hooks *hk;
+  sale *open;          /* singly linked list of open sales             */
+  size_t nopen;
+  engine_options opt;
+  reply_buf reply;     /* the last reply, owned here                   */
+  event ev;            /* the event in hand (kept here: it is large)   */
+};
+
+static void log_line(engine *e, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void log_line(engine *e, int level, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (e->opt.log)
+    e->opt.log(e->opt.log_ctx, level, msg);
+  else
+    fprintf(stderr, "posintent: %s\n", msg);
+}
+
+static void hooks_log_adapter(void *ctx, int level, const char *msg) {
+  log_line(ctx, level, "%s", msg);
+}
+
+static int64_t now_ms(const engine *e) {
+  if (e->opt.now_ms) return e->opt.now_ms(e->opt.now_ctx);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Format epoch milliseconds as RFC 3339 UTC with millisecond precision. */
+static void rfc3339_utc(int64_t ms, char out[32]) {
+  time_t secs = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char date[24];
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out, 32, "%s.%03dZ", date, (int)(ms % 1000));
+}
+
+int engine_open(const engine_options *opt, engine **out, pi_error *err) {
+  *out = NULL;
+  engine *e = calloc(1, sizeof *e);
+  if (e == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  e->opt = *opt;
+  if (manifest_load(opt->manifest_path, opt->overrides_json, &e->id, &e->cfg, err))
+    goto fail;
+  if (store_open(e->cfg.database, STORE_READWRITE, &e->cfg, &e->st, err)) goto fail;
+  hooks_env env = {.cfg = &e->cfg,
+                   .log = hooks_log_adapter,
+                   .log_ctx = e,
+                   .now_ms = opt->now_ms,
+                   .now_ctx = opt->now_ctx,
+                   .trace = opt->trace,
+                   .trace_ctx = opt->trace_ctx};
+  if (hooks_open(&env, &e->hk, err)) {
+    if (err && (err->code == NULL || strcmp(err->code, "nomem") != 0))
+      err->code = "script";
+    goto fail;
+  }
+  *out = e;
+  return 0;
+fail:
+  engine_close(e);
+  return -1;
+}
+
+void engine_close(engine *e) {
+  if (e == NULL) return;
+  while (e->open) {
+    sale *s = e->open;
+    e->open = s->next;
+    sale_free(s);
+    free(s);
+  }
+  hooks_close(e->hk);
+  store_close(e->st);
+  reply_buf_free(&e->reply);
+  free(e);
+}
+
+const plugin_config *engine_config(const engine *e) { return &e->cfg; }
+size_t engine_open_sales(const engine *e) { return e->nopen; }
+
+int engine_reload(engine *e, pi_error *err) { return hooks_reload(e->hk, err); }
+
+void engine_last_reply(const engine *e, const char **reply, size_t *len) {
+  *reply = reply_text(&e->reply, len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Open sales                                                                */
+
+/* Find an open sale by id; when the event names a store or terminal they
+ * must match too. */
+static sale *find_open(engine *e, const event *ev) {
+  for (sale *s = e->open; s; s = s->next)
+    if (strcmp(s->id, ev->sale) == 0 &&
+        (ev->store[0] == '\0' || strcmp(ev->store, s->store) == 0) &&
+        (ev->terminal[0] == '\0' || strcmp(ev->terminal, s->terminal) == 0))
+      return s;
+  return NULL;
+}
+
+static void drop_open(engine *e, sale *s) {
+  for (sale **pp = &e->open; *pp; pp = &(*pp)->next)
+    if (*pp == s) {
+      *pp = s->next;
+      e->nopen--;
+      sale_free(s);
+      free(s);
+      return;
+    }
+}
+
+/* Is the sale the event names already recorded?  1 yes (status and stored
+ * reply filled), 0 no, -1 storage error. */
+static int find_recorded(engine *e, const event *ev, char **reply, char status[16],
+                         pi_error *err) {
+  const char *store_id = ev->store[0] ? ev->store : e->cfg.store_id;
+  return store_find(e->st, store_id, ev->terminal[0] ? ev->terminal : NULL, ev->sale,
+                    reply, status, err);
+}
+
+/* The open sale an event is about, or an error saying why there is none. */
+static sale *need_open(engine *e, const event *ev, pi_error *err) {
+  sale *s = find_open(e, ev);
+  if (s) return s;
+  char status[16];
+  int rc = find_recorded(e, ev, NULL, status, err);
+  if (rc < 0) return NULL;
+  if (rc == 1)
+    pi_fail(err, strcmp(status, "voided") == 0 ? "sale_voided" : "sale_completed",
+            "sale", "sale %s is already %s; start a new sale", ev->sale, status);
+  else
+    pi_fail(err, "unknown_sale", "sale", "sale %s was not begun on this till",
+            ev->sale);
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Hook results                                                              */
+
+/* A refusal by a store script becomes the event's error. */
+static int hook_result(int rc, pi_error *err) {
+  if (rc == HOOK_PASS) return 0;
+  if (rc == HOOK_REFUSE) {
+    if (err && err->code == NULL) err->code = "refused";
+    return -1;
+  }
+  if (err && err->code == NULL)
+    pi_fail(err, "nomem", "", "out of memory in a store script");
+  return -1;
+}
+
+/* Classify lines, decide, let scripts amend: the decision for `s` now. */
+static int evaluate(engine *e, sale *s, decision *d, pi_error *err) {
+  for (size_t i = 0; i < s->nlines; i++) s->lines[i].status_override = STATUS_NONE;
+  pi_error_clear(err);
+  if (hook_result(hooks_classify(e->hk, s, err), err)) return -1;
+  decide(s, &e->cfg, d);
+  pi_error_clear(err);
+  return hook_result(hooks_on_total(e->hk, s, d, err), err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                    */
+
+static int on_begin(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  if (find_open(e, ev))
+    return pi_fail(err, "sale_open", "sale", "sale %s is already open on this till",
+                   ev->sale);
+  char status[16];
+  int rc = store_find(e->st, ev->store, ev->terminal, ev->sale, NULL, status, err);
+  if (rc < 0) return -1;
+  if (rc == 1)
+    return pi_fail(err, "already_recorded", "sale",
+                   "sale %s is already recorded (%s); a resent sale.complete gets "
+                   "its reply again",
+                   ev->sale, status);
+  if (e->nopen >= ENGINE_OPEN_SALES_MAX)
+    return pi_fail(err, "too_many_open_sales", "sale",
+                   "this till already holds %d open sales; complete or void some",
+                   ENGINE_OPEN_SALES_MAX);
+  sale *s = malloc(sizeof *s);
+  if (s == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  sale_init(s);
+  memcpy(s->store, ev->store, sizeof s->store);
+  memcpy(s->terminal, ev->terminal, sizeof s->terminal);
+  memcpy(s->id, ev->sale, sizeof s->id);
+  memcpy(s->cashier, ev->cashier, sizeof s->cashier);
+  memcpy(s->at, ev->at, sizeof s->at);
+  memcpy(s->currency, ev->currency[0] ? ev->currency : e->cfg.currency,
+         sizeof s->currency);
+  pi_error_clear(err);
+  if (hook_result(hooks_on_sale_begin(e->hk, s, err), err)) {
+    free(s);
+    return -1;
+  }
+  s->next = e->open;
+  e->open = s;
+  e->nopen++;
+  return reply_sale_begin(r, s, err);
+}
+
+static int on_line(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *s = need_open(e, ev, err);
+  if (s == NULL) return -1;
+  if (ev->remove) {
+    if (sale_remove_line(s, ev->line.line))
+      return pi_fail(err, "unknown_line", "line", "sale %s has no line %s", s->id,
+                     ev->line.line);
+  } else if (sale_put_line(s, &ev->line, err)) {
+    return -1;
+  }
+  return reply_sale_line(r, s, ev->line.line, ev->remove, err);
+}
+
+/* Validate every identifier the customer brought, against the sale date. */
+static void judge_evidence(const sale *s, party *p) {
+  char day[11];
+  memcpy(day, s->at, 10);
+  day[10] = '\0';
+  for (size_t i = 0; i < p->nev; i++) {
+    evidence *ev = &p->ev[i];
+    size_t n = strlen(ev->input);
+    if (ev->kind == TAXID_VAT)
+      taxid_check_vat(ev->input, n, NULL, &ev->verdict);
+    else if (ev->kind == TAXID_EORI)
+      taxid_check_eori(ev->input, n, &ev->verdict);
+    else
+      taxid_check_cert(ev->state, ev->input, n, ev->expires[0] ? ev->expires : NULL,
+                       day, &ev->verdict);
+  }
+}
+
+static int on_customer(engine *e, event *ev, reply_buf *r, pi_error *err) {
+  sale *s = need_open(e, ev, err);
+  if (s == NULL) return -1;
+  judge_evidence(s, &ev->customer);
+  pi_error_clear(err);
+  if (hook_result(
+          hooks_validate_party(e->hk, s, "customer", &ev->customer, NULL, err), err))
+    return -1;
+  s->customer = ev->customer;
+  return reply_sale_customer(r, s, err);
+}
+
+/* Under the block policy, a resale tag without usable evidence is refused
+ * with the validator's sentence so that the cashier can re-type it. */
+static int resale_allowed(engine *e, const sale *s, pi_error *err) {
+  char why[200];
+  if (e->cfg.resale == RESALE_BLOCK &&
+      decide_evidence_problem(s, &e->cfg, why, sizeof why))
+    return pi_fail(err, "reseller_evidence", "customer.vat", "%s", why);
+  return 0;
+}
+
+static int on_tag(engine *e, event *ev, reply_buf *r, pi_error *err) {
+  sale *s = need_open(e, ev, err);
+  if (s == NULL) return -1;
+  tag *t = &ev->tag;
+  if (t->line[0] && sale_find_line(s, t->line) == NULL)
+    return pi_fail(err, "unknown_line", "line", "sale %s has no line %s", s->id,
+                   t->line);
+  pi_error_clear(err);
+  if (hook_result(hooks_on_tag(e->hk, s, t, err), err)) return -1;
+  if (t->purpose == PURPOSE_GIFT && (t->gift.recipient_name[0] ||
+                                     t->gift.recipient_contact[0])) {
+    pi_error_clear(err);
+    if (hook_result(hooks_validate_party(e->hk, s, "recipient", NULL, &t->gift, err),
+                    err))
+      return -1;
+  }
+  if (t->purpose == PURPOSE_RESALE && resale_allowed(e, s, err)) return -1;
+  t->gift.tagged = t->purpose == PURPOSE_GIFT;
+  if (t->line[0]) {
+    sale_line *l = sale_find_line(s, t->line);
+    l->purpose = t->purpose;
+    l->gift = t->gift;
+  } else {
+    s->purpose = t->purpose;
+    s->gift = t->gift;
+    if (!t->gift.tagged) s->gift.gift_receipt = -1;
+  }
+  return reply_sale_tag(r, s, &e->cfg, t, err);
+}
+
+static int on_total(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *s = need_open(e, ev, err);
+  if (s == NULL) return -1;
+  decision d;
+  if (evaluate(e, s, &d, err)) return -1;
+  return reply_sale_total(r, s, &e->cfg, &d, err);
+}
+
+static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *s = find_open(e, ev);
+  if (s == NULL) {
+    /* A resent completion gets the reply it got the first time. */
+    char status[16], *stored = NULL;
+    int rc = find_recorded(e, ev, &stored, status, err);
+    if (rc < 0) return -1;
+    if (rc == 0)
+      return pi_fail(err, "unknown_sale", "sale", "sale %s was not begun on this till",
+                     ev->sale);
+    if (strcmp(status, "completed") != 0) {
+      free(stored);
+      return pi_fail(err, "sale_voided", "sale", "sale %s was voided", ev->sale);
+    }
+    rc = reply_set(r, stored, err);
+    free(stored);
+    return rc;
+  }
+  int64_t net, tax;
+  sale_totals(s, &net, &tax);
+  if (ev->total != net + tax)
+    return pi_fail(err, "total_mismatch", "total",
+                   "total %lld does not match the lines' net + tax %lld",
+                   (long long)ev->total, (long long)(net + tax));
+  if (s->nlines == 0)
+    return pi_fail(err, "empty_sale", "sale", "sale %s has no lines", s->id);
+  decision d;
+  if (evaluate(e, s, &d, err)) return -1;
+  if (d.nblocks)
+    return pi_fail(err, "blocked", d.blocks[0].field, "%s", d.blocks[0].message);
+  char meta[4096];
+  pi_error_clear(err);
+  if (hook_result(hooks_on_complete(e->hk, s, &d, meta, sizeof meta, err), err))
+    return -1;
+  char tenders[2048], at[32];
+  if (reply_tenders_json(ev, tenders, sizeof tenders))
+    return pi_fail(err, "bad_value", "tenders", "tenders are too large");
+  rfc3339_utc(now_ms(e), at);
+  if (reply_sale_complete(r, s, &e->cfg, &d, err)) return -1;
+  size_t reply_len;
+  int rc = store_record_sale(e->st, s, &d, (purpose)e->cfg.default_purpose, ev->total,
+                             tenders, meta[0] ? meta : NULL, at,
+                             reply_text(r, &reply_len), err);
+  if (rc < 0) {
+    log_line(e, POSPLUG_LOG_ERROR, "sale %s not recorded: %s", s->id, err->message);
+    return -1; /* the sale stays open: the host may retry the completion */
+  }
+  drop_open(e, s);
+  return 0;
+}
+
+static int on_void(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *s = find_open(e, ev);
+  char at[32];
+  rfc3339_utc(now_ms(e), at);
+  const char *store_id = s ? s->store : ev->store[0] ? ev->store : e->cfg.store_id;
+  if (reply_sale_void(r, ev->sale, err)) return -1;
+  size_t reply_len;
+  int rc = store_record_void(e->st, s, (purpose)e->cfg.default_purpose, store_id,
+                             s ? s->terminal : ev->terminal[0] ? ev->terminal : NULL,
+                             ev->sale, ev->reason, at, reply_text(r, &reply_len), err);
+  if (rc < 0) return -1;
+  if (s) drop_open(e, s);
+  return 0;
+}
+
+static int on_reload(engine *e, reply_buf *r, pi_error *err) {
+  if (hooks_reload(e->hk, err)) {
+    if (err->code == NULL || strcmp(err->code, "nomem") != 0) err->code = "script";
+    return -1;
+  }
+  return reply_simple(r, "scripts.reload", "scripts",
+                      (int64_t)hooks_script_count(e->hk), err);
+}
+
+static int dispatch(engine *e, event *ev, reply_buf *r, pi_error *err) {
+  switch (ev->type) {
+  case EVENT_SALE_BEGIN: return on_begin(e, ev, r, err);
+  case EVENT_SALE_LINE: return on_line(e, ev, r, err);
+  case EVENT_SALE_CUSTOMER: return on_customer(e, ev, r, err);
+  case EVENT_SALE_TAG: return on_tag(e, ev, r, err);
+  case EVENT_SALE_TOTAL: return on_total(e, ev, r, err);
+  case EVENT_SALE_COMPLETE: return on_complete(e, ev, r, err);
+  case EVENT_SALE_VOID: return on_void(e, ev, r, err);
+  case EVENT_SCRIPTS_RELOAD: return on_reload(e, r, err);
+  case EVENT_PING:
+    return reply_simple(r, "ping", "open_sales", (int64_t)e->nopen, err);
+  default: return pi_fail(err, "unknown_type", "type", "unknown event type");
+  }
+}
+
+int engine_handle(engine *e, const char *json, size_t len, const char **reply,
+                  size_t *reply_len) {
+  pi_error err;
+  pi_error_clear(&err);
+  event *ev = &e->ev;
+  int status = POSPLUG_OK;
+  if (event_parse(json, len, ev, &err) == 0) {
+    if (dispatch(e, ev, &e->reply, &err) == 0) goto done;
+  }
+  if (err.code == NULL) err.code = "internal";
+  if (strcmp(err.code, "storage") == 0) status = POSPLUG_ERR_STORAGE;
+  if (strcmp(err.code, "nomem") == 0) status = POSPLUG_ERR_NOMEM;
+  reply_error(&e->reply, ev->type, ev->sale, &err);
+done:
+  engine_last_reply(e, reply, reply_len);
+  return status;
+}

@@ -1,0 +1,316 @@
+/*
+ * pos-host.c - the reference POS host.
+ *
+ * Loads a plugin through posplug_loader, sends it one JSON event per input
+ * line and prints each reply as one JSON line.  It is what a vendor's
+ * checkout does, minus the checkout: the shortest honest example of the
+ * host side of include/posplug.h.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "posplug.h"
+#include "posplug_loader.h"
+#include "till.h"
+
+/* One event line may be at most this long; a longer one is refused with
+ * an error reply of our own and the stream goes on. */
+#define EVENT_MAX_BYTES (4u << 20)
+
+static volatile sig_atomic_t reload_requested;
+
+static void on_sighup(int sig) {
+  (void)sig;
+  reload_requested = 1;
+}
+
+static const char usage[] =
+    "Usage: pos-host --manifest FILE [--events FILE|-] [--db PATH] [--scripts DIR]\n"
+    "                [--quiet] [--help]\n"
+    "       pos-host --manifest FILE --interactive [--catalogue FILE] [--store ID]\n"
+    "                [--terminal ID] [--cashier NAME] [--db PATH] [--scripts DIR]\n";
+
+static const char help[] =
+    "NAME\n"
+    "    pos-host - reference point-of-sale host for posplug plugins\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    pos-host --manifest FILE [--events FILE|-] [--db PATH] [--scripts DIR]\n"
+    "    pos-host --manifest FILE --interactive [--catalogue FILE] [--store ID]\n"
+    "             [--terminal ID] [--cashier NAME] [--db PATH] [--scripts DIR]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Loads the plugin that FILE (a plugin.manifest) describes, then reads one\n"
+    "    JSON event per line from --events (standard input by default), sends\n"
+    "    each to the plugin and prints the plugin's reply as one JSON line on\n"
+    "    standard output.  Blank lines and lines starting with # are skipped.\n"
+    "    SIGHUP reloads the store scripts; the reload's outcome is logged.\n"
+    "\n"
+    "    With --interactive, pos-host is a till a person can use instead: items\n"
+    "    from a catalogue are added by code, each line is tagged with one or two\n"
+    "    keys (G gift, R resale, O own use; a digit first picks the line, * the\n"
+    "    whole sale), T shows what the plugin still asks, P pays, V voids, ?\n"
+    "    lists every key (docs/till.md).  On a terminal it draws an 80x24 screen;\n"
+    "    from a pipe it reads the same keys and writes a plain transcript.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --manifest FILE  the plugin.manifest to load (required)\n"
+    "    --events FILE    events to send, one JSON object per line; - for stdin\n"
+    "    --db PATH        use this database instead of the manifest's\n"
+    "    --scripts DIR    use this scripts directory instead of the manifest's\n"
+    "    --quiet          do not print the plugin's log lines on stderr\n"
+    "    --interactive    run the terminal till (keys on stdin, screen on stdout)\n"
+    "    --catalogue FILE the till's items (default: catalogue.json beside the\n"
+    "                     manifest; scripts/catalogue.json is an example)\n"
+    "    --store ID       store id of the till's sales (default: config.store_id)\n"
+    "    --terminal ID    terminal id of the till's sales (default: T1)\n"
+    "    --cashier NAME   cashier of the till's sales (default: $USER)\n"
+    "    --help           show this help\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0  every event was handled (some replies may still say ok:false)\n"
+    "    1  the plugin reported a storage or memory failure for some event\n"
+    "    2  usage error, or the till's catalogue is unusable\n"
+    "    3  the plugin could not be loaded or created, or the terminal failed\n"
+    "\n"
+    "EXAMPLES\n"
+    "    pos-host --manifest plugin.manifest --events scripts/demo-day.jsonl \\\n"
+    "             --db /tmp/demo.db\n"
+    "    echo '{\"type\":\"ping\"}' | pos-host --manifest plugin.manifest\n"
+    "    pos-host --manifest build/plugin.manifest --db /tmp/till.db \\\n"
+    "             --interactive --catalogue scripts/catalogue.json\n";
+
+static int quiet;
+
+static void host_log(void *ctx, int level, const char *msg) {
+  (void)ctx;
+  static const char *const names[] = {"debug", "info", "warn", "error"};
+  if (quiet && level < POSPLUG_LOG_ERROR) return;
+  fprintf(stderr, "pos-host: plugin %s: %s\n",
+          level >= 0 && level <= 3 ? names[level] : "log", msg);
+}
+
+/* Build {"database":db,"scripts":{"dir":dir}} with JSON string escaping. */
+static int put_json_string(char *buf, size_t cap, size_t *n, const char *s) {
+  if (*n + 2 >= cap) return -1;
+  buf[(*n)++] = '"';
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    char esc[8];
+    int k;
+    if (c == '"' || c == '\\')
+      k = snprintf(esc, sizeof esc, "\\%c", c);
+    else if (c < 0x20)
+      k = snprintf(esc, sizeof esc, "\\u%04x", c);
+    else
+      k = snprintf(esc, sizeof esc, "%c", c);
+    if (*n + (size_t)k + 2 >= cap) return -1;
+    memcpy(buf + *n, esc, (size_t)k);
+    *n += (size_t)k;
+  }
+  buf[(*n)++] = '"';
+  buf[*n] = '\0';
+  return 0;
+}
+
+static int build_overrides(char *buf, size_t cap, const char *db, const char *dir) {
+  size_t n = 0;
+  if (db == NULL && dir == NULL) return 1;
+  n += (size_t)snprintf(buf, cap, "{");
+  if (db) {
+    n += (size_t)snprintf(buf + n, cap - n, "\"database\":");
+    if (put_json_string(buf, cap, &n, db)) return -1;
+  }
+  if (dir) {
+    n += (size_t)snprintf(buf + n, cap - n, "%s\"scripts\":{\"dir\":", db ? "," : "");
+    if (put_json_string(buf, cap, &n, dir)) return -1;
+    n += (size_t)snprintf(buf + n, cap - n, "}");
+  }
+  if (n + 2 >= cap) return -1;
+  snprintf(buf + n, cap - n, "}");
+  return 0;
+}
+
+/* Send one event and print the reply; grows the reply buffer on TOOSMALL. */
+static int send_event(const posplug_plugin_api *api, posplug_instance *in,
+                      const char *ev, size_t len, char **reply, size_t *cap) {
+  posplug_error err;
+  size_t n = 0;
+  memset(&err, 0, sizeof err);
+  posplug_status st = api->handle(in, ev, len, *reply, *cap, &n, &err);
+  if (st == POSPLUG_ERR_TOOSMALL) {
+    char *bigger = realloc(*reply, n);
+    if (bigger == NULL) {
+      fprintf(stderr, "pos-host: out of memory for a %zu-byte reply\n", n);
+      return 1;
+    }
+    *reply = bigger;
+    *cap = n;
+    st = api->last_reply(in, *reply, *cap, &n);
+  }
+  if (st == POSPLUG_ERR_TOOSMALL || st == POSPLUG_ERR_MISUSE) {
+    fprintf(stderr, "pos-host: could not read the reply\n");
+    return 1;
+  }
+  fwrite(*reply, 1, n, stdout);
+  fputc('\n', stdout);
+  fflush(stdout);
+  if (st != POSPLUG_OK) {
+    fprintf(stderr, "pos-host: event failed: %s\n", err.message);
+    return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *manifest = NULL, *events = "-", *db = NULL, *scripts = NULL;
+  const char *catalogue = NULL, *store = NULL, *terminal = NULL, *cashier = NULL;
+  int interactive = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char **dst = NULL;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      fputs(help, stdout);
+      return 0;
+    } else if (strcmp(a, "--quiet") == 0) {
+      quiet = 1;
+      continue;
+    } else if (strcmp(a, "--interactive") == 0) {
+      interactive = 1;
+      continue;
+    } else if (strcmp(a, "--catalogue") == 0) {
+      dst = &catalogue;
+    } else if (strcmp(a, "--store") == 0) {
+      dst = &store;
+    } else if (strcmp(a, "--terminal") == 0) {
+      dst = &terminal;
+    } else if (strcmp(a, "--cashier") == 0) {
+      dst = &cashier;
+    } else if (strcmp(a, "--manifest") == 0) {
+      dst = &manifest;
+    } else if (strcmp(a, "--events") == 0) {
+      dst = &events;
+    } else if (strcmp(a, "--db") == 0) {
+      dst = &db;
+    } else if (strcmp(a, "--scripts") == 0) {
+      dst = &scripts;
+    } else {
+      fprintf(stderr, "pos-host: unknown option %s\n%s", a, usage);
+      return 2;
+    }
+    if (i + 1 >= argc) {
+      fprintf(stderr, "pos-host: %s needs a value\n%s", a, usage);
+      return 2;
+    }
+    *dst = argv[++i];
+  }
+  if (manifest == NULL) {
+    fprintf(stderr, "pos-host: --manifest is required\n%s", usage);
+    return 2;
+  }
+  char overrides[4096];
+  int ov = build_overrides(overrides, sizeof overrides, db, scripts);
+  if (ov < 0) {
+    fprintf(stderr, "pos-host: --db or --scripts path is too long\n");
+    return 2;
+  }
+  if (!interactive && (catalogue || store || terminal || cashier)) {
+    fprintf(stderr, "pos-host: --catalogue, --store, --terminal and --cashier are "
+                    "options of --interactive\n%s", usage);
+    return 2;
+  }
+  if (interactive && strcmp(events, "-") != 0) {
+    fprintf(stderr, "pos-host: --interactive reads keys, not --events\n%s", usage);
+    return 2;
+  }
+  /* The till draws on the terminal: the plugin's info lines would land in
+   * the middle of the screen, so only errors are shown. */
+  if (interactive) quiet = 1;
+  FILE *in = strcmp(events, "-") == 0 ? stdin : fopen(events, "r");
+  if (in == NULL) {
+    fprintf(stderr, "pos-host: cannot read %s: %s\n", events, strerror(errno));
+    return 2;
+  }
+
+  posplug_loaded plug;
+  posplug_error err;
+  memset(&err, 0, sizeof err);
+  if (posplug_load(manifest, &plug, &err) != POSPLUG_OK) {
+    fprintf(stderr, "pos-host: %s\n", err.message);
+    if (in != stdin) fclose(in);
+    return 3;
+  }
+  posplug_host_api host = {.struct_size = sizeof host,
+                           .abi_version = POSPLUG_ABI_VERSION,
+                           .host_ctx = NULL,
+                           .log = host_log,
+                           .now_ms = NULL};
+  posplug_instance *inst = NULL;
+  if (plug.api->create(&host, manifest, ov == 0 ? overrides : NULL, &inst, &err) !=
+      POSPLUG_OK) {
+    fprintf(stderr, "pos-host: %s%s%s\n", err.where[0] ? err.where : "",
+            err.where[0] ? ": " : "", err.message);
+    posplug_unload(&plug);
+    if (in != stdin) fclose(in);
+    return 3;
+  }
+
+  if (interactive) {
+    till_options topt = {.catalogue_path = catalogue,
+                         .manifest_path = manifest,
+                         .store = store,
+                         .terminal = terminal,
+                         .cashier = cashier,
+                         .tty = isatty(fileno(stdin)) && isatty(fileno(stdout))};
+    int rc = till_run(plug.api, inst, &topt, stdin, stdout);
+    plug.api->destroy(inst);
+    posplug_unload(&plug);
+    return rc;
+  }
+
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sighup;
+  sigaction(SIGHUP, &sa, NULL);
+
+  size_t cap = 64 * 1024;
+  char *reply = malloc(cap);
+  char *line = NULL;
+  size_t linecap = 0;
+  ssize_t len;
+  int failures = 0;
+  while (reply && (len = getline(&line, &linecap, in)) >= 0) {
+    if (reload_requested) {
+      reload_requested = 0;
+      memset(&err, 0, sizeof err);
+      if (plug.api->reload(inst, &err) == POSPLUG_OK)
+        host_log(NULL, POSPLUG_LOG_INFO, "scripts reloaded");
+      else
+        fprintf(stderr, "pos-host: reload failed, old scripts stay: %s %s\n",
+                err.where, err.message);
+    }
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+    size_t skip = 0;
+    while (skip < (size_t)len && (line[skip] == ' ' || line[skip] == '\t')) skip++;
+    if ((size_t)len == skip || line[skip] == '#') continue;
+    if ((size_t)len > EVENT_MAX_BYTES) {
+      printf("{\"ok\":false,\"error\":{\"code\":\"too_long\",\"message\":\"the event "
+             "is longer than %u bytes\",\"field\":\"\"}}\n",
+             EVENT_MAX_BYTES);
+      continue;
+    }
+    failures += send_event(plug.api, inst, line, (size_t)len, &reply, &cap);
+  }
+  if (reply == NULL) fprintf(stderr, "pos-host: out of memory\n");
+  free(line);
+  free(reply);
+  plug.api->destroy(inst);
+  posplug_unload(&plug);
+  if (in != stdin) fclose(in);
+  return failures ? 1 : 0;
+}

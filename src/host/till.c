@@ -1,0 +1,663 @@
+/*
+ * till.c - an interactive terminal till over the posplug ABI (see till.h):
+ * the session.
+ *
+ * till_run() sets the session up, then reads keys until Q or the end of
+ * input; every key goes to on_key(), which acts on the open sale through
+ * the plugin.  This file holds the sale (begin, add, remove, total, pay,
+ * void) and the one call through api->handle(); the rest is in the files
+ * that till_int.h lists: what the goods are for (till_purpose.c), the
+ * files read (till_catalogue.c), JSON (till_json.c), the display
+ * (till_screen.c) and the keyboard (till_term.c).
+ */
+#include "till.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "till_int.h"
+
+#define REPLY_MAX (16u << 20)   /* largest reply the till will fetch         */
+
+/* ======================================================================== */
+/* plugin                                                                   */
+
+/* Send one event and return its parsed reply (the caller deletes it), or
+ * NULL when there is none to show (a message has been said).  The reply
+ * buffer grows on POSPLUG_ERR_TOOSMALL and the reply is fetched again with
+ * last_reply(), as posplug.h prescribes: the event is never resent. */
+cJSON *call(till *t, const evb *e) {
+  if (e->overflow) {
+    say(t, "that is too long to send (more than %d bytes); nothing was changed",
+        EVENT_MAX);
+    return NULL;
+  }
+  posplug_error err;
+  memset(&err, 0, sizeof err);
+  size_t n = 0;
+  posplug_status st =
+      t->api->handle(t->inst, e->buf, e->n, t->reply, t->reply_cap, &n, &err);
+  if (st == POSPLUG_ERR_TOOSMALL && n <= REPLY_MAX) {
+    char *bigger = realloc(t->reply, n);
+    if (bigger == NULL) {
+      say(t, "out of memory for a %zu-byte reply", n);
+      return NULL;
+    }
+    t->reply = bigger;
+    t->reply_cap = n;
+    st = t->api->last_reply(t->inst, t->reply, t->reply_cap, &n);
+  }
+  if (st == POSPLUG_ERR_TOOSMALL || st == POSPLUG_ERR_MISUSE) {
+    say(t, "the plugin's reply could not be read (status %d)", (int)st);
+    return NULL;
+  }
+  cJSON *r = cJSON_ParseWithLength(t->reply, n);
+  snprintf(t->last_json, sizeof t->last_json, "%.*s", (int)(n < 2047 ? n : 2047),
+           t->reply);
+  if (!cJSON_IsObject(r)) {
+    cJSON_Delete(r);
+    say(t, "the plugin failed: %s", err.message[0] ? err.message : "no reply");
+    return NULL;
+  }
+  snprintf(t->last_type, sizeof t->last_type, "%s", jstr(r, "type"));
+  return r;
+}
+
+/* The refusal's code ("reseller_evidence"), or "" when the reply has none. */
+const char *err_code(const cJSON *r) {
+  return jstr(cJSON_GetObjectItemCaseSensitive(r, "error"), "code");
+}
+
+/* The refusal's sentence for the cashier, or "" when the reply has none. */
+const char *err_message(const cJSON *r) {
+  return jstr(cJSON_GetObjectItemCaseSensitive(r, "error"), "message");
+}
+
+/* Say a refusal: "<what>: <the plugin's sentence>". */
+void say_refusal(till *t, const char *what, const cJSON *r) {
+  say(t, "%s: %s", what, err_message(r));
+}
+
+/* Take the lines' purpose, status and treatment from a reply's "lines". */
+void apply_lines(till *t, const cJSON *r) {
+  const cJSON *arr = cJSON_GetObjectItemCaseSensitive(r, "lines"), *l;
+  cJSON_ArrayForEach(l, arr) {
+    const char *id = jstr(l, "line");
+    for (size_t i = 0; i < t->nlines; i++)
+      if (strcmp(t->lines[i].id, id) == 0) {
+        tline *x = &t->lines[i];
+        const char *p = jstr(l, "purpose");
+        snprintf(x->purpose, sizeof x->purpose, "%s", strcmp(p, "none") ? p : "");
+        const char *s = jstr(l, "status");
+        snprintf(x->status, sizeof x->status, "%s", strcmp(s, "none") ? s : "");
+        snprintf(x->treatment, sizeof x->treatment, "%s", jstr(l, "treatment"));
+      }
+  }
+}
+
+/* ======================================================================== */
+/* the sale                                                                 */
+
+static void reset_sale(till *t) {
+  t->open = 0;
+  t->sale[0] = '\0';
+  t->nlines = t->cursor = t->top = 0;
+  t->next_line = 1;
+  t->sale_tag[0] = '\0';
+  memset(&t->sale_gift, 0, sizeof t->sale_gift);
+  t->sale_gift.receipt = -1;
+  memset(&t->cust, 0, sizeof t->cust);
+  t->have_total = 0;
+}
+
+/* The sale's net and tax in minor units: the lines' quantities times
+ * their unit amounts, as the till sent them. */
+void sale_totals(const till *t, int64_t *net, int64_t *tax) {
+  *net = *tax = 0;
+  for (size_t i = 0; i < t->nlines; i++) {
+    *net += t->lines[i].qty * t->lines[i].it->net;
+    *tax += t->lines[i].qty * t->lines[i].it->tax;
+  }
+}
+
+/* The current local time as RFC 3339 with its UTC offset
+ * ("2026-11-20T09:28:00+01:00"): the sale's business day is its date. */
+static void now_rfc3339(char *out, size_t cap) {
+  time_t now = time(NULL);
+  struct tm tm;
+  char z[16];
+  localtime_r(&now, &tm);
+  strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+  size_t n = strlen(out);
+  if (strftime(z, sizeof z, "%z", &tm) == 5)
+    snprintf(out + n, cap - n, "%c%c%c:%c%c", z[0], z[1], z[2], z[3], z[4]);
+  else
+    snprintf(out + n, cap - n, "Z");
+}
+
+/* Begin a sale when none is open.  Ids are "<terminal>-<start epoch>-<n>";
+ * should one be recorded already (two tills started in the same second),
+ * the next number is taken.  Returns 0, or -1 (said why). */
+int ensure_sale(till *t) {
+  if (t->open) return 0;
+  for (int attempt = 0; attempt < 100; attempt++) {
+    char at[40], id[160];
+    evb e;
+    snprintf(id, sizeof id, "%s-%lld-%ld", t->terminal, t->epoch, ++t->seq);
+    if (strlen(id) >= sizeof t->sale) {
+      say(t, "terminal id %s is too long to build sale ids from", t->terminal);
+      return -1;
+    }
+    now_rfc3339(at, sizeof at);
+    eb_event(&e, "sale.begin", id);
+    eb_str(&e, "store", t->store);
+    eb_str(&e, "terminal", t->terminal);
+    eb_str(&e, "cashier", t->cashier);
+    eb_str(&e, "at", at);
+    if (t->currency[0]) eb_str(&e, "currency", t->currency);
+    eb_close(&e, "}");
+    cJSON *r = call(t, &e);
+    if (r == NULL) return -1;
+    int ok = jbool(r, "ok");
+    int taken = !ok && strcmp(err_code(r), "already_recorded") == 0;
+    if (!ok && !taken) say_refusal(t, "cannot begin a sale", r);
+    cJSON_Delete(r);
+    if (ok) {
+      reset_sale(t);
+      t->open = 1;
+      memcpy(t->sale, id, strlen(id) + 1);
+      return 0;
+    }
+    if (!taken) return -1;
+  }
+  say(t, "cannot find a free sale number for terminal %s", t->terminal);
+  return -1;
+}
+
+static void keep_visible(till *t) {
+  if (t->cursor < t->top) t->top = t->cursor;
+  if (t->cursor >= t->top + WIN) t->top = t->cursor - WIN + 1;
+}
+
+/* The purpose a line has until the plugin says otherwise. */
+static void local_purpose(till *t, tline *l) {
+  const char *p = l->tag[0] ? l->tag : t->sale_tag[0] ? t->sale_tag : t->dflt;
+  snprintf(l->purpose, sizeof l->purpose, "%s", p);
+  snprintf(l->status, sizeof l->status, "%s", status_of(p));
+}
+
+/* "3*101" or "4006381333931": add the item as a new line. */
+static void add_item(till *t, const char *entry) {
+  int64_t qty = 1;
+  const char *code = entry, *star = strchr(entry, '*');
+  if (star) {
+    char *end;
+    long q = strtol(entry, &end, 10);
+    if (end != star || q < 1 || q > QTY_MAX) {
+      say(t, "\"%s\": type a quantity from 1 to %d, then *, then the code", entry,
+          QTY_MAX);
+      return;
+    }
+    qty = q;
+    code = star + 1;
+  }
+  const item *it = find_item(t, code);
+  if (it == NULL) {
+    say(t, "no item %s in the catalogue (? lists the keys; the codes are on screen "
+           "while no sale is open)",
+        code);
+    return;
+  }
+  if (t->nlines == LINES_MAX) {
+    say(t, "this sale has %d lines, the most the till holds: pay or void it",
+        LINES_MAX);
+    return;
+  }
+  if (ensure_sale(t)) return;
+  tline *l = &t->lines[t->nlines];
+  memset(l, 0, sizeof *l);
+  snprintf(l->id, sizeof l->id, "L%d", t->next_line);
+  l->it = it;
+  l->qty = qty;
+  l->g.receipt = -1;
+  evb e;
+  eb_event(&e, "sale.line", t->sale);
+  eb_str(&e, "line", l->id);
+  eb_str(&e, "sku", it->sku);
+  eb_str(&e, "name", it->name);
+  eb_int(&e, "qty", qty);
+  eb_int(&e, "unit_price", it->net + it->tax);
+  eb_int(&e, "net", qty * it->net);
+  eb_int(&e, "tax", qty * it->tax);
+  eb_close(&e, "}");
+  cJSON *r = call(t, &e);
+  if (r == NULL) return;
+  if (!jbool(r, "ok")) {
+    say_refusal(t, "item not added", r);
+    cJSON_Delete(r);
+    return;
+  }
+  cJSON_Delete(r);
+  t->next_line++;
+  t->nlines++;
+  local_purpose(t, l);
+  t->cursor = t->nlines - 1;
+  keep_visible(t);
+  t->have_total = 0;
+  char unit[32], amount[32], total[32];
+  int64_t net, tax;
+  sale_totals(t, &net, &tax);
+  money_text(it->net + it->tax, t->exponent, unit, sizeof unit);
+  money_text(qty * (it->net + it->tax), t->exponent, amount, sizeof amount);
+  money_text(net + tax, t->exponent, total, sizeof total);
+  say(t, "+ %zu %s %s  %" PRId64 " x %s = %s  (sale total %s %s)",
+      t->cursor - t->top + 1, l->id, it->name, qty, unit, amount, total, t->currency);
+}
+
+static void remove_line(till *t, size_t i) {
+  evb e;
+  eb_event(&e, "sale.line", t->sale);
+  eb_str(&e, "line", t->lines[i].id);
+  eb_bool(&e, "remove", 1);
+  eb_close(&e, "}");
+  cJSON *r = call(t, &e);
+  if (r == NULL) return;
+  if (!jbool(r, "ok")) {
+    say_refusal(t, "line not removed", r);
+    cJSON_Delete(r);
+    return;
+  }
+  cJSON_Delete(r);
+  char id[16];
+  snprintf(id, sizeof id, "%s", t->lines[i].id);
+  memmove(&t->lines[i], &t->lines[i + 1], (t->nlines - i - 1) * sizeof t->lines[0]);
+  t->nlines--;
+  if (t->cursor >= t->nlines && t->nlines) t->cursor = t->nlines - 1;
+  if (t->top > t->cursor) t->top = t->cursor;
+  keep_visible(t);
+  t->have_total = 0;
+  say(t, "%s removed", id);
+}
+
+/* Send sale.total and keep what it says.  Returns the reply (caller
+ * deletes) or NULL (said why). */
+static cJSON *do_total(till *t) {
+  evb e;
+  eb_event(&e, "sale.total", t->sale);
+  eb_close(&e, "}");
+  cJSON *r = call(t, &e);
+  if (r == NULL) return NULL;
+  if (!jbool(r, "ok")) {
+    say_refusal(t, "no total", r);
+    cJSON_Delete(r);
+    return NULL;
+  }
+  apply_lines(t, r);
+  t->nprompts = t->nblocks = t->nreceipt = 0;
+  const cJSON *x;
+  cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "prompts")) {
+    if (t->nprompts == LIST_MAX) break;
+    char choices[80] = "";
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(x, "choices")) {
+      size_t n = strlen(choices);
+      snprintf(choices + n, sizeof choices - n, "%s%s", n ? "/" : " [",
+               cJSON_IsString(c) ? c->valuestring : "?");
+    }
+    if (choices[0]) strncat(choices, "]", sizeof choices - strlen(choices) - 1);
+    snprintf(t->prompts[t->nprompts++], sizeof t->prompts[0], "%s%s", jstr(x, "text"),
+             choices);
+  }
+  cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "blocked")) {
+    if (t->nblocks == LIST_MAX) break;
+    snprintf(t->blocks[t->nblocks++], sizeof t->blocks[0], "%s", jstr(x, "message"));
+  }
+  cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "receipt")) {
+    if (t->nreceipt == LIST_MAX) break;
+    snprintf(t->receipt[t->nreceipt++], sizeof t->receipt[0], "%s",
+             cJSON_IsString(x) ? x->valuestring : "");
+  }
+  snprintf(t->treatment, sizeof t->treatment, "%s", jstr(r, "tax_treatment"));
+  t->can_complete = jbool(r, "can_complete");
+  t->have_total = 1;
+  return r;
+}
+
+static void finish_sale(till *t, const char *tender, const cJSON *r) {
+  char total[32], rec[400] = "";
+  int64_t v = 0;
+  jint(r, "total", INT64_C(9007199254740991), &v);
+  money_text(v, t->exponent, total, sizeof total);
+  const cJSON *x;
+  cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "receipt")) {
+    size_t n = strlen(rec);
+    snprintf(rec + n, sizeof rec - n, "%s%s", n ? " | " : "",
+             cJSON_IsString(x) ? x->valuestring : "");
+  }
+  char sale[65];
+  snprintf(sale, sizeof sale, "%s", t->sale);
+  reset_sale(t);
+  say(t, "Sale %s paid: %s %s by %s, recorded.%s%s", sale, total, jstr(r, "currency"),
+      tender, rec[0] ? " Receipt: " : "", rec);
+}
+
+/* P: total, answer the prompts, take the tender, complete. */
+static void do_pay(till *t) {
+  if (!t->open || t->nlines == 0) {
+    say(t, "nothing to pay: add an item first");
+    return;
+  }
+  cJSON *r = NULL;
+  for (int round = 0; round < 6; round++) {
+    cJSON_Delete(r);
+    if ((r = do_total(t)) == NULL) return;
+    int a = answer_prompts(t, r);
+    if (a < 0) {
+      cJSON_Delete(r);
+      say(t, "payment stopped; the sale is still open (P to try again)");
+      return;
+    }
+    if (a == 0) break;
+  }
+  cJSON_Delete(r);
+  if (!t->can_complete) {
+    say(t, "cannot complete yet: %s", t->nblocks ? t->blocks[0] : "the plugin says no");
+    return;
+  }
+  int64_t net, tax;
+  char amount[32], q[120];
+  sale_totals(t, &net, &tax);
+  money_text(net + tax, t->exponent, amount, sizeof amount);
+  snprintf(q, sizeof q, "Pay %s %s: k card, c cash, i invoice [Enter = card]: ", amount,
+           t->currency);
+  int k = ask_key(t, q, "kci", 'k');
+  if (k == 0) {
+    say(t, "payment cancelled; the sale is still open");
+    return;
+  }
+  const char *tender = k == 'c' ? "cash" : k == 'i' ? "invoice" : "card";
+  evb e;
+  eb_event(&e, "sale.complete", t->sale);
+  eb_int(&e, "total", net + tax);
+  eb_open(&e, "tenders", "[");
+  eb_open(&e, NULL, "{");
+  eb_str(&e, "type", tender);
+  eb_int(&e, "amount", net + tax);
+  eb_close(&e, "}");
+  eb_close(&e, "]");
+  eb_close(&e, "}");
+  r = call(t, &e);
+  if (r == NULL) return;
+  if (jbool(r, "ok"))
+    finish_sale(t, tender, r);
+  else
+    say(t, "not recorded: %s (the sale is still open; P to try again)", err_message(r));
+  cJSON_Delete(r);
+}
+
+/* V: void the open sale (recorded as voided, for the audit trail). */
+static void do_void(till *t) {
+  if (!t->open) {
+    say(t, "no sale is open");
+    return;
+  }
+  char q[120];
+  snprintf(q, sizeof q, "Void sale %s? [y/N]: ", t->sale);
+  if (ask_key(t, q, "yn", 'n') != 'y') {
+    say(t, "not voided");
+    return;
+  }
+  evb e;
+  eb_event(&e, "sale.void", t->sale);
+  eb_str(&e, "reason", "voided at the till");
+  eb_close(&e, "}");
+  cJSON *r = call(t, &e);
+  if (r == NULL) return;
+  if (jbool(r, "ok")) {
+    char sale[65];
+    snprintf(sale, sizeof sale, "%s", t->sale);
+    reset_sale(t);
+    say(t, "Sale %s voided.", sale);
+  } else {
+    say_refusal(t, "not voided", r);
+  }
+  cJSON_Delete(r);
+}
+
+/* ======================================================================== */
+/* keys                                                                     */
+
+/* The scope the typed prefix names: "" the highlighted line, "*" the whole
+ * sale, "1".."9" the line shown with that number.  Returns 0, or -1 (said
+ * why). */
+static int scope_of(till *t, scope *sc, int allow_whole) {
+  sc->whole = 0;
+  sc->index = t->cursor;
+  if (strcmp(t->input, "*") == 0) {
+    if (!allow_whole) {
+      say(t, "that key works on a line, not the whole sale");
+      return -1;
+    }
+    if (!t->open) {
+      say(t, "no sale is open: add an item first");
+      return -1;
+    }
+    sc->whole = 1;
+    return 0;
+  }
+  if (t->nlines == 0) {
+    say(t, "no line yet: type an item code and Enter first");
+    return -1;
+  }
+  if (t->input[0] == '\0') return 0;
+  char *end;
+  long n = strtol(t->input, &end, 10);
+  if (*end != '\0' || n < 1 || n > WIN || t->top + (size_t)n > t->nlines) {
+    say(t, "\"%s\": type the number (1-%zu) shown in front of a line, then the key",
+        t->input, t->nlines - t->top < WIN ? t->nlines - t->top : (size_t)WIN);
+    return -1;
+  }
+  sc->index = t->top + (size_t)n - 1;
+  t->cursor = sc->index;
+  return 0;
+}
+
+static void clear_input(till *t) {
+  t->ninput = 0;
+  t->input[0] = '\0';
+}
+
+/* One key of the main loop. */
+static void on_key(till *t, int k) {
+  if (k == K_ENTER) {
+    if (t->ninput) add_item(t, t->input);
+    clear_input(t);
+    return;
+  }
+  if (k == K_BS) {
+    if (t->ninput) t->input[--t->ninput] = '\0';
+    return;
+  }
+  if (k == K_ESC) {
+    clear_input(t);
+    t->show_json = 0;
+    return;
+  }
+  if (k == K_UP || k == K_DOWN) {
+    if (t->nlines == 0) return;
+    if (k == K_UP && t->cursor > 0) t->cursor--;
+    if (k == K_DOWN && t->cursor + 1 < t->nlines) t->cursor++;
+    keep_visible(t);
+    return;
+  }
+  if (k < 0 || k >= 0x100) return;
+  if (isdigit(k) || k == '*') {
+    if (t->ninput + 1 < sizeof t->input) {
+      t->input[t->ninput++] = (char)k;
+      t->input[t->ninput] = '\0';
+    }
+    return;
+  }
+  if (k == ' ' || k == '\t') return;
+  scope sc;
+  switch (toupper(k)) {
+  case 'G':
+  case 'O':
+    if (scope_of(t, &sc, 1) == 0)
+      tag_simple(t, &sc, toupper(k) == 'G' ? "gift" : "own_use");
+    break;
+  case 'R':
+    if (scope_of(t, &sc, 1) == 0) do_resale(t, &sc);
+    break;
+  case 'D':
+    if (scope_of(t, &sc, 1) == 0) gift_details(t, &sc);
+    break;
+  case 'X':
+    if (scope_of(t, &sc, 0) == 0) remove_line(t, sc.index);
+    break;
+  case 'C': set_customer(t); break;
+  case 'T':
+    if (!t->open) {
+      say(t, "no sale is open");
+    } else {
+      cJSON *r = do_total(t);
+      if (r) {
+        say(t, "Total: %s%s", t->can_complete ? "can complete" : "cannot complete yet",
+            t->nprompts ? "; the plugin asks (P answers):" : "");
+        if (!t->tty) print_sale(t);
+      }
+      cJSON_Delete(r);
+    }
+    break;
+  case 'P': do_pay(t); break;
+  case 'V': do_void(t); break;
+  case 'J':
+    t->show_json = !t->show_json;
+    if (!t->tty) say(t, "reply to %s: %s", t->last_type, t->last_json);
+    break;
+  case '?':
+    if (t->tty) {
+      draw_help(t);
+      if (read_key(t) == K_EOF) t->quit = 1;
+    } else {
+      print_help(t);
+    }
+    break;
+  case 'Q':
+    if (t->open && t->nlines &&
+        ask_key(t, "A sale is open and will not be recorded. Quit? [y/N]: ", "yn",
+                'n') != 'y') {
+      say(t, "still here");
+      break;
+    }
+    t->quit = 1;
+    break;
+  default:
+    say(t, "'%c' is not a till key; ? shows them all", k >= 0x20 && k < 0x7f ? k : '?');
+    break;
+  }
+  clear_input(t);
+}
+
+/* ======================================================================== */
+/* till_run                                                                 */
+
+static int setup(till *t, const till_options *opt) {
+  char why[2048];
+  read_manifest(t, opt->manifest_path);
+  if (opt->store) snprintf(t->store, sizeof t->store, "%s", opt->store);
+  snprintf(t->terminal, sizeof t->terminal, "%s", opt->terminal ? opt->terminal : "T1");
+  const char *user = getenv("USER");
+  snprintf(t->cashier, sizeof t->cashier, "%s",
+           opt->cashier ? opt->cashier : user && user[0] ? user : "till");
+  if (t->store[0] == '\0') {
+    fprintf(stderr, "pos-host: till: no store id: give --store ID or set "
+                    "config.store_id in the manifest\n");
+    return 2;
+  }
+  char path[1100];
+  const char *cat = opt->catalogue_path;
+  if (cat == NULL) {
+    const char *m = opt->manifest_path ? opt->manifest_path : "";
+    const char *slash = strrchr(m, '/');
+    int dir = slash ? (int)(slash - m + 1) : 0;
+    snprintf(path, sizeof path, "%.*scatalogue.json", dir, m);
+    cat = path;
+  }
+  if (read_catalogue(t, cat, why, sizeof why)) {
+    fprintf(stderr, "pos-host: till: %s%s\n", why,
+            opt->catalogue_path ? "" : " (give one with --catalogue FILE)");
+    return 2;
+  }
+  if (t->currency[0] == '\0') {
+    fprintf(stderr, "pos-host: till: no currency in the catalogue or the manifest\n");
+    return 2;
+  }
+  t->reply_cap = 64 * 1024;
+  t->reply = malloc(t->reply_cap);
+  if (t->reply == NULL) {
+    fprintf(stderr, "pos-host: till: out of memory\n");
+    return 3;
+  }
+  return 0;
+}
+
+/* The till's one entry point; its contract is in till.h. */
+int till_run(const posplug_plugin_api *api, posplug_instance *inst,
+             const till_options *opt, FILE *in, FILE *out) {
+  if (api == NULL || inst == NULL || opt == NULL || in == NULL || out == NULL) return 2;
+  till *t = calloc(1, sizeof *t);
+  if (t == NULL) {
+    fprintf(stderr, "pos-host: till: out of memory\n");
+    return 3;
+  }
+  t->api = api;
+  t->inst = inst;
+  t->in = in;
+  t->out = out;
+  t->tty = opt->tty;
+  t->pending = -1;
+  t->epoch = (long long)time(NULL);
+  tzset();
+  reset_sale(t);
+  int rc = setup(t, opt);
+  if (rc == 0 && t->tty) {
+    t->fd = fileno(in);
+    fflush(out);
+    if (term_raw(t->fd, fileno(out)) != 0) {
+      int e = errno;
+      term_cooked();
+      fprintf(stderr, "pos-host: till: cannot set up the terminal: %s\n", strerror(e));
+      rc = 3;
+    } else {
+      fputs("\033[H\033[2J", out);
+    }
+  }
+  if (rc == 0) {
+    if (!t->tty)
+      say(t, "posintent till: store %s, terminal %s, cashier %s, %zu catalogue items, "
+             "%s. ? shows the keys.",
+          t->store, t->terminal, t->cashier, t->nitems, t->currency);
+    while (!t->quit) {
+      if (t->tty) draw(t);
+      int k = read_key(t);
+      if (k == K_EOF) break;
+      if (t->tty) t->msg[0] = '\0';
+      on_key(t, k);
+    }
+    if (t->open && t->nlines)
+      say(t, "Sale %s was left open and is not recorded.", t->sale);
+    if (t->tty) {
+      draw(t);
+      term_cooked();
+    }
+  }
+  free(t->items);
+  free(t->reply);
+  free(t);
+  return rc;
+}

@@ -1,0 +1,242 @@
+/*
+ * till_int.h - what the till's files share; not part of any API (the one
+ * entry point, till_run(), is in till.h).
+ *
+ * The till is one session object, `till`, passed to every function; the
+ * files divide the work on it:
+ *   till.c            the session: the sale, the key loop, the plugin call,
+ *                     items, total, pay, void
+ *   till_purpose.c    what the goods are for: tags G/R/O, gift details D,
+ *                     the customer C and the identifiers, the prompts at P
+ *   till_catalogue.c  the catalogue and the manifest's store defaults
+ *   till_json.c       JSON in (files, members of replies) and out (events)
+ *   till_screen.c     the status line, the 80x24 screen, the transcript
+ *   till_term.c       raw mode and its restoration, keys, typed answers
+ * Everything here runs on the one thread that called till_run().
+ */
+#ifndef POSINTENT_TILL_INT_H
+#define POSINTENT_TILL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "till.h"
+
+#define WIN 9                   /* sale lines on screen: keys 1-9 pick one   */
+#define LINES_MAX 200           /* lines one till sale may hold              */
+#define EVENT_MAX 4096          /* largest event the till builds             */
+#define LIST_MAX 8              /* prompts, blocks, receipt lines kept       */
+#define INPUT_MAX 64            /* the key buffer: codes, "3*101", "2"       */
+/* The largest amount the catalogue may give per unit and the largest
+ * quantity one key entry may add: their product stays below the plugin's
+ * per-line limit of 9,007,199,254,740 minor units. */
+#define UNIT_AMOUNT_MAX INT64_C(9000000000)
+#define QTY_MAX 999
+
+/* read_key()'s answers besides plain bytes (0-255). */
+enum { K_EOF = -1, K_ENTER = 1000, K_BS, K_ESC, K_UP, K_DOWN, K_NONE };
+
+typedef struct item {
+  char code[32], barcode[32], sku[65], name[129];
+  int64_t net, tax; /* per unit, minor units */
+} item;
+
+typedef struct gift {
+  char recipient[129], contact[257], message[257];
+  int receipt; /* -1 not decided, 0 no, 1 yes */
+} gift;
+
+typedef struct tline {
+  char id[16];                /* "L1"; never reused within a sale          */
+  const item *it;
+  int64_t qty;
+  char tag[12];               /* the line's own tag as sent, "" for none  */
+  gift g;                     /* its gift details when tag is "gift"      */
+  char purpose[12], status[12], treatment[20]; /* what the plugin said    */
+} tline;
+
+typedef struct customer {
+  char name[129];
+  char ident[129];            /* as typed                                 */
+  char kind[12];              /* "vat", "eori", "resale_cert", ""         */
+  char compact[48];
+  int valid;                  /* the reply's reseller_evidence            */
+  char verdict[200];          /* the validator's sentence when invalid    */
+} customer;
+
+typedef struct till {
+  const posplug_plugin_api *api;
+  posplug_instance *inst;
+  FILE *in, *out;
+  int tty, fd, pending;       /* pending: a byte read ahead, or -1        */
+  int midline;                /* pipe: the last byte read was not '\n'    */
+  char store[65], terminal[65], cashier[65], currency[4], dflt[12];
+  int exponent;
+  item *items;
+  size_t nitems;
+  /* the open sale */
+  int open;
+  char sale[65];
+  long long epoch;
+  long seq;
+  int next_line;
+  tline lines[LINES_MAX];
+  size_t nlines, cursor, top;
+  char sale_tag[12];
+  gift sale_gift;
+  customer cust;
+  /* the last sale.total reply */
+  int have_total, can_complete;
+  char prompts[LIST_MAX][200], blocks[LIST_MAX][260], receipt[LIST_MAX][130];
+  size_t nprompts, nblocks, nreceipt;
+  char treatment[20];
+  /* the screen */
+  char msg[512];
+  char input[INPUT_MAX];
+  size_t ninput;
+  const char *ask;            /* a question being answered, or NULL       */
+  const char *askbuf;
+  int show_json, quit;
+  char last_type[32];
+  char last_json[2048];
+  char *reply;
+  size_t reply_cap;
+} till;
+
+/* What a tag key works on. */
+typedef struct scope {
+  int whole;    /* 1: the whole sale */
+  size_t index; /* else: t->lines[index] */
+} scope;
+
+/* Events are small and flat, so they are written directly: strings
+ * escaped, amounts as exact integers (cJSON would print them from a
+ * double).  Overflow is remembered and the event is then not sent. */
+typedef struct evb {
+  char buf[EVENT_MAX];
+  size_t n;
+  int overflow;
+  int depth;
+  int first[8];
+} evb;
+
+/* ---- till.c: the session ------------------------------------------------ */
+
+/* Send one event and return its parsed reply (the caller cJSON_Delete()s
+ * it), or NULL when there is none to show (a message has been said).
+ * Remembers the reply's type and text for J. */
+cJSON *call(till *t, const evb *e);
+/* The reply's error.code / error.message; "" when it has none. */
+const char *err_code(const cJSON *r);
+const char *err_message(const cJSON *r);
+/* Say "<what>: <the plugin's sentence>" for a refused event. */
+void say_refusal(till *t, const char *what, const cJSON *r);
+/* Take the lines' purpose, status and treatment from a reply's "lines". */
+void apply_lines(till *t, const cJSON *r);
+/* The sale's net and tax, summed over its lines, in minor units. */
+void sale_totals(const till *t, int64_t *net, int64_t *tax);
+/* Begin a sale when none is open.  Returns 0, or -1 (said why). */
+int ensure_sale(till *t);
+
+/* ---- till_purpose.c: tags, gifts, customer, prompts --------------------- */
+
+/* The buyer status a purpose gives: "consumer", "customer", "reseller";
+ * "" for none or an unknown one. */
+const char *status_of(const char *purpose);
+/* A purpose as shown: "own use" for "own_use", "-" for none. */
+const char *purpose_word(const char *purpose);
+/* Tag the scope with `purpose` at once, keeping a gift's details.
+ * Returns 0 tagged, 1 refused for want of reseller evidence (nothing
+ * said), -1 refused or failed (said why). */
+int tag_simple(till *t, const scope *sc, const char *purpose);
+/* R: tag resale, asking for an identifier unless a valid one is on file.
+ * Returns 1 tagged, 0 cancelled, -1 failed (said why). */
+int do_resale(till *t, const scope *sc);
+/* D: ask for the gift details and tag the scope gift with them. */
+void gift_details(till *t, const scope *sc);
+/* C: ask for the customer's name and identifier and send them, beginning
+ * a sale when none is open; refused, the sale keeps the customer it had. */
+void set_customer(till *t);
+/* Answer the prompts of a sale.total reply (borrowed).  Returns 1 when
+ * something was answered (total again), 0 when nothing the till can
+ * answer, -1 cancelled or failed (said why). */
+int answer_prompts(till *t, const cJSON *total);
+
+/* ---- till_catalogue.c: the files the till reads ------------------------- */
+
+/* Fill t->store, t->currency and t->dflt from the manifest at `path`
+ * (NULL or unreadable: none, and the default purpose own use). */
+void read_manifest(till *t, const char *path);
+/* Load the catalogue at `path` into t->items (the caller frees them) and
+ * its currency and exponent into t.  Returns 0, or -1 with a sentence in
+ * why[0..cap). */
+int read_catalogue(till *t, const char *path, char *why, size_t cap);
+/* The item whose code or barcode is `code`, or NULL. */
+const item *find_item(const till *t, const char *code);
+
+/* ---- till_json.c: JSON in and out --------------------------------------- */
+
+/* Read a whole JSON object file (at most 1 MiB).  Returns the tree (the
+ * caller cJSON_Delete()s it), or NULL with a sentence in why[0..cap). */
+cJSON *read_json(const char *path, char *why, size_t cap);
+/* The string member `key` of `o`, or "" when it is absent or no string. */
+const char *jstr(const cJSON *o, const char *key);
+/* 1 when the member `key` of `o` is true, else 0. */
+int jbool(const cJSON *o, const char *key);
+/* The integer member `key` of `o` in [0, max] (max below 2^53) into *out.
+ * Returns 0, or -1 (absent, not a whole number, out of range; *out kept). */
+int jint(const cJSON *o, const char *key, int64_t max, int64_t *out);
+/* Start an event {"type":type,"sale":sale (sale may be NULL); the caller
+ * adds members and closes it with eb_close(e, "}"). */
+void eb_event(evb *e, const char *type, const char *sale);
+/* Open an object or array ("{" or "[") as member `key` (NULL in an
+ * array), and close it again ("}" or "]"). */
+void eb_open(evb *e, const char *key, const char *bracket);
+void eb_close(evb *e, const char *bracket);
+/* Members (key NULL in an array): a string, an integer, a boolean. */
+void eb_str(evb *e, const char *key, const char *v);
+void eb_int(evb *e, const char *key, int64_t v);
+void eb_bool(evb *e, const char *key, int v);
+
+/* ---- till_screen.c: the display ----------------------------------------- */
+
+/* Set the status line (printf format); in a transcript it is printed at
+ * once, on a terminal the next draw() shows it. */
+void say(till *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Minor units as a decimal amount into out[0..cap): 4380 with exponent 2
+ * is "43.80". */
+void money_text(int64_t v, int exponent, char *out, size_t cap);
+/* Redraw the whole 80x24 screen (terminal only). */
+void draw(till *t);
+/* The help screen (terminal only); the caller waits for a key. */
+void draw_help(till *t);
+/* The help text as transcript lines (pipe only). */
+void print_help(till *t);
+/* The sale and the last total as transcript lines (pipe only). */
+void print_sale(till *t);
+
+/* ---- till_term.c: the keyboard ------------------------------------------ */
+
+/* Put the terminal `fd` in raw mode, restored at exit and on SIGINT,
+ * SIGTERM and SIGQUIT (the reset is written to `out_fd`).  Returns 0, or
+ * -1 with errno; call term_cooked() in either case. */
+int term_raw(int fd, int out_fd);
+/* Restore the terminal (when raw) and the previous signal handlers. */
+void term_cooked(void);
+/* The next key: a byte, or K_ENTER, K_BS, K_ESC, K_UP, K_DOWN, K_NONE
+ * (another escape sequence), K_EOF. */
+int read_key(till *t);
+/* Ask for a line of text into buf[0..cap).  Returns 1 with buf filled
+ * (maybe empty), or 0 when the cashier pressed Esc or input ended. */
+int read_text(till *t, const char *prompt, char *buf, size_t cap);
+/* Ask for one key among `choices` (lower case); Enter gives `dflt` (0: no
+ * default).  Returns the choice, or 0 when cancelled. */
+int ask_key(till *t, const char *prompt, const char *choices, int dflt);
+/* Cut the spaces and tabs around `s` (and a trailing CR) in place;
+ * returns its first character that is kept. */
+char *trim(char *s);
+
+#endif

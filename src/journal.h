@@ -1,0 +1,97 @@
+/*
+ * journal.h - the tamper-evident journal of recorded facts.
+ *
+ * Every fact the till records (a sale completed or voided before
+ * completion, a void of a completed sale, an erasure of personal data) is
+ * appended to the journal table in the same transaction as the fact itself:
+ *
+ *   journal(seq, at, kind, sale_id, body, pii, prev, hash)
+ *
+ *   seq   1, 2, 3, ... without gaps
+ *   body  canonical JSON of the fact, rebuilt from the recorded rows, with
+ *         no personal data in it
+ *   pii   canonical JSON of salted SHA-256 digests of the personal data
+ *         (customer name, gift message, recipient name and contact) that
+ *         the sale holds, one random 16-byte salt per field, kept in
+ *         salts(sale_id, field, salt)
+ *   prev  the previous entry's hash (64 zeros for the first)
+ *   hash  SHA-256 over prev, seq, kind, sale_id, at, body and pii
+ *
+ * Records are never updated in place: a void is a new entry that refers to
+ * the sale.  The one exception is erasure of personal data: the plain
+ * values and their salts are deleted and an "erase" entry says which fields
+ * went.  The chain still verifies, because it covers only the digests, and
+ * without the salt a digest no longer links to the person.
+ *
+ * journal_verify() walks the chain and rebuilds every body from the rows,
+ * so an altered, deleted, inserted or reordered journal entry, and a sale,
+ * line, evidence or void row altered or inserted behind the journal's back,
+ * are each reported with the first entry where things stop adding up.  A
+ * chain is only as trustworthy as its last hash: print it (the `head`) on
+ * the day's closing report, and a rewrite of the whole chain shows too.
+ */
+#ifndef POSINTENT_JOURNAL_H
+#define POSINTENT_JOURNAL_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "error.h"
+
+/* The schema the journal needs (part of store.c's first migration). */
+#define JOURNAL_SCHEMA                                                         \
+  "CREATE TABLE journal("                                                      \
+  " seq INTEGER PRIMARY KEY,"                                                  \
+  " at TEXT NOT NULL,"                                                         \
+  " kind TEXT NOT NULL CHECK(kind IN ('sale','void','erase')),"                \
+  " sale_id INTEGER NOT NULL,"                                                 \
+  " body TEXT NOT NULL, pii TEXT NOT NULL,"                                    \
+  " prev TEXT NOT NULL, hash TEXT NOT NULL);"                                  \
+  "CREATE TABLE salts("                                                        \
+  " sale_id INTEGER NOT NULL, field TEXT NOT NULL, salt BLOB NOT NULL,"        \
+  " PRIMARY KEY(sale_id, field)) WITHOUT ROWID;"
+
+typedef struct journal journal;
+
+/* Prepare the journal's statements on `db` (borrowed; it must outlive the
+ * journal and hold the schema).  Returns 0 with *out, or -1 with err. */
+int journal_open(sqlite3 *db, journal **out, pi_error *err);
+
+/* Free the statements.  NULL is a no-op. */
+void journal_close(journal *j);
+
+/* Inside the caller's write transaction: salt the personal fields of sale
+ * `sale_id` (already inserted with its lines and evidence) and append its
+ * "sale" entry.  Returns 0 or -1 with err. */
+int journal_append_sale(journal *j, int64_t sale_id, const char *at, pi_error *err);
+
+/* Inside the caller's transaction: append the "void" entry of the voids row
+ * of `sale_id`.  Returns 0 or -1. */
+int journal_append_void(journal *j, int64_t sale_id, const char *at, pi_error *err);
+
+/* Inside the caller's transaction: erase the personal fields of `sale_id`
+ * named in `fields` (NULL-terminated, e.g. "customer_name",
+ * "recipient_name", "line2.recipient_contact"; NULL for all of them) and
+ * append an "erase" entry listing those that held data.  *erased receives
+ * their count (0: nothing to erase, no entry).  Returns 0 or -1. */
+int journal_erase(journal *j, int64_t sale_id, const char *const *which,
+                  const char *at, int *erased, pi_error *err);
+
+/* What verification found. */
+typedef struct journal_report {
+  int64_t entries;      /* entries checked                                  */
+  int64_t sales;        /* sale entries whose rows matched                   */
+  int64_t head_seq;     /* the last entry's seq (0 when empty)               */
+  char head[65];        /* the last entry's hash, hex                        */
+  int ok;               /* 1 when everything matched                         */
+  int64_t bad_seq;      /* the first entry in error (0: not entry-specific)  */
+  char problem[256];    /* what is wrong, for a person                       */
+} journal_report;
+
+/* Walk and check the whole journal against the recorded rows (read-only).
+ * Returns 0 with *rep filled (rep->ok says whether it verified), or -1 with
+ * err when the database could not be read. */
+int journal_verify(journal *j, journal_report *rep, pi_error *err);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * jsonutil.h - typed, bounded reads of cJSON members with field-named errors.
+ *
+ * Every reader takes the object, the member name and `prefix` (the dotted
+ * path of the object, "" at top level) so that an error names the field the
+ * way the sender wrote it: "customer.resale_cert.expires".  Readers return
+ * 0 when the member was read, 1 when an optional member is absent (or JSON
+ * null), and -1 with `err` filled when it is missing, mistyped or out of
+ * bounds.  Nothing is allocated.
+ */
+#ifndef POSINTENT_JSONUTIL_H
+#define POSINTENT_JSONUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "error.h"
+
+enum { JU_OPTIONAL = 0, JU_REQUIRED = 1 };
+
+/* A string member copied into buf[cap]; longer than cap-1 bytes, not valid
+ * UTF-8, or holding control characters is an error ("too_long",
+ * "bad_value").  An empty string counts as absent when optional and is an
+ * error when required. */
+int ju_string(const cJSON *obj, const char *key, const char *prefix, int required,
+              char *buf, size_t cap, pi_error *err);
+
+/* An integer member within [min, max]; a fraction is an error. */
+int ju_int(const cJSON *obj, const char *key, const char *prefix, int required,
+           int64_t min, int64_t max, int64_t *out, pi_error *err);
+
+/* A boolean member. */
+int ju_bool(const cJSON *obj, const char *key, const char *prefix, int required,
+            int *out, pi_error *err);
+
+/* A positive-or-zero number with at most 3 decimals, as thousandths. */
+int ju_qty(const cJSON *obj, const char *key, const char *prefix, int required,
+           int64_t max_milli, int64_t *out, pi_error *err);
+
+/* An object member (returned borrowed in *out). */
+int ju_object(const cJSON *obj, const char *key, const char *prefix, int required,
+              const cJSON **out, pi_error *err);
+
+/* Join prefix and key into buf ("customer" + "vat" -> "customer.vat"). */
+const char *ju_path(char *buf, size_t cap, const char *prefix, const char *key);
+
+/* 1 when s[0..len) is valid UTF-8 without C0 control characters other than
+ * tab (and, when allow_newline, newline), else 0. */
+int ju_text_ok(const char *s, size_t len, int allow_newline);
+
+/* 1 when `s` is an RFC 3339 timestamp (YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)). */
+int ju_rfc3339(const char *s);
+
+/* 1 when `s` is an ISO 8601 calendar date YYYY-MM-DD that exists. */
+int ju_date(const char *s);
+
+#endif

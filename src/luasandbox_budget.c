@@ -1,0 +1,222 @@
+/* luasandbox_budget.c - the sandbox's time budget: a one-shot timer per
+ * thread that signals the running thread when the budget is spent, the
+ * real-time signal the process lends it, the hook that then stops the
+ * script, and the count hook when no signal or timer can be had.  See
+ * luasandbox_int.h. */
+#define _GNU_SOURCE /* SIGEV_THREAD_ID: a timer that signals one thread */
+#include "luasandbox_int.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NEVER UINT64_MAX
+
+/* ------------------------------------------------------------------------ */
+/* The hook                                                                  */
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Why not simply a count hook: in Lua 5.4 any count (or line) hook puts the
+ * VM in "trap" mode, where every instruction goes through luaG_traceexec
+ * whatever the count: scripts run 45% to 120% slower.  So while a script is
+ * within its budget no hook is set at all.  A one-shot POSIX timer signals
+ * the running thread when the budget is spent, and the handler arms the
+ * hook with lua_sethook, which Lua allows in a signal handler (lua.c stops
+ * a script on Ctrl-C the same way).  The hook then reads the clock and
+ * raises.  When no signal or timer can be had, the count hook is the
+ * fallback: correct, only slower.
+ *
+ * Why re-raise forever: a script can catch the budget error with pcall and
+ * loop again.  Once the budget is spent the hook is re-armed to fire on
+ * *every* instruction, so the first instruction after any pcall returns
+ * raises again, in the caller, until the error leaves the script. */
+static void budget_hook(lua_State *L, lua_Debug *ar) {
+  luasandbox *sb = lsb_from(L);
+  if (!sb->expired) {
+    if (now_ns() < sb->deadline) {
+      /* Armed by a late signal of an earlier run: the timer of this run
+       * is still pending, so go back to full speed. */
+      if (!sb->counting) lua_sethook(L, NULL, 0, 0);
+      return;
+    }
+    sb->expired = 1;
+    sb->tainted = 1;
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+    if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+      snprintf(sb->time_where, sizeof sb->time_where, "%s:%d", ar->short_src,
+               ar->currentline);
+  }
+  lua_pushfstring(L, "%s: time budget of %d ms exceeded",
+                  sb->time_where[0] ? sb->time_where : "script", (int)sb->budget_ms);
+  lua_error(L);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The signal and the timer                                                  */
+
+/* The signal, shared by every sandbox of the process: taken from the top of
+ * the real-time range (hosts rarely use those) when its action is the
+ * default, installed while any sandbox is open. */
+static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
+static int sig_users;
+static int sig_no;   /* 0: none available, the count hook is used */
+static int sig_prev; /* the one we used last, left ignored */
+#ifndef sigev_notify_thread_id /* glibc before 2.37 names it only this way */
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+static _Thread_local luasandbox *volatile tl_running;
+static _Thread_local pid_t tl_tid;
+
+static void on_budget_signal(int sig, siginfo_t *si, void *uc) {
+  (void)sig;
+  (void)si;
+  (void)uc;
+  luasandbox *sb = tl_running;
+  if (sb && sb->in_run) lua_sethook(sb->L, budget_hook, LUA_MASKCOUNT, 1);
+}
+
+static void signal_acquire(void) {
+  pthread_mutex_lock(&sig_lock);
+  if (sig_users++ == 0) {
+    sig_no = 0;
+    for (int pass = 0; pass < 2 && sig_no == 0; pass++)
+      for (int s = SIGRTMAX; s >= SIGRTMIN && sig_no == 0; s--) {
+        struct sigaction old;
+        if (sigaction(s, NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO)) continue;
+        /* First pass: the one we left ignored; second: a free one. */
+        if (pass == 0 ? (s != sig_prev || old.sa_handler != SIG_IGN)
+                      : old.sa_handler != SIG_DFL)
+          continue;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_budget_signal;
+        sa.sa_flags = SA_SIGINFO | SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(s, &sa, NULL) == 0) sig_no = s;
+      }
+  }
+  pthread_mutex_unlock(&sig_lock);
+}
+
+static void signal_release(void) {
+  pthread_mutex_lock(&sig_lock);
+  if (--sig_users == 0 && sig_no) {
+    /* Ignore rather than restore the default: a signal still pending from a
+     * timer deleted a moment ago is then discarded, where the default
+     * action would end the process. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig_no, &sa, NULL);
+    sig_prev = sig_no;
+    sig_no = 0;
+  }
+  pthread_mutex_unlock(&sig_lock);
+}
+
+/* Start the one-shot timer for this run on this thread.  Returns 0, or -1
+ * when the count hook must do. */
+static int arm_timer(luasandbox *sb, unsigned ms) {
+  if (sig_no == 0) return -1;
+  if (tl_tid == 0) tl_tid = (pid_t)syscall(SYS_gettid);
+  if (!sb->has_timer || sb->timer_tid != tl_tid) {
+    if (sb->has_timer) timer_delete(sb->timer);
+    sb->has_timer = 0;
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = sig_no;
+    sev.sigev_notify_thread_id = tl_tid;
+    if (timer_create(CLOCK_MONOTONIC, &sev, &sb->timer) != 0) return -1;
+    sb->has_timer = 1;
+    sb->timer_tid = tl_tid;
+  }
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  its.it_value.tv_sec = ms / 1000;
+  its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L + (ms == 0);
+  return timer_settime(sb->timer, 0, &its, NULL);
+}
+
+static void disarm_timer(luasandbox *sb) {
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  timer_settime(sb->timer, 0, &its, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A sandbox's budget, and one run's                                         */
+
+void lsb_budget_open(luasandbox *sb, unsigned check_every) {
+  sb->check_every = check_every ? check_every : LSB_CHECK_EVERY;
+  sb->mode = LSB_BUDGET_TIMER;
+  sb->deadline = NEVER;
+  signal_acquire();
+}
+
+void lsb_budget_close(luasandbox *sb) {
+  if (sb->has_timer) timer_delete(sb->timer);
+  signal_release();
+}
+
+void lsb_budget_start(luasandbox *sb, unsigned budget_ms, lsb_budget_frame *fr) {
+  lua_State *L = sb->L;
+  sb->expired = 0;
+  sb->time_where[0] = '\0';
+  sb->budget_ms = budget_ms;
+  sb->deadline = now_ns() + (uint64_t)budget_ms * 1000000u;
+  fr->outer = tl_running;
+  tl_running = sb;
+  sb->in_run = 1;
+  /* The host may block signals in its threads: unblock ours for the run. */
+  fr->armed = 0;
+  fr->reblock = 0;
+  sigset_t set;
+  if (sb->mode == LSB_BUDGET_TIMER && sig_no) {
+    sigemptyset(&set);
+    sigaddset(&set, sig_no);
+    if (pthread_sigmask(SIG_UNBLOCK, &set, &fr->old) == 0) {
+      fr->reblock = sigismember(&fr->old, sig_no);
+      fr->armed = arm_timer(sb, budget_ms) == 0;
+    }
+  }
+  sb->counting =
+      sb->mode == LSB_BUDGET_COUNT || (sb->mode == LSB_BUDGET_TIMER && !fr->armed);
+  if (sb->counting) lua_sethook(L, budget_hook, LUA_MASKCOUNT, (int)sb->check_every);
+}
+
+void lsb_budget_stop(luasandbox *sb, const lsb_budget_frame *fr) {
+  lua_State *L = sb->L;
+  if (fr->armed) disarm_timer(sb);
+  sb->in_run = 0;
+  tl_running = fr->outer;
+  if (fr->reblock) pthread_sigmask(SIG_SETMASK, &fr->old, NULL);
+  if (lua_gethookmask(L)) lua_sethook(L, NULL, 0, 0);
+  sb->deadline = NEVER;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The mechanism in force                                                    */
+
+int lsb_budget_signal(void) {
+  pthread_mutex_lock(&sig_lock);
+  int s = sig_no;
+  pthread_mutex_unlock(&sig_lock);
+  return s;
+}
+
+void lsb_set_budget(luasandbox *sb, lsb_budget mode) { sb->mode = mode; }
+
+lsb_budget lsb_get_budget(const luasandbox *sb) {
+  return sb->mode == LSB_BUDGET_TIMER && sig_no == 0 ? LSB_BUDGET_COUNT : sb->mode;
+}

@@ -1,0 +1,405 @@
+/* manifest.c - reading and checking plugin.manifest. */
+#include "manifest.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "event.h"
+#include "jsonutil.h"
+#include "posplug.h"
+#ifndef POSINTENT_LOADER_ONLY
+#include "money.h"
+#include "sale.h"
+#endif
+
+/* Read a whole file of at most MANIFEST_MAX_BYTES into a malloc'd,
+ * NUL-terminated buffer. */
+static char *slurp(const char *path, pi_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    pi_fail(err, "config", path, "cannot read manifest %s: %s", path,
+            strerror(errno));
+    return NULL;
+  }
+  char *buf = malloc(MANIFEST_MAX_BYTES + 1);
+  if (buf == NULL) {
+    fclose(f);
+    pi_fail(err, "nomem", path, "out of memory reading %s", path);
+    return NULL;
+  }
+  size_t n = fread(buf, 1, MANIFEST_MAX_BYTES + 1, f);
+  int bad = ferror(f);
+  fclose(f);
+  if (bad || n > MANIFEST_MAX_BYTES) {
+    free(buf);
+    pi_fail(err, "config", path,
+            bad ? "cannot read manifest %s" : "manifest %s is larger than 256 KiB",
+            path);
+    return NULL;
+  }
+  buf[n] = '\0';
+  return buf;
+}
+
+static cJSON *parse_file(const char *path, pi_error *err) {
+  char *text = slurp(path, err);
+  if (text == NULL) return NULL;
+  const char *end = NULL;
+  cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+  if (root == NULL || !cJSON_IsObject(root)) {
+    /* Report the line of the first byte cJSON could not take. */
+    int line = 1;
+    const char *stop = end ? end : cJSON_GetErrorPtr();
+    for (const char *p = text; stop && p < stop && *p; p++) line += *p == '\n';
+    pi_fail(err, "config", path, "%s:%d: the manifest is not a JSON object", path,
+            line);
+    cJSON_Delete(root);
+    root = NULL;
+  }
+  free(text);
+  return root;
+}
+
+/* Refuse members of `obj` not in the NULL-terminated `known` list. */
+static int only_known(const cJSON *obj, const char *prefix,
+                      const char *const *known, pi_error *err) {
+  for (const cJSON *it = obj->child; it; it = it->next) {
+    int ok = 0;
+    for (const char *const *k = known; *k; k++)
+      if (it->string && strcmp(it->string, *k) == 0) ok = 1;
+    /* A repeated member is refused: which copy counts would be a guess. */
+    for (const cJSON *prev = obj->child; ok && prev != it; prev = prev->next)
+      if (prev->string && it->string && strcmp(prev->string, it->string) == 0) {
+        char path[96];
+        ju_path(path, sizeof path, prefix, it->string);
+        return pi_fail(err, "config", path, "%s appears twice", path);
+      }
+    if (!ok) {
+      char path[96];
+      ju_path(path, sizeof path, prefix, it->string ? it->string : "?");
+      return pi_fail(err, "config", path, "unknown key %s in the manifest", path);
+    }
+  }
+  return 0;
+}
+
+/* The directory part of `path` ("" for a bare file name), into dir[cap]. */
+static void dir_of(const char *path, char *dir, size_t cap) {
+  const char *slash = strrchr(path, '/');
+  size_t n = slash ? (size_t)(slash - path) + 1 : 0;
+  if (n >= cap) n = cap - 1;
+  memcpy(dir, path, n);
+  dir[n] = '\0';
+}
+
+/* Resolve `rel` against `dir` unless it is absolute (or ":memory:"). */
+static int resolve(const char *dir, const char *rel, char *out, size_t cap,
+                   const char *field, pi_error *err) {
+  int n;
+  if (rel[0] == '/' || strcmp(rel, ":memory:") == 0 || dir[0] == '\0')
+    n = snprintf(out, cap, "%s", rel);
+  else
+    n = snprintf(out, cap, "%s%s", dir, rel);
+  if (n < 0 || (size_t)n >= cap)
+    return pi_fail(err, "config", field, "%s is longer than %zu bytes", field,
+                   cap - 1);
+  return 0;
+}
+
+static int parse_abi(const char *s, uint32_t *out) {
+  unsigned major, minor;
+  char extra;
+  if (sscanf(s, "%u.%u%c", &major, &minor, &extra) != 2 || major > 0xffff ||
+      minor > 0xffff)
+    return -1;
+  *out = POSPLUG_MAKE_VERSION(major, minor);
+  return 0;
+}
+
+static int read_identity(const cJSON *root, const char *path,
+                         manifest_identity *id, pi_error *err) {
+  static const char *const known[] = {"name",   "version", "abi",    "library",
+                                      "entry",  "events",  "config", NULL};
+  char abi[16], lib[MANIFEST_PATH_MAX], dir[MANIFEST_PATH_MAX];
+  memset(id, 0, sizeof *id);
+  if (only_known(root, "", known, err) ||
+      ju_string(root, "name", "", JU_REQUIRED, id->name, sizeof id->name, err) < 0 ||
+      ju_string(root, "version", "", JU_REQUIRED, id->version, sizeof id->version,
+                err) < 0 ||
+      ju_string(root, "abi", "", JU_REQUIRED, abi, sizeof abi, err) < 0 ||
+      ju_string(root, "library", "", JU_REQUIRED, lib, sizeof lib, err) < 0 ||
+      ju_string(root, "entry", "", JU_REQUIRED, id->entry, sizeof id->entry,
+                err) < 0)
+    goto bad;
+  if (parse_abi(abi, &id->abi)) {
+    pi_fail(err, "config", "abi", "abi must be \"MAJOR.MINOR\", not \"%s\"", abi);
+    goto bad;
+  }
+  dir_of(path, dir, sizeof dir);
+  if (resolve(dir, lib, id->library, sizeof id->library, "library", err)) goto bad;
+  const cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, "events");
+  if (ev == NULL) {
+    pi_fail(err, "missing_field", "events", "events is required");
+    goto bad;
+  }
+  if (!cJSON_IsArray(ev)) {
+    pi_fail(err, "config", "events", "events must be an array of event types");
+    goto bad;
+  }
+  for (const cJSON *it = ev->child; it; it = it->next) {
+    event_type t = cJSON_IsString(it) ? event_type_parse(it->valuestring) : EVENT_NONE;
+    if (t == EVENT_NONE) {
+      pi_fail(err, "config", "events", "events: unknown event type %s",
+              cJSON_IsString(it) ? it->valuestring : "(not a string)");
+      goto bad;
+    }
+    id->events |= 1u << t;
+  }
+  return 0;
+bad:
+  /* Errors from the typed readers use the key as field; keep it, but say
+   * which file it was in. */
+  if (err && err->code && strcmp(err->code, "config") != 0) err->code = "config";
+  return -1;
+}
+
+int manifest_read_identity(const char *path, manifest_identity *out, pi_error *err) {
+  cJSON *root = parse_file(path, err);
+  if (root == NULL) return -1;
+  int rc = read_identity(root, path, out, err);
+  cJSON_Delete(root);
+  return rc;
+}
+
+#ifndef POSINTENT_LOADER_ONLY
+
+void manifest_default_config(plugin_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  snprintf(cfg->database, sizeof cfg->database, "posintent.db");
+  snprintf(cfg->currency, sizeof cfg->currency, "EUR");
+  cfg->default_purpose = PURPOSE_OWN_USE;
+  cfg->resale = RESALE_BLOCK;
+  cfg->accepted_evidence = 1u << TAXID_VAT | 1u << TAXID_EORI | 1u << TAXID_CERT;
+  cfg->gift_receipt = GIFT_RECEIPT_OFFER;
+  cfg->durability = DURABILITY_FULL;
+  cfg->busy_timeout_ms = 2000;
+  snprintf(cfg->branch, sizeof cfg->branch, "000");
+  cfg->scripts.memory_bytes = 32u << 20;
+  cfg->scripts.hook_ms = 50;
+  cfg->scripts.load_ms = 1000;
+  cfg->scripts.max_file_bytes = 256u << 10;
+  cfg->scripts.fail_closed = 0;
+}
+
+/* Merge `over` into `base` member by member; objects merge recursively. */
+static int merge(cJSON *base, const cJSON *over) {
+  for (const cJSON *it = over->child; it; it = it->next) {
+    cJSON *mine = cJSON_GetObjectItemCaseSensitive(base, it->string);
+    if (mine && cJSON_IsObject(mine) && cJSON_IsObject(it)) {
+      if (merge(mine, it)) return -1;
+      continue;
+    }
+    cJSON *copy = cJSON_Duplicate(it, 1);
+    if (copy == NULL) return -1;
+    if (mine) {
+      if (!cJSON_ReplaceItemInObjectCaseSensitive(base, it->string, copy)) {
+        cJSON_Delete(copy);
+        return -1;
+      }
+    } else if (!cJSON_AddItemToObject(base, it->string, copy)) {
+      cJSON_Delete(copy);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Pick one of `names` (NULL-terminated) for a string member; its index
+ * goes to *out.  Absent: *out unchanged. */
+static int read_enum(const cJSON *obj, const char *key, const char *prefix,
+                     const char *const *names, int *out, pi_error *err) {
+  char buf[32], path[96];
+  int rc = ju_string(obj, key, prefix, JU_OPTIONAL, buf, sizeof buf, err);
+  if (rc != 0) return rc < 0 ? -1 : 0;
+  for (int i = 0; names[i]; i++)
+    if (strcmp(buf, names[i]) == 0) {
+      *out = i;
+      return 0;
+    }
+  ju_path(path, sizeof path, prefix, key);
+  char list[160] = "";
+  for (int i = 0; names[i]; i++) {
+    strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+    strncat(list, names[i], sizeof list - strlen(list) - 1);
+  }
+  return pi_fail(err, "config", path, "%s must be one of %s, not \"%s\"", path,
+                 list, buf);
+}
+
+static int read_uint(const cJSON *obj, const char *key, const char *prefix,
+                     int64_t min, int64_t max, unsigned *out, pi_error *err) {
+  int64_t v;
+  int rc = ju_int(obj, key, prefix, JU_OPTIONAL, min, max, &v, err);
+  if (rc == 0) *out = (unsigned)v;
+  return rc < 0 ? -1 : 0;
+}
+
+static int read_policy(const cJSON *cfgj, plugin_config *cfg, pi_error *err) {
+  static const char *const known[] = {"resale_evidence", "accepted_evidence",
+                                      "gift_receipt", NULL};
+  static const char *const resale[] = {"block", "warn", NULL};
+  static const char *const gift[] = {"offer", "always", "never", NULL};
+  const cJSON *p;
+  if (ju_object(cfgj, "policy", "config", JU_OPTIONAL, &p, err) < 0) return -1;
+  if (p == NULL) return 0;
+  int r = (int)cfg->resale, g = (int)cfg->gift_receipt;
+  if (only_known(p, "config.policy", known, err) ||
+      read_enum(p, "resale_evidence", "config.policy", resale, &r, err) ||
+      read_enum(p, "gift_receipt", "config.policy", gift, &g, err))
+    return -1;
+  cfg->resale = (resale_policy)r;
+  cfg->gift_receipt = (gift_receipt_policy)g;
+  const cJSON *acc = cJSON_GetObjectItemCaseSensitive(p, "accepted_evidence");
+  if (acc) {
+    if (!cJSON_IsArray(acc) || cJSON_GetArraySize(acc) == 0)
+      return pi_fail(err, "config", "config.policy.accepted_evidence",
+                     "config.policy.accepted_evidence must be a non-empty array "
+                     "of \"vat\", \"eori\", \"resale_cert\"");
+    cfg->accepted_evidence = 0;
+    for (const cJSON *it = acc->child; it; it = it->next) {
+      taxid_kind k;
+      if (!cJSON_IsString(it) || taxid_kind_parse(it->valuestring, &k) ||
+          k == TAXID_ANY)
+        return pi_fail(err, "config", "config.policy.accepted_evidence",
+                       "config.policy.accepted_evidence: unknown kind %s",
+                       cJSON_IsString(it) ? it->valuestring : "(not a string)");
+      cfg->accepted_evidence |= 1u << k;
+    }
+  }
+  return 0;
+}
+
+static int read_scripts(const cJSON *cfgj, const char *dir, plugin_config *cfg,
+                        pi_error *err) {
+  static const char *const known[] = {"dir",    "memory_mb",   "hook_ms", "load_ms",
+                                      "max_file_kb", "on_error", NULL};
+  static const char *const onerr[] = {"fail_open", "fail_closed", NULL};
+  const cJSON *s;
+  const char *pre = "config.scripts";
+  if (ju_object(cfgj, "scripts", "config", JU_OPTIONAL, &s, err) < 0) return -1;
+  if (s == NULL) return 0;
+  char d[MANIFEST_PATH_MAX];
+  unsigned mem = (unsigned)(cfg->scripts.memory_bytes >> 20);
+  unsigned kb = (unsigned)(cfg->scripts.max_file_bytes >> 10);
+  int fc = cfg->scripts.fail_closed;
+  int rc = ju_string(s, "dir", pre, JU_OPTIONAL, d, sizeof d, err);
+  if (only_known(s, pre, known, err) || rc < 0 ||
+      read_uint(s, "memory_mb", pre, 1, 1024, &mem, err) ||
+      read_uint(s, "hook_ms", pre, 1, 10000, &cfg->scripts.hook_ms, err) ||
+      read_uint(s, "load_ms", pre, 1, 60000, &cfg->scripts.load_ms, err) ||
+      read_uint(s, "max_file_kb", pre, 1, 16384, &kb, err) ||
+      read_enum(s, "on_error", pre, onerr, &fc, err))
+    return -1;
+  if (rc == 0 &&
+      resolve(dir, d, cfg->scripts.dir, sizeof cfg->scripts.dir, "config.scripts.dir",
+              err))
+    return -1;
+  cfg->scripts.memory_bytes = (size_t)mem << 20;
+  cfg->scripts.max_file_bytes = (size_t)kb << 10;
+  cfg->scripts.fail_closed = fc;
+  return 0;
+}
+
+static int read_config(const cJSON *root, const char *dir, plugin_config *cfg,
+                       pi_error *err) {
+  static const char *const known[] = {
+      "database",   "store_id",     "store_country", "currency",
+      "default_purpose", "policy",  "durability",    "busy_timeout_ms",
+      "store_vat",  "branch",       "contact_name",  "scripts", NULL};
+  static const char *const purposes[] = {"ask", "own_use", "gift", "resale", NULL};
+  static const char *const dur[] = {"full", "normal", NULL};
+  const char *pre = "config";
+  const cJSON *c;
+  char db[MANIFEST_PATH_MAX];
+  manifest_default_config(cfg);
+  if (ju_object(root, "config", "", JU_REQUIRED, &c, err) < 0) return -1;
+  int dp = cfg->default_purpose, du = (int)cfg->durability;
+  if (only_known(c, pre, known, err) ||
+      ju_string(c, "database", pre, JU_REQUIRED, db, sizeof db, err) < 0 ||
+      ju_string(c, "store_id", pre, JU_REQUIRED, cfg->store_id,
+                sizeof cfg->store_id, err) < 0 ||
+      ju_string(c, "store_country", pre, JU_REQUIRED, cfg->store_country,
+                sizeof cfg->store_country, err) < 0 ||
+      ju_string(c, "currency", pre, JU_REQUIRED, cfg->currency,
+                sizeof cfg->currency, err) < 0 ||
+      read_enum(c, "default_purpose", pre, purposes, &dp, err) ||
+      read_enum(c, "durability", pre, dur, &du, err) ||
+      read_uint(c, "busy_timeout_ms", pre, 0, 600000, &cfg->busy_timeout_ms, err) ||
+      ju_string(c, "store_vat", pre, JU_OPTIONAL, cfg->store_vat,
+                sizeof cfg->store_vat, err) < 0 ||
+      ju_string(c, "branch", pre, JU_OPTIONAL, cfg->branch, sizeof cfg->branch,
+                err) < 0 ||
+      ju_string(c, "contact_name", pre, JU_OPTIONAL, cfg->contact_name,
+                sizeof cfg->contact_name, err) < 0 ||
+      read_policy(c, cfg, err) || read_scripts(c, dir, cfg, err))
+    return -1;
+  if (cfg->branch[0] == '\0') snprintf(cfg->branch, sizeof cfg->branch, "000");
+  cfg->default_purpose = dp; /* "ask" is index 0 == PURPOSE_NONE */
+  cfg->durability = (durability)du;
+  if (resolve(dir, db, cfg->database, sizeof cfg->database, "config.database", err))
+    return -1;
+  const char *cc = cfg->store_country;
+  if (strlen(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z')
+    return pi_fail(err, "config", "config.store_country",
+                   "config.store_country must be an ISO 3166 code such as DE, "
+                   "not \"%s\"",
+                   cc);
+  if (money_exponent(cfg->currency) < 0)
+    return pi_fail(err, "config", "config.currency",
+                   "config.currency must be an ISO 4217 code such as EUR, not "
+                   "\"%s\"",
+                   cfg->currency);
+  return 0;
+}
+
+int manifest_load(const char *path, const char *overrides_json,
+                  manifest_identity *id, plugin_config *cfg, pi_error *err) {
+  cJSON *root = parse_file(path, err);
+  if (root == NULL) return -1;
+  char dir[MANIFEST_PATH_MAX];
+  dir_of(path, dir, sizeof dir);
+  cJSON *over = NULL;
+  int rc = read_identity(root, path, id, err);
+  if (rc == 0 && overrides_json) {
+    over = cJSON_Parse(overrides_json);
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "config");
+    if (over == NULL || !cJSON_IsObject(over))
+      rc = pi_fail(err, "config", "overrides",
+                   "the configuration overrides are not a JSON object");
+    else if (cJSON_IsObject(c) && merge(c, over))
+      rc = pi_fail(err, "nomem", "overrides", "out of memory");
+  }
+  if (rc == 0) rc = read_config(root, dir, cfg, err);
+  if (rc == 0 && over) {
+    /* Paths given as overrides (pos-host --db, --scripts) are the caller's,
+     * relative to its current directory, not to the manifest. */
+    const cJSON *db = cJSON_GetObjectItemCaseSensitive(over, "database");
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(over, "scripts");
+    const cJSON *sd = sc ? cJSON_GetObjectItemCaseSensitive(sc, "dir") : NULL;
+    if (cJSON_IsString(db))
+      rc = resolve("", db->valuestring, cfg->database, sizeof cfg->database,
+                   "config.database", err);
+    if (rc == 0 && cJSON_IsString(sd))
+      rc = resolve("", sd->valuestring, cfg->scripts.dir, sizeof cfg->scripts.dir,
+                   "config.scripts.dir", err);
+  }
+  cJSON_Delete(over);
+  cJSON_Delete(root);
+  return rc;
+}
+
+#endif /* POSINTENT_LOADER_ONLY */

@@ -1,0 +1,180 @@
+/*
+ * plugin.c - the ABI layer: include/posplug.h on top of the engine.
+ *
+ * This file is all that libposintent.so exports (see plugin.map).  It
+ * translates between the ABI's caller-owned buffers and status codes and
+ * the engine's replies, and never lets an allocation cross the boundary.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "posplug.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* The instance handed to the host is the engine plus the host's services. */
+struct posplug_instance {
+  engine *eng;
+  posplug_host_api host;
+};
+
+static void set_error(posplug_error *err, int code, const char *msg,
+                      const char *where) {
+  if (err == NULL) return;
+  err->code = code;
+  snprintf(err->message, sizeof err->message, "%s", msg ? msg : "");
+  snprintf(err->where, sizeof err->where, "%s", where ? where : "");
+}
+
+static int status_of(const pi_error *e) {
+  if (e->code == NULL) return POSPLUG_ERR_INTERNAL;
+  if (strcmp(e->code, "nomem") == 0) return POSPLUG_ERR_NOMEM;
+  if (strcmp(e->code, "storage") == 0) return POSPLUG_ERR_STORAGE;
+  if (strcmp(e->code, "script") == 0) return POSPLUG_ERR_SCRIPT;
+  return POSPLUG_ERR_CONFIG;
+}
+
+static void host_log(void *ctx, int level, const char *msg) {
+  posplug_instance *in = ctx;
+  if (in->host.log)
+    in->host.log(in->host.host_ctx, level, msg);
+  else
+    fprintf(stderr, "posintent: %s\n", msg);
+}
+
+static int64_t host_now(void *ctx) {
+  posplug_instance *in = ctx;
+  return in->host.now_ms(in->host.host_ctx);
+}
+
+static posplug_status p_create(const posplug_host_api *host, const char *manifest,
+                               const char *overrides, posplug_instance **out,
+                               posplug_error *err) {
+  if (out) *out = NULL;
+  if (host == NULL || manifest == NULL || out == NULL) {
+    set_error(err, POSPLUG_ERR_MISUSE, "create() needs host, manifest and out", "");
+    return POSPLUG_ERR_MISUSE;
+  }
+  if (host->struct_size < offsetof(posplug_host_api, now_ms) + sizeof host->now_ms) {
+    set_error(err, POSPLUG_ERR_ABI, "the host's posplug_host_api is too small", "");
+    return POSPLUG_ERR_ABI;
+  }
+  posplug_instance *in = calloc(1, sizeof *in);
+  if (in == NULL) {
+    set_error(err, POSPLUG_ERR_NOMEM, "out of memory", "");
+    return POSPLUG_ERR_NOMEM;
+  }
+  /* Copy what we know of the host's table; a newer host's extra members
+   * are ignored, which append-only evolution makes safe. */
+  memcpy(&in->host, host, sizeof in->host);
+  engine_options opt = {.manifest_path = manifest,
+                        .overrides_json = overrides,
+                        .log = host_log,
+                        .log_ctx = in,
+                        .now_ms = host->now_ms ? host_now : NULL,
+                        .now_ctx = in};
+  pi_error e;
+  pi_error_clear(&e);
+  if (engine_open(&opt, &in->eng, &e)) {
+    int st = status_of(&e);
+    set_error(err, st, e.message, e.field);
+    free(in);
+    return (posplug_status)st;
+  }
+  *out = in;
+  return POSPLUG_OK;
+}
+
+static posplug_status copy_reply(const char *reply, size_t len, char *buf, size_t cap,
+                                 size_t *out_len) {
+  if (len + 1 > cap || buf == NULL) {
+    if (out_len) *out_len = len + 1;
+    if (buf && cap) buf[0] = '\0';
+    return POSPLUG_ERR_TOOSMALL;
+  }
+  memcpy(buf, reply, len + 1);
+  if (out_len) *out_len = len;
+  return POSPLUG_OK;
+}
+
+static posplug_status p_handle(posplug_instance *in, const char *ev, size_t len,
+                               char *reply, size_t cap, size_t *reply_len,
+                               posplug_error *err) {
+  if (in == NULL || (ev == NULL && len)) {
+    set_error(err, POSPLUG_ERR_MISUSE, "handle() needs an instance and an event", "");
+    return POSPLUG_ERR_MISUSE;
+  }
+  const char *r;
+  size_t n;
+  int st = engine_handle(in->eng, ev ? ev : "", len, &r, &n);
+  if (st != POSPLUG_OK)
+    set_error(err, st, st == POSPLUG_ERR_STORAGE ? "the database failed; see the reply"
+                                                 : "out of memory",
+              "");
+  posplug_status cs = copy_reply(r, n, reply, cap, reply_len);
+  if (cs != POSPLUG_OK) {
+    set_error(err, (int)cs, "the reply buffer is too small; call last_reply()", "");
+    return cs;
+  }
+  return (posplug_status)st;
+}
+
+static posplug_status p_last_reply(posplug_instance *in, char *reply, size_t cap,
+                                   size_t *reply_len) {
+  if (in == NULL) return POSPLUG_ERR_MISUSE;
+  const char *r;
+  size_t n;
+  engine_last_reply(in->eng, &r, &n);
+  return copy_reply(r, n, reply, cap, reply_len);
+}
+
+static posplug_status p_reload(posplug_instance *in, posplug_error *err) {
+  if (in == NULL) {
+    set_error(err, POSPLUG_ERR_MISUSE, "reload() needs an instance", "");
+    return POSPLUG_ERR_MISUSE;
+  }
+  pi_error e;
+  pi_error_clear(&e);
+  if (engine_reload(in->eng, &e)) {
+    int st = strcmp(e.code ? e.code : "", "nomem") == 0 ? POSPLUG_ERR_NOMEM
+                                                       : POSPLUG_ERR_SCRIPT;
+    set_error(err, st, e.message, e.field);
+    return (posplug_status)st;
+  }
+  return POSPLUG_OK;
+}
+
+static void p_destroy(posplug_instance *in) {
+  if (in == NULL) return;
+  engine_close(in->eng);
+  free(in);
+}
+
+static const posplug_plugin_api api = {
+    .struct_size = sizeof(posplug_plugin_api),
+    .abi_version = POSPLUG_ABI_VERSION,
+    .name = "posintent",
+    .version = POSINTENT_VERSION,
+    .create = p_create,
+    .handle = p_handle,
+    .last_reply = p_last_reply,
+    .reload = p_reload,
+    .destroy = p_destroy,
+};
+
+EXPORT const uint32_t posplug_abi_version = POSPLUG_ABI_VERSION;
+
+EXPORT const posplug_plugin_api *posplug_entry(uint32_t host_abi, posplug_error *err) {
+  if (!posplug_abi_compatible(host_abi, POSPLUG_ABI_VERSION)) {
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "posintent speaks plugin ABI %u.%u; the host speaks %u.%u",
+             POSPLUG_ABI_MAJOR, POSPLUG_ABI_MINOR, POSPLUG_VERSION_MAJOR(host_abi),
+             POSPLUG_VERSION_MINOR(host_abi));
+    set_error(err, POSPLUG_ERR_ABI, msg, "");
+    return NULL;
+  }
+  return &api;
+}

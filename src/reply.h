@@ -1,0 +1,58 @@
+/*
+ * reply.h - the JSON replies the plugin gives the host (docs/events.md).
+ *
+ * Every builder replaces the contents of a reply_buf with one JSON object
+ * and returns 0, or -1 with err ("nomem") when memory ran out.  Whatever
+ * happens, reply_text() then yields valid JSON (a static out-of-memory
+ * error at worst), so the host always gets an answer.
+ */
+#ifndef POSINTENT_REPLY_H
+#define POSINTENT_REPLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decide.h"
+#include "error.h"
+#include "event.h"
+#include "jsonw.h"
+#include "manifest.h"
+#include "sale.h"
+
+typedef struct reply_buf {
+  jsonw w;
+} reply_buf;
+
+void reply_buf_free(reply_buf *r);
+
+/* The reply as text and its length; never NULL. */
+const char *reply_text(const reply_buf *r, size_t *len);
+
+/* Copy `json` verbatim (a stored reply). */
+int reply_set(reply_buf *r, const char *json, pi_error *err);
+
+int reply_sale_begin(reply_buf *r, const sale *s, pi_error *err);
+int reply_sale_line(reply_buf *r, const sale *s, const char *line_id, int removed,
+                    pi_error *err);
+int reply_sale_customer(reply_buf *r, const sale *s, pi_error *err);
+int reply_sale_tag(reply_buf *r, const sale *s, const plugin_config *cfg,
+                   const tag *t, pi_error *err);
+int reply_sale_total(reply_buf *r, const sale *s, const plugin_config *cfg,
+                     const decision *d, pi_error *err);
+int reply_sale_complete(reply_buf *r, const sale *s, const plugin_config *cfg,
+                        const decision *d, pi_error *err);
+int reply_sale_void(reply_buf *r, const char *sale_id, pi_error *err);
+/* {"ok":true,"type":type,key:value} */
+int reply_simple(reply_buf *r, const char *type, const char *key, int64_t value,
+                 pi_error *err);
+
+/* {"ok":false,"type":..,"sale":..,"error":{"code","message","field"}}.
+ * Never fails (see reply_text). */
+void reply_error(reply_buf *r, event_type type, const char *sale_id,
+                 const pi_error *e);
+
+/* The tenders of a sale.complete as a JSON array into buf[cap]; -1 when it
+ * does not fit. */
+int reply_tenders_json(const event *ev, char *buf, size_t cap);
+
+#endif

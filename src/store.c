@@ -1,0 +1,655 @@
+/* store.c - SQLite storage: schema, migrations, one transaction per sale. */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "money.h"
+
+struct store {
+  sqlite3 *db;
+  int readonly;
+  /* Prepared once: the till records every sale through these. */
+  sqlite3_stmt *find, *find_any, *ins_sale, *ins_line, *ins_ev, *ins_void;
+  sqlite3_stmt *begin, *commit, *rollback;
+  journal *jr;
+};
+
+/* Forward-only migrations: migrations[i] takes user_version i to i+1. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE sales("
+    " id INTEGER PRIMARY KEY,"
+    " store TEXT NOT NULL, terminal TEXT NOT NULL, sale TEXT NOT NULL,"
+    " cashier TEXT NOT NULL DEFAULT '',"
+    " began_at TEXT NOT NULL,"
+    " day TEXT NOT NULL,"
+    " completed_at TEXT,"
+    " currency TEXT NOT NULL,"
+    " purpose TEXT NOT NULL,"
+    " net INTEGER NOT NULL, tax INTEGER NOT NULL, total INTEGER NOT NULL,"
+    " customer_id TEXT, customer_name TEXT,"
+    " customer_org INTEGER NOT NULL DEFAULT 0,"
+    " reseller_kind TEXT, reseller_id TEXT, reseller_country TEXT,"
+    " reseller_valid INTEGER, reseller_reason TEXT,"
+    " treatment TEXT NOT NULL,"
+    " gift_receipt INTEGER NOT NULL DEFAULT 0,"
+    " gift_message TEXT, recipient_name TEXT, recipient_contact TEXT,"
+    " tenders TEXT, meta TEXT,"
+    " reply TEXT NOT NULL,"
+    " status TEXT NOT NULL CHECK(status IN ('completed','voided')),"
+    " UNIQUE(store, sale, terminal));"
+    "CREATE INDEX sales_day ON sales(day);"
+    "CREATE TABLE lines("
+    " sale_id INTEGER NOT NULL REFERENCES sales(id),"
+    " seq INTEGER NOT NULL,"
+    " line TEXT NOT NULL, sku TEXT, name TEXT,"
+    " qty_milli INTEGER NOT NULL, unit_price INTEGER NOT NULL,"
+    " net INTEGER NOT NULL, tax INTEGER NOT NULL,"
+    " purpose TEXT NOT NULL, status TEXT NOT NULL, treatment TEXT NOT NULL,"
+    " gift_receipt INTEGER NOT NULL DEFAULT 0,"
+    " gift_message TEXT, recipient_name TEXT, recipient_contact TEXT,"
+    " PRIMARY KEY(sale_id, seq)) WITHOUT ROWID;"
+    "CREATE TABLE evidence("
+    " id INTEGER PRIMARY KEY,"
+    " sale_id INTEGER NOT NULL REFERENCES sales(id),"
+    " kind TEXT NOT NULL, input TEXT NOT NULL, state TEXT, expires TEXT,"
+    " compact TEXT NOT NULL, country TEXT NOT NULL,"
+    " valid INTEGER NOT NULL, reason TEXT NOT NULL,"
+    " chosen INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX evidence_sale ON evidence(sale_id);"
+    "CREATE TABLE voids("
+    " sale_id INTEGER PRIMARY KEY REFERENCES sales(id),"
+    " at TEXT NOT NULL, reason TEXT NOT NULL);" JOURNAL_SCHEMA,
+    /* 1 -> 2: for the reports (src/report_resellers.c, report_ecsl.c).
+     * Both are partial: only sales with a reseller line and only reseller
+     * lines are indexed, so the till pays for them on resale sales alone.
+     * sales_resale covers what the reseller and EC Sales List reports read
+     * of a sale, by business day; lines_reseller lets the reseller report
+     * total each sale's resale lines without reading the lines table. */
+    "CREATE INDEX sales_resale ON sales(day, reseller_kind, reseller_id,"
+    " reseller_valid, reseller_reason, reseller_country, currency,"
+    " customer_id, customer_name, store, status)"
+    " WHERE reseller_reason IS NOT NULL;"
+    "CREATE INDEX lines_reseller ON lines(sale_id, net, tax)"
+    " WHERE status = 'reseller';",
+};
+#define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
+_Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
+               "store.h STORE_SCHEMA_VERSION must count the migrations");
+
+static int db_fail(store *st, pi_error *err, const char *what) {
+  return pi_fail(err, "storage", "database", "%s: %s", what,
+                 st && st->db ? sqlite3_errmsg(st->db) : "no database");
+}
+
+static int exec(store *st, const char *sql, pi_error *err) {
+  char *msg = NULL;
+  if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    pi_fail(err, "storage", "database", "%s", msg ? msg : sqlite3_errmsg(st->db));
+    sqlite3_free(msg);
+    return -1;
+  }
+  return 0;
+}
+
+/* Create the file with owner-only permissions before SQLite opens it, so
+ * there is no moment where it exists world-readable.  WAL and -shm files
+ * take their mode from the database file.  An existing file is left to
+ * SQLite, which says what is wrong with it, if anything. */
+static int precreate(const char *path, pi_error *err) {
+  if (strcmp(path, ":memory:") == 0 || path[0] == '\0') return 0;
+  int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    close(fd);
+    return 0;
+  }
+  if (errno == EEXIST) return 0;
+  return pi_fail(err, "storage", "database", "cannot create %s: %s", path,
+                 strerror(errno));
+}
+
+static int migrate(store *st, pi_error *err) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+    return db_fail(st, err, "reading schema version");
+  int ver = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+  sqlite3_finalize(q);
+  if (ver < 0) return db_fail(st, err, "reading schema version");
+  if (ver > (int)NMIGRATIONS)
+    return pi_fail(err, "storage", "database",
+                   "the database has schema version %d; this posintent knows "
+                   "up to %d: upgrade posintent",
+                   ver, (int)NMIGRATIONS);
+  if (ver == (int)NMIGRATIONS) return 0;
+  if (st->readonly)
+    return pi_fail(err, "storage", "database",
+                   "the database has schema version %d and needs migrating to "
+                   "%d; open it once with the plugin",
+                   ver, (int)NMIGRATIONS);
+  if (exec(st, "BEGIN IMMEDIATE", err)) return -1;
+  for (int v = ver; v < (int)NMIGRATIONS; v++) {
+    char sql[64];
+    if (exec(st, migrations[v], err)) goto fail;
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", v + 1);
+    if (exec(st, sql, err)) goto fail;
+  }
+  return exec(st, "COMMIT", err);
+fail:
+  sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+  return -1;
+}
+
+static int put_meta(store *st, const char *key, const char *value, pi_error *err) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(st->db,
+                         "INSERT INTO meta(key,value) VALUES(?1,?2) "
+                         "ON CONFLICT(key) DO UPDATE SET value=excluded.value "
+                         "WHERE value IS NOT excluded.value",
+                         -1, &q, NULL) != SQLITE_OK)
+    return db_fail(st, err, "preparing meta");
+  sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(q);
+  sqlite3_finalize(q);
+  return rc == SQLITE_DONE ? 0 : db_fail(st, err, "writing meta");
+}
+
+static int prepare(store *st, sqlite3_stmt **q, const char *sql, pi_error *err) {
+  if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL) !=
+      SQLITE_OK)
+    return db_fail(st, err, "preparing a statement");
+  return 0;
+}
+
+static int prepare_all(store *st, pi_error *err) {
+  if (prepare(st, &st->begin, "BEGIN IMMEDIATE", err) ||
+      prepare(st, &st->commit, "COMMIT", err) ||
+      prepare(st, &st->rollback, "ROLLBACK", err) ||
+      prepare(st, &st->find,
+              "SELECT reply, status FROM sales WHERE store=?1 AND sale=?2 "
+              "AND terminal=?3",
+              err) ||
+      prepare(st, &st->find_any,
+              "SELECT reply, status FROM sales WHERE store=?1 AND sale=?2 "
+              "LIMIT 2",
+              err))
+    return -1;
+  if (st->readonly) return 0;
+  return prepare(st, &st->ins_sale,
+                 "INSERT INTO sales(store,terminal,sale,cashier,began_at,day,"
+                 "completed_at,currency,purpose,net,tax,total,customer_id,"
+                 "customer_name,customer_org,reseller_kind,reseller_id,"
+                 "reseller_country,reseller_valid,reseller_reason,treatment,"
+                 "gift_receipt,gift_message,recipient_name,recipient_contact,"
+                 "tenders,meta,reply,status) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,"
+                 "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
+                 "?24,?25,?26,?27,?28,?29)",
+                 err) ||
+         prepare(st, &st->ins_line,
+                 "INSERT INTO lines(sale_id,seq,line,sku,name,qty_milli,"
+                 "unit_price,net,tax,purpose,status,treatment,gift_receipt,"
+                 "gift_message,recipient_name,recipient_contact) VALUES(?1,?2,"
+                 "?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+                 err) ||
+         prepare(st, &st->ins_ev,
+                 "INSERT INTO evidence(sale_id,kind,input,state,expires,"
+                 "compact,country,valid,reason,chosen) VALUES(?1,?2,?3,?4,?5,"
+                 "?6,?7,?8,?9,?10)",
+                 err) ||
+         prepare(st, &st->ins_void,
+                 "INSERT INTO voids(sale_id,at,reason) VALUES(?1,?2,?3)", err);
+}
+
+int store_open(const char *path, int mode, const plugin_config *cfg,
+               store **out, pi_error *err) {
+  *out = NULL;
+  store *st = calloc(1, sizeof *st);
+  if (st == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  st->readonly = mode == STORE_READONLY;
+  if (!st->readonly && precreate(path, err)) {
+    free(st);
+    return -1;
+  }
+  int flags = st->readonly ? SQLITE_OPEN_READONLY
+                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
+      SQLITE_OK) {
+    pi_fail(err, "storage", "database", "cannot open %s: %s", path,
+            st->db ? sqlite3_errmsg(st->db) : "out of memory");
+    store_close(st);
+    return -1;
+  }
+  sqlite3_extended_result_codes(st->db, 1);
+  /* SQLite quietly opens a write-protected file read-only; the till must
+   * know now, not at the first sale. */
+  if (!st->readonly && sqlite3_db_readonly(st->db, "main") == 1) {
+    pi_fail(err, "storage", "database",
+            "the database %s can only be read (file permissions or a read-only "
+            "file system); the till needs to write to it",
+            path);
+    goto fail;
+  }
+  sqlite3_busy_timeout(st->db, cfg ? (int)cfg->busy_timeout_ms : 2000);
+  if (!st->readonly) {
+    const char *sync = cfg && cfg->durability == DURABILITY_NORMAL
+                           ? "PRAGMA synchronous=NORMAL"
+                           : "PRAGMA synchronous=FULL";
+    if (exec(st, "PRAGMA journal_mode=WAL", err) || exec(st, sync, err) ||
+        exec(st, "PRAGMA foreign_keys=ON", err))
+      goto fail;
+  } else if (exec(st, "PRAGMA query_only=ON", err)) {
+    goto fail;
+  }
+  if (migrate(st, err) || prepare_all(st, err) || journal_open(st->db, &st->jr, err))
+    goto fail;
+  if (!st->readonly && cfg) {
+    if (exec(st, "BEGIN IMMEDIATE", err)) goto fail;
+    if (put_meta(st, "store_id", cfg->store_id, err) ||
+        put_meta(st, "store_country", cfg->store_country, err) ||
+        put_meta(st, "store_vat", cfg->store_vat, err) ||
+        put_meta(st, "branch", cfg->branch, err) ||
+        put_meta(st, "contact_name", cfg->contact_name, err) ||
+        put_meta(st, "currency", cfg->currency, err)) {
+      sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+      goto fail;
+    }
+    if (exec(st, "COMMIT", err)) goto fail;
+  }
+  *out = st;
+  return 0;
+fail:
+  store_close(st);
+  return -1;
+}
+
+void store_close(store *st) {
+  if (st == NULL) return;
+  journal_close(st->jr);
+  sqlite3_finalize(st->begin);
+  sqlite3_finalize(st->commit);
+  sqlite3_finalize(st->rollback);
+  sqlite3_finalize(st->find);
+  sqlite3_finalize(st->find_any);
+  sqlite3_finalize(st->ins_sale);
+  sqlite3_finalize(st->ins_line);
+  sqlite3_finalize(st->ins_ev);
+  sqlite3_finalize(st->ins_void);
+  sqlite3_close(st->db);
+  free(st);
+}
+
+sqlite3 *store_db(store *st) { return st->db; }
+
+int store_verify(store *st, journal_report *rep, pi_error *err) {
+  /* One read transaction: a consistent snapshot while the till writes. */
+  if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    return db_fail(st, err, "starting to read");
+  int rc = journal_verify(st->jr, rep, err);
+  sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+  return rc;
+}
+
+int store_find(store *st, const char *store_id, const char *terminal,
+               const char *sale_id, char **reply, char status[16], pi_error *err) {
+  sqlite3_stmt *q = terminal ? st->find : st->find_any;
+  if (reply) *reply = NULL;
+  sqlite3_bind_text(q, 1, store_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, sale_id, -1, SQLITE_STATIC);
+  if (terminal) sqlite3_bind_text(q, 3, terminal, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(q), found = 0;
+  if (rc == SQLITE_ROW) {
+    found = 1;
+    if (status) snprintf(status, 16, "%s", (const char *)sqlite3_column_text(q, 1));
+    if (reply) {
+      const char *text = (const char *)sqlite3_column_text(q, 0);
+      *reply = text ? strdup(text) : NULL;
+      if (*reply == NULL) found = pi_fail(err, "nomem", "", "out of memory");
+    }
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && found == 1) {
+      found = pi_fail(err, "ambiguous_sale", "terminal",
+                      "sale %s exists on several terminals; name the terminal",
+                      sale_id);
+    } else if (rc != SQLITE_DONE && found == 1) {
+      found = db_fail(st, err, "looking up the sale");
+    }
+    if (found < 0 && reply) {
+      free(*reply);
+      *reply = NULL;
+    }
+  } else if (rc != SQLITE_DONE) {
+    found = db_fail(st, err, "looking up the sale");
+  }
+  sqlite3_reset(q);
+  sqlite3_clear_bindings(q);
+  return found;
+}
+
+/* Bind a string, NULL when empty. */
+static void bind_opt(sqlite3_stmt *q, int i, const char *s) {
+  if (s && *s)
+    sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(q, i);
+}
+
+static int step_done(store *st, sqlite3_stmt *q, pi_error *err, const char *what) {
+  int rc = sqlite3_step(q);
+  sqlite3_reset(q);
+  sqlite3_clear_bindings(q);
+  if (rc == SQLITE_DONE) return 0;
+  return db_fail(st, err, what);
+}
+
+/* The sale's day: the date part of its RFC 3339 timestamp, as the till
+ * saw it (local business day, not UTC). */
+static void day_of(const char *at, char day[11]) {
+  memcpy(day, at, 10);
+  day[10] = '\0';
+}
+
+static int insert_sale_row(store *st, const sale *s, const decision *d,
+                           purpose dflt, int64_t total, const char *tenders,
+                           const char *meta, const char *completed_at,
+                           const char *reply, const char *status,
+                           sqlite3_int64 *rowid, pi_error *err) {
+  sqlite3_stmt *q = st->ins_sale;
+  int64_t net, tax;
+  sale_totals(s, &net, &tax);
+  char day[11];
+  day_of(s->at, day);
+  purpose sp = s->purpose != PURPOSE_NONE ? s->purpose : dflt;
+  const evidence *ev = sale_best_evidence(s);
+  sqlite3_bind_text(q, 1, s->store, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, s->terminal, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 3, s->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 4, s->cashier, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 5, s->at, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 6, day, -1, SQLITE_TRANSIENT);
+  bind_opt(q, 7, completed_at);
+  sqlite3_bind_text(q, 8, s->currency, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 9, sp == PURPOSE_NONE ? "none" : purpose_name(sp), -1,
+                    SQLITE_STATIC);
+  sqlite3_bind_int64(q, 10, net);
+  sqlite3_bind_int64(q, 11, tax);
+  sqlite3_bind_int64(q, 12, total);
+  if (s->customer.present) {
+    bind_opt(q, 13, s->customer.id);
+    bind_opt(q, 14, s->customer.name);
+    sqlite3_bind_int(q, 15, s->customer.org);
+  } else {
+    sqlite3_bind_null(q, 13);
+    sqlite3_bind_null(q, 14);
+    sqlite3_bind_int(q, 15, 0);
+  }
+  /* The reseller identity is the best evidence, recorded only when some
+   * line of the sale was sold for resale. */
+  int resale = d && d->resale_lines > 0;
+  if (resale && ev) {
+    sqlite3_bind_text(q, 16, taxid_kind_name(ev->kind), -1, SQLITE_STATIC);
+    bind_opt(q, 17, ev->verdict.compact[0] ? ev->verdict.compact : ev->input);
+    bind_opt(q, 18, ev->verdict.country);
+    sqlite3_bind_int(q, 19, ev->verdict.valid);
+    sqlite3_bind_text(q, 20, taxid_reason_code(ev->verdict.reason), -1,
+                      SQLITE_STATIC);
+  } else if (resale) {
+    sqlite3_bind_null(q, 16);
+    sqlite3_bind_null(q, 17);
+    sqlite3_bind_null(q, 18);
+    sqlite3_bind_int(q, 19, 0);
+    sqlite3_bind_text(q, 20, "missing", -1, SQLITE_STATIC);
+  } else {
+    for (int i = 16; i <= 20; i++) sqlite3_bind_null(q, i);
+  }
+  sqlite3_bind_text(q, 21,
+                    treatment_name(resale && d ? d->treatment : TREAT_STANDARD),
+                    -1, SQLITE_STATIC);
+  sqlite3_bind_int(q, 22, s->gift.gift_receipt > 0);
+  bind_opt(q, 23, s->gift.message);
+  bind_opt(q, 24, s->gift.recipient_name);
+  bind_opt(q, 25, s->gift.recipient_contact);
+  bind_opt(q, 26, tenders);
+  bind_opt(q, 27, meta);
+  sqlite3_bind_text(q, 28, reply, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 29, status, -1, SQLITE_STATIC);
+  if (step_done(st, q, err, "recording the sale")) return -1;
+  *rowid = sqlite3_last_insert_rowid(st->db);
+  return 0;
+}
+
+static int insert_lines(store *st, const sale *s, const decision *d,
+                        purpose dflt, sqlite3_int64 rowid, pi_error *err) {
+  sqlite3_stmt *q = st->ins_line;
+  for (size_t i = 0; i < s->nlines; i++) {
+    const sale_line *l = &s->lines[i];
+    purpose p = sale_line_purpose(s, l, dflt);
+    buyer_status bs = sale_line_status(s, l, dflt);
+    const gift_info *g = sale_line_gift(s, l);
+    tax_treatment tt = d ? decision_line_treatment(d, bs) : TREAT_STANDARD;
+    sqlite3_bind_int64(q, 1, rowid);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)i + 1);
+    sqlite3_bind_text(q, 3, l->line, -1, SQLITE_STATIC);
+    bind_opt(q, 4, l->sku);
+    bind_opt(q, 5, l->name);
+    sqlite3_bind_int64(q, 6, l->qty_milli);
+    sqlite3_bind_int64(q, 7, l->unit_price);
+    sqlite3_bind_int64(q, 8, l->net);
+    sqlite3_bind_int64(q, 9, l->tax);
+    sqlite3_bind_text(q, 10, p == PURPOSE_NONE ? "none" : purpose_name(p), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(q, 11, bs == STATUS_NONE ? "none" : status_name(bs), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(q, 12, treatment_name(tt), -1, SQLITE_STATIC);
+    int gift = p == PURPOSE_GIFT && g;
+    sqlite3_bind_int(q, 13, gift && g->gift_receipt > 0);
+    bind_opt(q, 14, gift ? g->message : NULL);
+    bind_opt(q, 15, gift ? g->recipient_name : NULL);
+    bind_opt(q, 16, gift ? g->recipient_contact : NULL);
+    if (step_done(st, q, err, "recording a line")) return -1;
+  }
+  return 0;
+}
+
+static int insert_evidence(store *st, const sale *s, sqlite3_int64 rowid,
+                           pi_error *err) {
+  if (!s->customer.present) return 0;
+  const evidence *best = sale_best_evidence(s);
+  sqlite3_stmt *q = st->ins_ev;
+  for (size_t i = 0; i < s->customer.nev; i++) {
+    const evidence *e = &s->customer.ev[i];
+    sqlite3_bind_int64(q, 1, rowid);
+    sqlite3_bind_text(q, 2, taxid_kind_name(e->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, e->input, -1, SQLITE_STATIC);
+    bind_opt(q, 4, e->state);
+    bind_opt(q, 5, e->expires);
+    sqlite3_bind_text(q, 6, e->verdict.compact, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, e->verdict.country, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 8, e->verdict.valid);
+    sqlite3_bind_text(q, 9, taxid_reason_code(e->verdict.reason), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_int(q, 10, e == best);
+    if (step_done(st, q, err, "recording evidence")) return -1;
+  }
+  return 0;
+}
+
+/* Is the database file still the one we opened?  When it was deleted (or
+ * replaced) while open, SQLite would go on writing into the unlinked file
+ * and every "recorded" reply would be a lie: the data vanishes when the
+ * connection closes.  So each write first asks the VFS (one stat()); the
+ * sale in hand is refused and stays open until the file is back. */
+static int check_file(store *st, pi_error *err) {
+  int moved = 0;
+  if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) !=
+      SQLITE_OK)
+    return 0; /* an in-memory database, or a VFS that cannot tell */
+  if (!moved) return 0;
+  return pi_fail(err, "storage", "database",
+                 "the database file %s was deleted or replaced while open; "
+                 "nothing was recorded: put the file back, or restart the "
+                 "plugin to use the file now there",
+                 sqlite3_db_filename(st->db, "main"));
+}
+
+/* Transactions for recording: prepared once, since every sale runs them.
+ * finish() commits when ok == 0 and rolls back otherwise, so that nothing
+ * is half-recorded. */
+static int begin(store *st, pi_error *err) {
+  return step_done(st, st->begin, err, "starting a transaction");
+}
+
+static int finish(store *st, int ok, pi_error *err) {
+  if (ok == 0 && step_done(st, st->commit, err, "committing") == 0) return 0;
+  if (!sqlite3_get_autocommit(st->db)) {
+    sqlite3_step(st->rollback);
+    sqlite3_reset(st->rollback);
+  }
+  return -1;
+}
+
+int store_record_sale(store *st, const sale *s, const decision *d,
+                      purpose dflt, int64_t total, const char *tenders_json,
+                      const char *meta_json, const char *completed_at,
+                      const char *reply, pi_error *err) {
+  if (st->readonly)
+    return pi_fail(err, "storage", "database", "the database is read-only");
+  if (check_file(st, err) || begin(st, err)) return -1;
+  char status[16];
+  int found = store_find(st, s->store, s->terminal, s->id, NULL, status, err);
+  if (found != 0) {
+    finish(st, -1, err);
+    return found; /* 1: already recorded; -1: error */
+  }
+  sqlite3_int64 rowid = 0;
+  int rc = insert_sale_row(st, s, d, dflt, total, tenders_json, meta_json,
+                           completed_at, reply, "completed", &rowid, err);
+  if (rc == 0) rc = insert_lines(st, s, d, dflt, rowid, err);
+  if (rc == 0) rc = insert_evidence(st, s, rowid, err);
+  if (rc == 0) rc = journal_append_sale(st->jr, rowid, completed_at, err);
+  return finish(st, rc, err);
+}
+
+int store_record_void(store *st, const sale *open_sale, purpose dflt,
+                      const char *store_id,
+                      const char *terminal, const char *sale_id,
+                      const char *reason, const char *at, const char *reply,
+                      pi_error *err) {
+  if (st->readonly)
+    return pi_fail(err, "storage", "database", "the database is read-only");
+  if (check_file(st, err) || begin(st, err)) return -1;
+  sqlite3_int64 rowid = 0;
+  int rc = 0;
+  if (open_sale) {
+    decision d;
+    memset(&d, 0, sizeof d);
+    rc = insert_sale_row(st, open_sale, &d, dflt, 0, NULL, NULL, NULL, reply,
+                         "voided", &rowid, err);
+    if (rc == 0) rc = insert_lines(st, open_sale, &d, dflt, rowid, err);
+    if (rc == 0) rc = insert_evidence(st, open_sale, rowid, err);
+    if (rc == 0) rc = journal_append_sale(st->jr, rowid, at, err);
+  } else {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, EXISTS(SELECT 1 FROM voids v WHERE "
+                           "v.sale_id=s.id) FROM sales s WHERE store=?1 AND "
+                           "sale=?3 AND (?2 IS NULL OR terminal=?2)",
+                           -1, &q, NULL) != SQLITE_OK) {
+      rc = db_fail(st, err, "looking up the sale");
+    } else {
+      sqlite3_bind_text(q, 1, store_id, -1, SQLITE_STATIC);
+      if (terminal)
+        sqlite3_bind_text(q, 2, terminal, -1, SQLITE_STATIC);
+      else
+        sqlite3_bind_null(q, 2);
+      sqlite3_bind_text(q, 3, sale_id, -1, SQLITE_STATIC);
+      int s = sqlite3_step(q);
+      if (s == SQLITE_ROW) {
+        rowid = sqlite3_column_int64(q, 0);
+        if (sqlite3_column_int(q, 1)) rc = 1;
+      } else {
+        rc = s == SQLITE_DONE
+                 ? pi_fail(err, "unknown_sale", "sale",
+                           "sale %s is neither open nor recorded", sale_id)
+                 : db_fail(st, err, "looking up the sale");
+      }
+      sqlite3_finalize(q);
+    }
+  }
+  if (rc == 0) {
+    sqlite3_stmt *q = st->ins_void;
+    sqlite3_bind_int64(q, 1, rowid);
+    sqlite3_bind_text(q, 2, at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, reason, -1, SQLITE_STATIC);
+    rc = step_done(st, q, err, "recording the void");
+    if (rc == 0) rc = journal_append_void(st->jr, rowid, at, err);
+  }
+  if (rc == 1) {
+    finish(st, -1, err);
+    return 1;
+  }
+  return finish(st, rc, err);
+}
+
+/* Erase inside one transaction: `select_sql` yields the sale row ids. */
+static int erase_where(store *st, const char *select_sql, const char *a,
+                       const char *b, const char *c, const char *const *fields,
+                       const char *at, int *sales, int *erased, pi_error *err) {
+  *sales = *erased = 0;
+  if (st->readonly)
+    return pi_fail(err, "storage", "database", "the database is read-only");
+  if (check_file(st, err) || begin(st, err)) return -1;
+  sqlite3_stmt *q;
+  int rc = 0;
+  if (sqlite3_prepare_v2(st->db, select_sql, -1, &q, NULL) != SQLITE_OK)
+    return finish(st, db_fail(st, err, "finding the sales"), err);
+  sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
+  if (b) sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
+  if (c) sqlite3_bind_text(q, 3, c, -1, SQLITE_STATIC);
+  /* Collect ids first: erasing while the SELECT is open would be reading a
+   * table we write. */
+  int64_t ids[4096];
+  size_t n = 0;
+  int step;
+  while ((step = sqlite3_step(q)) == SQLITE_ROW && n < sizeof ids / sizeof ids[0])
+    ids[n++] = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  if (step == SQLITE_ROW)
+    rc = pi_fail(err, "too_many", "", "more than %zu sales match; erase in parts", n);
+  else if (step != SQLITE_DONE)
+    rc = db_fail(st, err, "finding the sales");
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    int k = 0;
+    rc = journal_erase(st->jr, ids[i], fields, at, &k, err);
+    *erased += k;
+    *sales += k > 0;
+  }
+  return finish(st, rc, err);
+}
+
+int store_erase_customer(store *st, const char *customer_id, const char *at,
+                         int *sales, int *fields, pi_error *err) {
+  /* The customer's name on their sales, and what they gave about gift
+   * recipients on them. */
+  return erase_where(st, "SELECT id FROM sales WHERE customer_id=?1 ORDER BY id",
+                     customer_id, NULL, NULL, NULL, at, sales, fields, err);
+}
+
+int store_erase_recipient(store *st, const char *store_id, const char *terminal,
+                          const char *sale_id, const char *at, int *fields,
+                          pi_error *err) {
+  static const char *const recipient[] = {"gift_message", "recipient_name",
+                                          "recipient_contact", NULL};
+  int sales;
+  return erase_where(st,
+                     "SELECT id FROM sales WHERE store=?1 AND sale=?2 AND"
+                     " (?3 IS NULL OR terminal=?3)",
+                     store_id, sale_id, terminal, recipient, at, &sales, fields, err);
+}

@@ -1,0 +1,4 @@
+-- hostile: load a C module through require / package.loadlib
+-- expect: load global 'require'
+local ffi = require("ffi")
+return {}

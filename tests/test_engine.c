@@ -1,0 +1,528 @@
+/* test_engine.c - the checkout flow through the engine: purposes, statuses,
+ * evidence, policy, durability and every kind of bad event. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+typedef struct fixture {
+  char dir[512];
+  char db[600];
+  engine *e;
+} fixture;
+
+static int setup_with(void **state, const char *extra) {
+  static fixture f;
+  memset(&f, 0, sizeof f);
+  tu_tempdir(f.dir, sizeof f.dir);
+  snprintf(f.db, sizeof f.db, "%s/t.db", f.dir);
+  f.e = tu_engine(f.db, extra);
+  *state = &f;
+  return 0;
+}
+
+static int setup(void **state) { return setup_with(state, NULL); }
+static int setup_warn(void **state) {
+  return setup_with(state, "\"policy\":{\"resale_evidence\":\"warn\"}");
+}
+static int setup_ask(void **state) {
+  return setup_with(state, "\"default_purpose\":\"ask\"");
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  engine_close(f->e);
+  tu_rmtree(f->dir);
+  return 0;
+}
+
+#define BEGIN(e, sale)                                                          \
+  cJSON_Delete(tu_ok(e, "{\"type\":\"sale.begin\",\"sale\":\"%s\",\"store\":\"shop-1\"," \
+                        "\"terminal\":\"T1\",\"cashier\":\"c\","                \
+                        "\"at\":\"2026-11-20T10:00:00+01:00\"}",                \
+                     sale))
+#define LINE(e, sale, line, net, tax)                                           \
+  cJSON_Delete(tu_ok(e, "{\"type\":\"sale.line\",\"sale\":\"%s\",\"line\":\"%s\"," \
+                        "\"sku\":\"X\",\"name\":\"Item\",\"qty\":1,"            \
+                        "\"unit_price\":%d,\"net\":%d,\"tax\":%d}",             \
+                     sale, line, (net) + (tax), net, tax))
+#define COMPLETE(e, sale, total)                                                \
+  tu_ok(e, "{\"type\":\"sale.complete\",\"sale\":\"%s\",\"total\":%lld}", sale, \
+        (long long)(total))
+
+static int64_t count(fixture *f, const char *sql) { return tu_sql_int(f->db, sql); }
+
+static void own_use_by_default(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "S1");
+  LINE(f->e, "S1", "L1", 1000, 190);
+  LINE(f->e, "S1", "L2", 500, 35);
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"S1\"}");
+  assert_int_equal(tu_num(t, "total"), 1725);
+  assert_true(tu_num(t, "can_complete") == 1);
+  assert_string_equal(tu_str(t, "lines.0.status"), "consumer");
+  assert_string_equal(tu_str(t, "tax_treatment"), "standard");
+  cJSON_Delete(t);
+  cJSON *c = COMPLETE(f->e, "S1", 1725);
+  assert_true(tu_num(c, "recorded") == 1);
+  cJSON_Delete(c);
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 1);
+  assert_int_equal(count(f, "SELECT total FROM sales"), 1725);
+  assert_int_equal(count(f, "SELECT count(*) FROM lines WHERE status='consumer' "
+                            "AND purpose='own_use'"),
+                   2);
+  assert_int_equal(engine_open_sales(f->e), 0);
+}
+
+static void gift_records_recipient(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "G1");
+  LINE(f->e, "G1", "L1", 2000, 140);
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"G1\",\"purpose\":\"gift\","
+                         "\"recipient\":{\"name\":\"Oma\",\"contact\":\"o@x.de\"},"
+                         "\"gift_receipt\":true,\"message\":\"Happy birthday\"}");
+  assert_string_equal(tu_str(t, "status"), "customer");
+  cJSON_Delete(t);
+  t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"G1\"}");
+  assert_string_equal(tu_str(t, "receipt.0"), "Gift receipt");
+  assert_null(tu_str(t, "prompts.0.id")); /* receipt decided: no prompt */
+  cJSON_Delete(t);
+  cJSON_Delete(COMPLETE(f->e, "G1", 2140));
+  char buf[128];
+  tu_sql_text(f->db, "SELECT recipient_name||'|'||recipient_contact||'|'||gift_message"
+                     "||'|'||gift_receipt FROM lines",
+              buf, sizeof buf);
+  assert_string_equal(buf, "Oma|o@x.de|Happy birthday|1");
+  assert_int_equal(count(f, "SELECT count(*) FROM lines WHERE status='customer'"), 1);
+}
+
+static void gift_without_decision_prompts_for_receipt(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "G2");
+  LINE(f->e, "G2", "L1", 100, 7);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"G2\",\"purpose\":\"gift\"}"));
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"G2\"}");
+  assert_string_equal(tu_str(t, "prompts.0.id"), "gift_receipt");
+  assert_null(tu_str(t, "receipt.0"));
+  assert_true(tu_num(t, "can_complete") == 1); /* a prompt, not a block */
+  cJSON_Delete(t);
+}
+
+static void resale_with_valid_vat(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "R1");
+  LINE(f->e, "R1", "L1", 10000, 700);
+  cJSON *c = tu_ok(f->e, "{\"type\":\"sale.customer\",\"sale\":\"R1\",\"customer\":{"
+                         "\"id\":\"C1\",\"name\":\"Cafe\",\"org\":true,"
+                         "\"vat\":\"de 129 273 398\"}}");
+  assert_true(tu_num(c, "evidence.0.valid") == 1);
+  assert_string_equal(tu_str(c, "evidence.0.compact"), "DE129273398");
+  cJSON_Delete(c);
+  cJSON_Delete(
+      tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"R1\",\"purpose\":\"resale\"}"));
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"R1\"}");
+  /* Same country as the store: domestic B2B, VAT is charged as usual. */
+  assert_string_equal(tu_str(t, "tax_treatment"), "standard");
+  assert_string_equal(tu_str(t, "receipt.0"), "Purchased for resale - VAT DE129273398");
+  cJSON_Delete(t);
+  cJSON_Delete(COMPLETE(f->e, "R1", 10700));
+  char buf[128];
+  tu_sql_text(f->db, "SELECT reseller_kind||'|'||reseller_id||'|'||reseller_valid"
+                     "||'|'||customer_name FROM sales",
+              buf, sizeof buf);
+  assert_string_equal(buf, "vat|DE129273398|1|Cafe");
+  assert_int_equal(count(f, "SELECT count(*) FROM evidence WHERE chosen=1 AND valid=1 "
+                            "AND input='de 129 273 398'"),
+                   1);
+}
+
+static void cross_border_resale_is_reverse_charge(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "R2");
+  LINE(f->e, "R2", "L1", 10000, 700);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.customer\",\"sale\":\"R2\",\"customer\":{"
+                           "\"name\":\"Wien\",\"org\":true,\"vat\":\"ATU13585627\"}}"));
+  cJSON_Delete(
+      tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"R2\",\"purpose\":\"resale\"}"));
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"R2\"}");
+  assert_string_equal(tu_str(t, "tax_treatment"), "reverse_charge");
+  assert_string_equal(tu_str(t, "lines.0.treatment"), "reverse_charge");
+  cJSON_Delete(t);
+  cJSON_Delete(COMPLETE(f->e, "R2", 10700));
+  assert_int_equal(count(f, "SELECT count(*) FROM lines WHERE treatment='reverse_charge'"),
+                   1);
+}
+
+static void mistyped_vat_blocks_then_correction_passes(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "R3");
+  LINE(f->e, "R3", "L1", 5000, 350);
+  cJSON *c = tu_ok(f->e, "{\"type\":\"sale.customer\",\"sale\":\"R3\",\"customer\":{"
+                         "\"name\":\"Deli\",\"vat\":\"DE 12927339\"}}");
+  assert_true(tu_num(c, "evidence.0.valid") == 0);
+  assert_string_equal(tu_str(c, "evidence.0.reason"), "bad_length");
+  cJSON_Delete(c);
+  cJSON *r = tu_err(f->e, "reseller_evidence", "customer.vat",
+                    "{\"type\":\"sale.tag\",\"sale\":\"R3\",\"purpose\":\"resale\"}");
+  /* The cashier sees the validator's sentence, naming the digit count. */
+  assert_non_null(strstr(tu_str(r, "error.message"), "9 digits"));
+  cJSON_Delete(r);
+  /* The refused tag changed nothing: the line is still own use. */
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"R3\"}");
+  assert_string_equal(tu_str(t, "lines.0.purpose"), "own_use");
+  cJSON_Delete(t);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.customer\",\"sale\":\"R3\",\"customer\":{"
+                           "\"name\":\"Deli\",\"vat\":\"DE 136 695 976\"}}"));
+  cJSON_Delete(
+      tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"R3\",\"purpose\":\"resale\"}"));
+  cJSON_Delete(COMPLETE(f->e, "R3", 5350));
+  assert_int_equal(count(f, "SELECT count(*) FROM sales WHERE reseller_valid=1"), 1);
+  /* Only the evidence in force at completion is recorded. */
+  assert_int_equal(count(f, "SELECT count(*) FROM evidence"), 1);
+}
+
+static void customer_swapped_after_tag_blocks_completion(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "R4");
+  LINE(f->e, "R4", "L1", 5000, 350);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.customer\",\"sale\":\"R4\",\"customer\":{"
+                           "\"name\":\"A\",\"vat\":\"DE136695976\"}}"));
+  cJSON_Delete(
+      tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"R4\",\"purpose\":\"resale\"}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.customer\",\"sale\":\"R4\",\"customer\":{"
+                           "\"name\":\"B\",\"vat\":\"DE136695977\"}}"));
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"R4\"}");
+  assert_true(tu_num(t, "can_complete") == 0);
+  assert_string_equal(tu_str(t, "blocked.0.code"), "reseller_evidence");
+  assert_string_equal(tu_str(t, "prompts.0.id"), "reseller_id");
+  cJSON_Delete(t);
+  cJSON_Delete(tu_err(f->e, "blocked", "customer.vat",
+                      "{\"type\":\"sale.complete\",\"sale\":\"R4\",\"total\":5350}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 0);
+  assert_int_equal(engine_open_sales(f->e), 1);
+}
+
+static void warn_policy_records_flagged_resale(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "W1");
+  LINE(f->e, "W1", "L1", 5000, 350);
+  cJSON *t =
+      tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"W1\",\"purpose\":\"resale\"}");
+  assert_non_null(tu_str(t, "warnings.0"));
+  cJSON_Delete(t);
+  cJSON_Delete(COMPLETE(f->e, "W1", 5350));
+  char buf[64];
+  tu_sql_text(f->db, "SELECT ifnull(reseller_id,'-')||'|'||reseller_valid||'|'||"
+                     "reseller_reason FROM sales",
+              buf, sizeof buf);
+  assert_string_equal(buf, "-|0|missing");
+}
+
+static void mixed_basket(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "M1");
+  LINE(f->e, "M1", "L1", 1000, 70);
+  LINE(f->e, "M1", "L2", 1000, 70);
+  LINE(f->e, "M1", "L3", 2000, 140);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.customer\",\"sale\":\"M1\",\"customer\":{"
+                           "\"name\":\"Cafe\",\"vat\":\"ATU13585627\"}}"));
+  cJSON_Delete(
+      tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"M1\",\"purpose\":\"resale\"}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"M1\",\"line\":\"L3\","
+                           "\"purpose\":\"gift\",\"recipient\":{\"name\":\"Mum\"}}"));
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"M1\"}");
+  assert_string_equal(tu_str(t, "lines.0.status"), "reseller");
+  assert_string_equal(tu_str(t, "lines.1.status"), "reseller");
+  assert_string_equal(tu_str(t, "lines.2.status"), "customer");
+  assert_string_equal(tu_str(t, "lines.2.treatment"), "standard");
+  cJSON_Delete(t);
+  cJSON_Delete(COMPLETE(f->e, "M1", 4280));
+  assert_int_equal(count(f, "SELECT count(*) FROM lines WHERE status='reseller'"), 2);
+  assert_int_equal(count(f, "SELECT count(*) FROM lines WHERE status='customer' AND "
+                            "recipient_name='Mum'"),
+                   1);
+  assert_int_equal(count(f, "SELECT purpose='resale' FROM sales"), 1);
+}
+
+static void replaced_line_keeps_its_tag(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "Q1");
+  LINE(f->e, "Q1", "L1", 1000, 70);
+  LINE(f->e, "Q1", "L2", 500, 35);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"Q1\",\"line\":\"L1\","
+                           "\"purpose\":\"gift\"}"));
+  LINE(f->e, "Q1", "L1", 3000, 210); /* qty changed: same line id */
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.line\",\"sale\":\"Q1\",\"line\":\"L2\","
+                           "\"qty\":0}"));
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"Q1\"}");
+  assert_int_equal(tu_num(t, "total"), 3210);
+  assert_string_equal(tu_str(t, "lines.0.purpose"), "gift");
+  assert_null(tu_str(t, "lines.1.line"));
+  cJSON_Delete(t);
+  cJSON_Delete(tu_err(f->e, "unknown_line", "line",
+                      "{\"type\":\"sale.line\",\"sale\":\"Q1\",\"line\":\"L9\","
+                      "\"remove\":true}"));
+}
+
+static void total_mismatch_records_nothing(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "T1");
+  LINE(f->e, "T1", "L1", 1000, 190);
+  cJSON_Delete(tu_err(f->e, "total_mismatch", "total",
+                      "{\"type\":\"sale.complete\",\"sale\":\"T1\",\"total\":1189}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 0);
+  cJSON_Delete(COMPLETE(f->e, "T1", 1190));
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 1);
+}
+
+static void resent_completion_is_idempotent(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "I1");
+  LINE(f->e, "I1", "L1", 1000, 190);
+  const char *reply;
+  size_t len;
+  const char *ev = "{\"type\":\"sale.complete\",\"sale\":\"I1\",\"total\":1190}";
+  assert_int_equal(engine_handle(f->e, ev, strlen(ev), &reply, &len), 0);
+  char first[4096];
+  snprintf(first, sizeof first, "%s", reply);
+  assert_int_equal(engine_handle(f->e, ev, strlen(ev), &reply, &len), 0);
+  assert_string_equal(reply, first);
+  /* Also after a restart of the plugin, without the terminal in the event. */
+  engine_close(f->e);
+  f->e = tu_engine(f->db, NULL);
+  assert_int_equal(engine_handle(f->e, ev, strlen(ev), &reply, &len), 0);
+  assert_string_equal(reply, first);
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 1);
+  assert_int_equal(count(f, "SELECT count(*) FROM lines"), 1);
+  /* A resent begin is refused, as are lines for the recorded sale. */
+  cJSON_Delete(tu_err(f->e, "already_recorded", "sale",
+                      "{\"type\":\"sale.begin\",\"sale\":\"I1\",\"store\":\"shop-1\","
+                      "\"terminal\":\"T1\",\"at\":\"2026-11-20T10:00:00Z\"}"));
+  cJSON_Delete(tu_err(f->e, "sale_completed", "sale",
+                      "{\"type\":\"sale.line\",\"sale\":\"I1\",\"line\":\"L2\","
+                      "\"qty\":1,\"unit_price\":1,\"net\":1,\"tax\":0}"));
+}
+
+static void voids(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "V1");
+  LINE(f->e, "V1", "L1", 1000, 190);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.void\",\"sale\":\"V1\",\"reason\":\"oops\"}"));
+  assert_int_equal(engine_open_sales(f->e), 0);
+  assert_int_equal(count(f, "SELECT count(*) FROM sales WHERE status='voided'"), 1);
+  assert_int_equal(count(f, "SELECT count(*) FROM voids WHERE reason='oops'"), 1);
+  cJSON_Delete(tu_err(f->e, "sale_voided", "sale",
+                      "{\"type\":\"sale.complete\",\"sale\":\"V1\",\"total\":1190}"));
+  /* A completed sale voided afterwards keeps its record plus a void. */
+  BEGIN(f->e, "V2");
+  LINE(f->e, "V2", "L1", 1000, 190);
+  cJSON_Delete(COMPLETE(f->e, "V2", 1190));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.void\",\"sale\":\"V2\",\"reason\":\"refund\"}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM sales WHERE sale='V2' AND "
+                            "status='completed'"),
+                   1);
+  assert_int_equal(count(f, "SELECT count(*) FROM voids"), 2);
+  /* Voiding twice changes nothing. */
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.void\",\"sale\":\"V2\"}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM voids"), 2);
+  cJSON_Delete(tu_err(f->e, "unknown_sale", "sale",
+                      "{\"type\":\"sale.void\",\"sale\":\"NOPE\"}"));
+}
+
+static void ask_policy_blocks_untagged(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "A1");
+  LINE(f->e, "A1", "L1", 1000, 190);
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"A1\"}");
+  assert_string_equal(tu_str(t, "prompts.0.id"), "purpose");
+  assert_string_equal(tu_str(t, "prompts.0.choices.2"), "resale");
+  assert_string_equal(tu_str(t, "blocked.0.code"), "purpose_missing");
+  cJSON_Delete(t);
+  cJSON_Delete(tu_err(f->e, "blocked", "purpose",
+                      "{\"type\":\"sale.complete\",\"sale\":\"A1\",\"total\":1190}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"A1\",\"purpose\":\"own_use\"}"));
+  cJSON_Delete(COMPLETE(f->e, "A1", 1190));
+}
+
+static void expired_certificate_blocks_resale(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "U1");
+  LINE(f->e, "U1", "L1", 1000, 0);
+  cJSON *c = tu_ok(f->e, "{\"type\":\"sale.customer\",\"sale\":\"U1\",\"customer\":{"
+                         "\"name\":\"Brew\",\"resale_cert\":{\"state\":\"CA\","
+                         "\"number\":\"SR EAA 123\",\"expires\":\"2026-11-19\"}}}");
+  assert_string_equal(tu_str(c, "evidence.0.reason"), "expired");
+  cJSON_Delete(c);
+  cJSON_Delete(tu_err(f->e, "reseller_evidence", NULL,
+                      "{\"type\":\"sale.tag\",\"sale\":\"U1\",\"purpose\":\"resale\"}"));
+  /* Valid on the sale day itself. */
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.customer\",\"sale\":\"U1\",\"customer\":{"
+                           "\"name\":\"Brew\",\"resale_cert\":{\"state\":\"CA\","
+                           "\"number\":\"SR EAA 123\",\"expires\":\"2026-11-20\"}}}"));
+  cJSON_Delete(
+      tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"U1\",\"purpose\":\"resale\"}"));
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"U1\"}");
+  assert_string_equal(tu_str(t, "tax_treatment"), "exempt_resale");
+  cJSON_Delete(t);
+}
+
+/* Every bad event gets an error naming the field; nothing is recorded and
+ * the open sale is untouched; the next sale still works. */
+static void bad_events(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "B1");
+  LINE(f->e, "B1", "L1", 1000, 190);
+  struct {
+    const char *code, *field, *event;
+  } cases[] = {
+      {"bad_json", "", "{\"type\":\"sale.line\","},
+      {"bad_json", "", "not json at all"},
+      {"bad_json", "", "[1,2,3]"},
+      {"bad_json", "", "{\"type\":\"ping\"} trailing"},
+      {"missing_field", "type", "{\"sale\":\"B1\"}"},
+      {"bad_type", "type", "{\"type\":7}"},
+      {"unknown_type", "type", "{\"type\":\"sale.explode\",\"sale\":\"B1\"}"},
+      {"missing_field", "sale", "{\"type\":\"sale.total\"}"},
+      {"unknown_sale", "sale", "{\"type\":\"sale.total\",\"sale\":\"NOPE\"}"},
+      {"unknown_field", "purpse",
+       "{\"type\":\"sale.tag\",\"sale\":\"B1\",\"purpse\":\"gift\"}"},
+      {"bad_value", "purpose",
+       "{\"type\":\"sale.tag\",\"sale\":\"B1\",\"purpose\":\"donation\"}"},
+      {"bad_value", "recipient",
+       "{\"type\":\"sale.tag\",\"sale\":\"B1\",\"purpose\":\"resale\","
+       "\"recipient\":{\"name\":\"x\"}}"},
+      {"unknown_line", "line",
+       "{\"type\":\"sale.tag\",\"sale\":\"B1\",\"purpose\":\"gift\",\"line\":\"L7\"}"},
+      {"bad_value", "net",
+       "{\"type\":\"sale.line\",\"sale\":\"B1\",\"line\":\"L2\",\"qty\":1,"
+       "\"unit_price\":100,\"net\":-100,\"tax\":0}"},
+      {"bad_value", "tax",
+       "{\"type\":\"sale.line\",\"sale\":\"B1\",\"line\":\"L2\",\"qty\":1,"
+       "\"unit_price\":100,\"net\":100,\"tax\":1.5}"},
+      {"bad_type", "unit_price",
+       "{\"type\":\"sale.line\",\"sale\":\"B1\",\"line\":\"L2\",\"qty\":1,"
+       "\"unit_price\":\"100\",\"net\":100,\"tax\":0}"},
+      {"bad_value", "qty",
+       "{\"type\":\"sale.line\",\"sale\":\"B1\",\"line\":\"L2\",\"qty\":1.0005,"
+       "\"unit_price\":100,\"net\":100,\"tax\":0}"},
+      {"bad_value", "qty",
+       "{\"type\":\"sale.line\",\"sale\":\"B1\",\"line\":\"L2\",\"qty\":-1,"
+       "\"unit_price\":100,\"net\":100,\"tax\":0}"},
+      {"missing_field", "net",
+       "{\"type\":\"sale.line\",\"sale\":\"B1\",\"line\":\"L2\",\"qty\":1,"
+       "\"unit_price\":100,\"tax\":0}"},
+      {"bad_value", "net",
+       "{\"type\":\"sale.line\",\"sale\":\"B1\",\"line\":\"L2\",\"qty\":1,"
+       "\"unit_price\":100,\"net\":1e300,\"tax\":0}"},
+      {"bad_value", "at",
+       "{\"type\":\"sale.begin\",\"sale\":\"B2\",\"store\":\"shop-1\","
+       "\"terminal\":\"T1\",\"at\":\"2026-02-30T10:00:00Z\"}"},
+      {"bad_value", "currency",
+       "{\"type\":\"sale.begin\",\"sale\":\"B2\",\"store\":\"shop-1\","
+       "\"terminal\":\"T1\",\"at\":\"2026-02-03T10:00:00Z\",\"currency\":\"EURO\"}"},
+      {"sale_open", "sale",
+       "{\"type\":\"sale.begin\",\"sale\":\"B1\",\"store\":\"shop-1\","
+       "\"terminal\":\"T1\",\"at\":\"2026-02-03T10:00:00Z\"}"},
+      {"bad_type", "customer", "{\"type\":\"sale.customer\",\"sale\":\"B1\",\"customer\":1}"},
+      {"missing_field", "customer",
+       "{\"type\":\"sale.customer\",\"sale\":\"B1\",\"customer\":{}}"},
+      {"bad_value", "customer.resale_cert.expires",
+       "{\"type\":\"sale.customer\",\"sale\":\"B1\",\"customer\":{\"resale_cert\":"
+       "{\"state\":\"CA\",\"number\":\"1\",\"expires\":\"next year\"}}}"},
+      {"bad_value", "customer.name",
+       "{\"type\":\"sale.customer\",\"sale\":\"B1\",\"customer\":{\"name\":\"a\\u0001b\"}}"},
+      {"bad_value", "total",
+       "{\"type\":\"sale.complete\",\"sale\":\"B1\",\"total\":-1190}"},
+      {"bad_type", "tenders",
+       "{\"type\":\"sale.complete\",\"sale\":\"B1\",\"total\":1190,\"tenders\":3}"},
+      {"total_mismatch", "total", "{\"type\":\"sale.complete\",\"sale\":\"B1\",\"total\":5}"},
+      {"duplicate_field", "purpose",
+       "{\"type\":\"sale.tag\",\"sale\":\"B1\",\"purpose\":\"own_use\","
+       "\"purpose\":\"resale\"}"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    cJSON_Delete(tu_err(f->e, cases[i].code, cases[i].field, "%s", cases[i].event));
+
+  /* A NUL inside the event and an over-long id. */
+  const char *reply;
+  size_t len;
+  const char nul[] = "{\"type\":\"ping\"}\0{}";
+  engine_handle(f->e, nul, sizeof nul - 1, &reply, &len);
+  assert_non_null(strstr(reply, "\"bad_json\""));
+  char big[400];
+  memset(big, 'x', 300);
+  big[300] = '\0';
+  cJSON_Delete(tu_err(f->e, "too_long", "sale", "{\"type\":\"sale.total\",\"sale\":\"%s\"}",
+                      big));
+
+  /* Nothing recorded, the open sale unchanged, and it still completes. */
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 0);
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"B1\"}");
+  assert_int_equal(tu_num(t, "total"), 1190);
+  assert_string_equal(tu_str(t, "lines.0.purpose"), "own_use");
+  assert_null(tu_str(t, "lines.1.line"));
+  cJSON_Delete(t);
+  cJSON_Delete(COMPLETE(f->e, "B1", 1190));
+  BEGIN(f->e, "B3");
+  LINE(f->e, "B3", "L1", 1, 0);
+  cJSON_Delete(COMPLETE(f->e, "B3", 1));
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 2);
+}
+
+static void empty_sale_cannot_complete(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "E1");
+  cJSON_Delete(tu_err(f->e, "empty_sale", "sale",
+                      "{\"type\":\"sale.complete\",\"sale\":\"E1\",\"total\":0}"));
+}
+
+static void money_is_exact(void **state) {
+  fixture *f = *state;
+  /* Largest per-line amount, a hundred lines: the sum stays exact. */
+  BEGIN(f->e, "X1");
+  for (int i = 0; i < 100; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "L%d", i);
+    cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.line\",\"sale\":\"X1\",\"line\":\"%s\","
+                             "\"qty\":1,\"unit_price\":9007199254740,"
+                             "\"net\":9007199254740,\"tax\":0}",
+                       id));
+  }
+  cJSON_Delete(COMPLETE(f->e, "X1", 900719925474000) /* exact in a double */);
+  assert_int_equal(count(f, "SELECT total FROM sales"), 900719925474000LL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(own_use_by_default, setup, teardown),
+      cmocka_unit_test_setup_teardown(gift_records_recipient, setup, teardown),
+      cmocka_unit_test_setup_teardown(gift_without_decision_prompts_for_receipt, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(resale_with_valid_vat, setup, teardown),
+      cmocka_unit_test_setup_teardown(cross_border_resale_is_reverse_charge, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(mistyped_vat_blocks_then_correction_passes, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(customer_swapped_after_tag_blocks_completion,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(warn_policy_records_flagged_resale, setup_warn,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(mixed_basket, setup, teardown),
+      cmocka_unit_test_setup_teardown(replaced_line_keeps_its_tag, setup, teardown),
+      cmocka_unit_test_setup_teardown(total_mismatch_records_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(resent_completion_is_idempotent, setup, teardown),
+      cmocka_unit_test_setup_teardown(voids, setup, teardown),
+      cmocka_unit_test_setup_teardown(ask_policy_blocks_untagged, setup_ask, teardown),
+      cmocka_unit_test_setup_teardown(expired_certificate_blocks_resale, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(bad_events, setup, teardown),
+      cmocka_unit_test_setup_teardown(empty_sale_cannot_complete, setup, teardown),
+      cmocka_unit_test_setup_teardown(money_is_exact, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,477 @@
+/* test_luasandbox.c - the sandboxed Lua state: what scripts can reach, the
+ * memory cap, the time budget, the guarded library functions, and failure
+ * of every allocation while the state is built. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <lauxlib.h>
+
+#include "luasandbox.h"
+
+#define MiB (1024u * 1024u)
+
+typedef struct chunk {
+  const char *src;
+  char result[512]; /* the chunk's first result, when a string or number */
+} chunk;
+
+/* Load src as "t/x.lua", run it, keep its first result as text. */
+static int run_chunk(lua_State *L) {
+  chunk *c = lua_touserdata(L, 1);
+  lsb_load_text(L, "@t/x.lua", c->src, strlen(c->src));
+  lua_call(L, 0, 1);
+  int t = lua_type(L, -1);
+  if (t == LUA_TSTRING || t == LUA_TNUMBER)
+    snprintf(c->result, sizeof c->result, "%s", lua_tostring(L, -1));
+  else
+    snprintf(c->result, sizeof c->result, "(%s)", lua_typename(L, t));
+  return 0;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Run src with a budget; returns the status, fills f and c. */
+static lsb_status run_ms(luasandbox *sb, const char *src, unsigned ms, chunk *c,
+                         lsb_failure *f) {
+  c->src = src;
+  c->result[0] = '\0';
+  return lsb_run(sb, run_chunk, c, "t/x.lua", ms, f);
+}
+
+/* The budget of run(): the hooks' default, 50 ms, unless a test that is
+ * not about time raises it (valgrind makes everything 20 times slower). */
+static unsigned budget_ms = 50;
+
+static lsb_status run(luasandbox *sb, const char *src, chunk *c, lsb_failure *f) {
+  return run_ms(sb, src, budget_ms, c, f);
+}
+
+/* Run src; it must succeed and return `want`. */
+static void expect_result(luasandbox *sb, const char *src, const char *want) {
+  chunk c;
+  lsb_failure f;
+  lsb_status st = run(sb, src, &c, &f);
+  if (st != LSB_OK) fail_msg("%s: failed: %s", src, f.message);
+  if (strcmp(c.result, want) != 0) fail_msg("%s: got %s, want %s", src, c.result, want);
+}
+
+/* Run src; it must fail with `status` and a message containing `part`. */
+static void expect_failure(luasandbox *sb, const char *src, lsb_status status,
+                           const char *part) {
+  chunk c;
+  lsb_failure f;
+  lsb_status st = run(sb, src, &c, &f);
+  if (st != status) fail_msg("%s: status %d (%s), want %d", src, st, f.message, status);
+  if (strstr(f.message, part) == NULL)
+    fail_msg("%s: message \"%s\" lacks \"%s\"", src, f.message, part);
+}
+
+static int setup(void **state) {
+  lsb_limits lim = {32 * MiB, 0};
+  budget_ms = 50;
+  luasandbox *sb;
+  pi_error err;
+  if (lsb_open(&lim, &sb, &err)) return -1;
+  *state = sb;
+  return 0;
+}
+
+static int teardown(void **state) {
+  lsb_close(*state);
+  return 0;
+}
+
+/* ---- reach ---------------------------------------------------------------- */
+
+static void offers_only_the_safe_globals(void **state) {
+  luasandbox *sb = *state;
+  budget_ms = 5000;
+  static const char *const present[] = {
+      "pairs",  "ipairs", "type",  "tostring", "tonumber", "pcall", "error",
+      "select", "next",   "assert", "getmetatable", "setmetatable", "string",
+      "table",  "math",   "utf8",  "cjson",    NULL};
+  static const char *const absent[] = {
+      "io",       "os",       "package", "require",  "debug",   "load",
+      "loadfile", "dofile",   "loadstring", "collectgarbage", "rawset", "rawget",
+      "rawequal", "rawlen",   "coroutine", "print",  "_G",      "getfenv",
+      "setfenv",  "xpcall",   "module",  "newproxy", "warn",    NULL};
+  char src[128];
+  for (int i = 0; present[i]; i++) {
+    snprintf(src, sizeof src, "return type(%s)", present[i]);
+    chunk c;
+    lsb_failure f;
+    assert_int_equal(run(sb, src, &c, &f), LSB_OK);
+    if (strcmp(c.result, "nil") == 0) fail_msg("%s is missing", present[i]);
+  }
+  for (int i = 0; absent[i]; i++) {
+    snprintf(src, sizeof src, "return type(%s)", absent[i]);
+    expect_result(sb, src, "nil");
+  }
+  expect_result(sb, "return type(string.dump)", "nil");
+  expect_result(sb, "return type(('x').dump)", "nil");
+  expect_result(sb, "return type(cjson.decode_max_depth)", "nil");
+  expect_result(sb, "return type(cjson.new)", "nil");
+  expect_result(sb, "return cjson.encode({a={1,2}})", "{\"a\":[1,2]}");
+  expect_result(sb, "return type(cjson.null)", "userdata");
+}
+
+static void libraries_are_read_only(void **state) {
+  luasandbox *sb = *state;
+  budget_ms = 5000;
+  expect_failure(sb, "string.upper = nil", LSB_ERR_SCRIPT,
+                 "t/x.lua:1: attempt to modify read-only table 'string'");
+  expect_failure(sb, "table.insert(math, 1)", LSB_ERR_SCRIPT,
+                 "attempt to modify read-only table 'math'");
+  expect_failure(sb, "setmetatable(utf8, {})", LSB_ERR_SCRIPT,
+                 "cannot change a protected metatable");
+  expect_failure(sb, "cjson.null = 1", LSB_ERR_SCRIPT, "read-only table 'cjson'");
+  /* Still usable as tables: enumeration, length, ipairs, methods. */
+  expect_result(sb, "local n = 0 for k, v in pairs(string) do n = n + 1 end "
+                    "return n > 10 and 'many' or 'few'",
+                "many");
+  expect_result(sb, "return tostring(getmetatable(string))", "false");
+  expect_result(sb, "local f, s = pairs(math) return tostring(s == math)", "true");
+  expect_result(sb, "return ('abc'):upper() .. string.format('%d', 7)", "ABC7");
+  expect_result(sb, "return next(string) == nil and 'raw-empty' or 'leak'", "raw-empty");
+}
+
+static void string_metatable_is_hidden(void **state) {
+  luasandbox *sb = *state;
+  expect_result(sb, "return tostring(getmetatable(''))", "false");
+  expect_failure(sb, "getmetatable('').__index = {}", LSB_ERR_SCRIPT,
+                 "attempt to index a boolean value");
+  expect_result(sb, "return ('x'):rep(3)", "xxx");
+}
+
+static int two_envs(lua_State *L) {
+  int *same = lua_touserdata(L, 1);
+  lsb_load_text(L, "@t/a.lua", "x = 1 tostring = nil return 0", 29);
+  lua_call(L, 0, 0);
+  lsb_load_text(L, "@t/b.lua", "return type(x) .. type(tostring)", 32);
+  lua_call(L, 0, 1);
+  *same = strcmp(lua_tostring(L, -1), "nilfunction") != 0;
+  return 0;
+}
+
+static void every_chunk_has_its_own_environment(void **state) {
+  int leaked = -1;
+  assert_int_equal(lsb_run(*state, two_envs, &leaked, "t", 50, NULL), LSB_OK);
+  assert_int_equal(leaked, 0);
+}
+
+static void binary_chunks_are_refused(void **state) {
+  luasandbox *sb = *state;
+  expect_failure(sb, "\x1bLuaT\x00\x19\x93\r\n\x1a\n", LSB_ERR_SCRIPT,
+                 "attempt to load a binary chunk");
+  expect_failure(sb, "return (", LSB_ERR_SCRIPT, "t/x.lua:1:");
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static void non_string_errors_are_named_with_their_line(void **state) {
+  luasandbox *sb = *state;
+  expect_failure(sb, "\n\nerror({})", LSB_ERR_SCRIPT,
+                 "t/x.lua:3: (error object is a table value)");
+  expect_failure(sb, "error(setmetatable({}, {__tostring = function() while true do end end}))",
+                 LSB_ERR_SCRIPT, "(error object is a table value)");
+  expect_failure(sb, "error(nil)", LSB_ERR_SCRIPT, "(error object is a nil value)");
+  expect_failure(sb, "error('plain', 0)", LSB_ERR_SCRIPT, "t/x.lua: plain");
+  chunk c;
+  lsb_failure f;
+  assert_int_equal(run(sb, "\nlocal x = nil\nreturn x.y", &c, &f), LSB_ERR_SCRIPT);
+  assert_string_equal(f.where, "t/x.lua:3");
+}
+
+static void messages_are_clean_text(void **state) {
+  luasandbox *sb = *state;
+  expect_failure(sb, "error('a\\0b\\27[2J\\255c', 0)", LSB_ERR_SCRIPT, "a?b?[2J?c");
+  char out[8];
+  lsb_clean_text(out, sizeof out, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 8);
+  assert_string_equal(out, "\xc3\xa9\xc3\xa9\xc3\xa9?"); /* cut at a character */
+}
+
+/* ---- time ------------------------------------------------------------------ */
+
+static void stops_every_loop(luasandbox *sb) {
+  static const char *const loops[] = {
+      "while true do end",
+      "while true do pcall(function() while true do end end) end",
+      "local function f(d) if d == 0 then while true do end end "
+      "while true do pcall(f, d - 1) end end f(8)",
+      "while true do pcall(error, 'again') end",
+      "setmetatable({}, {__index = function() while true do end end}).x = 1 "
+      "return setmetatable({}, {__index = function() while true do end end}).x",
+      "string.gsub(('x'):rep(10), '.', function() while true do end end)",
+      "table.sort({3, 2, 1}, function() while true do end end)",
+      "tostring(setmetatable({}, {__tostring = function() while true do end end}))",
+      "local t = {} for i = 1, 1e9 do t[i % 100] = i end",
+      NULL};
+  for (int i = 0; loops[i]; i++) {
+    double t0 = now_ms();
+    expect_failure(sb, loops[i], LSB_ERR_TIME, "time budget of 50 ms exceeded");
+    double ms = now_ms() - t0;
+    if (ms < 45 || ms > 1000) fail_msg("%s: stopped after %.1f ms", loops[i], ms);
+    /* The next run has its full budget and no hook left over. */
+    expect_result(sb, "local n = 0 for i = 1, 1000 do n = n + i end return n", "500500");
+  }
+  assert_true(lsb_tainted(sb));
+}
+
+static void budget_stops_loops_even_under_pcall(void **state) {
+  luasandbox *sb = *state;
+  /* This process has real-time signals to spare: the timer is used. */
+  assert_int_equal(lsb_get_budget(sb), LSB_BUDGET_TIMER);
+  stops_every_loop(sb);
+}
+
+static void count_hook_fallback_stops_them_too(void **state) {
+  luasandbox *sb = *state;
+  lsb_set_budget(sb, LSB_BUDGET_COUNT);
+  assert_int_equal(lsb_get_budget(sb), LSB_BUDGET_COUNT);
+  stops_every_loop(sb);
+}
+
+static void budget_works_with_the_signal_blocked(void **state) {
+  /* A host may block every signal in its threads. */
+  sigset_t all, old;
+  sigfillset(&all);
+  assert_int_equal(pthread_sigmask(SIG_BLOCK, &all, &old), 0);
+  expect_failure(*state, "while true do end", LSB_ERR_TIME, "time budget");
+  sigset_t now;
+  pthread_sigmask(SIG_SETMASK, NULL, &now);
+  assert_int_equal(memcmp(&now, &all, sizeof now) == 0 || sigismember(&now, SIGRTMAX), 1);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+typedef struct thread_run {
+  luasandbox *sb;
+  lsb_status st;
+} thread_run;
+
+static void *loop_in_thread(void *arg) {
+  thread_run *r = arg;
+  chunk c;
+  lsb_failure f;
+  r->st = run(r->sb, "while true do end", &c, &f);
+  return NULL;
+}
+
+static void budget_follows_the_calling_thread(void **state) {
+  /* The host may call from any thread, one call at a time. */
+  thread_run r = {*state, LSB_OK};
+  expect_failure(*state, "while true do end", LSB_ERR_TIME, "time budget");
+  for (int i = 0; i < 2; i++) {
+    pthread_t t;
+    r.st = LSB_OK;
+    assert_int_equal(pthread_create(&t, NULL, loop_in_thread, &r), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(r.st, LSB_ERR_TIME);
+  }
+  expect_failure(*state, "while true do end", LSB_ERR_TIME, "time budget");
+}
+
+static void time_failure_names_the_line(void **state) {
+  chunk c;
+  lsb_failure f;
+  assert_int_equal(run(*state, "local a = 1\n\nwhile true do a = a + 1 end", &c, &f),
+                   LSB_ERR_TIME);
+  assert_string_equal(f.where, "t/x.lua:3");
+}
+
+static void budget_can_be_switched_off(void **state) {
+  luasandbox *sb = *state;
+  lsb_set_budget(sb, LSB_BUDGET_NONE);
+  chunk c = {"local n = 0 for i = 1, 3000000 do n = n + 1 end return n", ""};
+  /* A finite loop simply completes, however small the budget. */
+  assert_int_equal(lsb_run(sb, run_chunk, &c, "t", 1, NULL), LSB_OK);
+  assert_string_equal(c.result, "3000000");
+  lsb_set_budget(sb, LSB_BUDGET_TIMER);
+  expect_failure(sb, "while true do end", LSB_ERR_TIME, "time budget");
+}
+
+/* ---- memory ---------------------------------------------------------------- */
+
+static void memory_cap_holds(void **state) {
+  luasandbox *sb = *state;
+  budget_ms = 5000;
+  expect_failure(sb, "local s = 'x' while true do s = s .. s end", LSB_ERR_MEMORY,
+                 "memory limit of 32 MiB exceeded");
+  expect_failure(sb, "local t, x = {}, ('x'):rep(1024):rep(1024) "
+                    "for i = 1, 1000 do t[i] = x .. i end",
+                 LSB_ERR_MEMORY, "t/x.lua:1: memory limit");
+  assert_true(lsb_memory_used(sb) <= lsb_memory_limit(sb));
+  lsb_collect(sb);
+  assert_true(lsb_memory_used(sb) < 1 * MiB);
+  expect_result(sb, "return #('x'):rep(1000)", "1000");
+}
+
+static void memory_error_caught_by_pcall_stays_capped(void **state) {
+  luasandbox *sb = *state;
+  chunk c;
+  lsb_failure f;
+  /* A generous budget: filling 32 MiB must end on the cap, not the clock. */
+  lsb_status st = run_ms(sb,
+                         "local keep, y = {}, ('y'):rep(65536) "
+                         "local ok = pcall(function() while true do "
+                         "keep[#keep + 1] = y .. #keep end end) "
+                         "return tostring(ok) .. ' ' .. #keep",
+                         2000, &c, &f);
+  if (st != LSB_OK) fail_msg("failed: %s", f.message);
+  assert_int_equal(strncmp(c.result, "false ", 6), 0);
+  assert_true(atoi(c.result + 6) > 400); /* ~32 MiB of 64 KiB strings were held */
+  assert_true(lsb_memory_used(sb) <= lsb_memory_limit(sb));
+}
+
+/* Torture: build the state and run a script under every cap from far too
+ * small upwards, so that each allocation of the setup fails in turn.  Every
+ * attempt must end cleanly (ASan / valgrind watch for leaks and crashes). */
+static void every_allocation_may_fail(void **state) {
+  (void)state;
+  int opened = 0;
+  for (size_t cap = 1024; cap < 160 * 1024; cap += 256) {
+    lsb_limits lim = {cap, 0};
+    luasandbox *sb = NULL;
+    pi_error err;
+    if (lsb_open(&lim, &sb, &err)) {
+      assert_null(sb);
+      assert_string_equal(err.code, "nomem");
+      continue;
+    }
+    opened++;
+    chunk c = {"local t = {} for i = 1, 200 do t[i] = {i, tostring(i)} end "
+               "return cjson.encode(t):len()",
+               ""};
+    lsb_failure f;
+    lsb_status st = lsb_run(sb, run_chunk, &c, "t/x.lua", 200, &f);
+    assert_true(st == LSB_OK || st == LSB_ERR_MEMORY);
+    lsb_close(sb);
+  }
+  assert_true(opened > 0);
+}
+
+/* ---- guarded functions -------------------------------------------------------- */
+
+static void string_rep_is_guarded(void **state) {
+  luasandbox *sb = *state;
+  budget_ms = 5000;
+  double t0 = now_ms();
+  expect_result(sb, "return #string.rep('', 1 << 50) + #(''):rep(1 << 50, '')", "0");
+  assert_true(now_ms() - t0 < 1000); /* containment, not speed */
+  expect_failure(sb, "return ('x'):rep(1 << 40)", LSB_ERR_SCRIPT,
+                 "resulting string too large");
+  expect_result(sb, "return ('ab'):rep(3, '-')", "ab-ab-ab");
+}
+
+static void costly_patterns_are_refused(void **state) {
+  luasandbox *sb = *state;
+  budget_ms = 5000;
+  double t0 = now_ms();
+  expect_failure(sb, "return (('a'):rep(30000)):find('a*a*a*b')", LSB_ERR_SCRIPT,
+                 "is too costly");
+  expect_failure(sb, "return (('a'):rep(1000):rep(4000)):find(('a'):rep(20000) .. 'b', 1, true)",
+                 LSB_ERR_SCRIPT, "is too costly");
+  expect_failure(sb, "for x in (('a'):rep(30000)):gmatch('a-a-b') do end",
+                 LSB_ERR_SCRIPT, "is too costly");
+  expect_failure(sb, "return (('('):rep(30000)):gsub('%b()', '')", LSB_ERR_SCRIPT,
+                 "is too costly");
+  assert_true(now_ms() - t0 < 1000);
+  /* Everyday patterns on everyday strings pass. */
+  expect_result(sb, "return ('  Anna Schmidt  '):match('^%s*(.-)%s*$')", "Anna Schmidt");
+  expect_result(sb, "return ('DE 136 695 976'):gsub('%s', '')", "DE136695976");
+  expect_result(sb, "local n = 0 for k, v in ('a=1;b=2;c=3'):gmatch('(%w+)=(%w+)') "
+                    "do n = n + v end return n",
+                "6");
+  expect_result(sb, "return ('SPIRIT-GIN'):find('^SPIRIT%-')", "1");
+  expect_result(sb, "return (('x'):rep(100000) .. 'needle'):find('needle', 1, true)",
+                "100001");
+  expect_result(sb, "return select('#', string.find('abc', 'b', 10))", "1");
+}
+
+static void table_shifts_are_bounded(void **state) {
+  luasandbox *sb = *state;
+  budget_ms = 5000;
+  expect_failure(sb, "table.move({}, 1, math.maxinteger, 2)", LSB_ERR_SCRIPT,
+                 "too many elements to move");
+  /* (With math.maxinteger itself the end wraps and stock Lua loops not at
+   * all; one less is the length that would loop 2^63 times.) */
+  expect_failure(sb, "table.insert(setmetatable({}, {__len = function() "
+                     "return math.maxinteger - 1 end}), 1, 'x')",
+                 LSB_ERR_SCRIPT, "table too long to shift");
+  expect_failure(sb, "table.remove(setmetatable({}, {__len = function() "
+                     "return math.maxinteger end}), 1)",
+                 LSB_ERR_SCRIPT, "table too long to shift");
+  expect_result(sb, "local t = {1, 2, 3} table.insert(t, 1, 0) table.insert(t, 9) "
+                    "local r = table.remove(t, 2) return table.concat(t, ',') .. '/' .. r",
+                "0,2,3,9/1");
+  expect_result(sb, "return table.concat(table.move({1, 2, 3}, 1, 3, 2), ',')", "1,1,2,3");
+  expect_failure(sb, "table.insert({}, 5, 'x')", LSB_ERR_SCRIPT, "position out of bounds");
+}
+
+static void finalizers_are_refused(void **state) {
+  expect_failure(*state, "setmetatable({}, {__gc = function() end})", LSB_ERR_SCRIPT,
+                 "__gc metamethods are not allowed");
+  expect_result(*state, "return getmetatable(setmetatable({}, {__mode = 'k'})).__mode",
+                "k");
+}
+
+static void cjson_is_bounded(void **state) {
+  luasandbox *sb = *state;
+  budget_ms = 5000;
+  expect_result(sb, "local v, e = cjson.decode(('['):rep(100000)) return e",
+                "Found too many nested data structures (65) at character 65");
+  expect_result(sb, "local t = {} local c = t for i = 1, 200 do c[1] = {} c = c[1] end "
+                    "local s, e = cjson.encode(t) return e",
+                "Cannot serialise, excessive nesting (65)");
+  expect_result(sb, "local t = {'xxxxxxxx'} for i = 1, 40 do t = {t, t} end "
+                    "local s, e = cjson.encode(t) return e",
+                "JSON text would exceed 1048576 bytes");
+  expect_result(sb, "local v, e = cjson.decode('NaN') return tostring(v)", "nil");
+  expect_result(sb, "local v, e = cjson.decode(('x'):rep(1000):rep(2000)) return e",
+                "JSON text of 2000000 bytes is over the 1048576-byte limit");
+  expect_result(sb, "return tostring(cjson.decode('{\"a\":[1,2,{\"b\":null}]}').a[3].b "
+                    "== cjson.null)",
+                "true");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(offers_only_the_safe_globals, setup, teardown),
+      cmocka_unit_test_setup_teardown(libraries_are_read_only, setup, teardown),
+      cmocka_unit_test_setup_teardown(string_metatable_is_hidden, setup, teardown),
+      cmocka_unit_test_setup_teardown(every_chunk_has_its_own_environment, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(binary_chunks_are_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(non_string_errors_are_named_with_their_line, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(messages_are_clean_text, setup, teardown),
+      cmocka_unit_test_setup_teardown(budget_stops_loops_even_under_pcall, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(time_failure_names_the_line, setup, teardown),
+      cmocka_unit_test_setup_teardown(count_hook_fallback_stops_them_too, setup, teardown),
+      cmocka_unit_test_setup_teardown(budget_works_with_the_signal_blocked, setup, teardown),
+      cmocka_unit_test_setup_teardown(budget_follows_the_calling_thread, setup, teardown),
+      cmocka_unit_test_setup_teardown(budget_can_be_switched_off, setup, teardown),
+      cmocka_unit_test_setup_teardown(memory_cap_holds, setup, teardown),
+      cmocka_unit_test_setup_teardown(memory_error_caught_by_pcall_stays_capped, setup,
+                                      teardown),
+      cmocka_unit_test(every_allocation_may_fail),
+      cmocka_unit_test_setup_teardown(string_rep_is_guarded, setup, teardown),
+      cmocka_unit_test_setup_teardown(costly_patterns_are_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(table_shifts_are_bounded, setup, teardown),
+      cmocka_unit_test_setup_teardown(finalizers_are_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(cjson_is_bounded, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
