@@ -3,7 +3,7 @@
 #
 # Installs what is missing, builds, runs the demo day (scripts/demo-day.jsonl:
 # a coffee roastery's 28 sales) through the reference host into a fresh
-# SQLite database, then prints what was recorded.
+# SQLite database, then prints what was recorded and the reseller report.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -23,5 +23,9 @@ build/posintent --db "$db" sales list
 echo
 echo "== One mixed basket, line by line"
 build/posintent --db "$db" sale show roastery-berlin T2 S013
+echo
+echo "== Resellers, 2026-11-20"
+build/posintent --db "$db" --manifest plugin.manifest report resellers \
+  --from 2026-11-20 --to 2026-11-20 --format table
 echo
 echo "Database: $db"

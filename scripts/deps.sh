@@ -11,7 +11,7 @@ PKGS_BUILD=(gcc make cmake pkg-config liblua5.4-dev lua-cjson-dev libcjson-dev
 # Tests: cmocka, the stdnum reference, the sqlite3 shell, valgrind, clang
 # for the sanitizer runtime and libFuzzer, chromium to render the HTML
 # reports headless.
-PKGS_TEST=(libcmocka-dev python3 python3-stdnum sqlite3 valgrind clang
+PKGS_TEST=(libcmocka-dev python3 python3-stdnum sqlite3 valgrind clang chromium
            libclang-rt-14-dev)
 
 want=("${PKGS_BUILD[@]}")

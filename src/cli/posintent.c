@@ -21,6 +21,8 @@ static const command commands[] = {
     {"taxid", cmd_taxid, "check VAT, EORI and resale-certificate numbers"},
     {"sales", cmd_sales, "list recorded sales"},
     {"sale", cmd_sale, "show one recorded sale line by line"},
+    {"report", cmd_report, "reseller, EC Sales List, purpose and gift reports"},
+    {"export", cmd_export, "export every recorded sale and line"},
     {"script", cmd_script, "check and test store scripts"},
     {"verify", cmd_verify, "check the tamper-evident journal"},
     {"erase", cmd_erase, "erase a customer's or gift recipient's personal data"},

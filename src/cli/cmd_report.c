@@ -1,0 +1,390 @@
+/* cmd_report.c - `posintent report ...` and `posintent export`: thin front
+ * ends over report.h.  All the querying and formatting lives in the core. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cliutil.h"
+#include "commands.h"
+#include "hooks.h"
+#include "htmlout.h"
+#include "manifest.h"
+#include "report.h"
+#include "store.h"
+
+static const char report_help[] =
+    "NAME\n"
+    "    posintent report - reports an accountant can file\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    posintent [--db PATH | --manifest PATH] report resellers [--from DATE]\n"
+    "        [--to DATE] [--store ID] [--format csv|json|table|html] [--detail]\n"
+    "    posintent ... report ec-sales-list --period YYYY-MM|YYYY-Qn\n"
+    "        [--format hmrc|zm|csv] [--store ID]\n"
+    "    posintent ... report purposes [--from DATE] [--to DATE] [--store ID]\n"
+    "        [--by day|week|month] [--format csv|json|table|html]\n"
+    "    posintent ... report gifts [--from DATE] [--to DATE] [--store ID]\n"
+    "        [--format csv|json|table]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Read the plugin's database (read-only; safe while the till records)\n"
+    "    and write a report on standard output.  Reports count completed\n"
+    "    sales that were not voided, by business day, from --from to --to\n"
+    "    inclusive (either may be left out for an open range).\n"
+    "\n"
+    "    resellers      One row per reseller identifier, verdict and currency:\n"
+    "                   identifier, kind, verdict, name, country, currency,\n"
+    "                   sales, lines, net, tax, first_sale, last_sale, then\n"
+    "                   any columns report_row hooks add.  Only lines whose\n"
+    "                   buyer status is reseller count.  Rows whose evidence\n"
+    "                   was invalid (verdict invalid:<reason>) or missing\n"
+    "                   (verdict missing) are listed, never dropped.\n"
+    "    ec-sales-list  Reverse-charge sales to valid VAT numbers of other EU\n"
+    "                   member states, per customer: HMRC's bulk-submission\n"
+    "                   CSV (hmrc), the German Zusammenfassende Meldung CSV\n"
+    "                   (zm), or plain CSV.\n"
+    "    purposes       Sales, lines, net and tax per purpose and buyer status.\n"
+    "    gifts          Gift sales with recipient and gift-receipt flag.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --from DATE, --to DATE  Business days, YYYY-MM-DD, inclusive.\n"
+    "    --store ID      Only this store's sales.\n"
+    "    --format FMT    csv (default; RFC 4180, spreadsheet formulas\n"
+    "                    neutralised), json (an array of objects) or table;\n"
+    "                    resellers and purposes also html: one self-contained\n"
+    "                    page (no script, nothing fetched) with the CSV's table\n"
+    "                    and an SVG chart of net sales by purpose over time.\n"
+    "    --detail        resellers: one row per resale line.\n"
+    "    --by UNIT       purposes: one period per day, ISO week or month.\n"
+    "    --period P      ec-sales-list: a month (2024-03) or quarter (2024-Q1).\n"
+    "    -h, --help      Show this help.\n"
+    "\n"
+    "    The database is --db PATH, else the manifest's config.database\n"
+    "    (--manifest FILE, else ./plugin.manifest).  The manifest also\n"
+    "    supplies the store's VAT number, branch and contact for the HMRC\n"
+    "    header (else they come from the database) and the store scripts\n"
+    "    whose report_row hooks add columns.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0  the report was written (an empty report included)\n"
+    "    2  usage error: unknown option or format, bad date or period,\n"
+    "       --from after --to\n"
+    "    3  runtime failure: the database, the manifest, a script, writing,\n"
+    "       or an EC Sales List that cannot be filed as asked\n"
+    "\n"
+    "EXAMPLES\n"
+    "    posintent --db pos.db report resellers --from 2024-01-01 --to 2024-12-31\n"
+    "    posintent --manifest plugin.manifest report ec-sales-list \\\n"
+    "        --period 2024-Q1 --format hmrc > esl-2024-q1.csv\n"
+    "    posintent --db pos.db report purposes --from 2024-03-01 --to 2024-03-31 \\\n"
+    "        --by week --format table\n"
+    "    posintent --db pos.db report purposes --from 2024-01-01 --to 2024-12-31 \\\n"
+    "        --by month --format html > purposes-2024.html\n"
+    "\n"
+    "SEE ALSO\n"
+    "    posintent export --help, docs/reports.md\n";
+
+static const char export_help[] =
+    "NAME\n"
+    "    posintent export - every recorded sale, for a spreadsheet or warehouse\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    posintent [--db PATH | --manifest PATH] export [--from DATE] [--to DATE]\n"
+    "        [--store ID] [--format jsonl|csv]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Stream every recorded sale whose business day lies in the range,\n"
+    "    voided ones included and marked, with its lines, purposes, buyer\n"
+    "    statuses, evidence, tenders and script meta.  jsonl (the default)\n"
+    "    writes one JSON object per sale with its lines nested; csv writes one\n"
+    "    row per line with the sale's columns repeated (a sale without lines\n"
+    "    gets one row).  Amounts are exact decimals in the currency's major\n"
+    "    unit.  Memory stays flat however large the database is.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --from DATE, --to DATE  Business days, YYYY-MM-DD, inclusive.\n"
+    "    --store ID      Only this store's sales.\n"
+    "    --format FMT    jsonl (default) or csv.\n"
+    "    -h, --help      Show this help.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 written; 2 usage error; 3 database or write failure.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    posintent --db pos.db export --from 2024-01-01 --to 2024-01-31 > jan.jsonl\n"
+    "    posintent --db pos.db export --format csv > all.csv\n";
+
+typedef struct opts {
+  const char *from, *to, *store, *format, *by, *period;
+  int detail;
+} opts;
+
+/* What each subcommand accepts. */
+enum { O_RANGE = 1, O_FORMAT = 2, O_DETAIL = 4, O_BY = 8, O_PERIOD = 16, O_HTML = 32 };
+
+static int usage(const char *what, const char *why) {
+  fprintf(stderr, "posintent: %s: %s\n", what, why);
+  fprintf(stderr, "posintent: see 'posintent %s --help'\n",
+          strncmp(what, "export", 6) == 0 ? "export" : "report");
+  return EXIT_USAGE;
+}
+
+/* Parse "--opt VALUE" and "--opt=VALUE".  Returns 0, 1 for --help, or
+ * EXIT_USAGE after printing why. */
+static int parse(const char *what, int argc, char **argv, unsigned allowed,
+                 opts *o) {
+  memset(o, 0, sizeof *o);
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return 1;
+    if ((allowed & O_DETAIL) && strcmp(a, "--detail") == 0) {
+      o->detail = 1;
+      continue;
+    }
+    static const struct {
+      const char *name;
+      unsigned flag;
+      size_t off;
+    } table[] = {
+        {"--from", O_RANGE, offsetof(opts, from)},
+        {"--to", O_RANGE, offsetof(opts, to)},
+        {"--store", O_RANGE | O_PERIOD, offsetof(opts, store)},
+        {"--format", O_FORMAT, offsetof(opts, format)},
+        {"--by", O_BY, offsetof(opts, by)},
+        {"--period", O_PERIOD, offsetof(opts, period)},
+    };
+    int matched = 0;
+    for (size_t k = 0; k < sizeof table / sizeof table[0]; k++) {
+      size_t n = strlen(table[k].name);
+      if (strncmp(a, table[k].name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+        continue;
+      if (!(allowed & table[k].flag)) break;
+      const char *v = a[n] == '=' ? a + n + 1 : NULL;
+      if (v == NULL) {
+        if (i + 1 >= argc) {
+          char why[96];
+          snprintf(why, sizeof why, "%s needs a value", table[k].name);
+          return usage(what, why);
+        }
+        v = argv[++i];
+      }
+      *(const char **)(void *)((char *)o + table[k].off) = v;
+      matched = 1;
+      break;
+    }
+    if (!matched) {
+      char why[160];
+      snprintf(why, sizeof why, "unknown option or argument '%.100s'", a);
+      return usage(what, why);
+    }
+  }
+  return 0;
+}
+
+static void warn_stderr(void *ctx, const char *msg) {
+  fprintf(stderr, "posintent: %s: %s\n", (const char *)ctx, msg);
+}
+
+static void log_stderr(void *ctx, int level, const char *msg) {
+  (void)level;
+  fprintf(stderr, "posintent: %s: %s\n", (const char *)ctx, msg);
+}
+
+/* The runtime context of one command: manifest, database, hooks. */
+typedef struct ctx {
+  plugin_config cfg;
+  int have_cfg;
+  store *st;
+  hooks *h;
+} ctx;
+
+static int fail(const char *what, const pi_error *err) {
+  fprintf(stderr, "posintent: %s: %s\n", what, err->message);
+  return err->code && strcmp(err->code, "usage") == 0 ? EXIT_USAGE : EXIT_RUNTIME;
+}
+
+/* Load the manifest (--manifest, else ./plugin.manifest when present) and
+ * open the database read-only, the way every posintent command does. */
+static int open_ctx(const cli_globals *g, const char *what, int want_hooks, ctx *c) {
+  memset(c, 0, sizeof *c);
+  int m = cli_load_manifest(g, &c->cfg);
+  if (m < 0) return EXIT_RUNTIME;
+  c->have_cfg = m;
+  int rc = cli_open_store(g, &c->st);
+  if (rc) return rc;
+  if (want_hooks && c->have_cfg && c->cfg.scripts.dir[0]) {
+    pi_error err;
+    pi_error_clear(&err);
+    hooks_env env;
+    memset(&env, 0, sizeof env);
+    env.cfg = &c->cfg;
+    env.log = log_stderr;
+    env.log_ctx = (void *)what;
+    if (hooks_open(&env, &c->h, &err)) {
+      store_close(c->st);
+      c->st = NULL;
+      return fail(what, &err);
+    }
+  }
+  return 0;
+}
+
+static void close_ctx(ctx *c) {
+  hooks_close(c->h);
+  store_close(c->st);
+}
+
+static void init_out(report_out *out, const char *label, hooks *h) {
+  memset(out, 0, sizeof *out);
+  out->file = stdout;
+  out->format = SINK_CSV;
+  out->hooks = h;
+  out->warn = warn_stderr;
+  out->warn_ctx = (void *)label;
+  out->progress = isatty(STDERR_FILENO);
+  out->label = label;
+}
+
+typedef int (*row_report_fn)(store *, const report_query *, const report_out *,
+                             pi_error *);
+
+/* resellers, purposes, gifts: the same shape. */
+static int run_rows(const cli_globals *g, const char *label, unsigned allowed,
+                    row_report_fn fn, int argc, char **argv) {
+  opts o;
+  int rc = parse(label, argc, argv, allowed, &o);
+  if (rc == 1) {
+    fputs(report_help, stdout);
+    return 0;
+  }
+  if (rc) return rc;
+  report_query q = {o.from, o.to, o.store, o.detail, REPORT_BY_NONE};
+  sink_format fmt = SINK_CSV;
+  int html = (allowed & O_HTML) && o.format && strcmp(o.format, "html") == 0;
+  if (o.format && !html && (sink_format_parse(o.format, &fmt) || fmt == SINK_JSONL)) {
+    char why[160];
+    snprintf(why, sizeof why, "unknown --format '%.60s' (%s)", o.format,
+             (allowed & O_HTML) ? "csv, json, table or html" : "csv, json or table");
+    return usage(label, why);
+  }
+  if (o.by && report_by_parse(o.by, &q.by)) {
+    char why[160];
+    snprintf(why, sizeof why, "unknown --by '%.60s' (day, week or month)", o.by);
+    return usage(label, why);
+  }
+  pi_error err;
+  pi_error_clear(&err);
+  if (report_query_check(&q, &err)) return fail(label, &err);
+  ctx c;
+  if ((rc = open_ctx(g, label, 1, &c)) != 0) return rc;
+  report_out out;
+  init_out(&out, label, c.h);
+  out.format = fmt;
+  if (html)
+    rc = html_report(c.st, fn == report_purposes ? HTML_PURPOSES : HTML_RESELLERS, &q,
+                     &out, &err);
+  else
+    rc = fn(c.st, &q, &out, &err);
+  rc = rc ? fail(label, &err) : 0;
+  close_ctx(&c);
+  return rc;
+}
+
+static int run_ecsl(const cli_globals *g, int argc, char **argv) {
+  const char *label = "report ec-sales-list";
+  opts o;
+  int rc = parse(label, argc, argv, O_FORMAT | O_PERIOD, &o);
+  if (rc == 1) {
+    fputs(report_help, stdout);
+    return 0;
+  }
+  if (rc) return rc;
+  if (o.period == NULL) return usage(label, "--period YYYY-MM or YYYY-Qn is required");
+  ecsl_format fmt = ECSL_CSV;
+  if (o.format && ecsl_format_parse(o.format, &fmt)) {
+    char why[160];
+    snprintf(why, sizeof why, "unknown --format '%.60s' (hmrc, zm or csv)", o.format);
+    return usage(label, why);
+  }
+  pi_error err;
+  pi_error_clear(&err);
+  report_period p;
+  if (report_period_parse(o.period, &p, &err)) return fail(label, &err);
+  ctx c;
+  if ((rc = open_ctx(g, label, 0, &c)) != 0) return rc;
+  /* The store's identity: the manifest when given (what the admin set up
+   * now), else what the plugin last wrote into the database. */
+  report_identity id;
+  if (c.have_cfg) {
+    report_identity_from_config(&c.cfg, &id);
+  } else if (report_identity_load(c.st, &id, &err)) {
+    close_ctx(&c);
+    return fail(label, &err);
+  }
+  report_out out;
+  init_out(&out, label, NULL);
+  rc = report_ec_sales_list(c.st, &p, o.store, &id, fmt, &out, &err)
+           ? fail(label, &err)
+           : 0;
+  close_ctx(&c);
+  return rc;
+}
+
+/* `posintent report SUB ...` (argv[0] is "report", argv[1] the report).
+ * Returns the exit status: 0, 2 (usage) or 3 (runtime); see commands.h. */
+int cmd_report(const cli_globals *g, int argc, char **argv) {
+  if (argc < 2) return usage("report", "which report? resellers, ec-sales-list, "
+                                       "purposes or gifts");
+  const char *sub = argv[1];
+  if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 ||
+      strcmp(sub, "help") == 0) {
+    fputs(report_help, stdout);
+    return 0;
+  }
+  if (strcmp(sub, "resellers") == 0)
+    return run_rows(g, "report resellers", O_RANGE | O_FORMAT | O_DETAIL | O_HTML,
+                    report_resellers, argc - 2, argv + 2);
+  if (strcmp(sub, "purposes") == 0)
+    return run_rows(g, "report purposes", O_RANGE | O_FORMAT | O_BY | O_HTML,
+                    report_purposes, argc - 2, argv + 2);
+  if (strcmp(sub, "gifts") == 0)
+    return run_rows(g, "report gifts", O_RANGE | O_FORMAT, report_gifts,
+                    argc - 2, argv + 2);
+  if (strcmp(sub, "ec-sales-list") == 0) return run_ecsl(g, argc - 2, argv + 2);
+  char why[160];
+  snprintf(why, sizeof why,
+           "unknown report '%.60s' (resellers, ec-sales-list, purposes, gifts)", sub);
+  return usage("report", why);
+}
+
+/* `posintent export ...` (argv[0] is "export").  Returns 0, 2 or 3. */
+int cmd_export(const cli_globals *g, int argc, char **argv) {
+  const char *label = "export";
+  opts o;
+  int rc = parse(label, argc - 1, argv + 1, O_RANGE | O_FORMAT, &o);
+  if (rc == 1) {
+    fputs(export_help, stdout);
+    return 0;
+  }
+  if (rc) return rc;
+  sink_format fmt = SINK_JSONL;
+  if (o.format && (sink_format_parse(o.format, &fmt) ||
+                   (fmt != SINK_JSONL && fmt != SINK_CSV))) {
+    char why[160];
+    snprintf(why, sizeof why, "unknown --format '%.60s' (jsonl or csv)", o.format);
+    return usage(label, why);
+  }
+  report_query q = {o.from, o.to, o.store, 0, REPORT_BY_NONE};
+  pi_error err;
+  pi_error_clear(&err);
+  if (report_query_check(&q, &err)) return fail(label, &err);
+  ctx c;
+  if ((rc = open_ctx(g, label, 0, &c)) != 0) return rc;
+  report_out out;
+  init_out(&out, label, NULL);
+  out.format = fmt;
+  rc = report_export(c.st, &q, &out, &err) ? fail(label, &err) : 0;
+  close_ctx(&c);
+  return rc;
+}

@@ -1,0 +1,290 @@
+/* report_ecsl.c - the EC Sales List: HMRC bulk CSV, German ZM CSV, CSV.
+ *
+ * Sources of the two filing formats (docs/reports.md quotes them):
+ *   HMRC, "Submitting EC Sales List declarations online using CSVs"
+ *     https://www.gov.uk/guidance/submitting-ec-sales-list-declarations-online-using-csvs
+ *   HMRC ECSL help, "Total value of supplies" (whole pounds, no pence,
+ *     rounded down, no zero values, minus sign for negatives).
+ *   ELSTER / BZSt, "Import von Meldelisten zur Zusammenfassenden Meldung"
+ *     https://www.elster.de/eportal/helpGlobal?themaGlobal=zmdo_import_eop
+ *     and its general CSV guide (first line "#v<version>", then a line of
+ *     field names, then one line per record).
+ */
+#include "report.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "money.h"
+#include "report_int.h"
+
+int ecsl_format_parse(const char *s, ecsl_format *out) {
+  static const char *const names[] = {"hmrc", "zm", "csv"};
+  for (int i = 0; i < 3; i++)
+    if (s && strcmp(s, names[i]) == 0) {
+      *out = (ecsl_format)i;
+      return 0;
+    }
+  return -1;
+}
+
+/* HMRC: "Do not include pence in your figure" and "rounded down to the
+ * nearest pound sterling": the pence are dropped.  For a negative total
+ * (credit notes larger than supplies) dropping the pence moves toward zero
+ * as well, so -12.99 is declared as -12: the figure never overstates a
+ * credit. */
+int64_t report_hmrc_pounds(int64_t pence) { return pence / 100; }
+
+/* ZM: "Betrag in Euro ... eine ganze Zahl".  The import help names no
+ * rounding rule; we round commercially (kaufmännisch: half away from zero,
+ * the German convention, money_round_major), so the declared figure is the
+ * nearest whole euro. */
+int64_t report_zm_euros(int64_t cents) { return money_round_major(cents, 2); }
+
+/* EU member states by VAT prefix (EL is Greece) and XI, Northern Ireland,
+ * which trades goods under EU VAT rules and is a valid ESL/ZM country code. */
+static int eu_prefix(const char *c) {
+  static const char eu[] = "AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT "
+                           "LU LV MT NL PL PT RO SE SI SK XI";
+  if (strlen(c) != 2) return 0;
+  for (size_t i = 0; i + 2 <= sizeof eu - 1; i += 3)
+    if (memcmp(eu + i, c, 2) == 0) return 1;
+  return 0;
+}
+
+/* The store's own VAT prefix: from its VAT number when it has one (an NI
+ * trader's "XI..." says more than its ISO country GB), else its country,
+ * with Greece's ISO code GR mapped to the VAT prefix EL.  GB and XI are one
+ * home for the "another member state" test. */
+static void home_prefix(const report_identity *id, char out[3]) {
+  out[0] = '\0';
+  if (isalpha((unsigned char)id->vat[0]) && isalpha((unsigned char)id->vat[1])) {
+    out[0] = (char)toupper((unsigned char)id->vat[0]);
+    out[1] = (char)toupper((unsigned char)id->vat[1]);
+    out[2] = '\0';
+  } else if (strlen(id->country) == 2) {
+    snprintf(out, 3, "%s", strcmp(id->country, "GR") == 0 ? "EL" : id->country);
+  }
+}
+
+static int same_home(const char *home, const char *c) {
+  if (strcmp(home, c) == 0) return 1;
+  return (strcmp(home, "GB") == 0 && strcmp(c, "XI") == 0) ||
+         (strcmp(home, "XI") == 0 && strcmp(c, "GB") == 0);
+}
+
+/* Per customer VAT number and currency: reverse-charge lines of completed,
+ * unvoided sales to a valid VAT number.  The country filter (EU, not home)
+ * is applied in C, where the list lives. */
+static const char ecsl_sql[] =
+    "SELECT s.reseller_country, s.reseller_id, s.currency,"
+    " count(DISTINCT s.id), count(*), sum(l.net)"
+    " FROM sales s JOIN lines l ON l.sale_id = s.id"
+    " WHERE" REPORT_SALES_WHERE
+    " AND s.reseller_reason IS NOT NULL AND s.reseller_kind = 'vat'"
+    " AND s.reseller_valid = 1 AND l.treatment = 'reverse_charge'"
+    " GROUP BY s.reseller_country, s.reseller_id, s.currency"
+    " ORDER BY 1, 2, 3";
+
+/* The customer's VAT number without its two-letter prefix. */
+static const char *without_prefix(const char *vat, const char *country) {
+  if (strlen(vat) > 2 && strncmp(vat, country, 2) == 0) return vat + 2;
+  return vat;
+}
+
+static int eligible(sqlite3_stmt *q, const char *home) {
+  const char *c = report_col_text(q, 0);
+  return eu_prefix(c) && !same_home(home, c);
+}
+
+/* HMRC's contact name: at most 35 characters, no ampersand ("A & N" must
+ * become "A and N"); commas, quotes and control characters would break the
+ * record, so they become spaces. */
+static void hmrc_contact(const char *in, char *out, size_t cap) {
+  size_t o = 0, chars = 0;
+  for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < cap; p++) {
+    int lead = (*p & 0xC0) != 0x80;
+    if (lead && chars == 35) break;
+    if (*p == '&') {
+      if (chars + 3 > 35) break;
+      memcpy(out + o, "and", 3);
+      o += 3;
+      chars += 3;
+      continue;
+    }
+    out[o++] = (*p < 0x20 || *p == ',' || *p == '"' || *p == 0x7F) ? ' ' : (char)*p;
+    if (lead) chars++;
+  }
+  out[o] = '\0';
+}
+
+/* The trader's 9-digit VAT registration number: the store's VAT number
+ * without its GB/XI prefix and spaces. */
+static int hmrc_vrn(const char *vat, char out[10]) {
+  size_t o = 0;
+  const char *p = vat;
+  if ((strncmp(p, "GB", 2) == 0 || strncmp(p, "XI", 2) == 0)) p += 2;
+  for (; *p; p++) {
+    if (*p == ' ') continue;
+    if (!isdigit((unsigned char)*p) || o == 9) return -1;
+    out[o++] = *p;
+  }
+  out[o] = '\0';
+  return o == 9 ? 0 : -1;
+}
+
+static int check_identity(ecsl_format fmt, const report_identity *id,
+                          const char *home, char vrn[10], char branch[4],
+                          pi_error *err) {
+  if (home[0] == '\0')
+    return pi_fail(err, "ecsl", "store_country",
+                   "the store's country is unknown: give --manifest, or open "
+                   "the database once with the plugin");
+  if (fmt != ECSL_HMRC) return 0;
+  if (hmrc_vrn(id->vat, vrn))
+    return pi_fail(err, "ecsl", "store_vat",
+                   "the store's VAT number \"%s\" is not a 9-digit UK VAT "
+                   "registration number (config.store_vat)",
+                   id->vat);
+  const char *b = id->branch[0] ? id->branch : "000";
+  if (strlen(b) != 3 || !isdigit((unsigned char)b[0]) ||
+      !isdigit((unsigned char)b[1]) || !isdigit((unsigned char)b[2]))
+    return pi_fail(err, "ecsl", "branch",
+                   "the branch \"%s\" is not 3 digits (config.branch; \"000\" "
+                   "when there is none)",
+                   b);
+  memcpy(branch, b, 4);
+  if (id->contact[0] == '\0')
+    return pi_fail(err, "ecsl", "contact_name",
+                   "HMRC requires a contact name: set config.contact_name");
+  return 0;
+}
+
+/* First pass: every row the filing will hold must be in the filing's
+ * currency, and fit its field; checked before a byte is written so that a
+ * half file never reaches an upload form. */
+static int first_pass(sqlite3 *db, sqlite3_stmt *q, ecsl_format fmt,
+                      const char *home, pi_error *err) {
+  const char *want = fmt == ECSL_HMRC ? "GBP" : "EUR";
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (!eligible(q, home)) continue;
+    const char *cur = report_col_text(q, 2);
+    if (strcmp(cur, want) != 0)
+      return pi_fail(err, "ecsl", "currency",
+                     "sales to %s are in %s; %s declarations are in %s and "
+                     "posintent has no exchange rates: use --format csv and "
+                     "convert by hand",
+                     report_col_text(q, 1), cur,
+                     fmt == ECSL_HMRC ? "HMRC" : "ZM", want);
+    int64_t v = sqlite3_column_int64(q, 5);
+    int64_t whole = fmt == ECSL_HMRC ? report_hmrc_pounds(v) : report_zm_euros(v);
+    if (whole > 999999999 || whole < -999999999)
+      return pi_fail(err, "ecsl", "value",
+                     "the total for %s does not fit the 9-digit value field",
+                     report_col_text(q, 1));
+  }
+  if (rc != SQLITE_DONE) return report_db_fail(db, err, "reading sales");
+  sqlite3_reset(q);
+  return 0;
+}
+
+static int put_fail(pi_error *err) {
+  return pi_fail(err, "io", "output", "cannot write the report");
+}
+
+static int write_filing(sqlite3 *db, sqlite3_stmt *q, const report_period *p,
+                        const report_identity *id, ecsl_format fmt,
+                        const char *home, const char *vrn, const char *branch,
+                        const report_out *out, pi_error *err) {
+  FILE *f = out->file;
+  if (fmt == ECSL_HMRC) {
+    char contact[160];
+    hmrc_contact(id->contact, contact, sizeof contact);
+    fprintf(f, "HMRC_VAT_ESL_BULK_SUBMISSION_FILE\r\n%s,%s,%04d,%02d,GBP,%s,0\r\n",
+            vrn, branch, p->year, p->month, contact);
+  } else {
+    /* ELSTER: version line, then the field names, then the records; the
+     * country code and the VAT number share one column since CSV v2.0. */
+    fputs("#v3.0\r\nUSt-IdNr.,Betrag(EUR),Art der Leistung\r\n", f);
+  }
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (!eligible(q, home)) continue;
+    const char *country = report_col_text(q, 0), *vat = report_col_text(q, 1);
+    int64_t v = sqlite3_column_int64(q, 5);
+    if (fmt == ECSL_HMRC) {
+      int64_t pounds = report_hmrc_pounds(v);
+      if (pounds == 0) {
+        char amount[32];
+        if (money_format(v, 2, amount, sizeof amount) < 0) amount[0] = '\0';
+        report_warn(out, "%s: the total of %s GBP is under one pound; HMRC "
+                         "refuses a zero value, so the line is left out",
+                    vat, amount);
+        continue;
+      }
+      /* Indicator 0: goods.  A till sells goods; services (3) and
+       * triangulation (2) are not something it records. */
+      fprintf(f, "%s,%s,%lld,0\r\n", country, without_prefix(vat, country),
+              (long long)pounds);
+    } else {
+      /* Art der Leistung L: innergemeinschaftliche Lieferung (goods). */
+      fprintf(f, "%s,%lld,L\r\n", vat, (long long)report_zm_euros(v));
+    }
+  }
+  if (rc != SQLITE_DONE) return report_db_fail(db, err, "reading sales");
+  if (fflush(f) != 0 || ferror(f)) return put_fail(err);
+  return 0;
+}
+
+static const char *const csv_columns[] = {"country", "vat_number", "currency",
+                                          "sales",   "lines",      "net",
+                                          "supply"};
+
+static int write_csv(sqlite3 *db, sqlite3_stmt *q, const char *home,
+                     const report_out *out, pi_error *err) {
+  report_out plain = *out;
+  plain.hooks = NULL; /* a filing's columns are fixed */
+  emitter e;
+  if (emit_begin(&e, db, &plain, csv_columns, 7, err)) return -1;
+  int rc, fail = 0;
+  while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (!eligible(q, home)) continue;
+    const char *country = report_col_text(q, 0);
+    int ex = report_exponent(out, report_col_text(q, 2));
+    cell c[7] = {cell_text(country),
+                 cell_text(without_prefix(report_col_text(q, 1), country)),
+                 cell_text(report_col_text(q, 2)),
+                 cell_int(sqlite3_column_int64(q, 3)),
+                 cell_int(sqlite3_column_int64(q, 4)),
+                 cell_amount(sqlite3_column_int64(q, 5), ex),
+                 cell_text("goods")};
+    if (emit_row(&e, c, err)) fail = 1;
+  }
+  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;
+  if (!fail && emit_end(&e, err)) fail = 1;
+  emit_free(&e);
+  return fail ? -1 : 0;
+}
+
+int report_ec_sales_list(store *st, const report_period *p,
+                         const char *store_id, const report_identity *id,
+                         ecsl_format fmt, const report_out *out, pi_error *err) {
+  char home[3], vrn[10] = "", branch[4] = "000";
+  home_prefix(id, home);
+  if (check_identity(fmt, id, home, vrn, branch, err)) return -1;
+  sqlite3 *db = store_db(st);
+  if (report_begin_read(db, err)) return -1;
+  sqlite3_stmt *q;
+  int rc = report_prepare(db, ecsl_sql, &q, err);
+  if (rc == 0) {
+    report_bind_range(q, p->from, p->to, store_id);
+    if (fmt == ECSL_CSV)
+      rc = write_csv(db, q, home, out, err);
+    else if ((rc = first_pass(db, q, fmt, home, err)) == 0)
+      rc = write_filing(db, q, p, id, fmt, home, vrn, branch, out, err);
+    sqlite3_finalize(q);
+  }
+  report_end_read(db);
+  return rc;
+}
