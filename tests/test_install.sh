@@ -1,0 +1,104 @@
+#!/bin/sh
+# test_install.sh - what an integrator gets from `cmake --install`.
+#
+#   1. install the build into a fresh prefix and check the layout;
+#   2. compile examples/minimal_host.c (the README's host, which must be
+#      identical to it) from a directory outside the source tree with only
+#      `pkg-config --cflags --libs posplug`, run it against the installed
+#      manifest, and check the ping reply and the database it created;
+#   3. the installed pos-host and posintent run; the versions agree with
+#      project(VERSION);
+#   4. a DESTDIR staging install leaves no trace of DESTDIR in the files.
+#
+# usage: test_install.sh CMAKE BUILD_DIR SOURCE_DIR VERSION
+# Extra compiler flags for the host (a sanitizer build needs them) come in
+# the environment variable HOST_CFLAGS.
+set -eu
+cmake=$1 build=$2 src=$3 version=$4
+cc=${CC:-cc}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+have() { [ -e "$1" ] || fail "missing $1"; }
+
+# 1. Install into a prefix.
+prefix=$tmp/prefix
+"$cmake" --install "$build" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
+  { cat "$tmp/install.log"; echo "FAIL cmake --install"; exit 1; }
+pc=$(find "$prefix" -name posplug.pc)
+[ -n "$pc" ] || { echo "FAIL no posplug.pc installed"; exit 1; }
+export PKG_CONFIG_PATH="$(dirname "$pc")"
+unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR 2>/dev/null || true
+libdir=$(pkg-config --variable=libdir posplug)
+includedir=$(pkg-config --variable=includedir posplug)
+manifest=$(pkg-config --variable=manifest posplug)
+case $libdir in "$prefix"/*) ;; *) fail "libdir $libdir is not under the prefix" ;; esac
+[ "$(dirname "$pc")" = "$libdir/pkgconfig" ] || fail "posplug.pc not in $libdir/pkgconfig"
+for f in "$prefix/bin/pos-host" "$prefix/bin/posintent" \
+         "$includedir/posplug.h" "$includedir/posplug_loader.h" \
+         "$libdir/libposplug_loader.a" "$libdir/libposplug_loader.so" \
+         "$libdir/posintent/libposintent.so" "$manifest" \
+         "$(dirname "$manifest")/catalogue.json" \
+         "$prefix/share/doc/posintent/CHANGELOG.md" \
+         "$prefix/share/doc/posintent/till.md"; do
+  have "$f"
+done
+[ "$manifest" = "$prefix/share/posintent/plugin.manifest" ] ||
+  fail "manifest installed as $manifest"
+# Only the loader's two functions are exported by the shared loader.
+exports=$(nm -D --defined-only "$libdir/libposplug_loader.so" | awk '{print $3}' | sort | tr '\n' ' ')
+[ "$exports" = "posplug_load posplug_unload " ] || fail "loader exports: $exports"
+
+# Versions: one source, project(VERSION).
+[ "$(pkg-config --modversion posplug)" = "$version" ] ||
+  fail "posplug.pc version $(pkg-config --modversion posplug), want $version"
+grep -q "\"version\": \"$version\"" "$manifest" || fail "manifest version is not $version"
+grep -q "$src" "$manifest" "$pc" && fail "installed files point into the source tree"
+grep -q "$build" "$manifest" "$pc" && fail "installed files point into the build tree"
+
+# 2. A vendor's host, built outside the source tree with pkg-config alone.
+awk '/^## Integrating a host/{f=1} f&&/^```c$/{p=1;next} p&&/^```$/{exit} p' \
+  "$src/README.md" >"$tmp/readme_host.c"
+cmp -s "$tmp/readme_host.c" "$src/examples/minimal_host.c" ||
+  fail "examples/minimal_host.c differs from the host in README.md"
+mkdir "$tmp/vendor"
+cp "$src/examples/minimal_host.c" "$tmp/vendor/host.c"
+cd "$tmp/vendor"
+flags="$(pkg-config --cflags posplug) $(pkg-config --libs posplug)"
+case $flags in *"$src"*|*"$build"*) fail "pkg-config flags point into the tree: $flags" ;; esac
+# shellcheck disable=SC2086
+$cc -std=c11 -Wall -Wextra -Werror ${HOST_CFLAGS:-} host.c $flags \
+  -Wl,-rpath,"$libdir" -o host || { echo "FAIL compiling the host"; exit 1; }
+cd "$(dirname "$manifest")"
+out=$("$tmp/vendor/host") || fail "the host exited $?"
+[ "$out" = '{"ok":true,"type":"ping","open_sales":0}' ] || fail "ping reply: $out"
+ls "$prefix"/var/lib/posintent/posintent.db >/dev/null 2>&1 ||
+  fail "the installed manifest's database was not created under var/lib/posintent"
+cd "$tmp"
+
+# 3. The installed programs.
+ping=$(echo '{"type":"ping"}' | "$prefix/bin/pos-host" --manifest "$manifest" --quiet) ||
+  fail "installed pos-host exited $?"
+[ "$ping" = '{"ok":true,"type":"ping","open_sales":0}' ] || fail "pos-host ping: $ping"
+"$prefix/bin/posintent" --help >/dev/null || fail "installed posintent --help failed"
+till=$(printf '101\n*O\nP\n\nQ\n' | "$prefix/bin/pos-host" --manifest "$manifest" \
+         --interactive --cashier test) || fail "installed till exited $?"
+case $till in *"by card, recorded"*) ;; *) fail "installed till did not record: $till" ;; esac
+
+# 4. DESTDIR stages only.
+DESTDIR="$tmp/stage" "$cmake" --install "$build" --prefix /opt/posintent \
+  >"$tmp/stage.log" 2>&1 || { cat "$tmp/stage.log"; fail "DESTDIR install"; }
+spc=$(find "$tmp/stage" -name posplug.pc)
+smanifest="$tmp/stage/opt/posintent/share/posintent/plugin.manifest"
+have "$smanifest"
+[ -n "$spc" ] && grep -q '^prefix=/opt/posintent$' "$spc" || fail "staged posplug.pc prefix"
+grep -q "$tmp" "$smanifest" $spc && fail "DESTDIR leaked into the installed files"
+grep -q '"database": "/opt/posintent/var/lib/posintent/posintent.db"' "$smanifest" ||
+  fail "staged manifest database path"
+
+if [ "$fails" -ne 0 ]; then
+  echo "install: $fails failure(s)"
+  exit 1
+fi
+echo "install: layout, pkg-config host from outside the tree, programs, DESTDIR: ok"
