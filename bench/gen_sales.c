@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "calendar.h"
 #include "decide.h"
 #include "manifest.h"
 #include "store.h"
@@ -155,18 +156,6 @@ static void set_evidence(sale *s, const reseller *r) {
   s->customer.nev = 1;
 }
 
-static void civil(int64_t z, int *y, int *m, int *d) {
-  /* days since 1970-01-01 -> date (Howard Hinnant's algorithm) */
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-  *y = (int)(yoe + era * 400 + (*m <= 2));
-}
 
 int main(int argc, char **argv) {
   if (argc < 3) {
@@ -211,7 +200,7 @@ int main(int argc, char **argv) {
     snprintf(s.cashier, sizeof s.cashier, "c%u", pick(20));
     snprintf(s.currency, sizeof s.currency, "%s", sh->currency);
     int y, m, d;
-    civil(day0 + (int64_t)(k * 365 / (n > 0 ? n : 1)), &y, &m, &d);
+    cal_civil_from_days((long)(day0 + (int64_t)(k * 365 / (n > 0 ? n : 1))), &y, &m, &d);
     snprintf(s.at, sizeof s.at, "%04d-%02d-%02dT%02u:%02u:%02u%s", y, m, d,
              8 + pick(12), pick(60), pick(60), sh->tz);
     unsigned mix = pick(100);

@@ -30,35 +30,6 @@ tax_treatment decision_line_treatment(const decision *d, buyer_status st) {
   return st == STATUS_RESELLER ? d->treatment : TREAT_STANDARD;
 }
 
-/* The EU member states by VAT prefix (EL is Greece; XI, Northern Ireland,
- * trades goods under EU VAT rules). */
-static int eu_vat_prefix(const char *c) {
-  static const char eu[] = "AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU "
-                           "LV MT NL PL PT RO SE SI SK XI";
-  if (strlen(c) != 2) return 0;
-  for (size_t i = 0; i + 2 <= sizeof eu - 1; i += 3)
-    if (memcmp(eu + i, c, 2) == 0) return 1;
-  return 0;
-}
-
-/* The store's home for VAT: the prefix of its own VAT number when it has
- * one (a Northern Ireland store is GB by country but trades goods as XI),
- * else its country as a VAT prefix (GR -> EL). */
-static void home_prefix(const plugin_config *cfg, char out[3]) {
-  const char *v = cfg->store_vat;
-  if (v[0] >= 'A' && v[0] <= 'Z' && v[1] >= 'A' && v[1] <= 'Z') {
-    out[0] = v[0];
-    out[1] = v[1];
-  } else if (strcmp(cfg->store_country, "GR") == 0) {
-    out[0] = 'E';
-    out[1] = 'L';
-  } else {
-    out[0] = cfg->store_country[0];
-    out[1] = cfg->store_country[1];
-  }
-  out[2] = '\0';
-}
-
 /* The hint for resale lines: a US resale certificate exempts from sales
  * tax; a valid VAT number of another EU member state, when the store is in
  * the EU, makes it an intra-community B2B supply (reverse charge).  The
@@ -69,9 +40,10 @@ static tax_treatment resale_treatment(const evidence *ev, const plugin_config *c
   if (ev->kind == TAXID_CERT) return TREAT_EXEMPT_RESALE;
   if (ev->kind != TAXID_VAT) return TREAT_STANDARD;
   char home[3];
-  home_prefix(cfg, home);
-  if (eu_vat_prefix(home) && eu_vat_prefix(ev->verdict.country) &&
-      strcmp(home, ev->verdict.country) != 0)
+  taxid_home_prefix(cfg->store_vat, cfg->store_country, home);
+  /* Only a store inside the EU VAT area (XI included) supplies
+   * intra-community; a GB store's sale to the EU is an export. */
+  if (taxid_eu_vat_prefix(home) && taxid_other_eu_state(home, ev->verdict.country))
     return TREAT_REVERSE_CHARGE;
   return TREAT_STANDARD;
 }

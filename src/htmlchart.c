@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "money.h"
 
 /* ---- calendar ------------------------------------------------------------- */
@@ -16,28 +17,6 @@ const char *const chart_unit_word[] = {"day", "week", "month", "period"};
 
 #define LABEL_MAX 32 /* "2024-03-05", "2024-W10", "2024-03", "a/b" */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard
- * Hinnant's civil-date algorithms, as report_purposes.c uses). */
-static long days_from_civil(int y, int m, int d) {
-  y -= m <= 2;
-  long era = (y >= 0 ? y : y - 399) / 400;
-  long yoe = y - era * 400;
-  long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d) {
-  z += 719468;
-  long era = (z >= 0 ? z : z - 146096) / 146097;
-  long doe = z - era * 146097;
-  long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  long mp = (5 * doy + 2) / 153;
-  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-  *y = (int)(yoe + era * 400 + (*m <= 2));
-}
 
 /* Days since the Monday that starts z's week (1970-01-01 was a Thursday). */
 static long weekday0(long z) { return ((z + 3) % 7 + 7) % 7; }
@@ -49,12 +28,12 @@ static void label_of(unit u, long z, char buf[LABEL_MAX]) {
   int y, m, d;
   if (u == UNIT_WEEK) {
     long thursday = z - weekday0(z) + 3;
-    civil_from_days(thursday, &y, &m, &d);
-    long week = (thursday - days_from_civil(y, 1, 1)) / 7 + 1;
+    cal_civil_from_days(thursday, &y, &m, &d);
+    long week = (thursday - cal_days_from_civil(y, 1, 1)) / 7 + 1;
     snprintf(buf, LABEL_MAX, "%04d-W%02ld", y % 10000, week % 100);
     return;
   }
-  civil_from_days(z, &y, &m, &d);
+  cal_civil_from_days(z, &y, &m, &d);
   if (u == UNIT_MONTH)
     snprintf(buf, LABEL_MAX, "%04d-%02d", y % 10000, m % 100);
   else
@@ -82,19 +61,19 @@ static int label_start(unit u, const char *s, long *z) {
   if (u == UNIT_WEEK) {
     int wk = n == 8 && s[5] == 'W' ? two(s + 6) : -1;
     if (wk < 1 || wk > 53) return -1;
-    long jan4 = days_from_civil(y, 1, 4); /* always in week 1 */
+    long jan4 = cal_days_from_civil(y, 1, 4); /* always in week 1 */
     *z = jan4 - weekday0(jan4) + (long)(wk - 1) * 7;
     return 0;
   }
   int m = two(s + 5);
   if (m < 1 || m > 12) return -1;
   if (u == UNIT_MONTH && n == 7) {
-    *z = days_from_civil(y, m, 1);
+    *z = cal_days_from_civil(y, m, 1);
     return 0;
   }
   int d = n == 10 && s[7] == '-' ? two(s + 8) : -1;
   if (u != UNIT_DAY || d < 1 || d > 31) return -1;
-  *z = days_from_civil(y, m, d);
+  *z = cal_days_from_civil(y, m, d);
   return 0;
 }
 
@@ -103,8 +82,8 @@ static long next_start(unit u, long z) {
   if (u == UNIT_DAY) return z + 1;
   if (u == UNIT_WEEK) return z + 7;
   int y, m, d;
-  civil_from_days(z, &y, &m, &d);
-  return m == 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1);
+  cal_civil_from_days(z, &y, &m, &d);
+  return m == 12 ? cal_days_from_civil(y + 1, 1, 1) : cal_days_from_civil(y, m + 1, 1);
 }
 
 /* Number of periods of `u` from the one holding lo to the one holding hi. */
@@ -112,8 +91,8 @@ static long periods_between(unit u, long lo, long hi) {
   if (u == UNIT_DAY) return hi - lo + 1;
   if (u == UNIT_WEEK) return (hi - weekday0(hi) - (lo - weekday0(lo))) / 7 + 1;
   int y1, m1, y2, m2, d;
-  civil_from_days(lo, &y1, &m1, &d);
-  civil_from_days(hi, &y2, &m2, &d);
+  cal_civil_from_days(lo, &y1, &m1, &d);
+  cal_civil_from_days(hi, &y2, &m2, &d);
   return (long)(y2 - y1) * 12 + (m2 - m1) + 1;
 }
 

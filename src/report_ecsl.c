@@ -17,6 +17,7 @@
 
 #include "money.h"
 #include "report_int.h"
+#include "taxid.h"
 
 int ecsl_format_parse(const char *s, ecsl_format *out) {
   static const char *const names[] = {"hmrc", "zm", "csv"};
@@ -41,38 +42,6 @@ int64_t report_hmrc_pounds(int64_t pence) { return pence / 100; }
  * nearest whole euro. */
 int64_t report_zm_euros(int64_t cents) { return money_round_major(cents, 2); }
 
-/* EU member states by VAT prefix (EL is Greece) and XI, Northern Ireland,
- * which trades goods under EU VAT rules and is a valid ESL/ZM country code. */
-static int eu_prefix(const char *c) {
-  static const char eu[] = "AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT "
-                           "LU LV MT NL PL PT RO SE SI SK XI";
-  if (strlen(c) != 2) return 0;
-  for (size_t i = 0; i + 2 <= sizeof eu - 1; i += 3)
-    if (memcmp(eu + i, c, 2) == 0) return 1;
-  return 0;
-}
-
-/* The store's own VAT prefix: from its VAT number when it has one (an NI
- * trader's "XI..." says more than its ISO country GB), else its country,
- * with Greece's ISO code GR mapped to the VAT prefix EL.  GB and XI are one
- * home for the "another member state" test. */
-static void home_prefix(const report_identity *id, char out[3]) {
-  out[0] = '\0';
-  if (isalpha((unsigned char)id->vat[0]) && isalpha((unsigned char)id->vat[1])) {
-    out[0] = (char)toupper((unsigned char)id->vat[0]);
-    out[1] = (char)toupper((unsigned char)id->vat[1]);
-    out[2] = '\0';
-  } else if (strlen(id->country) == 2) {
-    snprintf(out, 3, "%s", strcmp(id->country, "GR") == 0 ? "EL" : id->country);
-  }
-}
-
-static int same_home(const char *home, const char *c) {
-  if (strcmp(home, c) == 0) return 1;
-  return (strcmp(home, "GB") == 0 && strcmp(c, "XI") == 0) ||
-         (strcmp(home, "XI") == 0 && strcmp(c, "GB") == 0);
-}
-
 /* Per customer VAT number and currency: reverse-charge lines of completed,
  * unvoided sales to a valid VAT number.  The country filter (EU, not home)
  * is applied in C, where the list lives. */
@@ -94,7 +63,7 @@ static const char *without_prefix(const char *vat, const char *country) {
 
 static int eligible(sqlite3_stmt *q, const char *home) {
   const char *c = report_col_text(q, 0);
-  return eu_prefix(c) && !same_home(home, c);
+  return taxid_other_eu_state(home, c);
 }
 
 /* HMRC's contact name: at most 35 characters, no ampersand ("A & N" must
@@ -271,7 +240,7 @@ int report_ec_sales_list(store *st, const report_period *p,
                          const char *store_id, const report_identity *id,
                          ecsl_format fmt, const report_out *out, pi_error *err) {
   char home[3], vrn[10] = "", branch[4] = "000";
-  home_prefix(id, home);
+  taxid_home_prefix(id->vat, id->country, home);
   if (check_identity(fmt, id, home, vrn, branch, err)) return -1;
   sqlite3 *db = store_db(st);
   if (report_begin_read(db, err)) return -1;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "report_int.h"
 
 static const char *const purpose_columns[] = {
@@ -18,26 +19,11 @@ static const char *const gift_columns[] = {
 
 /* ---- periods -------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard
- * Hinnant's civil-date algorithms). */
-static long days_from_civil(int y, int m, int d) {
-  y -= m <= 2;
-  long era = (y >= 0 ? y : y - 399) / 400;
-  long yoe = y - era * 400;
-  long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
+/* The year of day number z. */
 static int year_of_days(long z) {
-  z += 719468;
-  long era = (z >= 0 ? z : z - 146096) / 146097;
-  long doe = z - era * 146097;
-  long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  long mp = (5 * doy + 2) / 153;
-  long m = mp < 10 ? mp + 3 : mp - 9;
-  return (int)(yoe + era * 400 + (m <= 2));
+  int y, m, d;
+  cal_civil_from_days(z, &y, &m, &d);
+  return y;
 }
 
 /* A period label: "2024-03-05", "2024-W10", "2024-03", or the whole range
@@ -64,11 +50,11 @@ static void period_of(report_by by, const char *day, const char *whole,
       return;
     }
     {
-      long z = days_from_civil(y, m, d);
+      long z = cal_days_from_civil(y, m, d);
       long monday0 = ((z + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
       long thursday = z - monday0 + 3;
       int wy = year_of_days(thursday);
-      long week = (thursday - days_from_civil(wy, 1, 1)) / 7 + 1;
+      long week = (thursday - cal_days_from_civil(wy, 1, 1)) / 7 + 1;
       snprintf(buf, PERIOD_MAX, "%04d-W%02ld", wy % 10000, week % 100);
     }
     return;

@@ -693,3 +693,39 @@ int taxid_check(const char *input, size_t len, taxid_kind kind, taxid_result *ou
   }
   return 0;
 }
+
+/* ---- where a VAT number belongs ------------------------------------------ */
+
+int taxid_eu_vat_prefix(const char *prefix) {
+  static const char eu[] = "AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT "
+                           "LU LV MT NL PL PT RO SE SI SK XI";
+  if (prefix == NULL || strlen(prefix) != 2) return 0;
+  for (size_t i = 0; i + 2 <= sizeof eu - 1; i += 3)
+    if (memcmp(eu + i, prefix, 2) == 0) return 1;
+  return 0;
+}
+
+static int upper_pair(const char *s) {
+  return s && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+}
+
+void taxid_home_prefix(const char *store_vat, const char *country, char out[3]) {
+  out[0] = '\0';
+  if (upper_pair(store_vat)) {
+    out[0] = store_vat[0];
+    out[1] = store_vat[1];
+    out[2] = '\0';
+  } else if (upper_pair(country) && country[2] == '\0') {
+    int gr = country[0] == 'G' && country[1] == 'R';
+    out[0] = gr ? 'E' : country[0];
+    out[1] = gr ? 'L' : country[1];
+    out[2] = '\0';
+  }
+}
+
+int taxid_other_eu_state(const char *home, const char *buyer) {
+  if (!taxid_eu_vat_prefix(buyer)) return 0;
+  if (strcmp(home, buyer) == 0) return 0;
+  int uk_home = strcmp(home, "GB") == 0 || strcmp(home, "XI") == 0;
+  return !(uk_home && strcmp(buyer, "XI") == 0);
+}

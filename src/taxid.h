@@ -118,6 +118,22 @@ int taxid_check(const char *input, size_t len, taxid_kind kind,
 int taxid_check_cert_line(const char *input, size_t len, const char *sale_date,
                           taxid_result *out);
 
+/* 1 when `prefix` (two upper-case letters) is the VAT prefix of an EU
+ * member state (EL for Greece) or XI (Northern Ireland, which trades goods
+ * under EU VAT rules); 0 otherwise (GB, CH, NO, anything else). */
+int taxid_eu_vat_prefix(const char *prefix);
+
+/* The VAT prefix a store trades under: the prefix of its own VAT number
+ * `store_vat` when it has one (an NI trader is GB by country, XI by VAT),
+ * else its ISO 3166 `country` with GR written EL; "" when neither gives
+ * two letters.  Writes out[3]. */
+void taxid_home_prefix(const char *store_vat, const char *country, char out[3]);
+
+/* 1 when a buyer whose VAT prefix is `buyer` is in an EU member state other
+ * than the store's `home` prefix, for the intra-community tests (reverse
+ * charge, EC Sales List); GB and XI count as one home. */
+int taxid_other_eu_state(const char *home, const char *buyer);
+
 /* Stable machine-readable code for a reason ("bad_check_digit");
    "" for TAXID_OK and "unknown" for values outside the enum.  Static. */
 const char *taxid_reason_code(taxid_reason r);

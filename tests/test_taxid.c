@@ -907,8 +907,38 @@ static void test_cli_long_lines(void **state) {
 
 #define COUNTRY(cc) {"vat_" cc, test_country, NULL, NULL, (void *)(cc)}
 
+/* Where a VAT number belongs: the tests behind the reverse-charge hint and
+ * the EC Sales List. */
+static void test_home_and_eu(void **state) {
+  (void)state;
+  char home[3];
+  assert_true(taxid_eu_vat_prefix("DE"));
+  assert_true(taxid_eu_vat_prefix("EL"));
+  assert_true(taxid_eu_vat_prefix("XI"));
+  assert_false(taxid_eu_vat_prefix("GR")); /* ISO code, not a VAT prefix */
+  assert_false(taxid_eu_vat_prefix("GB"));
+  assert_false(taxid_eu_vat_prefix("CH"));
+  assert_false(taxid_eu_vat_prefix("D"));
+  assert_false(taxid_eu_vat_prefix(NULL));
+  taxid_home_prefix("XI123456782", "GB", home);
+  assert_string_equal(home, "XI");
+  taxid_home_prefix("", "GR", home);
+  assert_string_equal(home, "EL");
+  taxid_home_prefix(NULL, "DE", home);
+  assert_string_equal(home, "DE");
+  taxid_home_prefix("", "", home);
+  assert_string_equal(home, "");
+  assert_true(taxid_other_eu_state("DE", "AT"));
+  assert_false(taxid_other_eu_state("DE", "DE"));
+  assert_false(taxid_other_eu_state("DE", "GB"));
+  assert_false(taxid_other_eu_state("XI", "XI"));
+  assert_false(taxid_other_eu_state("GB", "XI")); /* one home */
+  assert_true(taxid_other_eu_state("XI", "IE"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_home_and_eu),
       COUNTRY("AT"), COUNTRY("BE"), COUNTRY("BG"), COUNTRY("CY"), COUNTRY("CZ"), COUNTRY("DE"),
       COUNTRY("DK"), COUNTRY("EE"), COUNTRY("EL"), COUNTRY("ES"), COUNTRY("FI"), COUNTRY("FR"),
       COUNTRY("HR"), COUNTRY("HU"), COUNTRY("IE"), COUNTRY("IT"), COUNTRY("LT"), COUNTRY("LU"),
