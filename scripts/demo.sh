@@ -3,7 +3,8 @@
 #
 # Installs what is missing, builds, runs the demo day (scripts/demo-day.jsonl:
 # a coffee roastery's 28 sales) through the reference host into a fresh
-# SQLite database, then prints what was recorded and the reseller report.
+# SQLite database, then prints what was recorded, the reseller report, the
+# EC Sales List and the journal's verification.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -27,5 +28,12 @@ echo
 echo "== Resellers, 2026-11-20"
 build/posintent --db "$db" --manifest plugin.manifest report resellers \
   --from 2026-11-20 --to 2026-11-20 --format table
+echo
+echo "== EC Sales List (Zusammenfassende Meldung, the store is German), 2026-11"
+build/posintent --db "$db" --manifest plugin.manifest report ec-sales-list \
+  --period 2026-11 --format zm
+echo
+echo "== The tamper-evident journal"
+build/posintent --db "$db" verify
 echo
 echo "Database: $db"
