@@ -169,9 +169,18 @@ int cmd_sales(const cli_globals *g, int argc, char **argv) {
   return EXIT_USAGE;
 }
 
-/* Print one query's rows as blocks of "  column  value" (NULLs left out). */
+/* 1 for the columns that hold minor units of the sale's currency. */
+static int is_amount(const char *col) {
+  static const char *const amounts[] = {"net", "tax", "total", "unit_price", NULL};
+  for (int i = 0; amounts[i]; i++)
+    if (strcmp(col, amounts[i]) == 0) return 1;
+  return 0;
+}
+
+/* Print one query's rows as blocks of "  column  value" (NULLs left out);
+ * amounts in major units of the currency (exponent `e`). */
 static int show_rows(sqlite3 *db, const char *title, const char *sql,
-                     sqlite3_int64 id, pi_error *err) {
+                     sqlite3_int64 id, int e, pi_error *err) {
   sqlite3_stmt *q;
   if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
     return pi_fail(err, "storage", "", "%s", sqlite3_errmsg(db));
@@ -180,9 +189,16 @@ static int show_rows(sqlite3 *db, const char *title, const char *sql,
   if (title) printf("\n%s\n", title);
   while ((step = sqlite3_step(q)) == SQLITE_ROW) {
     rows++;
-    for (int i = 0; i < n; i++)
-      if (sqlite3_column_type(q, i) != SQLITE_NULL)
-        printf("  %-18s %s\n", sqlite3_column_name(q, i), col(q, i));
+    for (int i = 0; i < n; i++) {
+      const char *name = sqlite3_column_name(q, i);
+      char amount[32];
+      if (sqlite3_column_type(q, i) == SQLITE_NULL) continue;
+      if (sqlite3_column_type(q, i) == SQLITE_INTEGER && is_amount(name) &&
+          money_format(sqlite3_column_int64(q, i), e, amount, sizeof amount) > 0)
+        printf("  %-18s %s\n", name, amount);
+      else
+        printf("  %-18s %s\n", name, col(q, i));
+    }
     if (title) printf("\n");
   }
   sqlite3_finalize(q);
@@ -202,8 +218,9 @@ static int show(const cli_globals *g, int argc, char **argv) {
   sqlite3 *db = store_db(st);
   sqlite3_stmt *q;
   sqlite3_int64 id = 0;
-  if (sqlite3_prepare_v2(db, "SELECT id FROM sales WHERE store=?1 AND terminal=?2 "
-                             "AND sale=?3",
+  int e = 2;
+  if (sqlite3_prepare_v2(db, "SELECT id, currency FROM sales WHERE store=?1 AND "
+                             "terminal=?2 AND sale=?3",
                          -1, &q, NULL) != SQLITE_OK) {
     cli_error("%s", sqlite3_errmsg(db));
     store_close(st);
@@ -211,7 +228,11 @@ static int show(const cli_globals *g, int argc, char **argv) {
   }
   for (int i = 1; i <= 3; i++) sqlite3_bind_text(q, i, argv[i], -1, SQLITE_STATIC);
   int step = sqlite3_step(q);
-  if (step == SQLITE_ROW) id = sqlite3_column_int64(q, 0);
+  if (step == SQLITE_ROW) {
+    id = sqlite3_column_int64(q, 0);
+    e = money_exponent(col(q, 1));
+    if (e < 0) e = 2;
+  }
   sqlite3_finalize(q);
   if (step != SQLITE_ROW) {
     if (step == SQLITE_DONE)
@@ -235,16 +256,16 @@ static int show(const cli_globals *g, int argc, char **argv) {
                 " reseller_reason, treatment, gift_receipt, gift_message,"
                 " recipient_name, recipient_contact, tenders, meta"
                 " FROM sales WHERE id=?1",
-                id, &err) ||
+                id, e, &err) ||
       show_rows(db, "Lines",
                 "SELECT seq, line, sku, name, qty_milli/1000.0 AS qty, unit_price, net,"
                 " tax, purpose, status, treatment, recipient_name, gift_message,"
                 " gift_receipt FROM lines WHERE sale_id=?1 ORDER BY seq",
-                id, &err) ||
+                id, e, &err) ||
       show_rows(db, "Evidence",
                 "SELECT kind, input, state, expires, compact, country, valid, reason,"
                 " chosen FROM evidence WHERE sale_id=?1 ORDER BY id",
-                id, &err);
+                id, e, &err);
   if (bad) cli_error("%s", err.message);
   store_close(st);
   return bad ? EXIT_RUNTIME : 0;
