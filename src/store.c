@@ -15,6 +15,7 @@
 struct store {
   sqlite3 *db;
   int readonly;
+  const plugin_config *cfg; /* borrowed from the caller; may be NULL */
   /* Prepared once: the till records every sale through these. */
   sqlite3_stmt *find, *find_any, *ins_sale, *ins_line, *ins_ev, *ins_void;
   sqlite3_stmt *begin, *commit, *rollback;
@@ -214,6 +215,7 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
   store *st = calloc(1, sizeof *st);
   if (st == NULL) return pi_fail(err, "nomem", "", "out of memory");
   st->readonly = mode == STORE_READONLY;
+  st->cfg = cfg;
   if (!st->readonly && precreate(path, err)) {
     free(st);
     return -1;
@@ -486,17 +488,60 @@ static int insert_evidence(store *st, const sale *s, sqlite3_int64 rowid,
  * and every "recorded" reply would be a lie: the data vanishes when the
  * connection closes.  So each write first asks the VFS (one stat()); the
  * sale in hand is refused and stays open until the file is back. */
+/* The database file was deleted while open (a cleanup script, a careless
+ * rm): SQLite would go on writing into the unlinked file, and every sale
+ * "recorded" there would vanish when the plugin closes.  Instead the file
+ * is written anew from the open connection (VACUUM INTO copies every
+ * committed row, the WAL's included), owner-only as before, and the store
+ * reopens on it: nothing recorded before or after is lost.  A file put in
+ * its place by someone else is not overwritten: that is refused. */
+static int rebuild(store *st, pi_error *err) {
+  char path[MANIFEST_PATH_MAX];
+  snprintf(path, sizeof path, "%s", sqlite3_db_filename(st->db, "main"));
+  if (access(path, F_OK) == 0)
+    return pi_fail(err, "storage", "database",
+                   "the database file %s was replaced by another file while open; "
+                   "nothing was recorded: put the original back, or restart the "
+                   "plugin to use the file now there",
+                   path);
+  sqlite3_stmt *q;
+  if (precreate(path, err)) return -1;
+  if (sqlite3_prepare_v2(st->db, "VACUUM INTO ?1", -1, &q, NULL) != SQLITE_OK) {
+    unlink(path);
+    return db_fail(st, err, "rebuilding the deleted database file");
+  }
+  sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(q);
+  sqlite3_finalize(q);
+  if (rc != SQLITE_DONE) {
+    pi_fail(err, "storage", "database",
+            "the database file %s was deleted while open and could not be written "
+            "anew (%s); nothing was recorded",
+            path, sqlite3_errmsg(st->db));
+    unlink(path);
+    return -1;
+  }
+  store *fresh;
+  if (store_open(path, STORE_READWRITE, st->cfg, &fresh, err)) return -1;
+  /* Swap: the caller's handle now points at the new file.  The old
+   * connection must not checkpoint or delete "its" -wal and -shm on close:
+   * those names are the new file's now. */
+  store old = *st;
+  *st = *fresh;
+  *fresh = old;
+  int persist = 1;
+  sqlite3_file_control(fresh->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  sqlite3_db_config(fresh->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+  store_close(fresh);
+  return 0;
+}
+
 static int check_file(store *st, pi_error *err) {
   int moved = 0;
   if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) !=
       SQLITE_OK)
     return 0; /* an in-memory database, or a VFS that cannot tell */
-  if (!moved) return 0;
-  return pi_fail(err, "storage", "database",
-                 "the database file %s was deleted or replaced while open; "
-                 "nothing was recorded: put the file back, or restart the "
-                 "plugin to use the file now there",
-                 sqlite3_db_filename(st->db, "main"));
+  return moved ? rebuild(st, err) : 0;
 }
 
 /* Transactions for recording: prepared once, since every sale runs them.

@@ -51,7 +51,10 @@ typedef struct store store;
 enum { STORE_READWRITE = 0, STORE_READONLY = 1 };
 
 /* Open (creating when read-write and absent, mode 0600) and migrate.
- * `cfg` may be NULL for read-only use.  Returns 0, or -1 with err. */
+ * `cfg` (borrowed; it must outlive the store) may be NULL for read-only
+ * use.  A database file deleted while open is written anew from the open
+ * connection before the next write, so nothing is lost.  Returns 0, or -1
+ * with err. */
 int store_open(const char *path, int mode, const plugin_config *cfg,
                store **out, pi_error *err);
 

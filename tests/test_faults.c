@@ -1,5 +1,6 @@
 /* test_faults.c - storage faults: a full disk, write and sync errors, a
- * read-only file system, a deleted database file and a database locked by
+ * read-only file system, a deleted (rebuilt) or replaced database file and a
+ * database locked by
  * another process.
  *
  * For each: the sale in hand gets a clear error reply (code "storage",
@@ -538,18 +539,11 @@ static void move_away(fixture *f) {
 
 static void move_back(fixture *f) { assert_int_equal(rename(moved_to, f->db), 0); }
 
-/* Moved away while open (to the till, deleted): refused; moved back: the
- * same instance goes on, nothing lost. */
-static void db_moved_away(void **state) {
-  fixture *f = *state;
-  f->e = tu_engine(f->db, extra);
-  good_sale(f->e, "S1");
-  fail_then_clear(f, "S2", move_away, move_back, "deleted", 1);
-}
-
-/* Deleted for good (rm faults.db*): every completion is refused, none is
- * "recorded" into a file that no longer exists.  A restarted plugin starts
- * a new database, and the host resends the sale it never saw recorded. */
+/* Deleted for good (rm faults.db*) while the till is open: the next
+ * completion writes the file anew from the open connection and records
+ * the sale there.  Nothing recorded before or after is lost: the new file
+ * holds every sale, the journal verifies, and a restarted plugin finds them
+ * all. */
 static void db_deleted(void **state) {
   fixture *f = *state;
   f->e = tu_engine(f->db, extra);
@@ -561,18 +555,54 @@ static void db_deleted(void **state) {
     snprintf(p, sizeof p, "%s%s", f->db, suffix[i]);
     assert_int_equal(unlink(p), 0);
   }
-  for (int attempt = 0; attempt < 2; attempt++) {
-    int st;
-    cJSON *r = complete(f->e, "S2", total, &st);
-    expect_storage_error(r, st, "deleted");
-    cJSON_Delete(r);
-  }
-  assert_int_equal(open_sales(f->e), 1);
+  int st;
+  cJSON *r = complete(f->e, "S2", total, &st);
+  assert_int_equal(st, POSPLUG_OK);
+  assert_true(tu_num(r, "recorded") == 1);
+  cJSON_Delete(r);
+  good_sale(f->e, "S3");
+  struct stat sb;
+  assert_int_equal(stat(f->db, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0600);
+  database_sound(f->db, 3);
   engine_close(f->e);
   f->e = tu_engine(f->db, extra);
+  good_sale(f->e, "S4");
+  database_sound(f->db, 4);
+}
+
+/* Moved away while open: the same, the file comes back at its path with
+ * every sale, and later sales go on into it. */
+static void db_moved_away(void **state) {
+  fixture *f = *state;
+  f->e = tu_engine(f->db, extra);
+  good_sale(f->e, "S1");
+  move_away(f);
   good_sale(f->e, "S2");
   good_sale(f->e, "S3");
-  database_sound(f->db, 2);
+  database_sound(f->db, 3);
+}
+
+/* Replaced by another file while open: that file is not the till's to
+ * overwrite; the completion is refused, and goes through once the
+ * original is back. */
+static void put_stranger(fixture *f) {
+  move_away(f);
+  int fd = open(f->db, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  assert_true(fd >= 0);
+  close(fd);
+}
+
+static void restore_original(fixture *f) {
+  assert_int_equal(unlink(f->db), 0);
+  move_back(f);
+}
+
+static void db_replaced(void **state) {
+  fixture *f = *state;
+  f->e = tu_engine(f->db, extra);
+  good_sale(f->e, "S1");
+  fail_then_clear(f, "S2", put_stranger, restore_original, "replaced", 1);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -640,6 +670,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(readonly_at_open, setup, teardown),
       cmocka_unit_test_setup_teardown(db_moved_away, setup, teardown),
       cmocka_unit_test_setup_teardown(db_deleted, setup, teardown),
+      cmocka_unit_test_setup_teardown(db_replaced, setup, teardown),
       cmocka_unit_test_setup_teardown(db_locked, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
