@@ -273,9 +273,14 @@ int main(int argc, char **argv) {
     return rc;
   }
 
+  /* SA_RESTART: a SIGHUP while waiting for the next event must not end the
+   * stream (an interrupted read would look like end of input, and a line
+   * half read would be lost); the reload happens before that event. */
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sighup;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
   sigaction(SIGHUP, &sa, NULL);
 
   size_t cap = 64 * 1024;
