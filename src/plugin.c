@@ -66,9 +66,11 @@ static posplug_status p_create(const posplug_host_api *host, const char *manifes
     set_error(err, POSPLUG_ERR_NOMEM, "out of memory", "");
     return POSPLUG_ERR_NOMEM;
   }
-  /* Copy what we know of the host's table; a newer host's extra members
-   * are ignored, which append-only evolution makes safe. */
-  memcpy(&in->host, host, sizeof in->host);
+  /* Copy what both sides know of the host's table: a newer host's extra
+   * members are ignored, an older host's missing ones stay NULL, which
+   * append-only evolution makes safe. */
+  memcpy(&in->host, host,
+         host->struct_size < sizeof in->host ? host->struct_size : sizeof in->host);
   engine_options opt = {.manifest_path = manifest,
                         .overrides_json = overrides,
                         .log = host_log,
