@@ -186,7 +186,6 @@ static int hook_result(int rc, pi_error *err) {
 
 /* Classify lines, decide, let scripts amend: the decision for `s` now. */
 static int evaluate(engine *e, sale *s, decision *d, pi_error *err) {
-  for (size_t i = 0; i < s->nlines; i++) s->lines[i].status_override = STATUS_NONE;
   pi_error_clear(err);
   if (hook_result(hooks_classify(e->hk, s, err), err)) return -1;
   decide(s, &e->cfg, d);

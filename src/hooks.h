@@ -77,7 +77,8 @@ int hooks_on_tag(hooks *h, const sale *s, tag *t, pi_error *err);
 int hooks_validate_party(hooks *h, const sale *s, const char *role,
                          const party *p, const gift_info *g, pi_error *err);
 
-/* For each line, may set line->status_override. */
+/* Reset every line's status_override, then let the scripts set it: the
+ * overrides always come from this evaluation, never a stale one. */
 int hooks_classify(hooks *h, sale *s, pi_error *err);
 
 /* May add prompts, receipt lines, blocks and change d->treatment. */

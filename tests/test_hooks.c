@@ -194,7 +194,9 @@ static void without_a_directory_every_hook_passes(void **state) {
   char meta[64] = "junk";
   pi_error err;
   assert_int_equal(hooks_on_sale_begin(h, &s, &err), HOOK_PASS);
+  s.lines[1].status_override = STATUS_RESELLER; /* stale: cleared without scripts too */
   assert_int_equal(hooks_classify(h, &s, &err), HOOK_PASS);
+  assert_int_equal(s.lines[1].status_override, STATUS_NONE);
   assert_int_equal(hooks_on_total(h, &s, &d, &err), HOOK_PASS);
   assert_int_equal(hooks_on_complete(h, &s, &d, meta, sizeof meta, &err), HOOK_PASS);
   assert_string_equal(meta, "");
