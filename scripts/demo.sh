@@ -9,7 +9,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/deps.sh
-scripts/build.sh "$root/build"
+# Only the product: no tests, no benchmarks (their packages are not
+# installed by a plain scripts/deps.sh), no -Werror on a user's compiler.
+scripts/build.sh "$root/build" -DBUILD_TESTING=OFF -DPOSINTENT_BENCH=OFF \
+  -DPOSINTENT_WERROR=OFF
 
 db=${DEMO_DB:-$root/build/demo.db}
 rm -f "$db" "$db-wal" "$db-shm"

@@ -39,7 +39,7 @@ fi
 
 echo "== build (clang, libFuzzer + ASan + UBSan) in $build"
 CC=${CC:-clang} cmake -S "$root" -B "$build" -DPOSINTENT_FUZZ=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOSINTENT_WERROR=ON >/dev/null
 cmake --build "$build" -j "${FUZZ_JOBS:-$(nproc)}" --target "${targets[@]}"
 
 status=0
