@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "money.h"
+#include "utf8.h"
 
 struct sink {
   FILE *out;
@@ -67,69 +68,6 @@ cell cell_bool(int b) {
   return c;
 }
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), or 0 when the
- * bytes there are not valid UTF-8 (overlong forms, surrogates and code
- * points above U+10FFFF included). */
-static size_t utf8_len(const unsigned char *p, size_t n) {
-  unsigned char c = p[0];
-  if (c < 0x80) return 1;
-  size_t len;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F; /* no UTF-16 surrogates */
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (n < len) return 0;
-  if (p[1] < lo || p[1] > hi) return 0;
-  for (size_t i = 2; i < len; i++)
-    if (p[i] < 0x80 || p[i] > 0xBF) return 0;
-  return len;
-}
-
-static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
-
-int utf8_valid(const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t n = strlen(s);
-  for (size_t i = 0; i < n;) {
-    size_t len = utf8_len(p + i, n - i);
-    if (len == 0) return 0;
-    i += len;
-  }
-  return 1;
-}
-
-char *utf8_repair(const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t n = strlen(s);
-  char *out = malloc(n * 3 + 1); /* each bad byte grows to 3 */
-  if (out == NULL) return NULL;
-  size_t o = 0;
-  for (size_t i = 0; i < n;) {
-    size_t len = utf8_len(p + i, n - i);
-    if (len == 0) {
-      memcpy(out + o, replacement, 3);
-      o += 3;
-      i++;
-    } else {
-      memcpy(out + o, p + i, len);
-      o += len;
-      i += len;
-    }
-  }
-  out[o] = '\0';
-  return out;
-}
-
 static int put(FILE *out, const void *p, size_t n) {
   return n == 0 || fwrite(p, 1, n, out) == n ? 0 : -1;
 }
@@ -158,9 +96,9 @@ int csv_escape_to(text_put_fn emit, void *ctx, const char *s, int numeric) {
       i++;
       continue;
     }
-    size_t len = utf8_len(p + i, n - i);
+    size_t len = utf8_decode((const char *)p + i, n - i, NULL);
     if (len == 0) {
-      if ((run && emit(ctx, p + i - run, run)) || emit(ctx, replacement, 3)) return -1;
+      if ((run && emit(ctx, p + i - run, run)) || emit(ctx, UTF8_REPLACEMENT, 3)) return -1;
       run = 0;
       i++;
       continue;
@@ -197,9 +135,9 @@ int json_escape_to(text_put_fn emit, void *ctx, const char *s) {
       i++;
       continue;
     }
-    size_t len = utf8_len(p + i, n - i);
+    size_t len = utf8_decode((const char *)p + i, n - i, NULL);
     if (len == 0) {
-      if ((run && emit(ctx, p + i - run, run)) || emit(ctx, replacement, 3)) return -1;
+      if ((run && emit(ctx, p + i - run, run)) || emit(ctx, UTF8_REPLACEMENT, 3)) return -1;
       run = 0;
       i++;
       continue;

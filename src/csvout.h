@@ -116,14 +116,6 @@ int json_write_string(FILE *out, const char *s);
 /* The same through `emit`. */
 int json_escape_to(text_put_fn emit, void *ctx, const char *s);
 
-/* 1 when `s` is valid UTF-8 (no overlong forms, surrogates or code points
- * above U+10FFFF), else 0. */
-int utf8_valid(const char *s);
-
-/* A malloc'd copy of `s` with each byte that is not valid UTF-8 replaced
- * by U+FFFD; NULL when out of memory.  The caller frees it. */
-char *utf8_repair(const char *s);
-
 /* Format a cell as plain text into buf[cap] (what a table or CSV shows,
  * before quoting).  Returns the length or -1 when cap is too small. */
 int cell_format(const cell *c, char *buf, size_t cap);

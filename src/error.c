@@ -4,15 +4,28 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
+/* The field and the message reach a JSON reply, a log line or a terminal:
+ * both are cleaned to valid UTF-8 without control characters (a member
+ * name or a script's text may hold anything) and cut on a character
+ * boundary, never inside one. */
 int pi_fail(pi_error *err, const char *code, const char *field,
             const char *fmt, ...) {
   if (err == NULL) return -1;
   err->code = code;
-  snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+  const char *f = field ? field : "";
+  utf8_clean(err->field, sizeof err->field, f, strlen(f), UTF8_REPLACEMENT,
+             UTF8_NO_CONTROLS);
+  /* Formatted with room to spare, so that the cut is utf8_clean's. */
+  char text[sizeof err->message * 2];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  int n = vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
+  size_t len = n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
+  utf8_clean(err->message, sizeof err->message, text, len, UTF8_REPLACEMENT,
+             UTF8_NO_CONTROLS);
   return -1;
 }
 

@@ -18,7 +18,10 @@ typedef struct pi_error {
 } pi_error;
 
 /* Fill `err` (if not NULL) and return -1, so that callers can write
- * `return pi_fail(err, "bad_value", "qty", "qty must be positive");`. */
+ * `return pi_fail(err, "bad_value", "qty", "qty must be positive");`.
+ * Field and message are stored as valid UTF-8 without control characters
+ * (bytes that are not are replaced by U+FFFD), cut on a character boundary
+ * when longer than their arrays. */
 int pi_fail(pi_error *err, const char *code, const char *field,
             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

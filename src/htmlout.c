@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "utf8.h"
+
 /* ---- escaping ------------------------------------------------------------- */
 
 int html_escape_to(text_put_fn emit, void *ctx, const char *s) {

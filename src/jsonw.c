@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* Make room for n more bytes plus the NUL. */
 static int reserve(jsonw *w, size_t n) {
   if (w->failed) return 0;
@@ -97,6 +99,20 @@ static void string(jsonw *w, const char *s) {
   *o++ = '"';
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80) {
+      /* Input is checked upstream; this is the last guard that keeps a
+       * reply valid UTF-8 whatever reaches it. */
+      size_t k = utf8_decode(s + i, n - i, NULL);
+      if (k == 0) {
+        memcpy(o, UTF8_REPLACEMENT, 3);
+        o += 3;
+      } else {
+        memcpy(o, s + i, k);
+        o += k;
+        i += k - 1;
+      }
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\') {
       *o++ = (char)c;
       continue;

@@ -11,8 +11,9 @@
  * Usage: jw_reset(w), then a sequence of jw_* calls that form one value;
  * jw_ok(w) says whether every call succeeded (the first failure, out of
  * memory or nesting deeper than JW_DEPTH, sticks and later calls do
- * nothing).  Keys and strings must be valid UTF-8 (event input is checked
- * before it gets here); they are escaped as JSON requires.
+ * nothing).  Keys and strings should be valid UTF-8 (event input is checked
+ * before it gets here); they are escaped as JSON requires, and a byte that
+ * is not UTF-8 is written as U+FFFD, so a reply is always valid.
  */
 #ifndef POSINTENT_JSONW_H
 #define POSINTENT_JSONW_H

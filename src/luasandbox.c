@@ -12,6 +12,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "utf8.h"
+
 #define KEY_BASE "posintent.sandbox.base"
 #define KEY_LIBS "posintent.sandbox.libs"
 
@@ -290,25 +292,8 @@ static int msgh(lua_State *L) {
 }
 
 void lsb_clean_text(char *dst, size_t cap, const char *src, size_t len) {
-  size_t o = 0;
-  const unsigned char *s = (const unsigned char *)src, *end = s + len;
   if (cap == 0) return;
-  while (s < end && o + 1 < cap) {
-    size_t n = *s < 0x80 ? 1 : (*s >> 5) == 6 ? 2 : (*s >> 4) == 14 ? 3
-               : (*s >> 3) == 30 ? 4 : 0;
-    int ok = n > 0 && o + n < cap && n <= (size_t)(end - s);
-    for (size_t i = 1; ok && i < n; i++) ok = (s[i] & 0xC0) == 0x80;
-    if (ok && n == 1 && (*s < 0x20 || *s == 0x7f)) ok = 0;
-    if (!ok) {
-      dst[o++] = '?';
-      s++;
-      continue;
-    }
-    memcpy(dst + o, s, n);
-    o += n;
-    s += n;
-  }
-  dst[o] = '\0';
+  utf8_clean(dst, cap, src, len, "?", UTF8_NO_CONTROLS);
 }
 
 static void clean_copy(char *dst, size_t cap, const char *src) {

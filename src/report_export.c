@@ -10,6 +10,7 @@
 #include "jsonw.h"
 #include "money.h"
 #include "report_int.h"
+#include "utf8.h"
 
 /* Voided sales are exported too (a warehouse wants the whole record), with
  * the void's time and reason.  Evidence comes as one JSON array per sale,

@@ -9,6 +9,7 @@
 
 #include "taxid.h"
 #include "taxid_int.h"
+#include "utf8.h"
 
 /* ------------------------------------------------------------------ */
 /* Character mapping (see taxid_int.h).                                 */
@@ -96,56 +97,20 @@ static char fold_lookup(unsigned long cp) {
   return TX_BAD;
 }
 
-/* Strict UTF-8 decoding (no overlong forms, surrogates or values above
-   U+10FFFF); an invalid sequence consumes one byte. */
-static unsigned long utf8_decode(const unsigned char *p, size_t len, size_t *i) {
-  size_t k = *i;
-  unsigned c = p[k];
-  size_t need;
-  unsigned long cp;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    need = 1;
-    cp = c & 0x1Fu;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    need = 2;
-    cp = c & 0x0Fu;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 3;
-    cp = c & 0x07u;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    (*i)++;
-    return 0xFFFFFFFFul;
-  }
-  if (len - k - 1 < need) {
-    (*i)++;
-    return 0xFFFFFFFFul;
-  }
-  for (size_t j = 1; j <= need; j++) {
-    unsigned char t = p[k + j];
-    if (t < lo || t > hi) {
-      (*i)++;
-      return 0xFFFFFFFFul;
-    }
-    lo = 0x80;
-    hi = 0xBF;
-    cp = (cp << 6) | (t & 0x3Fu);
-  }
-  *i = k + 1 + need;
-  return cp;
-}
-
 /* Decodes the UTF-8 character at p[*i] (a byte >= 0x80), advances *i past
    it and returns its ASCII fold, TX_WS or TX_BAD; *cp gets the code point
    (0xFFFFFFFF if invalid).  Reads only p[*i..len). */
 char tx_next_utf8(const unsigned char *p, size_t len, size_t *i, unsigned long *cp) {
-  *cp = utf8_decode(p, len, i);
-  if (*cp == 0xFFFFFFFFul) return TX_BAD;
-  return fold_lookup(*cp);
+  uint32_t c;
+  size_t n = utf8_decode((const char *)p + *i, len - *i, &c);
+  if (n == 0) { /* an invalid sequence consumes one byte */
+    (*i)++;
+    *cp = 0xFFFFFFFFul;
+    return TX_BAD;
+  }
+  *i += n;
+  *cp = c;
+  return fold_lookup(c);
 }
 
 /* ------------------------------------------------------------------ */

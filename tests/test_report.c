@@ -27,6 +27,7 @@
 #include "report.h"
 #include "store.h"
 #include "taxid.h"
+#include "utf8.h"
 #include "testutil.h"
 
 /* ---- helpers -------------------------------------------------------------- */

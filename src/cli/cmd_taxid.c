@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "taxid.h"
+#include "utf8.h"
 
 #define TAXID_LINE_MAX 1024 /* bytes of one stdin line that are checked  */
 #define SHOWN_MAX 64        /* bytes of an over-long line that are shown */
@@ -109,33 +110,6 @@ typedef struct run_opts {
   int io_error;
 } run_opts;
 
-/* Length of the valid UTF-8 sequence at p[0..n), or 0 if there is none. */
-static size_t utf8_len(const unsigned char *p, size_t n) {
-  unsigned c = p[0];
-  size_t need;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) need = 1;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    need = 2;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 3;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (n - 1 < need) return 0;
-  for (size_t j = 1; j <= need; j++) {
-    if (p[j] < lo || p[j] > hi) return 0;
-    lo = 0x80;
-    hi = 0xBF;
-  }
-  return need + 1;
-}
-
 /* Writes the input for a TSV field (see OUTPUT in the help). */
 static void put_tsv_input(FILE *out, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
@@ -149,7 +123,7 @@ static void put_tsv_input(FILE *out, const char *s, size_t n) {
     else if (c < 0x20 || c == 0x7f) fprintf(out, "\\x%02X", (unsigned)c);
     else if (c < 0x80) putc(c, out);
     else {
-      size_t k = utf8_len(p + i, n - i);
+      size_t k = utf8_decode(s + i, n - i, NULL);
       if (k == 0) {
         fprintf(out, "\\x%02X", (unsigned)c);
       } else {
@@ -168,7 +142,7 @@ static void json_input(char *dst, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0, o = 0;
   while (i < n) {
-    size_t k = p[i] ? utf8_len(p + i, n - i) : 0;
+    size_t k = p[i] ? utf8_decode(s + i, n - i, NULL) : 0;
     if (k == 0) {
       memcpy(dst + o, "\xEF\xBF\xBD", 3);
       o += 3;
@@ -234,8 +208,7 @@ static void check_one(run_opts *o, const char *input, size_t n) {
 
 static void too_long(run_opts *o, const char *line, size_t n) {
   /* Show the first bytes, cut at a UTF-8 character boundary. */
-  size_t shown = n < SHOWN_MAX ? n : SHOWN_MAX;
-  while (shown > 0 && shown < n && ((unsigned char)line[shown] & 0xC0) == 0x80) shown--;
+  size_t shown = utf8_cut(line, n, SHOWN_MAX);
   taxid_result r;
   memset(&r, 0, sizeof r);
   r.kind = o->country ? TAXID_VAT : o->kind;
