@@ -4,14 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "jsonutil.h"
 #include "money.h"
 
 /* Largest amount on one line: keeps any sum of SALE_LINES_MAX lines exact. */
 #define LINE_AMOUNT_MAX (MONEY_MAX / SALE_LINES_MAX)
 
-/* Refuse members not in `known` so that a misspelt field ("purpse") is an
- * error the integrator sees at once, not a silently ignored tag. */
 /* Refuse members not in `known`, and repeated ones, so that a misspelt
  * field ("purpse") is an error the integrator sees at once, not a silently
  * ignored tag.  Runs on every event: names are compared by first byte
@@ -51,7 +50,7 @@ static int parse_begin(const cJSON *o, event *ev, pi_error *err) {
       ju_string(o, "at", "", JU_REQUIRED, ev->at, sizeof ev->at, err) < 0 ||
       ju_string(o, "currency", "", JU_OPTIONAL, cur, sizeof cur, err) < 0)
     return -1;
-  if (!ju_rfc3339(ev->at))
+  if (!cal_is_rfc3339(ev->at))
     return pi_fail(err, "bad_value", "at",
                    "at must be an RFC 3339 time such as 2026-11-26T09:30:00+01:00, "
                    "not \"%s\"",
@@ -137,7 +136,7 @@ static int parse_customer(const cJSON *o, event *ev, pi_error *err) {
       return pi_fail(err, "bad_value", "customer.resale_cert.state",
                      "customer.resale_cert.state must be a two-letter US state "
                      "code such as CA");
-    if (expires[0] && (strlen(expires) != 10 || !ju_date(expires)))
+    if (expires[0] && cal_parse_date(expires, NULL, NULL, NULL) < 0)
       return pi_fail(err, "bad_value", "customer.resale_cert.expires",
                      "customer.resale_cert.expires must be a date YYYY-MM-DD, not "
                      "\"%s\"",
@@ -231,6 +230,12 @@ static int parse_sale_only(const cJSON *o, pi_error *err) {
   return only_known(o, "", known, err);
 }
 
+/* ping and scripts.reload concern the instance, not a sale: "type" only. */
+static int parse_type_only(const cJSON *o, pi_error *err) {
+  static const char *const known[] = {"type", NULL};
+  return only_known(o, "", known, err);
+}
+
 int event_parse_object(const cJSON *o, event *ev, pi_error *err) {
   char type[32];
   memset(ev, 0, sizeof *ev);
@@ -244,7 +249,8 @@ int event_parse_object(const cJSON *o, event *ev, pi_error *err) {
   ev->type = event_type_parse(type);
   if (ev->type == EVENT_NONE)
     return pi_fail(err, "unknown_type", "type", "unknown event type \"%s\"", type);
-  if (ev->type == EVENT_SCRIPTS_RELOAD || ev->type == EVENT_PING) return 0;
+  if (ev->type == EVENT_SCRIPTS_RELOAD || ev->type == EVENT_PING)
+    return parse_type_only(o, err);
   if (ju_string(o, "sale", "", JU_REQUIRED, ev->sale, sizeof ev->sale, err) < 0)
     return -1;
   if (ev->type != EVENT_SALE_BEGIN &&
@@ -286,7 +292,8 @@ int event_parse(const char *json, size_t len, event *ev, pi_error *err) {
       cJSON_Delete(o);
       return pi_fail(err, "bad_json", "", "trailing data after the event object");
     }
-  int rc = event_parse_object(o, ev, err);
+  /* An escaped NUL, a quantity's fourth decimal: the tree cannot show them. */
+  int rc = ju_check_text(json, len, o, 3, err) ? -1 : event_parse_object(o, ev, err);
   cJSON_Delete(o);
   return rc;
 }

@@ -1,15 +1,31 @@
 /* jsonutil.c - bounded, typed member reads with errors that name the field. */
 #include "jsonutil.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
+/* Append s to buf[cap] at o, cut on a character boundary when it does not
+ * fit; returns the new length. */
+static size_t append(char *buf, size_t cap, size_t o, const char *s) {
+  size_t n = utf8_cut(s, strlen(s), cap - 1 - o);
+  memcpy(buf + o, s, n);
+  buf[o + n] = '\0';
+  return o + n;
+}
+
 const char *ju_path(char *buf, size_t cap, const char *prefix, const char *key) {
-  if (prefix && *prefix)
-    snprintf(buf, cap, "%s.%s", prefix, key);
-  else
-    snprintf(buf, cap, "%s", key);
+  assert(cap > 0);
+  size_t o = 0;
+  buf[0] = '\0';
+  if (prefix && *prefix) {
+    o = append(buf, cap, o, prefix);
+    o = append(buf, cap, o, ".");
+  }
+  append(buf, cap, o, key ? key : "");
   return buf;
 }
 
@@ -30,28 +46,16 @@ static int absent(int required, const char *prefix, const char *key, pi_error *e
 }
 
 int ju_text_ok(const char *s, size_t len, int allow_newline) {
-  const unsigned char *p = (const unsigned char *)s, *end = p + len;
-  while (p < end) {
-    unsigned c = *p;
-    if (c < 0x80) {
-      if ((c < 0x20 && c != '\t' && !(allow_newline && c == '\n')) || c == 0x7f)
-        return 0;
-      p++;
+  for (size_t i = 0; i < len;) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80) {
+      size_t n = utf8_decode(s + i, len - i, NULL);
+      if (n == 0) return 0;
+      i += n;
       continue;
     }
-    size_t n;
-    unsigned min;
-    if ((c & 0xe0) == 0xc0) { n = 1; min = 0x80; c &= 0x1f; }
-    else if ((c & 0xf0) == 0xe0) { n = 2; min = 0x800; c &= 0x0f; }
-    else if ((c & 0xf8) == 0xf0) { n = 3; min = 0x10000; c &= 0x07; }
-    else return 0;
-    if ((size_t)(end - p) <= n) return 0;
-    for (size_t i = 1; i <= n; i++) {
-      if ((p[i] & 0xc0) != 0x80) return 0;
-      c = (c << 6) | (p[i] & 0x3fu);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return 0;
-    p += n + 1;
+    if ((c < 0x20 && c != '\t' && !(allow_newline && c == '\n')) || c == 0x7f) return 0;
+    i++;
   }
   return 1;
 }
@@ -121,10 +125,14 @@ int ju_qty(const cJSON *obj, const char *key, const char *prefix, int required,
   if (v * 1000.0 > (double)max_milli)
     return pi_fail(err, "bad_value", PATH(path), "%s is larger than %lld", path,
                    (long long)(max_milli / 1000));
-  double m = round(v * 1000.0);
-  /* A decimal with at most 3 places lands within rounding noise of an
-   * integer number of thousandths; 0.0005 does not. */
-  if (fabs(m - v * 1000.0) > 1e-6 * (m > 1.0 ? m : 1.0))
+  /* Exact, at any magnitude: v came from a decimal with at most 3 places
+   * exactly when the nearest double to m/1000 (m whole) is v itself.  m is
+   * exact (below 2^53) and IEEE division rounds correctly, so m / 1000.0
+   * is that nearest double.  A tolerance would let 1000.0005 pass as
+   * 1000.001.  (ju_check_text judges the digits as written, before this.) */
+  double m = nearbyint(v * 1000.0);
+  double back = m / 1000.0;
+  if (back < v || back > v)
     return pi_fail(err, "bad_value", PATH(path), "%s has more than 3 decimals", path);
   *out = (int64_t)m;
   return 0;
@@ -142,46 +150,122 @@ int ju_object(const cJSON *obj, const char *key, const char *prefix, int require
   return 0;
 }
 
-static int digits(const char *s, int n) {
-  for (int i = 0; i < n; i++)
-    if (s[i] < '0' || s[i] > '9') return 0;
-  return 1;
+/* ---- what cJSON's tree cannot show --------------------------------------- */
+
+/* The walk through the text, in step with the tree cJSON built from it. */
+typedef struct textwalk {
+  const char *p, *end;  /* the text not yet walked                       */
+  int max_decimals;
+  char path[96];        /* dotted path of the member being walked        */
+  size_t plen;
+  pi_error *err;
+} textwalk;
+
+/* Move to the start of the next string or number: white space,
+ * punctuation and the literals true, false and null are skipped (none of
+ * them holds a quote, a digit or a minus sign). */
+static int next_token(textwalk *w) {
+  while (w->p < w->end && *w->p != '"' && *w->p != '-' && (*w->p < '0' || *w->p > '9'))
+    w->p++;
+  return w->p < w->end;
 }
 
-static int num(const char *s, int n) {
-  int v = 0;
-  for (int i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
-  return v;
-}
-
-int ju_date(const char *s) {
-  if (strlen(s) < 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||
-      s[7] != '-' || !digits(s + 8, 2))
-    return 0;
-  int y = num(s, 4), m = num(s + 5, 2), d = num(s + 8, 2);
-  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1) return 0;
-  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  int max = mdays[m - 1] + (m == 2 && leap);
-  return d <= max && (s[10] == '\0' || s[10] == 'T');
-}
-
-int ju_rfc3339(const char *s) {
-  if (!ju_date(s) || s[10] != 'T') return 0;
-  const char *t = s + 11;
-  if (!digits(t, 2) || t[2] != ':' || !digits(t + 3, 2) || t[5] != ':' ||
-      !digits(t + 6, 2))
-    return 0;
-  if (num(t, 2) > 23 || num(t + 3, 2) > 59 || num(t + 6, 2) > 60) return 0;
-  t += 8;
-  if (*t == '.') {
-    t++;
-    if (*t < '0' || *t > '9') return 0;
-    while (*t >= '0' && *t <= '9') t++;
+/* Step over the string at w->p; 1 when it holds an escaped NUL. */
+static int string_token(textwalk *w) {
+  assert(*w->p == '"');
+  int nul = 0;
+  const char *p = w->p + 1;
+  while (p < w->end && *p != '"') {
+    if (*p != '\\') {
+      p++;
+      continue;
+    }
+    if (w->end - p >= 6 && p[1] == 'u' && memcmp(p + 2, "0000", 4) == 0) nul = 1;
+    p += 2; /* the backslash and the escaped character (\\, \", u...) */
   }
-  if (*t == 'Z') return t[1] == '\0';
-  if ((*t == '+' || *t == '-') && digits(t + 1, 2) && t[3] == ':' &&
-      digits(t + 4, 2) && t[6] == '\0')
-    return num(t + 1, 2) <= 23 && num(t + 4, 2) <= 59;
+  w->p = p < w->end ? p + 1 : p;
+  return nul;
+}
+
+/* Step over the number at w->p and return its decimal places as written:
+ * the digits after the point, less the exponent, trailing zeros not
+ * counted ("1.50" has 1, "15e-1" has 1, "1.5e3" and "0.0000" have 0). */
+static long long number_token(textwalk *w) {
+  const char *p = w->p, *end = w->end;
+  long long scale = 0, zeros = 0, exp = 0;
+  int nonzero = 0, frac = 0;
+  assert(*p == '-' || (*p >= '0' && *p <= '9'));
+  if (*p == '-') p++;
+  for (; p < end && ((*p >= '0' && *p <= '9') || (*p == '.' && !frac)); p++) {
+    if (*p == '.') {
+      frac = 1;
+      continue;
+    }
+    scale += frac;
+    if (*p == '0') {
+      zeros++;
+    } else {
+      zeros = 0;
+      nonzero = 1;
+    }
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    int neg = 0;
+    p++;
+    if (p < end && (*p == '+' || *p == '-')) neg = *p++ == '-';
+    for (; p < end && *p >= '0' && *p <= '9'; p++)
+      if (exp < 1000000000000LL) exp = exp * 10 + (*p - '0'); /* saturate */
+    if (neg) exp = -exp;
+  }
+  w->p = p;
+  if (!nonzero) return 0;
+  long long places = scale - zeros - exp;
+  return places > 0 ? places : 0;
+}
+
+static int walk(textwalk *w, const cJSON *it, int depth) {
+  if (depth > JU_DEPTH_MAX)
+    return pi_fail(w->err, "bad_json", w->path, "the JSON nests deeper than %d levels",
+                   JU_DEPTH_MAX);
+  const char *what = w->path[0] ? w->path : "a value";
+  if (cJSON_IsString(it)) {
+    if (next_token(w) && string_token(w))
+      return pi_fail(w->err, "bad_value", w->path,
+                     "%s holds an escaped NUL (\\u0000); text may not contain one", what);
+  } else if (cJSON_IsNumber(it)) {
+    if (next_token(w) && w->max_decimals >= 0 && number_token(w) > w->max_decimals)
+      return pi_fail(w->err, "bad_value", w->path, "%s has more than %d decimals", what,
+                     w->max_decimals);
+  } else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
+    for (const cJSON *c = it->child; c; c = c->next) {
+      size_t saved = w->plen;
+      if (cJSON_IsObject(it)) {
+        int nul = next_token(w) && string_token(w);
+        char prefix[sizeof w->path];
+        memcpy(prefix, w->path, saved + 1);
+        w->plen = strlen(ju_path(w->path, sizeof w->path, prefix, c->string));
+        if (nul)
+          return pi_fail(w->err, "bad_value", w->path,
+                         "the member name \"%s\" holds an escaped NUL (\\u0000); "
+                         "names may not contain one",
+                         w->path);
+      }
+      if (walk(w, c, depth + 1)) return -1;
+      w->plen = saved;
+      w->path[saved] = '\0';
+    }
+  }
   return 0;
+}
+
+int ju_check_text(const char *text, size_t len, const cJSON *root, int max_decimals,
+                  pi_error *err) {
+  textwalk w;
+  w.p = text;
+  w.end = text + len;
+  w.max_decimals = max_decimals;
+  w.path[0] = '\0';
+  w.plen = 0;
+  w.err = err;
+  return walk(&w, root, 1);
 }

@@ -35,7 +35,9 @@ int ju_int(const cJSON *obj, const char *key, const char *prefix, int required,
 int ju_bool(const cJSON *obj, const char *key, const char *prefix, int required,
             int *out, pi_error *err);
 
-/* A positive-or-zero number with at most 3 decimals, as thousandths. */
+/* A positive-or-zero number with at most 3 decimals, as thousandths.  The
+ * check is exact on the double (1000.0005 is refused); the digits as
+ * written are checked by ju_check_text. */
 int ju_qty(const cJSON *obj, const char *key, const char *prefix, int required,
            int64_t max_milli, int64_t *out, pi_error *err);
 
@@ -50,10 +52,20 @@ const char *ju_path(char *buf, size_t cap, const char *prefix, const char *key);
  * tab (and, when allow_newline, newline), else 0. */
 int ju_text_ok(const char *s, size_t len, int allow_newline);
 
-/* 1 when `s` is an RFC 3339 timestamp (YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)). */
-int ju_rfc3339(const char *s);
+/* Nesting ju_check_text accepts: far more than any event or manifest has. */
+#define JU_DEPTH_MAX 16
 
-/* 1 when `s` is an ISO 8601 calendar date YYYY-MM-DD that exists. */
-int ju_date(const char *s);
+/* Check what cJSON's tree cannot show, by walking text[0..len) -- which
+ * cJSON parsed into `root` -- in step with the tree:
+ *   - an escaped NUL (\u0000) in any string, member names included: cJSON
+ *     keeps NUL-terminated strings, so "U1\u0000EVIL" would read as "U1";
+ *   - a number with more than max_decimals decimal places as written
+ *     (max_decimals < 0: not checked), judged on its digits, not on the
+ *     nearest double (1000.0005 and 1000.001 are different numbers);
+ *   - nesting deeper than JU_DEPTH_MAX (refused loudly, so the walk's
+ *     recursion stays small).
+ * Returns 0, or -1 with err naming the member. */
+int ju_check_text(const char *text, size_t len, const cJSON *root, int max_decimals,
+                  pi_error *err);
 
 #endif

@@ -11,7 +11,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "jsonutil.h"
+#include "calendar.h"
 #include "money.h"
 #include "report_int.h"
 
@@ -28,10 +28,10 @@ int report_by_parse(const char *s, report_by *out) {
 }
 
 int report_query_check(const report_query *q, pi_error *err) {
-  if (q->from && !ju_date(q->from))
+  if (q->from && cal_parse_date(q->from, NULL, NULL, NULL) < 0)
     return pi_fail(err, "usage", "--from",
                    "--from %s: give a calendar date as YYYY-MM-DD", q->from);
-  if (q->to && !ju_date(q->to))
+  if (q->to && cal_parse_date(q->to, NULL, NULL, NULL) < 0)
     return pi_fail(err, "usage", "--to",
                    "--to %s: give a calendar date as YYYY-MM-DD", q->to);
   if (q->from && q->to && strcmp(q->from, q->to) > 0)

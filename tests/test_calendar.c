@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "calendar.h"
+#include "report.h"
 
 static void known_days(void **state) {
   (void)state;
@@ -33,8 +34,51 @@ static void round_trip(void **state) {
   }
 }
 
+/* The parser itself refuses what follows a date; callers used to check the
+ * length themselves, and the report query did not (a --from of
+ * "2026-01-05T10:00" passed as a date). */
+static void dates_parse_exactly(void **state) {
+  (void)state;
+  int y = 0, m = 0, d = 0;
+  assert_int_equal(cal_parse_date("2024-02-29", &y, &m, &d), 0);
+  assert_int_equal(y * 10000 + m * 100 + d, 20240229);
+  static const char *const bad[] = {"2026-01-05T",  "2026-01-05T10:00", "2026-01-05x",
+                                    "2026-01-05 ",  " 2026-01-05",      "2026-1-05",
+                                    "2026-02-29",   "2026-04-31",       "2026-00-10",
+                                    "2026-01-00",   "20260105",         "",
+                                    "2026-01-0"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    if (cal_parse_date(bad[i], NULL, NULL, NULL) != -1) fail_msg("accepted \"%s\"", bad[i]);
+  report_query q = {0};
+  pi_error err;
+  q.from = "2026-01-05T10:00";
+  assert_int_equal(report_query_check(&q, &err), -1);
+  assert_string_equal(err.field, "--from");
+  q.from = "2026-01-05";
+  q.to = "2026-01-31garbage";
+  assert_int_equal(report_query_check(&q, &err), -1);
+  assert_string_equal(err.field, "--to");
+}
+
+/* RFC 3339 section 5.6: "T" and "Z" may be lowercase. */
+static void timestamps_follow_rfc3339(void **state) {
+  (void)state;
+  assert_true(cal_is_rfc3339("2026-11-20T10:00:00Z"));
+  assert_true(cal_is_rfc3339("2026-11-20t10:00:00z"));
+  assert_true(cal_is_rfc3339("2026-11-20t10:00:00.5+01:00"));
+  assert_true(cal_is_rfc3339("2026-11-20T23:59:60-05:30"));
+  static const char *const bad[] = {"2026-11-20T10:00:00Zx", "2026-11-20T10:00:00z ",
+                                    "2026-11-20x10:00:00Z",  "2026-11-20T24:00:00Z",
+                                    "2026-11-20T10:00:00.Z", "2026-11-20T10:00:00+01:00x",
+                                    "2026-02-30T10:00:00Z",  "2026-11-20T10:00Z"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    if (cal_is_rfc3339(bad[i])) fail_msg("accepted \"%s\"", bad[i]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(known_days),
-                                     cmocka_unit_test(round_trip)};
+                                     cmocka_unit_test(round_trip),
+                                     cmocka_unit_test(dates_parse_exactly),
+                                     cmocka_unit_test(timestamps_follow_rfc3339)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "jsonutil.h"
+#include "calendar.h"
 
 void cli_error(const char *fmt, ...) {
   va_list ap;
@@ -74,7 +74,7 @@ int cli_open_store(const cli_globals *g, store **out) {
 }
 
 int cli_check_date(const char *opt, const char *value) {
-  if (strlen(value) == 10 && ju_date(value)) return 0;
+  if (cal_parse_date(value, NULL, NULL, NULL) == 0) return 0;
   cli_error("%s must be a date YYYY-MM-DD, not \"%s\"", opt, value);
   return -1;
 }
