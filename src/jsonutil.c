@@ -233,7 +233,8 @@ static int walk(textwalk *w, const cJSON *it, int depth) {
       return pi_fail(w->err, "bad_value", w->path,
                      "%s holds an escaped NUL (\\u0000); text may not contain one", what);
   } else if (cJSON_IsNumber(it)) {
-    if (next_token(w) && w->max_decimals >= 0 && number_token(w) > w->max_decimals)
+    long long places = next_token(w) ? number_token(w) : 0; /* always step over it */
+    if (w->max_decimals >= 0 && places > w->max_decimals)
       return pi_fail(w->err, "bad_value", w->path, "%s has more than %d decimals", what,
                      w->max_decimals);
   } else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {

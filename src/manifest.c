@@ -59,6 +59,9 @@ static cJSON *parse_file(const char *path, pi_error *err) {
             line);
     cJSON_Delete(root);
     root = NULL;
+  } else if (ju_check_text(text, strlen(text), root, -1, err)) {
+    cJSON_Delete(root); /* an escaped NUL would cut a path or an id */
+    root = NULL;
   }
   free(text);
   return root;
@@ -380,6 +383,8 @@ int manifest_load(const char *path, const char *overrides_json,
     if (over == NULL || !cJSON_IsObject(over))
       rc = pi_fail(err, "config", "overrides",
                    "the configuration overrides are not a JSON object");
+    else if (ju_check_text(overrides_json, strlen(overrides_json), over, -1, err))
+      rc = -1;
     else if (cJSON_IsObject(c) && merge(c, over))
       rc = pi_fail(err, "nomem", "overrides", "out of memory");
   }

@@ -129,9 +129,26 @@ static void broken_files(void **state) {
   unlink(path);
 }
 
+/* cJSON's strings end at a NUL: an escaped one would cut a path or an id
+ * ("d.db\u0000x" opened d.db).  Refused, naming the key. */
+static void escaped_nul_is_refused(void **state) {
+  (void)state;
+  plugin_config c;
+  pi_error err;
+  /* Numbers before the string: the walk steps over them at any precision. */
+  assert_int_equal(load(",\"busy_timeout_ms\":1.5e3,\"store_vat\":\"DE1\\u0000x\"", "",
+                        NULL, &c, &err), -1);
+  assert_string_equal(err.field, "config.store_vat");
+  assert_int_equal(load("", "", "{\"database\":\"x.db\\u0000.sqlite\"}", &c, &err), -1);
+  assert_string_equal(err.field, "database");
+  assert_int_equal(load("", "", "{\"database\":\"x\\\\u0000.db\"}", &c, &err), 0);
+  unlink(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(defaults_and_paths), cmocka_unit_test(overrides),
-      cmocka_unit_test(refusals), cmocka_unit_test(broken_files)};
+      cmocka_unit_test(refusals), cmocka_unit_test(broken_files),
+      cmocka_unit_test(escaped_nul_is_refused)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
