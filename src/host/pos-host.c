@@ -22,7 +22,7 @@
  * an error reply of our own and the stream goes on. */
 #define EVENT_MAX_BYTES (4u << 20)
 
-static volatile sig_atomic_t reload_requested;
+static volatile sig_atomic_t reload_requested; /* set by SIGHUP */
 
 static void on_sighup(int sig) {
   (void)sig;
@@ -49,7 +49,9 @@ static const char help[] =
     "    JSON event per line from --events (standard input by default), sends\n"
     "    each to the plugin and prints the plugin's reply as one JSON line on\n"
     "    standard output.  Blank lines and lines starting with # are skipped.\n"
-    "    SIGHUP reloads the store scripts; the reload's outcome is logged.\n"
+    "    SIGHUP reloads the store scripts (also with --interactive, where the\n"
+    "    S key does the same); the outcome is logged, and the till shows it on\n"
+    "    its status line.\n"
     "\n"
     "    With --interactive, pos-host is a till a person can use instead: items\n"
     "    from a catalogue are added by code, each line is tagged with one or two\n"
@@ -253,12 +255,33 @@ int main(int argc, char **argv) {
   posplug_instance *inst = NULL;
   if (plug.api->create(&host, manifest, ov == 0 ? overrides : NULL, &inst, &err) !=
       POSPLUG_OK) {
-    fprintf(stderr, "pos-host: %s%s%s\n", err.where[0] ? err.where : "",
-            err.where[0] ? ": " : "", err.message);
+    /* One location: most messages start with it already. */
+    size_t wl = strlen(err.where);
+    int located = wl == 0 || strncmp(err.message, err.where, wl) == 0;
+    fprintf(stderr, "pos-host: %s%s%s\n", located ? "" : err.where,
+            located ? "" : ": ", err.message);
+    if (err.code == POSPLUG_ERR_SCRIPT)
+      fprintf(stderr, "pos-host: a store script does not load, so the till does not "
+                      "start (docs/hooks.md, \"Reloading\"): fix it or move it out of "
+                      "the scripts folder, check the folder with `posintent script "
+                      "check DIR`, then start again.\n");
     posplug_unload(&plug);
     if (in != stdin) fclose(in);
     return 3;
   }
+
+  /* SIGHUP asks for a reload; the handler only sets a flag.  The event
+   * stream restarts interrupted reads (SA_RESTART): an interrupted read
+   * would look like the end of input, and a line half read would be lost;
+   * the reload happens before the next event.  The till wants its wait for
+   * a key interrupted instead, so that it reloads at once and shows the
+   * outcome; it retries the read itself. */
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sighup;
+  sa.sa_flags = interactive ? 0 : SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGHUP, &sa, NULL);
 
   if (interactive) {
     till_options topt = {.catalogue_path = catalogue,
@@ -266,22 +289,13 @@ int main(int argc, char **argv) {
                          .store = store,
                          .terminal = terminal,
                          .cashier = cashier,
-                         .tty = isatty(fileno(stdin)) && isatty(fileno(stdout))};
+                         .tty = isatty(fileno(stdin)) && isatty(fileno(stdout)),
+                         .reload = &reload_requested};
     int rc = till_run(plug.api, inst, &topt, stdin, stdout);
     plug.api->destroy(inst);
     posplug_unload(&plug);
     return rc;
   }
-
-  /* SA_RESTART: a SIGHUP while waiting for the next event must not end the
-   * stream (an interrupted read would look like end of input, and a line
-   * half read would be lost); the reload happens before that event. */
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_sighup;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGHUP, &sa, NULL);
 
   size_t cap = 64 * 1024;
   char *reply = malloc(cap);
@@ -291,13 +305,11 @@ int main(int argc, char **argv) {
   int failures = 0;
   while (reply && (len = getline(&line, &linecap, in)) >= 0) {
     if (reload_requested) {
+      /* The plugin logs the outcome (once); a failure is an error line
+       * even under --quiet. */
       reload_requested = 0;
       memset(&err, 0, sizeof err);
-      if (plug.api->reload(inst, &err) == POSPLUG_OK)
-        host_log(NULL, POSPLUG_LOG_INFO, "scripts reloaded");
-      else
-        fprintf(stderr, "pos-host: reload failed, old scripts stay: %s %s\n",
-                err.where, err.message);
+      plug.api->reload(inst, &err);
     }
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
     size_t skip = 0;

@@ -15,6 +15,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -428,6 +430,26 @@ static void do_void(till *t) {
   cJSON_Delete(r);
 }
 
+/* S, or SIGHUP: recompile the store scripts.  A failure leaves the old
+ * scripts active (the plugin's promise) and is kept on screen: a till that
+ * is restarted later would refuse the same scripts. */
+void reload_scripts(till *t, const char *why) {
+  posplug_error err;
+  memset(&err, 0, sizeof err);
+  if (t->api->reload(t->inst, &err) == POSPLUG_OK) {
+    t->scripts_note[0] = '\0';
+    say(t, "Store scripts reloaded (%s)%s.", why,
+        t->open ? "; the open sale goes on with them" : "");
+    return;
+  }
+  snprintf(t->scripts_note, sizeof t->scripts_note, "SCRIPTS NOT RELOADED: %s",
+           err.where[0] ? err.where : "see the log");
+  say(t, "Store scripts NOT reloaded (%s): %s. The old scripts stay active; fix the "
+         "script (posintent script check) and press S, or the till will not start "
+         "again.",
+      why, err.message[0] ? err.message : "the plugin gave no reason");
+}
+
 /* ======================================================================== */
 /* keys                                                                     */
 
@@ -535,6 +557,7 @@ static void on_key(till *t, int k) {
     break;
   case 'P': do_pay(t); break;
   case 'V': do_void(t); break;
+  case 'S': reload_scripts(t, "S key"); break;
   case 'J':
     t->show_json = !t->show_json;
     if (!t->tty) say(t, "reply to %s: %s", t->last_type, t->last_json);
@@ -620,11 +643,24 @@ int till_run(const posplug_plugin_api *api, posplug_instance *inst,
   t->in = in;
   t->out = out;
   t->tty = opt->tty;
+  t->reload = opt->reload;
   t->pending = -1;
   t->epoch = (long long)time(NULL);
   tzset();
   reset_sale(t);
   int rc = setup(t, opt);
+  sigset_t oldmask;
+  int masked = 0;
+  if (rc == 0 && t->tty && t->reload) {
+    /* SIGHUP is let in only while waiting for a key (till_term.c). */
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    masked = pthread_sigmask(SIG_BLOCK, &hup, &oldmask) == 0;
+    t->waitmask = oldmask;
+    sigdelset(&t->waitmask, SIGHUP);
+    if (!masked) t->reload = NULL;
+  }
   if (rc == 0 && t->tty) {
     t->fd = fileno(in);
     fflush(out);
@@ -646,6 +682,7 @@ int till_run(const posplug_plugin_api *api, posplug_instance *inst,
       if (t->tty) draw(t);
       int k = read_key(t);
       if (k == K_EOF) break;
+      if (k == K_RELOADED) continue; /* keep the reload's status line */
       if (t->tty) t->msg[0] = '\0';
       on_key(t, k);
     }
@@ -656,6 +693,7 @@ int till_run(const posplug_plugin_api *api, posplug_instance *inst,
       term_cooked();
     }
   }
+  if (masked) pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
   free(t->items);
   free(t->reply);
   free(t);

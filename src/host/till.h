@@ -16,7 +16,7 @@
  *   * G|R|O       tag the whole sale: two keystrokes
  *   D             gift details (recipient, message, gift receipt)
  *   C customer, X remove line, T total, P pay, V void, J raw reply,
- *   ? help, Q quit; Up/Down move the highlight.
+ *   S reload the store scripts, ? help, Q quit; Up/Down move the highlight.
  *
  * Two renderings of the same till: with `tty` set, the terminal is put in
  * raw mode (termios; always restored, also on SIGINT/SIGTERM) and the whole
@@ -27,6 +27,7 @@
 #ifndef POSINTENT_TILL_H
 #define POSINTENT_TILL_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "posplug.h"
@@ -44,6 +45,12 @@ typedef struct till_options {
   const char *cashier;        /* cashier id; NULL: $USER, else "till"       */
   int tty;                    /* 1: raw keys and a full-screen display;
                                  0: keys from a pipe, transcript out        */
+  volatile sig_atomic_t *reload; /* set to 1 by the host's SIGHUP handler
+                                 (installed without SA_RESTART, so that a
+                                 wait for a key is interrupted); the till
+                                 reloads the scripts while it waits for a
+                                 key, clears the flag and shows the outcome
+                                 on its status line.  NULL: no signal     */
 } till_options;
 
 /* Run the till until the cashier quits (Q) or `in` ends.

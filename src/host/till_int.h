@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -37,7 +38,8 @@
 #define QTY_MAX 999
 
 /* read_key()'s answers besides plain bytes (0-255). */
-enum { K_EOF = -1, K_ENTER = 1000, K_BS, K_ESC, K_UP, K_DOWN, K_NONE };
+enum { K_EOF = -1, K_ENTER = 1000, K_BS, K_ESC, K_UP, K_DOWN, K_NONE,
+       K_RELOADED /* a SIGHUP reloaded the scripts while a key was awaited */ };
 
 typedef struct item {
   char code[32], barcode[32], sku[65], name[129];
@@ -100,6 +102,11 @@ typedef struct till {
   const char *ask;            /* a question being answered, or NULL       */
   const char *askbuf;
   int show_json, quit;
+  volatile sig_atomic_t *reload; /* till_options.reload                   */
+  sigset_t waitmask;          /* the signal mask while waiting for a key
+                                 (terminal): the caller's, SIGHUP let in    */
+  char scripts_note[160];     /* shown until a reload succeeds: why the
+                                 store scripts are not the ones on disk    */
   char last_type[32];
   char last_json[2048];
   char *reply;
@@ -140,6 +147,12 @@ void apply_lines(till *t, const cJSON *r);
 void sale_totals(const till *t, int64_t *net, int64_t *tax);
 /* Begin a sale when none is open.  Returns 0, or -1 (said why). */
 int ensure_sale(till *t);
+/* S, or a SIGHUP while waiting for a key: ask the plugin to recompile the
+ * store scripts (`why` says which) and say the outcome on the status line;
+ * a failure is also kept in t->scripts_note until a reload succeeds.  The
+ * open sale is untouched: its next event runs with whichever scripts are
+ * active. */
+void reload_scripts(till *t, const char *why);
 
 /* ---- till_purpose.c: tags, gifts, customer, prompts --------------------- */
 
@@ -227,7 +240,8 @@ int term_raw(int fd, int out_fd);
 /* Restore the terminal (when raw) and the previous signal handlers. */
 void term_cooked(void);
 /* The next key: a byte, or K_ENTER, K_BS, K_ESC, K_UP, K_DOWN, K_NONE
- * (another escape sequence), K_EOF. */
+ * (another escape sequence), K_EOF; on a terminal also K_RELOADED: no key,
+ * but a SIGHUP reloaded the scripts meanwhile (redraw and read again). */
 int read_key(till *t);
 /* Ask for a line of text into buf[0..cap).  Returns 1 with buf filled
  * (maybe empty), or 0 when the cashier pressed Esc or input ended. */

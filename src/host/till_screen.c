@@ -83,6 +83,7 @@ static const char *const help_text[] = {
     "  T           total: what the plugin still asks, what blocks, the receipt",
     "  P           pay: answers the plugin's questions, then the tender",
     "  V           void the sale        J  show the plugin's raw reply",
+    "  S           reload the store scripts (as SIGHUP does)",
     "  Esc         clear what was typed ?  this help          Q  quit",
     "",
     "Purpose -> buyer status: own use -> consumer, gift -> customer (the",
@@ -157,10 +158,11 @@ static void put(screen *s, int r, const char *fmt, ...) {
   fit(s->rows[r], sizeof s->rows[r], tmp, COLS);
 }
 
-/* Wrap `text` over rows [r, r + n) of the screen. */
-static void put_wrapped(screen *s, int r, int n, const char *text) {
+/* Wrap `text` over rows [r, r + n) of the screen; returns the rows used. */
+static int put_wrapped(screen *s, int r, int n, const char *text) {
   size_t len = strlen(text), off = 0;
-  for (int i = 0; i < n && off < len; i++) {
+  int i;
+  for (i = 0; i < n && off < len; i++) {
     char part[COLS + 1];
     size_t k = len - off < COLS ? len - off : COLS;
     if (off + k < len) /* break at a space when there is one */
@@ -177,6 +179,7 @@ static void put_wrapped(screen *s, int r, int n, const char *text) {
     off += k;
     while (text[off] == ' ') off++;
   }
+  return i;
 }
 
 /* Redraw the whole 80x24 screen: rows are rewritten in place and cleared
@@ -186,8 +189,11 @@ void draw(till *t) {
   for (int r = 0; r < ROWS; r++) put(&s, r, "%s", "");
   if (t->ask == NULL && t->msg[0] == '\0' && t->nlines == 0 && !t->open)
     snprintf(t->msg, sizeof t->msg, "Type an item code and Enter. ? shows every key.");
-  put(&s, 0, "posintent till  store %s  terminal %s  cashier %s", t->store, t->terminal,
-      t->cashier);
+  if (t->scripts_note[0])
+    put(&s, 0, "posintent till  %s (S retries)", t->scripts_note);
+  else
+    put(&s, 0, "posintent till  store %s  terminal %s  cashier %s", t->store,
+        t->terminal, t->cashier);
   char total[32];
   int64_t net, tax;
   sale_totals(t, &net, &tax);
@@ -231,9 +237,16 @@ void draw(till *t) {
     put(&s, 13, "Plugin, sale.total: %s; tax treatment %s",
         t->can_complete ? "can complete" : "CANNOT complete yet", t->treatment);
     int r = 14;
-    for (size_t i = 0; i < t->nprompts && r < 20; i++)
-      put(&s, r++, " ? %s", t->prompts[i]);
-    for (size_t i = 0; i < t->nblocks && r < 20; i++) put(&s, r++, " ! %s", t->blocks[i]);
+    /* Prompts and blocks are sentences for the cashier: wrapped, not cut. */
+    char text[300];
+    for (size_t i = 0; i < t->nprompts && r < 20; i++) {
+      snprintf(text, sizeof text, " ? %s", t->prompts[i]);
+      r += put_wrapped(&s, r, 20 - r, text);
+    }
+    for (size_t i = 0; i < t->nblocks && r < 20; i++) {
+      snprintf(text, sizeof text, " ! %s", t->blocks[i]);
+      r += put_wrapped(&s, r, 20 - r, text);
+    }
     for (size_t i = 0; i < t->nreceipt && r < 20; i++)
       put(&s, r++, " receipt: %s", t->receipt[i]);
     if (r == 14) put(&s, r, " nothing to ask: P pays");
@@ -242,7 +255,7 @@ void draw(till *t) {
     put(&s, 14, "and the receipt lines; P answers them and pays.");
   }
   put_wrapped(&s, 20, 2, t->msg);
-  put(&s, 22, "G gift R resale O own use (n+key: line n, *+key: sale) D C X T P V ? Q");
+  put(&s, 22, "G gift R resale O own use (n+key: line n, *+key: sale) D C X T P V S ? Q");
   if (t->ask)
     put(&s, 23, "%s%s", t->ask, t->askbuf ? t->askbuf : "");
   else

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -92,8 +93,19 @@ void term_cooked(void) {
 /* ======================================================================== */
 /* keys                                                                     */
 
+/* A SIGHUP arrived while the till waited for a key: reload now, between
+ * keys, where no event is under way.  Returns 1 when it did. */
+static int reload_if_asked(till *t) {
+  if (t->reload == NULL || !*t->reload) return 0;
+  *t->reload = 0;
+  reload_scripts(t, "SIGHUP");
+  return 1;
+}
+
 /* One byte: the read-ahead one, or from the terminal (waiting at most
- * wait_ms, -1 forever) or the pipe.  -1 end of input, -2 nothing came. */
+ * wait_ms, -1 forever) or the pipe.  -1 end of input, -2 nothing came,
+ * -3 (terminal, waiting forever) a SIGHUP reloaded the scripts: the caller
+ * redraws and waits again. */
 static int next_byte(till *t, int wait_ms) {
   if (t->pending >= 0) {
     int c = t->pending;
@@ -101,9 +113,33 @@ static int next_byte(till *t, int wait_ms) {
     return c;
   }
   if (!t->tty) {
-    int c = getc(t->in);
+    /* The SIGHUP handler does not restart reads: an interrupted getc()
+     * sets the error flag and consumes nothing, so clear it and go on. */
+    int c;
+    for (;;) {
+      reload_if_asked(t);
+      errno = 0;
+      c = getc(t->in);
+      if (c != EOF || !ferror(t->in) || errno != EINTR) break;
+      clearerr(t->in);
+    }
     t->midline = c != EOF && c != '\n';
     return c == EOF ? -1 : c;
+  }
+  if (wait_ms < 0) {
+    /* SIGHUP is blocked while the till runs (till_run) and let through
+     * only inside pselect(), atomically: a signal that arrives while a
+     * key is handled is not lost until the key after. */
+    for (;;) {
+      if (reload_if_asked(t)) return -3;
+      fd_set rd;
+      FD_ZERO(&rd);
+      FD_SET(t->fd, &rd);
+      int r = pselect(t->fd + 1, &rd, NULL, NULL, NULL,
+                      t->reload ? &t->waitmask : NULL);
+      if (r > 0) break;
+      if (r < 0 && errno != EINTR) return -1;
+    }
   }
   if (wait_ms >= 0) {
     struct pollfd p = {.fd = t->fd, .events = POLLIN, .revents = 0};
@@ -115,16 +151,34 @@ static int next_byte(till *t, int wait_ms) {
   }
   unsigned char c;
   ssize_t n;
-  do n = read(t->fd, &c, 1);
-  while (n < 0 && errno == EINTR);
+  for (;;) {
+    n = read(t->fd, &c, 1);
+    if (n >= 0 || errno != EINTR) break;
+    if (wait_ms < 0) {
+    /* SIGHUP is blocked while the till runs (till_run) and let through
+     * only inside pselect(), atomically: a signal that arrives while a
+     * key is handled is not lost until the key after. */
+    for (;;) {
+      if (reload_if_asked(t)) return -3;
+      fd_set rd;
+      FD_ZERO(&rd);
+      FD_SET(t->fd, &rd);
+      int r = pselect(t->fd + 1, &rd, NULL, NULL, NULL,
+                      t->reload ? &t->waitmask : NULL);
+      if (r > 0) break;
+      if (r < 0 && errno != EINTR) return -1;
+    }
+  }
+  }
   return n == 1 ? c : -1;
 }
 
 /* One key: a byte, or K_ENTER, K_BS, K_ESC, K_UP, K_DOWN, K_NONE (another
- * escape sequence), K_EOF.  A lone Esc is told from an arrow key's
+ * escape sequence), K_EOF, or K_RELOADED (no key: a SIGHUP was handled).  A lone Esc is told from an arrow key's
  * "ESC [ A" by waiting 50 ms for the rest on a terminal. */
 int read_key(till *t) {
   int c = next_byte(t, -1);
+  if (c == -3) return K_RELOADED;
   if (c < 0) return K_EOF;
   if (c == '\r' || c == '\n') return K_ENTER;
   if (c == 127 || c == 8) return K_BS;
@@ -224,8 +278,10 @@ int ask_key(till *t, const char *prompt, const char *choices, int dflt) {
     } else {
       t->ask = prompt;
       t->askbuf = NULL;
-      draw(t);
-      k = read_key(t);
+      do {
+        draw(t);
+        k = read_key(t);
+      } while (k == K_RELOADED);
       t->ask = NULL;
       if (k == K_EOF || k == K_ESC) return 0;
       if (k < 0x100) k = tolower(k);
