@@ -77,6 +77,13 @@ typedef struct report_out {
  * --detail.  report_row hooks may append more. */
 extern const char *const report_reseller_columns[12];
 extern const char *const report_reseller_detail_columns[16];
+extern const char *const report_purpose_columns[8];
+extern const char *const report_gift_columns[10];
+
+/* The columns of the report named `name` ("resellers", "resellers_detail",
+ * "purposes", "gifts": the reports whose rows pass through report_row
+ * hooks), with their number in *n; NULL for any other name. */
+const char *const *report_columns(const char *name, size_t *n);
 
 /* Each report: run the query and write its rows to out.  Returns 0 (also
  * for an empty report), or -1 with err (code "storage" for a database

@@ -10,10 +10,10 @@
 #include "calendar.h"
 #include "report_int.h"
 
-static const char *const purpose_columns[] = {
+const char *const report_purpose_columns[8] = {
     "period", "currency", "purpose", "status", "sales", "lines", "net", "tax"};
 
-static const char *const gift_columns[] = {
+const char *const report_gift_columns[10] = {
     "date",      "store",        "terminal", "sale", "currency",
     "recipient", "gift_receipt", "lines",    "net",  "tax"};
 
@@ -173,7 +173,7 @@ int report_purposes(store *st, const report_query *q, const report_out *out,
   pstate p;
   memset(&p, 0, sizeof p);
   char day[11] = "", period[PERIOD_MAX];
-  int rc = SQLITE_DONE, fail = emit_begin(&e, db, out, purpose_columns, 8, err) != 0;
+  int rc = SQLITE_DONE, fail = emit_begin(&e, db, out, report_purpose_columns, 8, err) != 0;
   while (!fail && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     const char *d = report_col_text(stmt, 1);
     if (strncmp(d, day, 10) != 0) { /* a new day: maybe a new period */
@@ -236,7 +236,7 @@ int report_gifts(store *st, const report_query *q, const report_out *out,
   }
   report_bind_range(stmt, report_from(q), report_to(q), q->store_id);
   emitter e;
-  int rc = SQLITE_DONE, fail = emit_begin(&e, db, out, gift_columns, 10, err) != 0;
+  int rc = SQLITE_DONE, fail = emit_begin(&e, db, out, report_gift_columns, 10, err) != 0;
   while (!fail && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     int ex = report_exponent(out, report_col_text(stmt, 4));
     const char *recipient = report_col_text(stmt, 5);

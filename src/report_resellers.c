@@ -2,6 +2,8 @@
  * reseller identity, with the evidence's verdict at the time of sale. */
 #include "report.h"
 
+#include <string.h>
+
 #include "money.h"
 #include "report_int.h"
 
@@ -13,6 +15,24 @@ const char *const report_reseller_detail_columns[16] = {
     "identifier", "kind",     "verdict", "name", "country", "currency",
     "date",       "store",    "terminal", "sale", "line",   "sku",
     "item",       "qty",      "net",      "tax"};
+
+const char *const *report_columns(const char *name, size_t *n) {
+  static const struct {
+    const char *name;
+    const char *const *cols;
+    size_t n;
+  } reports[] = {{"resellers", report_reseller_columns, 12},
+                 {"resellers_detail", report_reseller_detail_columns, 16},
+                 {"purposes", report_purpose_columns, 8},
+                 {"gifts", report_gift_columns, 10}};
+  for (size_t i = 0; name && i < sizeof reports / sizeof reports[0]; i++)
+    if (strcmp(name, reports[i].name) == 0) {
+      *n = reports[i].n;
+      return reports[i].cols;
+    }
+  *n = 0;
+  return NULL;
+}
 
 /*
  * What counts: every line whose buyer status is "reseller" (a resale tag on

@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "luasandbox.h"
 #include "posplug.h"
+#include "report.h"
 
 #define FIXTURE_MAX_BYTES (4 * 1024 * 1024)
 
@@ -29,7 +30,7 @@ static void help(FILE *f) {
       "SYNOPSIS\n"
       "    posintent [--manifest FILE] script check DIR\n"
       "    posintent [--manifest FILE] script test DIR --sale FIXTURE.json\n"
-      "                                            [--manifest FILE]\n"
+      "                                            [--manifest FILE] [--allow-errors]\n"
       "\n"
       "DESCRIPTION\n"
       "    check compiles every *.lua file of DIR on its own, in file-name\n"
@@ -39,25 +40,37 @@ static void help(FILE *f) {
       "\n"
       "    test runs the events of a fixture through the real engine (an\n"
       "    in-memory database, the scripts of DIR) and prints, as JSON lines,\n"
-      "    every hook call's decision ({\"hook\",\"script\",\"answer\"}), every\n"
-      "    event's reply ({\"event\",\"type\",\"reply\"}) and every log line the\n"
-      "    scripts cause ({\"log\",\"level\"}).  A fixture is a JSON object:\n"
+      "    every hook call's decision ({\"hook\",\"script\",\"event\",\"type\",\n"
+      "    \"answer\"}: event and type of the event that caused the call), every\n"
+      "    event's reply ({\"event\",\"type\",\"reply\"}), every log line the\n"
+      "    scripts cause ({\"log\",\"level\"}), and last a summary\n"
+      "    {\"expectations\":N,\"failed\":F,\"hook_errors\":E}.  A fixture is a\n"
+      "    JSON object:\n"
       "      description  text shown first (optional)\n"
       "      config       members merged into the manifest's config\n"
       "                   (optional, e.g. {\"scripts\":{\"on_error\":\"fail_closed\"}})\n"
       "      now_ms       the clock pos.now() and the engine see (optional)\n"
-      "      events       the host events, exactly as pos-host receives them\n"
+      "      events       the host events, exactly as pos-host receives them; an\n"
+      "                   event may carry an \"id\" (a name for expectations, not\n"
+      "                   sent)\n"
+      "      report       with report_rows: the report they come from, resellers,\n"
+      "                   resellers_detail, purposes or gifts; each row must have\n"
+      "                   exactly that report's columns\n"
       "      report_rows  report rows to pass through the report_row hooks\n"
       "                   (optional; printed as {\"event\":N,\"type\":\"report_row\"})\n"
       "      expect       assertions (optional), each one of\n"
       "        {\"hook\":H, \"script\":S, \"contains\":{...}}  some call of hook H\n"
       "                     (by script S, when given) answered a superset\n"
-      "        {\"event\":N, \"contains\":{...}}  the reply to events[N] (from 0)\n"
+      "        {\"event\":N, \"contains\":{...}}  the reply to events[N] (from 0);\n"
+      "                     \"event\":\"ID\" names the event whose \"id\" is ID\n"
       "        {\"type\":T, \"contains\":{...}}   some reply to an event of type T\n"
       "        {\"log\":\"text\"}                 some log line contains the text\n"
-      "      \"contains\" matches when every member it names is present with\n"
-      "      that value; its arrays match when each element matches some\n"
-      "      element of the actual array.\n"
+      "      A hook expectation may also name \"event\" and \"type\": only calls\n"
+      "      made for that event count.  \"contains\" matches when every member\n"
+      "      it names is present with that value; its arrays match when each\n"
+      "      element matches some element of the actual array.  A failed\n"
+      "      expectation is printed with the actual answers or replies it was\n"
+      "      compared with.\n"
       "\n"
       "    The manifest is --manifest (after test, or before script), else\n"
       "    ./plugin.manifest, else built-in defaults (store DE, EUR).  Its\n"
@@ -66,11 +79,16 @@ static void help(FILE *f) {
       "OPTIONS\n"
       "    --sale FIXTURE.json  the fixture to run (test)\n"
       "    --manifest FILE      the plugin.manifest to take the config from\n"
+      "    --allow-errors       hook errors (a script that raised an error, ran out\n"
+      "                         of time or memory, or answered a malformed table)\n"
+      "                         do not fail the test; without it any does\n"
       "    --help               show this help\n"
       "\n"
       "EXIT STATUS\n"
-      "    0 every script compiled (check) / every expectation held (test);\n"
-      "    1 a script failed to compile or an expectation failed;\n"
+      "    0 every script compiled (check) / every expectation held and no hook\n"
+      "      failed (test);\n"
+      "    1 a script failed to compile, an expectation failed, or a hook failed\n"
+      "      (unless --allow-errors);\n"
       "    2 usage error; 3 runtime failure (unreadable fixture or manifest).\n"
       "\n"
       "EXAMPLES\n"
@@ -208,11 +226,22 @@ static int script_check(const cli_globals *g, const char *dir, const char *local
 /* script test                                                               */
 
 typedef struct test_ctx {
-  cJSON *hooks;   /* [{hook, script, answer}] as traced      */
-  cJSON *replies; /* [{event, type, reply}]                   */
-  cJSON *logs;    /* [{log, level}]                           */
+  cJSON *hooks;   /* [{hook, script, event, type, id, answer}] as traced */
+  cJSON *replies; /* [{event, type, id, reply}]                          */
+  cJSON *logs;    /* [{log, level}]                                      */
   int64_t now_ms;
+  int errors;     /* hook calls that failed                              */
+  /* the event being handled, for the hook records */
+  int event;
+  const char *type, *id;
 } test_ctx;
+
+/* Tag a record with the event it belongs to. */
+static void add_event(cJSON *o, const test_ctx *t) {
+  cJSON_AddNumberToObject(o, "event", t->event);
+  cJSON_AddStringToObject(o, "type", t->type ? t->type : "");
+  if (t->id) cJSON_AddStringToObject(o, "id", t->id);
+}
 
 /* Print one JSON line and keep the object in `list`. */
 static void emit(cJSON *list, cJSON *item) {
@@ -228,7 +257,11 @@ static void on_trace(void *ctx, const char *hook, const char *script,
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "hook", hook);
   cJSON_AddStringToObject(o, "script", script);
+  add_event(o, t);
   cJSON *a = cJSON_Parse(answer_json);
+  const char *result = a ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "result"))
+                         : NULL;
+  if (result && strcmp(result, "error") == 0) t->errors++;
   cJSON_AddItemToObject(o, "answer", a ? a : cJSON_CreateNull());
   emit(t->hooks, o);
 }
@@ -302,29 +335,78 @@ static const char *str_member(const cJSON *o, const char *key) {
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* 1 when expectation `x` holds. */
-static int holds(const test_ctx *t, const cJSON *x) {
-  const cJSON *want = cJSON_GetObjectItemCaseSensitive(x, "contains");
+/* Does record r (a hook call or a reply) fall under expectation x's
+ * selector: hook and script, event (its index, or the "id" of the event)
+ * and type? */
+static int selected(const cJSON *x, const cJSON *r) {
   const char *hook = str_member(x, "hook"), *script = str_member(x, "script");
-  const char *type = str_member(x, "type"), *log = str_member(x, "log");
+  const char *type = str_member(x, "type");
   const cJSON *ev = cJSON_GetObjectItemCaseSensitive(x, "event");
+  if (hook && (strcmp(str_member(r, "hook"), hook) != 0 ||
+               (script && strcmp(str_member(r, "script"), script) != 0)))
+    return 0;
+  if (type && strcmp(str_member(r, "type"), type) != 0) return 0;
+  if (cJSON_IsNumber(ev) &&
+      cJSON_GetObjectItemCaseSensitive(r, "event")->valuedouble != ev->valuedouble)
+    return 0;
+  if (cJSON_IsString(ev)) {
+    const char *id = str_member(r, "id");
+    if (id == NULL || strcmp(id, ev->valuestring) != 0) return 0;
+  }
+  return 1;
+}
+
+/* 1 when expectation `x` holds (nothing printed). */
+static int holds_quiet(const test_ctx *t, const cJSON *x) {
+  const cJSON *want = cJSON_GetObjectItemCaseSensitive(x, "contains");
+  const char *hook = str_member(x, "hook"), *log = str_member(x, "log");
   if (log) {
     for (const cJSON *l = t->logs->child; l; l = l->next)
       if (strstr(str_member(l, "log"), log)) return 1;
     return 0;
   }
   const cJSON *list = hook ? t->hooks : t->replies;
-  for (const cJSON *r = list->child; r; r = r->next) {
-    if (hook && (strcmp(str_member(r, "hook"), hook) != 0 ||
-                 (script && strcmp(str_member(r, "script"), script) != 0)))
-      continue;
-    if (!hook && type && strcmp(str_member(r, "type"), type) != 0) continue;
-    if (!hook && cJSON_IsNumber(ev) &&
-        cJSON_GetObjectItemCaseSensitive(r, "event")->valueint != ev->valueint)
-      continue;
-    const cJSON *got = cJSON_GetObjectItemCaseSensitive(r, hook ? "answer" : "reply");
-    if (want == NULL || contains(got, want)) return 1;
+  const char *what = hook ? "answer" : "reply";
+  for (const cJSON *r = list->child; r; r = r->next)
+    if (selected(x, r) &&
+        (want == NULL || contains(cJSON_GetObjectItemCaseSensitive(r, what), want)))
+      return 1;
+  return 0;
+}
+
+/* 1 when expectation `x` holds; otherwise, the records it was compared
+ * with are printed on stderr beside what it expected. */
+static int holds(const test_ctx *t, const cJSON *x) {
+  if (holds_quiet(t, x)) return 1;
+  const cJSON *want = cJSON_GetObjectItemCaseSensitive(x, "contains");
+  const char *hook = str_member(x, "hook"), *log = str_member(x, "log");
+  if (log) {
+    fprintf(stderr, "  no log line contains \"%s\"\n", log);
+    return 0;
   }
+  const cJSON *list = hook ? t->hooks : t->replies;
+  const char *what = hook ? "answer" : "reply";
+  char *w = want ? cJSON_PrintUnformatted(want) : NULL;
+  fprintf(stderr, "  expected: %s\n", w ? w : "(any)");
+  free(w);
+  int shown = 0;
+  for (const cJSON *r = list->child; r; r = r->next) {
+    if (!selected(x, r)) continue;
+    if (++shown > 5) {
+      fprintf(stderr, "  ... and more\n");
+      break;
+    }
+    char *g = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(r, what));
+    fprintf(stderr, "  actual %s (event %d, %s%s%s): %s\n", what,
+            cJSON_GetObjectItemCaseSensitive(r, "event")->valueint,
+            str_member(r, "type"), hook ? ", " : "", hook ? str_member(r, "script") : "",
+            g ? g : "?");
+    free(g);
+  }
+  if (shown == 0)
+    fprintf(stderr, "  actual: no %s matches this expectation's hook, script, event "
+                    "and type\n",
+            hook ? "hook call" : "reply");
   return 0;
 }
 
@@ -349,16 +431,27 @@ static char *overrides(const cJSON *fixture, const char *dir) {
 static int run_events(engine *e, const cJSON *events, test_ctx *t) {
   int index = 0;
   for (const cJSON *ev = events->child; ev; ev = ev->next, index++) {
-    char *text = cJSON_PrintUnformatted(ev);
-    if (text == NULL) return EXIT_RUNTIME;
+    /* "id" names the event for expectations; the engine does not see it. */
+    cJSON *sent = cJSON_Duplicate(ev, 1);
+    cJSON *id = sent ? cJSON_DetachItemFromObjectCaseSensitive(sent, "id") : NULL;
+    char *text = sent ? cJSON_PrintUnformatted(sent) : NULL;
+    t->event = index;
+    t->type = str_member(ev, "type");
+    t->id = cJSON_IsString(id) ? id->valuestring : NULL;
+    if (text == NULL) {
+      cJSON_Delete(sent);
+      cJSON_Delete(id);
+      return EXIT_RUNTIME;
+    }
     const char *reply;
     size_t len;
     engine_handle(e, text, strlen(text), &reply, &len);
     free(text);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "event", index);
-    const char *type = str_member(ev, "type");
-    cJSON_AddStringToObject(o, "type", type ? type : "");
+    add_event(o, t);
+    cJSON_Delete(sent);
+    cJSON_Delete(id);
+    t->id = NULL;
     cJSON *r = cJSON_ParseWithLength(reply, len);
     cJSON_AddItemToObject(o, "reply", r ? r : cJSON_CreateNull());
     emit(t->replies, o);
@@ -387,10 +480,11 @@ static int run_report_rows(engine *e, const cJSON *rows, test_ctx *t) {
   for (const cJSON *r = rows->child; r; r = r->next, index++) {
     cJSON *row = cJSON_Duplicate(r, 1);
     pi_error_clear(&err);
+    t->event = index;
+    t->type = "report_row";
     int rc = cJSON_IsObject(row) ? hooks_report_row(h, row, &err) : HOOK_FAIL;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "event", index);
-    cJSON_AddStringToObject(o, "type", "report_row");
+    add_event(o, t);
     if (rc == HOOK_PASS) {
       cJSON_AddItemToObject(o, "reply", row);
     } else {
@@ -406,8 +500,49 @@ static int run_report_rows(engine *e, const cJSON *rows, test_ctx *t) {
   return 0;
 }
 
+/* Each report row of the fixture must have exactly the columns of the
+ * report it names, as the real report passes them to report_row: a hook
+ * tested on rows of another shape proves nothing.  Returns 0, or -1 (said
+ * why). */
+static int check_rows(const char *path, const cJSON *fx, const cJSON *rows) {
+  const char *report = str_member(fx, "report");
+  size_t n = 0;
+  const char *const *cols = report ? report_columns(report, &n) : NULL;
+  if (cols == NULL) {
+    cli_error("%s: \"report_rows\" needs \"report\": resellers, resellers_detail, "
+              "purposes or gifts (the report the rows come from)%s%s%s",
+              path, report ? "; not \"" : "", report ? report : "", report ? "\"" : "");
+    return -1;
+  }
+  int index = 0, bad = 0;
+  for (const cJSON *r = rows->child; r; r = r->next, index++) {
+    if (!cJSON_IsObject(r)) continue; /* refused when run */
+    for (size_t i = 0; i < n; i++)
+      if (!cJSON_HasObjectItem(r, cols[i])) {
+        cli_error("%s: report_rows[%d] has no column \"%s\", which report %s has",
+                  path, index, cols[i], report);
+        bad = 1;
+      }
+    for (const cJSON *m = r->child; m; m = m->next) {
+      size_t i = 0;
+      while (i < n && strcmp(cols[i], m->string) != 0) i++;
+      if (i == n) {
+        cli_error("%s: report_rows[%d] has \"%s\", which report %s does not have",
+                  path, index, m->string, report);
+        bad = 1;
+      }
+    }
+  }
+  if (bad) {
+    fprintf(stderr, "posintent: the columns of report %s:", report);
+    for (size_t i = 0; i < n; i++) fprintf(stderr, " %s", cols[i]);
+    fprintf(stderr, "\n");
+  }
+  return bad ? -1 : 0;
+}
+
 static int script_test(const cli_globals *g, const char *dir, const char *fixture_path,
-                       const char *local) {
+                       const char *local, int allow_errors) {
   cJSON *fx = read_json_file(fixture_path);
   if (fx == NULL) return EXIT_RUNTIME;
   const cJSON *events = cJSON_GetObjectItemCaseSensitive(fx, "events");
@@ -422,8 +557,13 @@ static int script_test(const cli_globals *g, const char *dir, const char *fixtur
     cJSON_Delete(fx);
     return EXIT_RUNTIME;
   }
+  if (rows && check_rows(fixture_path, fx, rows)) {
+    cJSON_Delete(fx);
+    return 1;
+  }
   test_ctx t = {cJSON_CreateArray(), cJSON_CreateArray(), cJSON_CreateArray(),
-                cJSON_IsNumber(now) ? (int64_t)now->valuedouble : 0};
+                cJSON_IsNumber(now) ? (int64_t)now->valuedouble : 0,
+                0, 0, NULL, NULL};
   const char *desc = str_member(fx, "description");
   cJSON *head = cJSON_CreateObject();
   cJSON_AddStringToObject(head, "fixture", fixture_path);
@@ -459,16 +599,26 @@ static int script_test(const cli_globals *g, const char *dir, const char *fixtur
     drop_manifest(&m);
   }
   int total = 0, failed = 0;
-  if (rc == 0 && expect) {
-    for (const cJSON *x = expect->child; x; x = x->next, total++) {
-      if (holds(&t, x)) continue;
+  if (rc == 0) {
+    for (const cJSON *x = expect ? expect->child : NULL; x; x = x->next, total++) {
+      if (holds_quiet(&t, x)) continue;
       failed++;
       char *text = cJSON_PrintUnformatted(x);
+      fflush(stdout);
       cli_error("%s: expectation %d failed: %s", fixture_path, total, text ? text : "");
       free(text);
+      holds(&t, x); /* prints what it was compared with */
     }
-    printf("{\"expectations\":%d,\"failed\":%d}\n", total, failed);
-    if (failed) rc = 1;
+    printf("{\"expectations\":%d,\"failed\":%d,\"hook_errors\":%d}\n", total, failed,
+           t.errors);
+    fflush(stdout);
+    if (t.errors)
+      cli_error("%s: %d hook call%s failed (the \"error\" answers above)%s", fixture_path,
+                t.errors, t.errors == 1 ? "" : "s",
+                allow_errors ? "; allowed by --allow-errors"
+                             : ": fix the script, or give --allow-errors when the fixture "
+                               "tests a failure on purpose");
+    if (failed || (t.errors && !allow_errors)) rc = 1;
   }
   engine_close(e);
   free(over);
@@ -491,7 +641,12 @@ int cmd_script(const cli_globals *g, int argc, char **argv) {
     return EXIT_USAGE;
   }
   const char *sub = argv[1], *dir = argv[2], *fixture = NULL, *local = NULL;
+  int allow_errors = 0;
   for (int i = 3; i < argc; i++) {
+    if (strcmp(argv[i], "--allow-errors") == 0) {
+      allow_errors = 1;
+      continue;
+    }
     const char **dst = strcmp(argv[i], "--sale") == 0       ? &fixture
                        : strcmp(argv[i], "--manifest") == 0 ? &local
                                                             : NULL;
@@ -514,7 +669,7 @@ int cmd_script(const cli_globals *g, int argc, char **argv) {
       cli_error("script test needs --sale FIXTURE.json");
       return EXIT_USAGE;
     }
-    return script_test(g, dir, fixture, local);
+    return script_test(g, dir, fixture, local, allow_errors);
   }
   cli_error("script: unknown subcommand %s (check or test)", sub);
   return EXIT_USAGE;
