@@ -260,6 +260,15 @@ static void free_gen(generation *g) {
   free(g);
 }
 
+/* Lua's message for the commonest slip of an admin who knows Lua from
+ * elsewhere says only that print is nil: say what to use instead. */
+static void add_hint(lsb_failure *f) {
+  if (strstr(f->message, "(global 'print')") == NULL) return;
+  size_t n = strlen(f->message);
+  snprintf(f->message + n, sizeof f->message - n,
+           "; store scripts have no print: use pos.log(\"info\", text)");
+}
+
 /* A new state with every script of src loaded, within load_ms in all. */
 static int build(hooks *h, const source *src, size_t n, generation **out,
                  pi_error *err) {
@@ -296,6 +305,7 @@ static int build(hooks *h, const source *src, size_t n, generation **out,
                             (unsigned)((int64_t)lim->load_ms - spent), &f);
     h->pos.current = NULL;
     if (st != LSB_OK) {
+      add_hint(&f);
       pi_fail(err, "script", f.where, "%s", f.message);
       goto fail;
     }
@@ -464,8 +474,11 @@ static int refuse(call *c, pi_error *err) {
 
 /* A failed run: log it with file:line, trace it, reset a tainted state and
  * apply the policy. */
-static int failed(call *c, hook_id id, const lsb_failure *f, pi_error *err) {
+static int failed(call *c, hook_id id, const lsb_failure *f_in, pi_error *err) {
   hooks *h = c->h;
+  lsb_failure hinted = *f_in;
+  const lsb_failure *f = &hinted;
+  add_hint(&hinted);
   int closed = limits(h)->fail_closed;
   static const char *const kinds[] = {"ok", "script", "time", "memory"};
   hlog(h, POSPLUG_LOG_ERROR, "store script failed in %s: %s (%s: %s)", hook_name(id),
@@ -542,6 +555,7 @@ static int each_script(call *c, hook_id id, lua_CFunction tr, apply_fn apply,
     lsb_failure f;
     lsb_status st = lsb_run(h->gen->sb, tr, c, c->src->chunk, limits(h)->hook_ms, &f);
     h->pos.current = NULL;
+    h->pos.line = 0;
     rc = st == LSB_OK ? apply(c, id, err) : failed(c, id, &f, err);
     cJSON_Delete(c->json);
     c->json = NULL;
@@ -550,9 +564,13 @@ static int each_script(call *c, hook_id id, lua_CFunction tr, apply_fn apply,
   return rc;
 }
 
-/* Push the hook function of the current script. */
+/* Push the hook function of the current script, and note its first line:
+ * the place errors in its answer point to. */
 static void push_fn(lua_State *L, const call *c) {
+  lua_Debug ar;
   lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
+  lua_pushvalue(L, -1);
+  c->h->pos.line = lua_getinfo(L, ">S", &ar) ? ar.linedefined : 0;
 }
 
 /* Default refusal sentence. */
@@ -565,9 +583,10 @@ static void read_verdict(lua_State *L, call *c, const char *hook) {
   char dflt[96];
   default_refusal(c, dflt, sizeof dflt);
   int r = ht_read_refusal(L, lua_gettop(L) - 1, 2, hook, dflt, c->msg);
+  char v[64];
   if (r == 2)
-    luaL_error(L, "%s must return nil, true, or false and a message, not %s", hook,
-               luaL_typename(L, -2));
+    ht_error(L, "%s must return nil, true, or false and a message, not %s", hook,
+             ht_value_text(L, -2, v, sizeof v));
   c->refused = r;
 }
 
@@ -712,7 +731,7 @@ static int tr_classify(lua_State *L) {
     lua_pushvalue(L, sale_t);
     lua_rawgeti(L, copy, (lua_Integer)i + 1);
     lua_call(L, 2, 1);
-    c->st[i] = ht_read_status(L, -1);
+    c->st[i] = ht_read_status(L, -1, c->s->lines[i].line);
     lua_pop(L, 1);
   }
   return 0;

@@ -32,7 +32,24 @@ typedef struct hooks_pos {
   const hooks_env *env;  /* log, clock and configuration; borrowed          */
   const char *current;   /* the script being run ("scripts/x.lua"), or NULL */
   unsigned logged;       /* pos.log lines of the current call               */
+  int line;              /* first line of the hook function being called,
+                            0 when none: where its answer's errors point   */
 } hooks_pos;
+
+/* Make `pos` (a hooks_pos that outlives the state) the one ht_error reads
+ * the script and line from; hooks_pos_setup does this. */
+void ht_set_origin(lua_State *L, void *pos);
+
+/* Raise a Lua error about a script's answer: "scripts/x.lua:12: <message>",
+ * with the script and the hook function's first line from the origin (no
+ * Lua frame is left on the stack once a hook has returned).  printf
+ * format.  Does not return. */
+void ht_error(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The value at idx as an error message shows it: a string quoted and cut
+ * at 40 bytes ("\"Needs a lic...\""), a number, true/false, nil, or "a
+ * table" / "a function".  Returns buf. */
+const char *ht_value_text(lua_State *L, int idx, char *buf, size_t cap);
 
 /* lsb_run function: build the read-only `pos` library (ud: a hooks_pos that
  * outlives the Lua state) and intern the hook tables' field names. */
@@ -65,7 +82,12 @@ void ht_push_decision(lua_State *L, int keys, const decision *d);
 /* A cJSON value as a Lua value (null becomes nil), to depth HT_ROW_DEPTH. */
 void ht_push_json(lua_State *L, const cJSON *j, int depth);
 
-/* Results at stack indexes [first, first+n): is this a refusal?
+/* Answers are checked against their documented shape (docs/hooks.md):
+ * arrays are exactly 1..n (no holes, no named fields), objects have only
+ * known fields, values the documented types.  An error names the hook,
+ * the key and the bad value.
+ *
+ * Results at stack indexes [first, first+n): is this a refusal?
  * `false, "message"` or a lone string refuse: returns 1 with the message
  * (or `dflt`) in msg[HT_MESSAGE_MAX].  nil or true: returns 0.  Anything
  * else: 2 (the caller decides whether a table is an amendment). */
@@ -90,8 +112,9 @@ typedef struct total_answer {
 
 void ht_read_total(lua_State *L, int idx, total_answer *a);
 
-/* The status a classify answer at idx names (STATUS_NONE for nil). */
-buyer_status ht_read_status(lua_State *L, int idx);
+/* The status a classify answer at idx names (STATUS_NONE for nil);
+ * `line` is the sale line's id, for the error. */
+buyer_status ht_read_status(lua_State *L, int idx, const char *line);
 
 /* Convert an on_complete answer (a table at idx) into the members of
  * `into` (a cJSON object the caller owns and frees, also on error: every

@@ -122,5 +122,6 @@ int hooks_pos_setup(lua_State *L) {
   lua_setfield(L, -2, "config");
   lsb_set_library(L, "pos"); /* pos, pos.taxid and pos.config read-only */
   ht_setup_keys(L);
+  ht_set_origin(L, p);
   return 0;
 }

@@ -3,12 +3,15 @@
 #include "hooks_int.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
 
 #include "jsonutil.h"
+#include "luasandbox.h"
 #include "money.h"
 #include "taxid.h"
 
@@ -334,18 +337,69 @@ void ht_push_json(lua_State *L, const cJSON *j, int depth) {
 /* ------------------------------------------------------------------------ */
 /* Lua -> C                                                                  */
 
+/* The hooks_pos of the state (registered by hooks_pos_setup): the script
+ * and the line of the hook function being answered. */
+static const char origin_key = 0;
+
+void ht_set_origin(lua_State *L, void *pos) {
+  lua_pushlightuserdata(L, pos);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &origin_key);
+}
+
+void ht_error(lua_State *L, const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &origin_key);
+  const hooks_pos *p = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  /* No Lua frame is left once the hook has returned: the answer's place is
+   * the hook function's first line, in the form Lua's own messages use. */
+  if (p && p->current && p->line > 0)
+    luaL_error(L, "%s:%d: %s", p->current, p->line, msg);
+  luaL_error(L, "%s", msg);
+}
+
+const char *ht_value_text(lua_State *L, int idx, char *buf, size_t cap) {
+  switch (lua_type(L, idx)) {
+  case LUA_TSTRING: {
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    char clean[44];
+    lsb_clean_text(clean, sizeof clean, s, n);
+    snprintf(buf, cap, "\"%s%s\"", clean, strlen(clean) < n ? "..." : "");
+    break;
+  }
+  case LUA_TNUMBER:
+    if (lua_isinteger(L, idx))
+      snprintf(buf, cap, "%lld", (long long)lua_tointeger(L, idx));
+    else
+      snprintf(buf, cap, "%.14g", (double)lua_tonumber(L, idx));
+    break;
+  case LUA_TBOOLEAN: snprintf(buf, cap, "%s", lua_toboolean(L, idx) ? "true" : "false"); break;
+  case LUA_TNIL: snprintf(buf, cap, "nil"); break;
+  default: snprintf(buf, cap, "a %s", luaL_typename(L, idx)); break;
+  }
+  return buf;
+}
+
 /* The string at idx, checked: at most cap-1 bytes of UTF-8 text without
  * control characters.  `what` names it in the error. */
 static const char *read_text(lua_State *L, int idx, const char *what, size_t cap,
                              size_t *len_out) {
   size_t len;
+  char v[64];
   if (lua_type(L, idx) != LUA_TSTRING)
-    luaL_error(L, "%s must be a string, not %s", what, luaL_typename(L, idx));
+    ht_error(L, "%s must be a string, not %s", what, ht_value_text(L, idx, v, sizeof v));
   const char *s = lua_tolstring(L, idx, &len);
   if (len >= cap)
-    luaL_error(L, "%s is %d bytes long; at most %d", what, (int)len, (int)cap - 1);
+    ht_error(L, "%s is %zu bytes long; at most %zu: %s", what, len, cap - 1,
+             ht_value_text(L, idx, v, sizeof v));
   if (!ju_text_ok(s, len, 0))
-    luaL_error(L, "%s is not UTF-8 text without control characters", what);
+    ht_error(L, "%s is not UTF-8 text without control characters: %s", what,
+             ht_value_text(L, idx, v, sizeof v));
   if (len_out) *len_out = len;
   return s;
 }
@@ -357,12 +411,58 @@ static void copy_text(lua_State *L, int idx, const char *what, char *buf, size_t
   buf[len] = '\0';
 }
 
-/* The key at idx when it is a string, else an error naming `hook`. */
-static const char *string_key(lua_State *L, int idx, const char *hook) {
-  if (lua_type(L, idx) != LUA_TSTRING)
-    luaL_error(L, "%s: the answer has a %s key; only named fields are allowed", hook,
-               luaL_typename(L, idx));
+/* The key at idx when it is a string, else an error naming `where`. */
+static const char *string_key(lua_State *L, int idx, const char *where) {
+  if (lua_type(L, idx) != LUA_TSTRING) {
+    char k[64], v[64];
+    ht_error(L, "%s: only named fields are allowed, not [%s] = %s", where,
+             ht_value_text(L, idx, k, sizeof k), ht_value_text(L, idx + 1, v, sizeof v));
+  }
   return lua_tostring(L, idx);
+}
+
+/* An unknown field: its name, its value and the fields there are. */
+static void unknown_field(lua_State *L, const char *where, const char *key, int vidx,
+                          const char *known) {
+  char v[64];
+  ht_error(L, "%s: unknown field '%s' = %s (%s)", where, key,
+           ht_value_text(L, vidx, v, sizeof v), known);
+}
+
+/* The array at idx: keys exactly 1..n (no holes, no named fields), at most
+ * `max` entries; returns n.  `hint` (may be NULL) is added when a named
+ * field is found: what the admin probably meant. */
+static size_t read_array(lua_State *L, int idx, const char *what, size_t max,
+                         const char *hint) {
+  char v[64], k[72], kv[64];
+  if (lua_type(L, idx) != LUA_TTABLE)
+    ht_error(L, "%s must be an array, not %s", what, ht_value_text(L, idx, v, sizeof v));
+  size_t n = lua_rawlen(L, idx);
+  if (n > max) ht_error(L, "%s has %zu entries; at most %zu", what, n, max);
+  size_t count = 0;
+  luaL_checkstack(L, 3, what);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_Integer i = lua_isinteger(L, -2) ? lua_tointeger(L, -2) : 0;
+    if (i < 1 || (size_t)i > n) {
+      if (lua_type(L, -2) == LUA_TSTRING)
+        snprintf(k, sizeof k, "%.40s", lua_tostring(L, -2));
+      else
+        snprintf(k, sizeof k, "[%s]", ht_value_text(L, -2, kv, sizeof kv));
+      ht_error(L, "%s must be an array (1, 2, ... without holes), not a table with "
+                  "%s = %s%s%s",
+               what, k, ht_value_text(L, -1, v, sizeof v), hint ? "; " : "",
+               hint ? hint : "");
+    }
+    count++;
+    lua_pop(L, 1);
+  }
+  for (size_t i = 1; count < n && i <= n; i++) {
+    int t = lua_rawgeti(L, idx, (lua_Integer)i);
+    lua_pop(L, 1);
+    if (t == LUA_TNIL) ht_error(L, "%s has no entry [%zu]: an array has no holes", what, i);
+  }
+  return n;
 }
 
 int ht_read_refusal(lua_State *L, int first, int n, const char *hook,
@@ -386,36 +486,39 @@ int ht_read_refusal(lua_State *L, int first, int n, const char *hook,
 }
 
 void ht_read_tag(lua_State *L, int idx, tag *t) {
+  char v[64];
   if (lua_type(L, idx) != LUA_TTABLE)
-    luaL_error(L, "on_tag must return nil, true, false and a message, or a table "
-                  "of amended fields, not %s",
-               luaL_typename(L, idx));
+    ht_error(L, "on_tag must return nil, true, false and a message, or a table "
+                "of amended fields, not %s",
+             ht_value_text(L, idx, v, sizeof v));
   tag nt = *t;
   int gift_fields = 0;
   luaL_checkstack(L, 6, "on_tag");
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     const char *k = string_key(L, -2, "on_tag");
-    int v = lua_gettop(L);
+    int v_ = lua_gettop(L);
     if (strcmp(k, "purpose") == 0) {
       char p[16];
-      copy_text(L, v, "on_tag: purpose", p, sizeof p);
+      copy_text(L, v_, "on_tag: purpose", p, sizeof p);
       if (purpose_parse(p, &nt.purpose))
-        luaL_error(L, "on_tag: purpose must be own_use, gift or resale, not \"%s\"", p);
+        ht_error(L, "on_tag: purpose must be own_use, gift or resale, not \"%s\"", p);
     } else if (strcmp(k, "message") == 0) {
-      copy_text(L, v, "on_tag: message", nt.gift.message, sizeof nt.gift.message);
+      copy_text(L, v_, "on_tag: message", nt.gift.message, sizeof nt.gift.message);
       gift_fields = 1;
     } else if (strcmp(k, "gift_receipt") == 0) {
-      if (lua_type(L, v) != LUA_TBOOLEAN)
-        luaL_error(L, "on_tag: gift_receipt must be true or false");
-      nt.gift.gift_receipt = lua_toboolean(L, v);
+      if (lua_type(L, v_) != LUA_TBOOLEAN)
+        ht_error(L, "on_tag: gift_receipt must be true or false, not %s",
+                 ht_value_text(L, v_, v, sizeof v));
+      nt.gift.gift_receipt = lua_toboolean(L, v_);
       gift_fields = 1;
     } else if (strcmp(k, "recipient") == 0) {
-      if (lua_type(L, v) != LUA_TTABLE)
-        luaL_error(L, "on_tag: recipient must be a table {name=..., contact=...}");
+      if (lua_type(L, v_) != LUA_TTABLE)
+        ht_error(L, "on_tag: recipient must be a table {name=..., contact=...}, not %s",
+                 ht_value_text(L, v_, v, sizeof v));
       lua_pushnil(L);
-      while (lua_next(L, v)) {
-        const char *rk = string_key(L, -2, "on_tag");
+      while (lua_next(L, v_)) {
+        const char *rk = string_key(L, -2, "on_tag: recipient");
         if (strcmp(rk, "name") == 0)
           copy_text(L, -1, "on_tag: recipient.name", nt.gift.recipient_name,
                     sizeof nt.gift.recipient_name);
@@ -423,21 +526,19 @@ void ht_read_tag(lua_State *L, int idx, tag *t) {
           copy_text(L, -1, "on_tag: recipient.contact", nt.gift.recipient_contact,
                     sizeof nt.gift.recipient_contact);
         else
-          luaL_error(L, "on_tag: unknown field recipient.%s (name, contact)", rk);
+          unknown_field(L, "on_tag: recipient", rk, lua_gettop(L), "name, contact");
         lua_pop(L, 1);
       }
       gift_fields = 1;
     } else {
-      luaL_error(L, "on_tag: unknown field '%s' (purpose, recipient, message, "
-                    "gift_receipt)",
-                 k);
+      unknown_field(L, "on_tag", k, v_, "purpose, recipient, message, gift_receipt");
     }
-    lua_settop(L, v - 1);
+    lua_settop(L, v_ - 1);
   }
   if (nt.purpose != PURPOSE_GIFT) {
     if (gift_fields)
-      luaL_error(L, "on_tag: recipient, message and gift_receipt belong to gift "
-                    "tags only");
+      ht_error(L, "on_tag: recipient, message and gift_receipt belong to gift "
+                  "tags only");
     memset(&nt.gift, 0, sizeof nt.gift);
     nt.gift.gift_receipt = -1;
   } else {
@@ -447,7 +548,7 @@ void ht_read_tag(lua_State *L, int idx, tag *t) {
 }
 
 static void read_prompt(lua_State *L, int idx, size_t i, prompt *p) {
-  char what[64];
+  char what[64], v[64];
   memset(p, 0, sizeof *p);
   snprintf(p->id, sizeof p->id, "script");
   snprintf(what, sizeof what, "on_total: prompts[%zu]", i);
@@ -456,9 +557,9 @@ static void read_prompt(lua_State *L, int idx, size_t i, prompt *p) {
     return;
   }
   if (lua_type(L, idx) != LUA_TTABLE)
-    luaL_error(L, "%s must be a string or a table {text=..., id=..., field=..., "
-                  "line=..., choices={...}}",
-               what);
+    ht_error(L, "%s must be a string or a table {text=..., id=..., field=..., "
+                "line=..., choices={...}}, not %s",
+             what, ht_value_text(L, idx, v, sizeof v));
   static const struct {
     const char *key;
     size_t off, cap;
@@ -468,7 +569,7 @@ static void read_prompt(lua_State *L, int idx, size_t i, prompt *p) {
                 {"line", offsetof(prompt, line), sizeof p->line}};
   lua_pushnil(L);
   while (lua_next(L, idx)) {
-    const char *k = string_key(L, -2, "on_total");
+    const char *k = string_key(L, -2, what);
     char fw[96];
     snprintf(fw, sizeof fw, "%s.%s", what, k);
     size_t f = 0;
@@ -477,54 +578,48 @@ static void read_prompt(lua_State *L, int idx, size_t i, prompt *p) {
       copy_text(L, -1, fw, (char *)p + fields[f].off, fields[f].cap);
     } else if (strcmp(k, "choices") == 0) {
       int c = lua_gettop(L);
-      if (lua_type(L, c) != LUA_TTABLE || lua_rawlen(L, c) > 4)
-        luaL_error(L, "%s must be an array of at most 4 strings", fw);
-      p->nchoices = lua_rawlen(L, c);
+      p->nchoices = read_array(L, c, fw, 4, NULL);
       for (size_t j = 0; j < p->nchoices; j++) {
+        char cw[128];
+        snprintf(cw, sizeof cw, "%s[%zu]", fw, j + 1);
         lua_rawgeti(L, c, (lua_Integer)j + 1);
-        copy_text(L, -1, fw, p->choices[j], sizeof p->choices[j]);
+        copy_text(L, -1, cw, p->choices[j], sizeof p->choices[j]);
         lua_pop(L, 1);
       }
     } else {
-      luaL_error(L, "%s: unknown field '%s' (text, id, field, line, choices)", what, k);
+      unknown_field(L, what, k, lua_gettop(L), "text, id, field, line, choices");
     }
     lua_pop(L, 1);
   }
-  if (p->text[0] == '\0') luaL_error(L, "%s needs a text", what);
-}
-
-/* The array at idx with at most `max` entries; returns its length. */
-static size_t read_array(lua_State *L, int idx, const char *what, size_t max) {
-  if (lua_type(L, idx) != LUA_TTABLE)
-    luaL_error(L, "%s must be an array, not %s", what, luaL_typename(L, idx));
-  size_t n = lua_rawlen(L, idx);
-  if (n > max) luaL_error(L, "%s has %d entries; at most %d", what, (int)n, (int)max);
-  return n;
+  if (p->text[0] == '\0') ht_error(L, "%s needs a text", what);
 }
 
 void ht_read_total(lua_State *L, int idx, total_answer *a) {
   /* Only the counts: the arrays are filled up to them (and are large). */
   a->nprompts = a->nreceipt = a->nblocks = 0;
   a->has_treatment = 0;
-  if (lua_type(L, idx) != LUA_TTABLE)
-    luaL_error(L, "on_total must return nil or a table {prompts=..., receipt=..., "
-                  "treatment=..., block=...}, not %s",
-               luaL_typename(L, idx));
-  luaL_checkstack(L, 8, "on_total");
   char what[64];
+  if (lua_type(L, idx) != LUA_TTABLE)
+    ht_error(L, "on_total must return nil or a table {prompts=..., receipt=..., "
+                "treatment=..., block=...}, not %s",
+             ht_value_text(L, idx, what, sizeof what));
+  luaL_checkstack(L, 8, "on_total");
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     const char *k = string_key(L, -2, "on_total");
     int v = lua_gettop(L);
     if (strcmp(k, "prompts") == 0) {
-      a->nprompts = read_array(L, v, "on_total: prompts", DECIDE_PROMPTS_MAX);
+      a->nprompts = read_array(L, v, "on_total: prompts", DECIDE_PROMPTS_MAX,
+                               "one prompt needs its own braces: prompts = "
+                               "{ { text = ... } }");
       for (size_t i = 0; i < a->nprompts; i++) {
         lua_rawgeti(L, v, (lua_Integer)i + 1);
         read_prompt(L, lua_gettop(L), i + 1, &a->prompts[i]);
         lua_pop(L, 1);
       }
     } else if (strcmp(k, "receipt") == 0) {
-      a->nreceipt = read_array(L, v, "on_total: receipt", DECIDE_RECEIPT_MAX);
+      a->nreceipt = read_array(L, v, "on_total: receipt", DECIDE_RECEIPT_MAX,
+                               "write receipt = { \"...\" }");
       for (size_t i = 0; i < a->nreceipt; i++) {
         lua_rawgeti(L, v, (lua_Integer)i + 1);
         snprintf(what, sizeof what, "on_total: receipt[%zu]", i + 1);
@@ -535,16 +630,17 @@ void ht_read_total(lua_State *L, int idx, total_answer *a) {
       char t[24];
       copy_text(L, v, "on_total: treatment", t, sizeof t);
       if (treatment_parse(t, &a->treatment))
-        luaL_error(L, "on_total: treatment must be standard, exempt_resale or "
-                      "reverse_charge, not \"%s\"",
-                   t);
+        ht_error(L, "on_total: treatment must be \"standard\", \"exempt_resale\" or "
+                    "\"reverse_charge\", not \"%s\"",
+                 t);
       a->has_treatment = 1;
     } else if (strcmp(k, "block") == 0) {
       if (lua_type(L, v) == LUA_TSTRING) {
         copy_text(L, v, "on_total: block", a->blocks[0], sizeof a->blocks[0]);
         a->nblocks = 1;
       } else {
-        a->nblocks = read_array(L, v, "on_total: block", DECIDE_BLOCKS_MAX);
+        a->nblocks = read_array(L, v, "on_total: block", DECIDE_BLOCKS_MAX,
+                                "write block = \"...\" or block = { \"...\" }");
         for (size_t i = 0; i < a->nblocks; i++) {
           lua_rawgeti(L, v, (lua_Integer)i + 1);
           snprintf(what, sizeof what, "on_total: block[%zu]", i + 1);
@@ -553,20 +649,20 @@ void ht_read_total(lua_State *L, int idx, total_answer *a) {
         }
       }
     } else {
-      luaL_error(L, "on_total: unknown field '%s' (prompts, receipt, treatment, "
-                    "block)",
-                 k);
+      unknown_field(L, "on_total", k, v, "prompts, receipt, treatment, block");
     }
     lua_settop(L, v - 1);
   }
 }
 
-buyer_status ht_read_status(lua_State *L, int idx) {
+buyer_status ht_read_status(lua_State *L, int idx, const char *line) {
   buyer_status st = STATUS_NONE;
+  char v[64];
   if (lua_isnil(L, idx)) return STATUS_NONE;
   if (lua_type(L, idx) != LUA_TSTRING || status_parse(lua_tostring(L, idx), &st))
-    luaL_error(L, "classify must return nil, \"consumer\", \"customer\" or "
-                  "\"reseller\"");
+    ht_error(L, "classify must return nil, \"consumer\", \"customer\" or "
+                "\"reseller\", not %s (line %s)",
+             ht_value_text(L, idx, v, sizeof v), line);
   return st;
 }
 
@@ -615,6 +711,7 @@ static void attach(lua_State *L, cJSON *parent, const char *key, cJSON *v) {
 
 /* A scalar at idx as a new cJSON node, or NULL when it is not a scalar. */
 static cJSON *scalar(lua_State *L, int idx, const char *what, size_t text_cap) {
+  char v[64];
   switch (lua_type(L, idx)) {
   case LUA_TSTRING: {
     size_t len;
@@ -625,11 +722,13 @@ static cJSON *scalar(lua_State *L, int idx, const char *what, size_t text_cap) {
     if (lua_isinteger(L, idx)) {
       lua_Integer i = lua_tointeger(L, idx);
       if (i > MONEY_MAX || i < -MONEY_MAX)
-        luaL_error(L, "%s: integer too large for JSON (beyond 2^53)", what);
+        ht_error(L, "%s: integer too large for JSON (beyond 2^53): %s", what,
+                 ht_value_text(L, idx, v, sizeof v));
       return cJSON_CreateNumber((double)i);
     } else {
       double d = lua_tonumber(L, idx);
-      if (!isfinite(d)) luaL_error(L, "%s: not a finite number", what);
+      if (!isfinite(d))
+        ht_error(L, "%s: not a finite number: %s", what, ht_value_text(L, idx, v, sizeof v));
       return cJSON_CreateNumber(d);
     }
   case LUA_TBOOLEAN: return cJSON_CreateBool(lua_toboolean(L, idx));
@@ -638,7 +737,7 @@ static cJSON *scalar(lua_State *L, int idx, const char *what, size_t text_cap) {
     break;
   default: break;
   }
-  luaL_error(L, "%s: a %s cannot be stored", what, luaL_typename(L, idx));
+  ht_error(L, "%s: %s cannot be stored", what, ht_value_text(L, idx, v, sizeof v));
   return NULL;
 }
 
@@ -647,16 +746,19 @@ static void add_meta(lua_State *L, int idx, cJSON *parent, const char *key, int 
 
 /* Members of the table at idx into obj (string keys only). */
 static void meta_members(lua_State *L, int idx, cJSON *obj, int depth, int *nodes) {
+  char v[64], w[64];
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     size_t kl;
     if (lua_type(L, -2) != LUA_TSTRING)
-      luaL_error(L, "on_complete: a table mixes array entries and named fields");
+      ht_error(L, "on_complete: a table mixes array entries and named fields "
+                  "([%s] = %s)",
+               ht_value_text(L, -2, v, sizeof v), ht_value_text(L, -1, w, sizeof w));
     const char *k = lua_tolstring(L, -2, &kl);
     if (!key_ok(k, kl))
-      luaL_error(L, "on_complete: field names are 1 to %d letters, digits, '_', "
-                    "'-' or '.'",
-                 HT_KEY_MAX - 1);
+      ht_error(L, "on_complete: field names are 1 to %d letters, digits, '_', "
+                  "'-' or '.', not %s",
+               HT_KEY_MAX - 1, ht_value_text(L, -2, v, sizeof v));
     add_meta(L, lua_gettop(L), obj, k, depth + 1, nodes);
     lua_pop(L, 1);
   }
@@ -666,17 +768,19 @@ static void meta_members(lua_State *L, int idx, cJSON *obj, int depth, int *node
 static void add_meta(lua_State *L, int idx, cJSON *parent, const char *key, int depth,
                      int *nodes) {
   if (++*nodes > HT_META_NODES)
-    luaL_error(L, "on_complete: more than %d values", HT_META_NODES);
+    ht_error(L, "on_complete: more than %d values", HT_META_NODES);
   if (lua_type(L, idx) != LUA_TTABLE) {
-    attach(L, parent, key, scalar(L, idx, "on_complete", 1024));
+    char what[96];
+    snprintf(what, sizeof what, "on_complete: %s%s", key ? "field " : "an array entry",
+             key ? key : "");
+    attach(L, parent, key, scalar(L, idx, what, 1024));
     return;
   }
   if (depth >= HT_META_DEPTH)
-    luaL_error(L, "on_complete: tables nested deeper than %d (or a cycle)",
-               HT_META_DEPTH);
+    ht_error(L, "on_complete: tables nested deeper than %d (or a cycle)", HT_META_DEPTH);
   luaL_checkstack(L, 6, "on_complete");
   size_t n = lua_rawlen(L, idx);
-  if (n > HT_META_NODES) luaL_error(L, "on_complete: more than %d values", HT_META_NODES);
+  if (n > HT_META_NODES) ht_error(L, "on_complete: more than %d values", HT_META_NODES);
   if (n == 0) {
     cJSON *obj = cJSON_CreateObject();
     attach(L, parent, key, obj);
@@ -684,13 +788,7 @@ static void add_meta(lua_State *L, int idx, cJSON *parent, const char *key, int 
     return;
   }
   /* An array: keys exactly 1..n. */
-  size_t count = 0;
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_pop(L, 1);
-    if (++count > n || !lua_isinteger(L, -1))
-      luaL_error(L, "on_complete: a table mixes array entries and named fields");
-  }
+  read_array(L, idx, "on_complete: an array", HT_META_NODES, NULL);
   cJSON *arr = cJSON_CreateArray();
   attach(L, parent, key, arr);
   for (size_t i = 1; i <= n; i++) {
@@ -701,35 +799,39 @@ static void add_meta(lua_State *L, int idx, cJSON *parent, const char *key, int 
 }
 
 void ht_read_meta(lua_State *L, int idx, cJSON *into) {
+  char v[64];
   if (lua_type(L, idx) != LUA_TTABLE)
-    luaL_error(L, "on_complete must return nil or a table of fields, not %s",
-               luaL_typename(L, idx));
+    ht_error(L, "on_complete must return nil or a table of fields, not %s",
+             ht_value_text(L, idx, v, sizeof v));
   int nodes = 0;
   luaL_checkstack(L, 6, "on_complete");
   meta_members(L, idx, into, 0, &nodes);
 }
 
 void ht_read_columns(lua_State *L, int idx, const cJSON *row, cJSON *into) {
+  char v[64], w[64];
   if (lua_type(L, idx) != LUA_TTABLE)
-    luaL_error(L, "report_row must return nil or a table of columns, not %s",
-               luaL_typename(L, idx));
+    ht_error(L, "report_row must return nil or a table of columns, not %s",
+             ht_value_text(L, idx, v, sizeof v));
   int n = 0;
   luaL_checkstack(L, 6, "report_row");
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     size_t kl;
     if (lua_type(L, -2) != LUA_TSTRING)
-      luaL_error(L, "report_row: column names must be strings");
+      ht_error(L, "report_row: column names must be strings, not [%s] = %s",
+               ht_value_text(L, -2, v, sizeof v), ht_value_text(L, -1, w, sizeof w));
     const char *k = lua_tolstring(L, -2, &kl);
     if (!key_ok(k, kl))
-      luaL_error(L, "report_row: column names are 1 to %d letters, digits, '_', "
-                    "'-' or '.'",
-                 HT_KEY_MAX - 1);
+      ht_error(L, "report_row: column names are 1 to %d letters, digits, '_', "
+                  "'-' or '.', not %s",
+               HT_KEY_MAX - 1, ht_value_text(L, -2, v, sizeof v));
     if (++n > HT_COLUMNS_MAX)
-      luaL_error(L, "report_row: more than %d columns", HT_COLUMNS_MAX);
+      ht_error(L, "report_row: more than %d columns", HT_COLUMNS_MAX);
     if (cJSON_GetObjectItemCaseSensitive(row, k) ||
         cJSON_GetObjectItemCaseSensitive(into, k))
-      luaL_error(L, "report_row may add columns, not replace '%s'", k);
+      ht_error(L, "report_row may add columns, not replace '%s' (with %s)", k,
+               ht_value_text(L, -1, v, sizeof v));
     char what[96];
     snprintf(what, sizeof what, "report_row: column %s", k);
     attach(L, into, k, scalar(L, -1, what, HT_COLUMN_TEXT));
