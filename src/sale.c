@@ -1,8 +1,12 @@
 /* sale.c - the sale domain: lines, purposes, buyer statuses, evidence. */
 #include "sale.h"
 
+#include <assert.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "money.h"
 
 static const char *const purpose_names[] = {"", "own_use", "gift", "resale"};
 static const char *const status_names[] = {"", "consumer", "customer", "reseller"};
@@ -78,8 +82,32 @@ const sale_line *sale_find_line_const(const sale *s, const char *line_id) {
   return sale_find_line((sale *)s, line_id);
 }
 
+/* The sale's total (net + tax) with line `l` put in place of `old`. Every
+ * amount is at most MONEY_MAX / SALE_LINES_MAX (the event parser's bound),
+ * so the sum of at most SALE_LINES_MAX lines cannot overflow int64. */
+static int64_t total_with(const sale *s, const sale_line *old, const sale_line *l) {
+  int64_t net, tax;
+  sale_totals(s, &net, &tax);
+  if (old) {
+    net -= old->net;
+    tax -= old->tax;
+  }
+  assert(net >= 0 && tax >= 0);
+  return net + tax + l->net + l->tax;
+}
+
 int sale_put_line(sale *s, const sale_line *l, pi_error *err) {
   sale_line *old = sale_find_line(s, l->line);
+  /* A total past 2^53 - 1 minor units is one no JSON host can hold
+   * exactly, and sale.complete could never name it: refuse the line now,
+   * while the cashier can still split the sale. */
+  int64_t total = total_with(s, old, l);
+  if (total > MONEY_MAX)
+    return pi_fail(err, "total_too_large", "net",
+                   "line %s would take the sale's total to %" PRId64
+                   " minor units, past the largest exact amount %" PRId64
+                   " (2^53 - 1); split the sale",
+                   l->line, total, MONEY_MAX);
   if (old) {
     /* A replaced line (new qty or price) keeps what the cashier tagged. */
     purpose p = old->purpose;

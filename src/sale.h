@@ -137,7 +137,9 @@ const sale_line *sale_find_line_const(const sale *s, const char *line_id);
 
 /* Add or replace line `l` (matched by l->line).  A replaced line keeps its
  * purpose and gift tags.  Returns 0, or -1 with err filled when the sale
- * already has SALE_LINES_MAX lines or memory runs out. */
+ * already has SALE_LINES_MAX lines, when the sale's total (net + tax)
+ * would pass MONEY_MAX (2^53 - 1, "total_too_large"), or memory runs out;
+ * the sale is then unchanged. */
 int sale_put_line(sale *s, const sale_line *l, pi_error *err);
 
 /* Remove a line by id; returns 0, or -1 when there is no such line. */
@@ -158,7 +160,8 @@ const gift_info *sale_line_gift(const sale *s, const sale_line *l);
 const evidence *sale_best_evidence(const sale *s);
 
 /* Sum of the lines' net and tax, in minor units. Sums cannot overflow:
- * each amount is bounded by MONEY_MAX / SALE_LINES_MAX at parse time. */
+ * each amount is bounded by MONEY_MAX / SALE_LINES_MAX at parse time, and
+ * sale_put_line() keeps net + tax at most MONEY_MAX. */
 void sale_totals(const sale *s, int64_t *net, int64_t *tax);
 
 #endif

@@ -5,9 +5,13 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "store.h"
 #include "testutil.h"
 
 typedef struct fixture {
@@ -497,6 +501,53 @@ static void money_is_exact(void **state) {
   assert_int_equal(count(f, "SELECT total FROM sales"), 900719925474000LL);
 }
 
+/* ------------------------------------------------------------------------ */
+/* One sale, one record (issue 10)                                           */
+
+#define BEGIN_AT(e, sale, store, term)                                          \
+  cJSON_Delete(tu_ok(e, "{\"type\":\"sale.begin\",\"sale\":\"%s\",\"store\":\"%s\"," \
+                        "\"terminal\":\"%s\",\"cashier\":\"c\","                \
+                        "\"at\":\"2026-11-20T10:00:00+01:00\"}",                \
+                     sale, store, term))
+
+/* The error message of a refused reply contains `needle`. */
+static void assert_message_has(const cJSON *r, const char *needle) {
+  const char *m = tu_str(r, "error.message");
+  assert_non_null(m);
+  if (strstr(m, needle) == NULL) fail_msg("message \"%s\" lacks \"%s\"", m, needle);
+}
+
+/* A line that would take the total past 2^53 - 1 is refused at sale.line. */
+static void total_past_2_53_is_refused_at_the_line(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "M1");
+  int64_t total = 0;
+  int refused = 0;
+  for (int i = 0; i < 1000 && !refused; i++) {
+    char ev[256];
+    snprintf(ev, sizeof ev,
+             "{\"type\":\"sale.line\",\"sale\":\"M1\",\"line\":\"L%d\",\"qty\":1,"
+             "\"unit_price\":9007199254740,\"net\":9007199254740,\"tax\":9007199254740}",
+             i);
+    const char *reply;
+    size_t len;
+    engine_handle(f->e, ev, strlen(ev), &reply, &len);
+    cJSON *r = cJSON_Parse(reply);
+    if (cJSON_IsTrue(cJSON_GetObjectItem(r, "ok"))) {
+      total += 2 * INT64_C(9007199254740);
+      assert_true(total <= INT64_C(9007199254740991));
+    } else {
+      assert_string_equal(tu_str(r, "error.code"), "total_too_large");
+      assert_message_has(r, "9007199254740991");
+      refused = 1;
+    }
+    cJSON_Delete(r);
+  }
+  assert_true(refused);
+  cJSON_Delete(COMPLETE(f->e, "M1", total));
+  assert_int_equal(count(f, "SELECT total FROM sales"), total);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(own_use_by_default, setup, teardown),
@@ -523,6 +574,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(bad_events, setup, teardown),
       cmocka_unit_test_setup_teardown(empty_sale_cannot_complete, setup, teardown),
       cmocka_unit_test_setup_teardown(money_is_exact, setup, teardown),
+      cmocka_unit_test_setup_teardown(total_past_2_53_is_refused_at_the_line, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
