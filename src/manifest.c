@@ -324,7 +324,7 @@ static int read_config(const cJSON *root, const char *dir, plugin_config *cfg,
       "default_purpose", "policy",  "durability",    "busy_timeout_ms",
       "store_vat",  "branch",       "contact_name",  "scripts", NULL};
   static const char *const purposes[] = {"ask", "own_use", "gift", "resale", NULL};
-  static const char *const dur[] = {"full", "normal", NULL};
+  static const char *const dur[] = {"full", "normal", "none", NULL};
   const char *pre = "config";
   const cJSON *c;
   char db[MANIFEST_PATH_MAX];

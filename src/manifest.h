@@ -33,7 +33,11 @@ typedef struct manifest_identity {
 typedef enum resale_policy { RESALE_BLOCK = 0, RESALE_WARN } resale_policy;
 typedef enum gift_receipt_policy { GIFT_RECEIPT_OFFER = 0, GIFT_RECEIPT_ALWAYS,
                                    GIFT_RECEIPT_NEVER } gift_receipt_policy;
-typedef enum durability { DURABILITY_FULL = 0, DURABILITY_NORMAL } durability;
+/* DURABILITY_NONE is for tests and script trials only: it is the one mode
+ * in which a database that cannot survive the process (":memory:", "",
+ * SQLite's temporary databases) is accepted. */
+typedef enum durability { DURABILITY_FULL = 0, DURABILITY_NORMAL,
+                          DURABILITY_NONE } durability;
 
 typedef struct script_limits {
   char dir[MANIFEST_PATH_MAX];      /* "" : no scripts                     */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal.h"
@@ -15,6 +16,7 @@
 struct store {
   sqlite3 *db;
   int readonly;
+  int busy; /* the last setup step failed on another connection's lock */
   const plugin_config *cfg; /* borrowed from the caller; may be NULL */
   /* Prepared once: the till records every sale through these. */
   sqlite3_stmt *find, *find_any, *ins_sale, *ins_line, *ins_ev, *ins_void;
@@ -93,7 +95,9 @@ static int db_fail(store *st, pi_error *err, const char *what) {
 
 static int exec(store *st, const char *sql, pi_error *err) {
   char *msg = NULL;
-  if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+  int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+  if (rc != SQLITE_OK) {
+    st->busy |= (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
     pi_fail(err, "storage", "database", "%s", msg ? msg : sqlite3_errmsg(st->db));
     sqlite3_free(msg);
     return -1;
@@ -106,7 +110,10 @@ static int exec(store *st, const char *sql, pi_error *err) {
  * take their mode from the database file.  An existing file is left to
  * SQLite, which says what is wrong with it, if anything. */
 static int precreate(const char *path, pi_error *err) {
-  if (strcmp(path, ":memory:") == 0 || path[0] == '\0') return 0;
+  /* Names SQLite does not take as a file: in memory, temporary, a URI. */
+  if (strcmp(path, ":memory:") == 0 || path[0] == '\0' ||
+      strncmp(path, "file:", 5) == 0)
+    return 0;
   int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd >= 0) {
     close(fd);
@@ -117,13 +124,26 @@ static int precreate(const char *path, pi_error *err) {
                  strerror(errno));
 }
 
-static int migrate(store *st, pi_error *err) {
+static int read_version(store *st, int *ver, pi_error *err) {
   sqlite3_stmt *q;
   if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
     return db_fail(st, err, "reading schema version");
-  int ver = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+  int rc = sqlite3_step(q);
+  *ver = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+  st->busy |= (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
   sqlite3_finalize(q);
-  if (ver < 0) return db_fail(st, err, "reading schema version");
+  return *ver < 0 ? db_fail(st, err, "reading schema version") : 0;
+}
+
+/* Bring the schema to NMIGRATIONS.  Many tills may open a new (or older)
+ * database at the same moment: the version is read again inside a write
+ * transaction (BEGIN IMMEDIATE, which waits within the busy timeout), so
+ * that whoever comes first migrates and the others find the result.  A
+ * version read outside the lock would let two of them run the same
+ * migration ("table meta already exists"). */
+static int migrate(store *st, pi_error *err) {
+  int ver;
+  if (read_version(st, &ver, err)) return -1;
   if (ver > (int)NMIGRATIONS)
     return pi_fail(err, "storage", "database",
                    "the database has schema version %d; this posintent knows "
@@ -136,6 +156,14 @@ static int migrate(store *st, pi_error *err) {
                    "%d; open it once with the plugin",
                    ver, (int)NMIGRATIONS);
   if (exec(st, "BEGIN IMMEDIATE", err)) return -1;
+  if (read_version(st, &ver, err)) goto fail;
+  if (ver > (int)NMIGRATIONS) {
+    pi_fail(err, "storage", "database",
+            "the database was migrated meanwhile to schema version %d; this "
+            "posintent knows up to %d: upgrade posintent",
+            ver, (int)NMIGRATIONS);
+    goto fail;
+  }
   for (int v = ver; v < (int)NMIGRATIONS; v++) {
     char sql[64];
     if (exec(st, migrations[v], err)) goto fail;
@@ -209,6 +237,48 @@ static int prepare_all(store *st, pi_error *err) {
                  "INSERT INTO voids(sale_id,at,reason) VALUES(?1,?2,?3)", err);
 }
 
+/* The database's mode, its schema (migrate) and this store's identity in
+ * meta.  Fails with st->busy set when another connection's lock was in
+ * the way and the whole step may be tried again. */
+static int setup(store *st, const plugin_config *cfg, pi_error *err) {
+  if (st->readonly) return exec(st, "PRAGMA query_only=ON", err) || migrate(st, err);
+  const char *sync = cfg && cfg->durability == DURABILITY_NORMAL
+                         ? "PRAGMA synchronous=NORMAL"
+                     : cfg && cfg->durability == DURABILITY_NONE
+                         ? "PRAGMA synchronous=OFF"
+                         : "PRAGMA synchronous=FULL";
+  /* journal_mode answers the mode in force: SQLite keeps the old one,
+   * without an error, when it cannot switch (another process holds the
+   * file).  An in-memory database (durability "none") answers "memory". */
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &q, NULL) != SQLITE_OK)
+    return db_fail(st, err, "setting WAL mode");
+  int rc = sqlite3_step(q);
+  const char *jm = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
+  int wal = jm && (strcmp(jm, "wal") == 0 ||
+                   (strcmp(jm, "memory") == 0 && cfg && cfg->durability == DURABILITY_NONE));
+  st->busy |= (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED || (jm && !wal);
+  if (!wal) pi_fail(err, "storage", "database",
+                    "could not switch the database to WAL mode (%s)",
+                    jm ? jm : sqlite3_errmsg(st->db));
+  sqlite3_finalize(q);
+  if (!wal || exec(st, sync, err) || exec(st, "PRAGMA foreign_keys=ON", err) ||
+      migrate(st, err))
+    return -1;
+  if (cfg == NULL) return 0;
+  if (exec(st, "BEGIN IMMEDIATE", err)) return -1;
+  if (put_meta(st, "store_id", cfg->store_id, err) ||
+      put_meta(st, "store_country", cfg->store_country, err) ||
+      put_meta(st, "store_vat", cfg->store_vat, err) ||
+      put_meta(st, "branch", cfg->branch, err) ||
+      put_meta(st, "contact_name", cfg->contact_name, err) ||
+      put_meta(st, "currency", cfg->currency, err) || exec(st, "COMMIT", err)) {
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+  }
+  return 0;
+}
+
 int store_open(const char *path, int mode, const plugin_config *cfg,
                store **out, pi_error *err) {
   *out = NULL;
@@ -239,32 +309,35 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
             path);
     goto fail;
   }
-  sqlite3_busy_timeout(st->db, cfg ? (int)cfg->busy_timeout_ms : 2000);
-  if (!st->readonly) {
-    const char *sync = cfg && cfg->durability == DURABILITY_NORMAL
-                           ? "PRAGMA synchronous=NORMAL"
-                           : "PRAGMA synchronous=FULL";
-    if (exec(st, "PRAGMA journal_mode=WAL", err) || exec(st, sync, err) ||
-        exec(st, "PRAGMA foreign_keys=ON", err))
-      goto fail;
-  } else if (exec(st, "PRAGMA query_only=ON", err)) {
+  /* A reply that says "recorded" must survive the process: an in-memory
+   * or temporary database (":memory:", "", a "file::memory:" URI) has no
+   * file name, and is refused unless the manifest chose the mode meant
+   * for tests. */
+  const char *file = sqlite3_db_filename(st->db, "main");
+  if (!st->readonly && (cfg == NULL || cfg->durability != DURABILITY_NONE) &&
+      (file == NULL || file[0] == '\0')) {
+    pi_fail(err, "config", "config.database",
+            "the database \"%s\" lives only in memory or in a temporary file, so "
+            "recorded sales would not be durable: give a file path, or set "
+            "config.durability to \"none\" (for tests only)",
+            path);
     goto fail;
   }
-  if (migrate(st, err) || prepare_all(st, err) || journal_open(st->db, &st->jr, err))
-    goto fail;
-  if (!st->readonly && cfg) {
-    if (exec(st, "BEGIN IMMEDIATE", err)) goto fail;
-    if (put_meta(st, "store_id", cfg->store_id, err) ||
-        put_meta(st, "store_country", cfg->store_country, err) ||
-        put_meta(st, "store_vat", cfg->store_vat, err) ||
-        put_meta(st, "branch", cfg->branch, err) ||
-        put_meta(st, "contact_name", cfg->contact_name, err) ||
-        put_meta(st, "currency", cfg->currency, err)) {
-      sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-      goto fail;
-    }
-    if (exec(st, "COMMIT", err)) goto fail;
+  int timeout = cfg ? (int)cfg->busy_timeout_ms : 2000;
+  sqlite3_busy_timeout(st->db, timeout);
+  /* Most waits for another till happen inside SQLite's busy handler, but
+   * some steps of opening a database that other processes are creating
+   * or converting to WAL at the same moment fail at once with "database
+   * is locked" (SQLite does not wait where waiting could deadlock).  Those
+   * steps are retried here, within the same busy timeout. */
+  for (int waited = 0;; waited += 10) {
+    st->busy = 0;
+    if (setup(st, cfg, err) == 0) break;
+    if (!st->busy || waited >= timeout) goto fail;
+    struct timespec pause = {0, 10 * 1000 * 1000};
+    nanosleep(&pause, NULL);
   }
+  if (prepare_all(st, err) || journal_open(st->db, &st->jr, err)) goto fail;
   *out = st;
   return 0;
 fail:

@@ -52,9 +52,14 @@ enum { STORE_READWRITE = 0, STORE_READONLY = 1 };
 
 /* Open (creating when read-write and absent, mode 0600) and migrate.
  * `cfg` (borrowed; it must outlive the store) may be NULL for read-only
- * use.  A database file deleted while open is written anew from the open
- * connection before the next write, so nothing is lost.  Returns 0, or -1
- * with err. */
+ * use.  Read-write, a database that cannot be durable (in memory, "",
+ * temporary) is refused (code "config", field "config.database") unless
+ * cfg->durability is DURABILITY_NONE.  Many processes may open a new or
+ * older database at once: the schema is created or migrated once, under
+ * the write lock, and the others wait (within cfg->busy_timeout_ms) and
+ * open the result.  A database file deleted while open is written anew
+ * from the open connection before the next write, so nothing is lost.
+ * Returns 0, or -1 with err. */
 int store_open(const char *path, int mode, const plugin_config *cfg,
                store **out, pi_error *err);
 

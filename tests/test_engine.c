@@ -548,6 +548,94 @@ static void total_past_2_53_is_refused_at_the_line(void **state) {
   assert_int_equal(count(f, "SELECT total FROM sales"), total);
 }
 
+/* A database that cannot be durable is refused unless the manifest asks
+ * for the non-durable mode meant for tests. */
+static void non_durable_database_is_refused(void **state) {
+  (void)state;
+  const char *bad[] = {"{\"database\":\":memory:\"}", "{\"database\":\"\"}",
+                       "{\"database\":\"file::memory:\"}"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    engine_options opt = {.manifest_path = POSINTENT_SOURCE_DIR "/tests/data/test.manifest",
+                          .overrides_json = bad[i]};
+    engine *e = NULL;
+    pi_error err;
+    pi_error_clear(&err);
+    if (engine_open(&opt, &e, &err) == 0) {
+      engine_close(e);
+      fail_msg("%s was accepted", bad[i]);
+    }
+    /* An empty path is refused by the manifest's reader as missing. */
+    assert_string_equal(err.code, i == 1 ? "missing_field" : "config");
+    assert_string_equal(err.field, "config.database");
+    if (i != 1) assert_non_null(strstr(err.message, "durable"));
+  }
+  engine_options opt = {.manifest_path = POSINTENT_SOURCE_DIR "/tests/data/test.manifest",
+                        .overrides_json =
+                            "{\"database\":\":memory:\",\"durability\":\"none\"}"};
+  engine *e = NULL;
+  pi_error err;
+  pi_error_clear(&err);
+  assert_int_equal(engine_open(&opt, &e, &err), 0);
+  engine_close(e);
+}
+
+/* Several processes open a new database at the same moment: the schema is
+ * created once, under a lock, and every one of them opens the result.
+ * The children are released together through a pipe; the database file
+ * is held write-locked meanwhile, so that they queue on the same lock. */
+static void many_processes_create_the_schema(void **state) {
+  fixture *f = *state;
+  enum { KIDS = 6, ROUNDS = 4 };
+  for (int round = 0; round < ROUNDS; round++) {
+    char db[700];
+    snprintf(db, sizeof db, "%s/new%d.db", f->dir, round);
+    sqlite3 *hold;
+    assert_int_equal(sqlite3_open(db, &hold), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(hold, "PRAGMA journal_mode=WAL", NULL, NULL, NULL),
+                     SQLITE_OK);
+    int gate[2];
+    assert_int_equal(pipe(gate), 0);
+    pid_t kids[KIDS];
+    for (int k = 0; k < KIDS; k++) {
+      kids[k] = fork();
+      assert_true(kids[k] >= 0);
+      if (kids[k] == 0) {
+        char c;
+        close(gate[1]);
+        if (read(gate[0], &c, 1) < 0) _exit(3);
+        char over[900];
+        snprintf(over, sizeof over, "{\"database\":\"%s\",\"busy_timeout_ms\":600000}", db);
+        engine_options opt = {
+            .manifest_path = POSINTENT_SOURCE_DIR "/tests/data/test.manifest",
+            .overrides_json = over};
+        engine *e = NULL;
+        pi_error err;
+        pi_error_clear(&err);
+        if (engine_open(&opt, &e, &err)) {
+          fprintf(stderr, "child %d: %s\n", k, err.message);
+          _exit(1);
+        }
+        engine_close(e);
+        _exit(0);
+      }
+    }
+    close(gate[0]);
+    assert_int_equal(sqlite3_exec(hold, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    close(gate[1]); /* every child wakes now */
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    nanosleep(&pause, NULL); /* more overlap; the result holds without it */
+    assert_int_equal(sqlite3_exec(hold, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(hold);
+    for (int k = 0; k < KIDS; k++) {
+      int status;
+      assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+      assert_true(WIFEXITED(status));
+      assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(own_use_by_default, setup, teardown),
@@ -576,6 +664,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(money_is_exact, setup, teardown),
       cmocka_unit_test_setup_teardown(total_past_2_53_is_refused_at_the_line, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(non_durable_database_is_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(many_processes_create_the_schema, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,7 +105,8 @@ static void help(FILE *f) {
 static const char default_manifest[] =
     "{\"name\":\"posintent\",\"version\":\"0\",\"abi\":\"1.0\","
     "\"library\":\"libposintent.so\",\"entry\":\"posplug_entry\",\"events\":[],"
-    "\"config\":{\"database\":\":memory:\",\"store_id\":\"test-store\","
+    "\"config\":{\"database\":\":memory:\",\"durability\":\"none\","
+    "\"store_id\":\"test-store\","
     "\"store_country\":\"DE\",\"currency\":\"EUR\"}}";
 
 typedef struct manifest_file {
@@ -152,6 +153,7 @@ static int load_config(const manifest_file *m, const char *dir, plugin_config *c
   cJSON *sc = cJSON_AddObjectToObject(over, "scripts");
   cJSON_AddStringToObject(sc, "dir", dir);
   cJSON_AddStringToObject(over, "database", ":memory:");
+  cJSON_AddStringToObject(over, "durability", "none"); /* a trial: nothing kept */
   char *text = cJSON_PrintUnformatted(over);
   cJSON_Delete(over);
   manifest_identity id;
@@ -423,6 +425,8 @@ static char *overrides(const cJSON *fixture, const char *dir) {
   cJSON_AddStringToObject(sc, "dir", dir);
   cJSON_DeleteItemFromObjectCaseSensitive(over, "database");
   cJSON_AddStringToObject(over, "database", ":memory:");
+  cJSON_DeleteItemFromObjectCaseSensitive(over, "durability");
+  cJSON_AddStringToObject(over, "durability", "none"); /* a trial: nothing kept */
   char *text = cJSON_PrintUnformatted(over);
   cJSON_Delete(over);
   return text;
