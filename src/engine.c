@@ -2,6 +2,7 @@
  * storage -> reply. */
 #include "engine.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,15 +123,32 @@ void engine_last_reply(const engine *e, const char **reply, size_t *len) {
 /* ------------------------------------------------------------------------ */
 /* Open sales                                                                */
 
-/* Find an open sale by id; when the event names a store or terminal they
- * must match too. */
-static sale *find_open(engine *e, const event *ev) {
-  for (sale *s = e->open; s; s = s->next)
-    if (strcmp(s->id, ev->sale) == 0 &&
-        (ev->store[0] == '\0' || strcmp(ev->store, s->store) == 0) &&
-        (ev->terminal[0] == '\0' || strcmp(ev->terminal, s->terminal) == 0))
-      return s;
-  return NULL;
+/* The open sale an event is about: its id, and its store and terminal when
+ * the event names them.  Two open sales under one id (two terminals, or
+ * two stores, on this till) make an event that names neither ambiguous.
+ * Returns 1 with *out, 0 when none is open (*out NULL), -1 with err. */
+static int find_open(engine *e, const event *ev, sale **out, pi_error *err) {
+  *out = NULL;
+  int stores_differ = 0;
+  for (sale *s = e->open; s; s = s->next) {
+    if (strcmp(s->id, ev->sale) != 0 ||
+        (ev->store[0] && strcmp(ev->store, s->store) != 0) ||
+        (ev->terminal[0] && strcmp(ev->terminal, s->terminal) != 0))
+      continue;
+    if (*out == NULL) {
+      *out = s;
+      continue;
+    }
+    stores_differ = strcmp((*out)->store, s->store) != 0;
+    pi_fail(err, "ambiguous_sale", stores_differ ? "store" : "terminal",
+            "sale %s is open here twice (store %s, terminal %s; store %s, terminal "
+            "%s); name the %s in the event",
+            ev->sale, (*out)->store, (*out)->terminal, s->store, s->terminal,
+            stores_differ ? "store and terminal" : "terminal");
+    *out = NULL;
+    return -1;
+  }
+  return *out != NULL;
 }
 
 static void drop_open(engine *e, sale *s) {
@@ -144,28 +162,35 @@ static void drop_open(engine *e, sale *s) {
     }
 }
 
-/* Is the sale the event names already recorded?  1 yes (status and stored
- * reply filled), 0 no, -1 storage error. */
-static int find_recorded(engine *e, const event *ev, char **reply, char status[16],
-                         pi_error *err) {
-  const char *store_id = ev->store[0] ? ev->store : e->cfg.store_id;
-  return store_find(e->st, store_id, ev->terminal[0] ? ev->terminal : NULL, ev->sale,
-                    reply, status, err);
+/* The one recorded sale the event names: by its id, and by store and
+ * terminal when the event gives them.  A host that resends exactly the
+ * event it sent, after a restart, may not have named the store: any
+ * store's sale is found then, unless several match ("ambiguous_sale").
+ * 1 found (*r to free), 0 none, -1 error. */
+static int find_recorded(engine *e, const event *ev, store_sale *r, pi_error *err) {
+  return store_find(e->st, ev->store[0] ? ev->store : NULL,
+                    ev->terminal[0] ? ev->terminal : NULL, ev->sale, r, err);
 }
 
 /* The open sale an event is about, or an error saying why there is none. */
 static sale *need_open(engine *e, const event *ev, pi_error *err) {
-  sale *s = find_open(e, ev);
-  if (s) return s;
-  char status[16];
-  int rc = find_recorded(e, ev, NULL, status, err);
+  sale *s;
+  int rc = find_open(e, ev, &s, err);
+  if (rc != 0) return s;
+  store_sale rec;
+  rc = find_recorded(e, ev, &rec, err);
   if (rc < 0) return NULL;
-  if (rc == 1)
-    pi_fail(err, strcmp(status, "voided") == 0 ? "sale_voided" : "sale_completed",
-            "sale", "sale %s is already %s; start a new sale", ev->sale, status);
-  else
-    pi_fail(err, "unknown_sale", "sale", "sale %s was not begun on this till",
-            ev->sale);
+  if (rc == 1) {
+    char what[256];
+    store_sale_describe(&rec, what, sizeof what);
+    pi_fail(err, rec.voided ? "sale_voided" : "sale_completed", "sale",
+            "sale %s is already %s (%s); start a new sale", ev->sale,
+            rec.voided ? "voided" : "completed", what);
+    store_sale_free(&rec);
+  } else {
+    pi_fail(err, "unknown_sale", "sale",
+            "sale %s is neither open on this till nor recorded", ev->sale);
+  }
   return NULL;
 }
 
@@ -197,17 +222,22 @@ static int evaluate(engine *e, sale *s, decision *d, pi_error *err) {
 /* Events                                                                    */
 
 static int on_begin(engine *e, const event *ev, reply_buf *r, pi_error *err) {
-  if (find_open(e, ev))
+  sale *open;
+  if (find_open(e, ev, &open, err) != 0)
     return pi_fail(err, "sale_open", "sale", "sale %s is already open on this till",
                    ev->sale);
-  char status[16];
-  int rc = store_find(e->st, ev->store, ev->terminal, ev->sale, NULL, status, err);
+  store_sale rec;
+  int rc = store_find(e->st, ev->store, ev->terminal, ev->sale, &rec, err);
   if (rc < 0) return -1;
-  if (rc == 1)
+  if (rc == 1) {
+    char what[256];
+    store_sale_describe(&rec, what, sizeof what);
+    store_sale_free(&rec);
     return pi_fail(err, "already_recorded", "sale",
                    "sale %s is already recorded (%s); a resent sale.complete gets "
                    "its reply again",
-                   ev->sale, status);
+                   ev->sale, what);
+  }
   if (e->nopen >= ENGINE_OPEN_SALES_MAX)
     return pi_fail(err, "too_many_open_sales", "sale",
                    "this till already holds %d open sales; complete or void some",
@@ -324,24 +354,82 @@ static int on_total(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   return reply_sale_total(r, s, &e->cfg, &d, err);
 }
 
-static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) {
-  sale *s = find_open(e, ev);
-  if (s == NULL) {
-    /* A resent completion gets the reply it got the first time. */
-    char status[16], *stored = NULL;
-    int rc = find_recorded(e, ev, &stored, status, err);
-    if (rc < 0) return -1;
-    if (rc == 0)
-      return pi_fail(err, "unknown_sale", "sale", "sale %s was not begun on this till",
-                     ev->sale);
-    if (strcmp(status, "completed") != 0) {
-      free(stored);
-      return pi_fail(err, "sale_voided", "sale", "sale %s was voided", ev->sale);
-    }
-    rc = reply_set(r, stored, err);
-    free(stored);
-    return rc;
+/* Tender types a host may send.  Only cash gives change. */
+static const char *const tender_types[] = {"cash",    "card",      "invoice",
+                                           "voucher", "gift_card", "bank_transfer",
+                                           "mobile",  NULL};
+
+/* Tenders, when the host reports them, pay the total: no less, and more
+ * only as cash whose excess is change.  The host may leave tenders out;
+ * an empty list pays nothing. */
+static int check_tenders(const event *ev, pi_error *err) {
+  if (!ev->tenders_given) return 0;
+  int64_t paid = 0, cash = 0;
+  for (size_t i = 0; i < ev->ntenders; i++) {
+    const tender *t = &ev->tenders[i];
+    size_t k = 0;
+    while (tender_types[k] && strcmp(tender_types[k], t->type) != 0) k++;
+    if (tender_types[k] == NULL)
+      return pi_fail(err, "unknown_tender", "tenders",
+                     "tender type \"%s\" is not one of cash, card, invoice, voucher, "
+                     "gift_card, bank_transfer, mobile",
+                     t->type);
+    /* At most EVENT_TENDERS_MAX amounts of at most MONEY_MAX each. */
+    assert(t->amount >= 0 && t->amount <= INT64_MAX / EVENT_TENDERS_MAX);
+    paid += t->amount;
+    if (k == 0) cash += t->amount;
   }
+  if (paid < ev->total)
+    return pi_fail(err, "tenders_mismatch", "tenders",
+                   "the tenders pay %lld of the total %lld; %lld is not paid",
+                   (long long)paid, (long long)ev->total, (long long)(ev->total - paid));
+  if (paid - ev->total > cash)
+    return pi_fail(err, "tenders_mismatch", "tenders",
+                   "the tenders pay %lld, %lld more than the total %lld, but only cash "
+                   "gives change (cash here: %lld)",
+                   (long long)paid, (long long)(paid - ev->total), (long long)ev->total,
+                   (long long)cash);
+  return 0;
+}
+
+/* A completion for a sale that is not open here: the one recorded sale it
+ * names gets the reply it got the first time, if the event says what was
+ * recorded; a voided sale answers as voided; anything else is refused. */
+static int replay_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  store_sale rec;
+  int rc = find_recorded(e, ev, &rec, err);
+  if (rc < 0) return -1;
+  if (rc == 0)
+    return pi_fail(err, "unknown_sale", "sale",
+                   "sale %s is neither open on this till nor recorded", ev->sale);
+  char what[256], tenders[2048];
+  store_sale_describe(&rec, what, sizeof what);
+  if (rec.voided)
+    rc = pi_fail(err, "sale_voided", "sale", "sale %s was voided (%s)", ev->sale, what);
+  else if (rec.total != ev->total)
+    rc = pi_fail(err, "conflict", "total",
+                 "sale %s is recorded with another total (%s); this completion says "
+                 "%lld: resend exactly the event that was sent, or begin a new sale",
+                 ev->sale, what, (long long)ev->total);
+  else if (reply_tenders_json(ev, tenders, sizeof tenders))
+    rc = pi_fail(err, "bad_value", "tenders", "tenders are too large");
+  else if (strcmp(rec.tenders ? rec.tenders : "", tenders) != 0)
+    rc = pi_fail(err, "conflict", "tenders",
+                 "sale %s is recorded (%s) with tenders %s; this completion has %s: "
+                 "resend exactly the event that was sent, or begin a new sale",
+                 ev->sale, what, rec.tenders ? rec.tenders : "none",
+                 tenders[0] ? tenders : "none");
+  else
+    rc = reply_set(r, rec.reply, err);
+  store_sale_free(&rec);
+  return rc;
+}
+
+static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *s;
+  int found = find_open(e, ev, &s, err);
+  if (found < 0) return -1;
+  if (found == 0) return replay_complete(e, ev, r, err);
   int64_t net, tax;
   sale_totals(s, &net, &tax);
   if (ev->total != net + tax)
@@ -350,6 +438,7 @@ static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) 
                    (long long)ev->total, (long long)(net + tax));
   if (s->nlines == 0)
     return pi_fail(err, "empty_sale", "sale", "sale %s has no lines", s->id);
+  if (check_tenders(ev, err)) return -1;
   decision d;
   if (evaluate(e, s, &d, err)) return -1;
   if (d.nblocks)
@@ -371,21 +460,45 @@ static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) 
     log_line(e, POSPLUG_LOG_ERROR, "sale %s not recorded: %s", s->id, err->message);
     return -1; /* the sale stays open: the host may retry the completion */
   }
+  if (rc == 1) {
+    /* Another till recorded this store, terminal and sale id after this one
+     * began it.  Its record stands; this sale can never be recorded under
+     * that id, so it is closed here, and the host is told what is there. */
+    store_sale rec;
+    char what[256] = "details unavailable";
+    pi_error ignored;
+    if (store_find(e->st, s->store, s->terminal, s->id, &rec, &ignored) == 1)
+      store_sale_describe(&rec, what, sizeof what);
+    store_sale_free(&rec);
+    pi_fail(err, "conflict", "sale",
+            "sale %s was recorded by another till meanwhile (%s); this till's sale "
+            "was NOT recorded and is closed: ring it up again under a new sale id",
+            s->id, what);
+    log_line(e, POSPLUG_LOG_ERROR, "%s", err->message);
+    drop_open(e, s);
+    return -1;
+  }
   drop_open(e, s);
   return 0;
 }
 
 static int on_void(engine *e, const event *ev, reply_buf *r, pi_error *err) {
-  sale *s = find_open(e, ev);
+  sale *s;
+  if (find_open(e, ev, &s, err) < 0) return -1;
   char at[32];
   rfc3339_utc(now_ms(e), at);
-  const char *store_id = s ? s->store : ev->store[0] ? ev->store : e->cfg.store_id;
+  const char *store_id = s ? s->store : ev->store[0] ? ev->store : NULL;
+  const char *terminal = s ? s->terminal : ev->terminal[0] ? ev->terminal : NULL;
   if (reply_sale_void(r, ev->sale, err)) return -1;
   size_t reply_len;
   int rc = store_record_void(e->st, s, (purpose)e->cfg.default_purpose, store_id,
-                             s ? s->terminal : ev->terminal[0] ? ev->terminal : NULL,
-                             ev->sale, ev->reason, at, reply_text(r, &reply_len), err);
-  if (rc < 0) return -1;
+                             terminal, ev->sale, ev->reason, at,
+                             reply_text(r, &reply_len), err);
+  if (rc < 0) {
+    /* Recorded by another till meanwhile: closed here, like a completion. */
+    if (s && err->code && strcmp(err->code, "conflict") == 0) drop_open(e, s);
+    return -1;
+  }
   if (s) drop_open(e, s);
   return 0;
 }

@@ -196,6 +196,7 @@ static int parse_complete(const cJSON *o, event *ev, pi_error *err) {
     return -1;
   const cJSON *ts = cJSON_GetObjectItemCaseSensitive(o, "tenders");
   if (ts == NULL || cJSON_IsNull(ts)) return 0;
+  ev->tenders_given = 1;
   if (!cJSON_IsArray(ts))
     return pi_fail(err, "bad_type", "tenders", "tenders must be an array");
   for (const cJSON *it = ts->child; it; it = it->next) {

@@ -64,6 +64,7 @@ typedef struct event {
   int64_t total;
   tender tenders[EVENT_TENDERS_MAX];
   size_t ntenders;
+  int tenders_given;                /* 1 when the event has "tenders"    */
   /* sale.void */
   char reason[SALE_TEXT_MAX];
 } event;

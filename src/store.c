@@ -19,7 +19,7 @@ struct store {
   int busy; /* the last setup step failed on another connection's lock */
   const plugin_config *cfg; /* borrowed from the caller; may be NULL */
   /* Prepared once: the till records every sale through these. */
-  sqlite3_stmt *find, *find_any, *ins_sale, *ins_line, *ins_ev, *ins_void;
+  sqlite3_stmt *find_store, *find_any, *ins_sale, *ins_line, *ins_ev, *ins_void;
   sqlite3_stmt *begin, *commit, *rollback;
   journal *jr;
 };
@@ -83,6 +83,10 @@ static const char *const migrations[] = {
     " WHERE reseller_reason IS NOT NULL;"
     "CREATE INDEX lines_reseller ON lines(sale_id, net, tax)"
     " WHERE status = 'reseller';",
+    /* 2 -> 3: a resent event may name only the sale id (a restarted host
+     * does not know the store); finding "the one sale with this id,
+     * whatever its store" must not read the whole table. */
+    "CREATE INDEX sales_sale ON sales(sale, terminal);",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
@@ -198,17 +202,24 @@ static int prepare(store *st, sqlite3_stmt **q, const char *sql, pi_error *err) 
   return 0;
 }
 
+/* What store_find reads of a sale.  At most FIND_LIMIT rows are read: one
+ * is the answer, more are listed in the "ambiguous" sentence. */
+#define FIND_COLS                                                              \
+  "SELECT id, store, terminal, sale, currency, completed_at, total, status,"   \
+  " EXISTS(SELECT 1 FROM voids v WHERE v.sale_id=s.id), tenders, reply"        \
+  " FROM sales s "
+#define FIND_LIMIT 4
+#define FIND_LIMIT_SQL "4"
+
 static int prepare_all(store *st, pi_error *err) {
   if (prepare(st, &st->begin, "BEGIN IMMEDIATE", err) ||
       prepare(st, &st->commit, "COMMIT", err) ||
       prepare(st, &st->rollback, "ROLLBACK", err) ||
-      prepare(st, &st->find,
-              "SELECT reply, status FROM sales WHERE store=?1 AND sale=?2 "
-              "AND terminal=?3",
+      prepare(st, &st->find_store, FIND_COLS "WHERE store=?1 AND sale=?2 AND "
+              "(?3 IS NULL OR terminal=?3) ORDER BY id LIMIT " FIND_LIMIT_SQL,
               err) ||
-      prepare(st, &st->find_any,
-              "SELECT reply, status FROM sales WHERE store=?1 AND sale=?2 "
-              "LIMIT 2",
+      prepare(st, &st->find_any, FIND_COLS "WHERE sale=?2 AND "
+              "(?3 IS NULL OR terminal=?3) ORDER BY id LIMIT " FIND_LIMIT_SQL,
               err))
     return -1;
   if (st->readonly) return 0;
@@ -351,7 +362,7 @@ void store_close(store *st) {
   sqlite3_finalize(st->begin);
   sqlite3_finalize(st->commit);
   sqlite3_finalize(st->rollback);
-  sqlite3_finalize(st->find);
+  sqlite3_finalize(st->find_store);
   sqlite3_finalize(st->find_any);
   sqlite3_finalize(st->ins_sale);
   sqlite3_finalize(st->ins_line);
@@ -372,40 +383,100 @@ int store_verify(store *st, journal_report *rep, pi_error *err) {
   return rc;
 }
 
+void store_sale_free(store_sale *r) {
+  if (r == NULL) return;
+  free(r->tenders);
+  free(r->reply);
+  r->tenders = r->reply = NULL;
+}
+
+/* Copy a text column, NULL staying NULL; -1 when out of memory. */
+static int dup_col(sqlite3_stmt *q, int i, char **out) {
+  const char *t = (const char *)sqlite3_column_text(q, i);
+  *out = t ? strdup(t) : NULL;
+  return t && *out == NULL ? -1 : 0;
+}
+
+static void read_found(sqlite3_stmt *q, store_sale *r) {
+  r->rowid = sqlite3_column_int64(q, 0);
+  snprintf(r->store, sizeof r->store, "%s", (const char *)sqlite3_column_text(q, 1));
+  snprintf(r->terminal, sizeof r->terminal, "%s", (const char *)sqlite3_column_text(q, 2));
+  snprintf(r->sale, sizeof r->sale, "%s", (const char *)sqlite3_column_text(q, 3));
+  snprintf(r->currency, sizeof r->currency, "%s", (const char *)sqlite3_column_text(q, 4));
+  const char *at = (const char *)sqlite3_column_text(q, 5);
+  snprintf(r->completed_at, sizeof r->completed_at, "%s", at ? at : "");
+  r->total = sqlite3_column_int64(q, 6);
+  r->completed = strcmp((const char *)sqlite3_column_text(q, 7), "completed") == 0;
+  r->voided = !r->completed || sqlite3_column_int(q, 8) != 0;
+}
+
+void store_sale_describe(const store_sale *r, char *buf, size_t cap) {
+  char amount[48];
+  int exp = money_exponent(r->currency);
+  if (money_format(r->total, exp < 0 ? 0 : exp, amount, sizeof amount) < 0)
+    snprintf(amount, sizeof amount, "%lld", (long long)r->total);
+  if (r->completed)
+    snprintf(buf, cap, "store %s, terminal %s: completed at %s, total %s %s%s", r->store,
+             r->terminal, r->completed_at, amount, r->currency,
+             r->voided ? ", voided since" : "");
+  else
+    snprintf(buf, cap, "store %s, terminal %s: voided before completion", r->store,
+             r->terminal);
+}
+
 int store_find(store *st, const char *store_id, const char *terminal,
-               const char *sale_id, char **reply, char status[16], pi_error *err) {
-  sqlite3_stmt *q = terminal ? st->find : st->find_any;
-  if (reply) *reply = NULL;
-  sqlite3_bind_text(q, 1, store_id, -1, SQLITE_STATIC);
+               const char *sale_id, store_sale *out, pi_error *err) {
+  memset(out, 0, sizeof *out);
+  sqlite3_stmt *q = store_id ? st->find_store : st->find_any;
+  if (store_id) sqlite3_bind_text(q, 1, store_id, -1, SQLITE_STATIC);
   sqlite3_bind_text(q, 2, sale_id, -1, SQLITE_STATIC);
   if (terminal) sqlite3_bind_text(q, 3, terminal, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(q), found = 0;
-  if (rc == SQLITE_ROW) {
-    found = 1;
-    if (status) snprintf(status, 16, "%s", (const char *)sqlite3_column_text(q, 1));
-    if (reply) {
-      const char *text = (const char *)sqlite3_column_text(q, 0);
-      *reply = text ? strdup(text) : NULL;
-      if (*reply == NULL) found = pi_fail(err, "nomem", "", "out of memory");
+  int rc, n = 0, stores_differ = 0;
+  char where[FIND_LIMIT][2 * SALE_ID_MAX + 32];
+  store_sale first;
+  memset(&first, 0, sizeof first);
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    store_sale r;
+    read_found(q, &r);
+    if (n == 0) {
+      first = r;
+      if (dup_col(q, 9, &first.tenders) || dup_col(q, 10, &first.reply)) {
+        rc = SQLITE_NOMEM;
+        n++;
+        break;
+      }
+    } else {
+      stores_differ |= strcmp(r.store, first.store) != 0;
     }
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW && found == 1) {
-      found = pi_fail(err, "ambiguous_sale", "terminal",
-                      "sale %s exists on several terminals; name the terminal",
-                      sale_id);
-    } else if (rc != SQLITE_DONE && found == 1) {
-      found = db_fail(st, err, "looking up the sale");
-    }
-    if (found < 0 && reply) {
-      free(*reply);
-      *reply = NULL;
-    }
-  } else if (rc != SQLITE_DONE) {
-    found = db_fail(st, err, "looking up the sale");
+    snprintf(where[n], sizeof where[n], "store %s, terminal %s", r.store, r.terminal);
+    n++;
   }
   sqlite3_reset(q);
   sqlite3_clear_bindings(q);
-  return found;
+  if (rc == SQLITE_NOMEM) {
+    store_sale_free(&first);
+    return pi_fail(err, "nomem", "", "out of memory");
+  }
+  if (rc != SQLITE_DONE) {
+    store_sale_free(&first);
+    return db_fail(st, err, "looking up the sale");
+  }
+  if (n == 0) return 0;
+  if (n > 1) {
+    store_sale_free(&first);
+    char list[FIND_LIMIT * (2 * SALE_ID_MAX + 34)] = "";
+    size_t used = 0;
+    for (int i = 0; i < n && i < FIND_LIMIT - 1; i++)
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? "; " : "",
+                               where[i]);
+    return pi_fail(err, "ambiguous_sale", stores_differ ? "store" : "terminal",
+                   "sale %s is recorded %s times (%s%s); name the %s in the event",
+                   sale_id, n >= FIND_LIMIT ? "several" : n == 2 ? "two" : "three",
+                   list, n >= FIND_LIMIT ? "; ..." : "",
+                   stores_differ ? "store and terminal" : "terminal");
+  }
+  *out = first;
+  return 1;
 }
 
 /* Bind a string, NULL when empty. */
@@ -640,15 +711,18 @@ int store_record_sale(store *st, const sale *s, const decision *d,
   if (st->readonly)
     return pi_fail(err, "storage", "database", "the database is read-only");
   if (check_file(st, err) || begin(st, err)) return -1;
-  char status[16];
-  int found = store_find(st, s->store, s->terminal, s->id, NULL, status, err);
-  if (found != 0) {
+  /* Inside the write transaction: another till (process) may have
+   * recorded the same store, terminal and sale id since this one began. */
+  store_sale found;
+  int rc = store_find(st, s->store, s->terminal, s->id, &found, err);
+  store_sale_free(&found);
+  if (rc != 0) {
     finish(st, -1, err);
-    return found; /* 1: already recorded; -1: error */
+    return rc; /* 1: already recorded; -1: error */
   }
   sqlite3_int64 rowid = 0;
-  int rc = insert_sale_row(st, s, d, dflt, total, tenders_json, meta_json,
-                           completed_at, reply, "completed", &rowid, err);
+  rc = insert_sale_row(st, s, d, dflt, total, tenders_json, meta_json, completed_at,
+                       reply, "completed", &rowid, err);
   if (rc == 0) rc = insert_lines(st, s, d, dflt, rowid, err);
   if (rc == 0) rc = insert_evidence(st, s, rowid, err);
   if (rc == 0) rc = journal_append_sale(st->jr, rowid, completed_at, err);
@@ -664,42 +738,41 @@ int store_record_void(store *st, const sale *open_sale, purpose dflt,
     return pi_fail(err, "storage", "database", "the database is read-only");
   if (check_file(st, err) || begin(st, err)) return -1;
   sqlite3_int64 rowid = 0;
-  int rc = 0;
+  store_sale found;
+  int rc;
   if (open_sale) {
+    /* Another till may have recorded this store, terminal and sale id. */
+    rc = store_find(st, open_sale->store, open_sale->terminal, open_sale->id, &found,
+                    err);
+    if (rc == 1) {
+      char what[256];
+      store_sale_describe(&found, what, sizeof what);
+      rc = pi_fail(err, "conflict", "sale",
+                   "sale %s is already recorded by another till (%s); this till's "
+                   "sale was not recorded",
+                   open_sale->id, what);
+    }
+    store_sale_free(&found);
     decision d;
     memset(&d, 0, sizeof d);
-    rc = insert_sale_row(st, open_sale, &d, dflt, 0, NULL, NULL, NULL, reply,
-                         "voided", &rowid, err);
+    if (rc == 0)
+      rc = insert_sale_row(st, open_sale, &d, dflt, 0, NULL, NULL, NULL, reply,
+                           "voided", &rowid, err);
     if (rc == 0) rc = insert_lines(st, open_sale, &d, dflt, rowid, err);
     if (rc == 0) rc = insert_evidence(st, open_sale, rowid, err);
     if (rc == 0) rc = journal_append_sale(st->jr, rowid, at, err);
   } else {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, EXISTS(SELECT 1 FROM voids v WHERE "
-                           "v.sale_id=s.id) FROM sales s WHERE store=?1 AND "
-                           "sale=?3 AND (?2 IS NULL OR terminal=?2)",
-                           -1, &q, NULL) != SQLITE_OK) {
-      rc = db_fail(st, err, "looking up the sale");
-    } else {
-      sqlite3_bind_text(q, 1, store_id, -1, SQLITE_STATIC);
-      if (terminal)
-        sqlite3_bind_text(q, 2, terminal, -1, SQLITE_STATIC);
-      else
-        sqlite3_bind_null(q, 2);
-      sqlite3_bind_text(q, 3, sale_id, -1, SQLITE_STATIC);
-      int s = sqlite3_step(q);
-      if (s == SQLITE_ROW) {
-        rowid = sqlite3_column_int64(q, 0);
-        if (sqlite3_column_int(q, 1)) rc = 1;
-      } else {
-        rc = s == SQLITE_DONE
-                 ? pi_fail(err, "unknown_sale", "sale",
-                           "sale %s is neither open nor recorded", sale_id)
-                 : db_fail(st, err, "looking up the sale");
-      }
-      sqlite3_finalize(q);
+    /* Exactly one recorded sale, or a refusal that says what to add. */
+    rc = store_find(st, store_id, terminal, sale_id, &found, err);
+    if (rc == 0)
+      rc = pi_fail(err, "unknown_sale", "sale",
+                   "sale %s is neither open on this till nor recorded%s%s", sale_id,
+                   store_id ? " in store " : "", store_id ? store_id : "");
+    else if (rc == 1) {
+      rowid = found.rowid;
+      rc = found.voided ? 1 : 0;
     }
+    store_sale_free(&found);
   }
   if (rc == 0) {
     sqlite3_stmt *q = st->ins_void;

@@ -8,8 +8,9 @@
  * migrated forward on open.  Database files are created mode 0600.
  *
  * Idempotence: a sale is identified by (store, terminal, sale).  Recording
- * it twice is refused by a UNIQUE constraint; store_find_reply() lets the
- * engine answer a resent sale.complete with the reply it gave the first time.
+ * it twice is refused (checked inside the write transaction, and by a
+ * UNIQUE constraint); store_find() lets the engine answer a resent
+ * sale.complete with the reply it gave the first time, or refuse it.
  *
  * The schema (docs/schema.md), version 1:
  *   meta(key, value)                      store identity, created_by, ...
@@ -31,7 +32,8 @@
  * Version 2 adds two partial indexes for the reseller report:
  * sales_resale (sales with a reseller line, by day) and lines_reseller
  * (reseller lines with net and tax); the till pays for them only on
- * resale sales.  Version 1 also holds the journal (journal.h).
+ * resale sales.  Version 3 adds sales_sale(sale, terminal), to find a
+ * sale by its id alone.  Version 1 also holds the journal (journal.h).
  */
 #ifndef POSINTENT_STORE_H
 #define POSINTENT_STORE_H
@@ -44,7 +46,7 @@
 #include "manifest.h"
 #include "sale.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct store store;
 
@@ -69,26 +71,55 @@ void store_close(store *st);
 /* The underlying connection, for read-only queries (reports). */
 sqlite3 *store_db(store *st);
 
-/* Look up a recorded sale.  `terminal` NULL matches any terminal of the
- * store (a restarted host may not know it); when that matches more than
- * one sale the answer is an error ("ambiguous_sale").  Returns 1 with
- * status ("completed" / "voided") in status[16] and, when reply is not
- * NULL, a malloc'd copy of the stored reply in *reply (caller frees);
- * 0 when not recorded; -1 with err. */
+/* What is recorded under one sale id: enough to compare a resent event
+ * with it and to tell a person what is there. */
+typedef struct store_sale {
+  int64_t rowid;                     /* sales.id                          */
+  char store[SALE_ID_MAX];
+  char terminal[SALE_ID_MAX];
+  char sale[SALE_ID_MAX];
+  char currency[4];
+  char completed_at[SALE_TIME_MAX];  /* "" when voided before completion  */
+  int64_t total;                     /* minor units (0 when voided open)  */
+  int completed;                     /* 1 completed, 0 voided while open  */
+  int voided;                        /* 1 voided: while open, or since    */
+  char *tenders;                     /* malloc'd tenders JSON, or NULL    */
+  char *reply;                       /* malloc'd stored reply             */
+} store_sale;
+
+/* Free what store_find allocated in *r (not r).  Safe on a zeroed one. */
+void store_sale_free(store_sale *r);
+
+/* One sentence naming where and how `r` is recorded ("store shop-1,
+ * terminal T1: completed at ..., total 11.90 EUR"), into buf[cap]. */
+void store_sale_describe(const store_sale *r, char *buf, size_t cap);
+
+/* Find the one recorded sale with id `sale_id`; `store_id` and `terminal`
+ * narrow the search when not NULL (a restarted host may know neither:
+ * then any store's sale is found).  Returns 1 with *out filled (the caller
+ * frees it with store_sale_free), 0 when nothing matches (*out zeroed), or
+ * -1 with err: "ambiguous_sale" when several sales match, with a sentence
+ * listing them and naming what to add (field "store" or "terminal"),
+ * "storage" or "nomem" otherwise. */
 int store_find(store *st, const char *store_id, const char *terminal,
-               const char *sale_id, char **reply, char status[16], pi_error *err);
+               const char *sale_id, store_sale *out, pi_error *err);
 
 /* Record a completed sale with its decision, tenders JSON, script meta JSON
- * and the reply to give, in one transaction.  Returns 0; 1 when the sale was
- * already recorded (nothing written); -1 with err (code "storage"). */
+ * and the reply to give, in one transaction.  Returns 0; 1 when a sale with
+ * the same store, terminal and id is already recorded (by another till
+ * since this one began it; nothing written: never report it as recorded);
+ * -1 with err (code "storage"). */
 int store_record_sale(store *st, const sale *s, const decision *d,
                       purpose dflt, int64_t total, const char *tenders_json,
                       const char *meta_json, const char *completed_at,
                       const char *reply, pi_error *err);
 
 /* Record a void: for an open sale, the sale (lines under purpose `dflt`
- * where untagged) with status 'voided' and a void row; for a recorded sale, a void row.  Returns 0; 1 when it was already
- * voided; -1 with err. */
+ * where untagged) with status 'voided' and a void row ("conflict" when
+ * another till recorded that store, terminal and id meanwhile); for a
+ * recorded sale, found as store_find() finds it (`store_id` and `terminal`
+ * may be NULL; "ambiguous_sale" and "unknown_sale" refuse), a void row.
+ * Returns 0; 1 when it was already voided; -1 with err. */
 int store_record_void(store *st, const sale *open_sale, purpose dflt,
                       const char *store_id,
                       const char *terminal, const char *sale_id,

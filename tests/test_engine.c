@@ -517,6 +517,156 @@ static void assert_message_has(const cJSON *r, const char *needle) {
   if (strstr(m, needle) == NULL) fail_msg("message \"%s\" lacks \"%s\"", m, needle);
 }
 
+/* Two tills (two connections on one database) open the same store,
+ * terminal and sale id; the second completion loses the race and must be
+ * refused with what is recorded, never acknowledged. */
+static void race_loser_is_refused(void **state) {
+  fixture *f = *state;
+  engine *other = tu_engine(f->db, NULL);
+  BEGIN(f->e, "R1");
+  LINE(f->e, "R1", "L1", 1000, 190);
+  BEGIN(other, "R1");
+  LINE(other, "R1", "L1", 2000, 380);
+  cJSON_Delete(COMPLETE(f->e, "R1", 1190));
+  cJSON *r = tu_err(other, "conflict", "sale",
+                    "{\"type\":\"sale.complete\",\"sale\":\"R1\",\"total\":2380}");
+  assert_message_has(r, "11.90 EUR");
+  assert_message_has(r, "T1");
+  cJSON_Delete(r);
+  /* Resent, it is still not acknowledged. */
+  cJSON_Delete(tu_err(other, "conflict", NULL,
+                      "{\"type\":\"sale.complete\",\"sale\":\"R1\",\"total\":2380}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 1);
+  assert_int_equal(count(f, "SELECT total FROM sales"), 1190);
+  engine_close(other);
+}
+
+/* A resend whose content differs from what was recorded is a conflict. */
+static void resend_with_other_content_conflicts(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "C1");
+  LINE(f->e, "C1", "L1", 1000, 190);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"C1\",\"total\":1190,"
+                           "\"tenders\":[{\"type\":\"card\",\"amount\":1190}]}"));
+  cJSON *r = tu_err(f->e, "conflict", "total",
+                    "{\"type\":\"sale.complete\",\"sale\":\"C1\",\"total\":1000,"
+                    "\"tenders\":[{\"type\":\"card\",\"amount\":1000}]}");
+  assert_message_has(r, "11.90 EUR");
+  cJSON_Delete(r);
+  cJSON_Delete(tu_err(f->e, "conflict", "tenders",
+                      "{\"type\":\"sale.complete\",\"sale\":\"C1\",\"total\":1190,"
+                      "\"tenders\":[{\"type\":\"cash\",\"amount\":1190}]}"));
+  cJSON_Delete(tu_err(f->e, "conflict", "tenders",
+                      "{\"type\":\"sale.complete\",\"sale\":\"C1\",\"total\":1190}"));
+  /* The same event is replayed. */
+  cJSON *ok = tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"C1\",\"total\":1190,"
+                          "\"tenders\":[{\"type\":\"card\",\"amount\":1190}]}");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(ok, "recorded")));
+  cJSON_Delete(ok);
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 1);
+}
+
+/* A completed sale voided afterwards answers a resent completion as voided. */
+static void completion_resent_after_void_is_voided(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "W1");
+  LINE(f->e, "W1", "L1", 1000, 190);
+  cJSON_Delete(COMPLETE(f->e, "W1", 1190));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.void\",\"sale\":\"W1\",\"reason\":\"refund\"}"));
+  cJSON_Delete(tu_err(f->e, "sale_voided", "sale",
+                      "{\"type\":\"sale.complete\",\"sale\":\"W1\",\"total\":1190}"));
+  engine_close(f->e);
+  f->e = tu_engine(f->db, NULL);
+  cJSON_Delete(tu_err(f->e, "sale_voided", "sale",
+                      "{\"type\":\"sale.complete\",\"sale\":\"W1\",\"total\":1190}"));
+}
+
+/* Tenders cover the total; only cash gives change; unknown types are
+ * refused; nothing is recorded when they do not add up. */
+static void tenders_must_cover_the_total(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "P1");
+  LINE(f->e, "P1", "L1", 1000, 190);
+  cJSON_Delete(tu_err(f->e, "tenders_mismatch", "tenders",
+                      "{\"type\":\"sale.complete\",\"sale\":\"P1\",\"total\":1190,"
+                      "\"tenders\":[{\"type\":\"card\",\"amount\":1000}]}"));
+  cJSON_Delete(tu_err(f->e, "tenders_mismatch", "tenders",
+                      "{\"type\":\"sale.complete\",\"sale\":\"P1\",\"total\":1190,"
+                      "\"tenders\":[{\"type\":\"card\",\"amount\":2000}]}"));
+  cJSON_Delete(tu_err(f->e, "tenders_mismatch", "tenders",
+                      "{\"type\":\"sale.complete\",\"sale\":\"P1\",\"total\":1190,"
+                      "\"tenders\":[]}"));
+  cJSON_Delete(tu_err(f->e, "unknown_tender", "tenders",
+                      "{\"type\":\"sale.complete\",\"sale\":\"P1\",\"total\":1190,"
+                      "\"tenders\":[{\"type\":\"seashells\",\"amount\":1190}]}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 0);
+  /* Cash may exceed the total: the rest is change. */
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"P1\",\"total\":1190,"
+                           "\"tenders\":[{\"type\":\"card\",\"amount\":190},"
+                           "{\"type\":\"cash\",\"amount\":2000}]}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 1);
+}
+
+/* A resend that names only the sale id finds the one recorded sale,
+ * whatever its store, in the same process and after a restart. */
+static void resend_by_sale_id_finds_any_store(void **state) {
+  fixture *f = *state;
+  BEGIN_AT(f->e, "O1", "other-shop", "T9");
+  LINE(f->e, "O1", "L1", 1000, 190);
+  const char *reply;
+  size_t len;
+  const char *ev = "{\"type\":\"sale.complete\",\"sale\":\"O1\",\"total\":1190}";
+  assert_int_equal(engine_handle(f->e, ev, strlen(ev), &reply, &len), 0);
+  char first[4096];
+  snprintf(first, sizeof first, "%s", reply);
+  assert_non_null(strstr(first, "\"recorded\":true"));
+  assert_int_equal(engine_handle(f->e, ev, strlen(ev), &reply, &len), 0);
+  assert_string_equal(reply, first);
+  engine_close(f->e);
+  f->e = tu_engine(f->db, NULL);
+  assert_int_equal(engine_handle(f->e, ev, strlen(ev), &reply, &len), 0);
+  assert_string_equal(reply, first);
+  /* The same sale id in a second store: now the store must be named. */
+  BEGIN_AT(f->e, "O1", "shop-1", "T1");
+  LINE(f->e, "O1", "L1", 500, 95);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"O1\",\"store\":\"shop-1\","
+                           "\"total\":595}"));
+  cJSON *r = tu_err(f->e, "ambiguous_sale", "store", "%s", ev);
+  assert_message_has(r, "other-shop");
+  cJSON_Delete(r);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"O1\","
+                           "\"store\":\"other-shop\",\"total\":1190}"));
+}
+
+/* A void that leaves out the terminal of a sale completed on two
+ * terminals is refused, and voids nothing. */
+static void void_without_terminal_is_ambiguous(void **state) {
+  fixture *f = *state;
+  BEGIN_AT(f->e, "D1", "shop-1", "T1");
+  LINE(f->e, "D1", "L1", 1000, 190);
+  cJSON_Delete(COMPLETE(f->e, "D1", 1190));
+  BEGIN_AT(f->e, "D1", "shop-1", "T2");
+  LINE(f->e, "D1", "L1", 1000, 190);
+  cJSON_Delete(COMPLETE(f->e, "D1", 1190));
+  cJSON *r = tu_err(f->e, "ambiguous_sale", "terminal",
+                    "{\"type\":\"sale.void\",\"sale\":\"D1\",\"reason\":\"x\"}");
+  assert_message_has(r, "T2");
+  cJSON_Delete(r);
+  assert_int_equal(count(f, "SELECT count(*) FROM voids"), 0);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.void\",\"sale\":\"D1\",\"terminal\":\"T2\"}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM voids v JOIN sales s ON s.id=v.sale_id"
+                            " WHERE s.terminal='T2'"),
+                   1);
+  /* Two sales open on one till under one id: events must say which. */
+  BEGIN_AT(f->e, "D2", "shop-1", "T1");
+  BEGIN_AT(f->e, "D2", "shop-1", "T2");
+  cJSON_Delete(tu_err(f->e, "ambiguous_sale", "terminal",
+                      "{\"type\":\"sale.line\",\"sale\":\"D2\",\"line\":\"L1\",\"qty\":1,"
+                      "\"unit_price\":1,\"net\":1,\"tax\":0}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.line\",\"sale\":\"D2\",\"terminal\":\"T2\","
+                           "\"line\":\"L1\",\"qty\":1,\"unit_price\":1,\"net\":1,\"tax\":0}"));
+}
+
 /* A line that would take the total past 2^53 - 1 is refused at sale.line. */
 static void total_past_2_53_is_refused_at_the_line(void **state) {
   fixture *f = *state;
@@ -662,6 +812,13 @@ int main(void) {
       cmocka_unit_test_setup_teardown(bad_events, setup, teardown),
       cmocka_unit_test_setup_teardown(empty_sale_cannot_complete, setup, teardown),
       cmocka_unit_test_setup_teardown(money_is_exact, setup, teardown),
+      cmocka_unit_test_setup_teardown(race_loser_is_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(resend_with_other_content_conflicts, setup, teardown),
+      cmocka_unit_test_setup_teardown(completion_resent_after_void_is_voided, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(tenders_must_cover_the_total, setup, teardown),
+      cmocka_unit_test_setup_teardown(resend_by_sale_id_finds_any_store, setup, teardown),
+      cmocka_unit_test_setup_teardown(void_without_terminal_is_ambiguous, setup, teardown),
       cmocka_unit_test_setup_teardown(total_past_2_53_is_refused_at_the_line, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(non_durable_database_is_refused, setup, teardown),
