@@ -19,8 +19,19 @@ static const char zero_hash[] =
 
 /* The columns each fact is made of, in the order they are hashed.  Adding
  * a column to the schema does not change old bodies; a new journal format
- * version would list it.  sales.reply is left out: it is the answer given
- * to the host, derived from the fact, and would double each entry's size. */
+ * version would list it.
+ *
+ * sales.reply, the answer the host got and gets again for a resent
+ * completion, is covered too, but as a salted digest among the personal
+ * fields (see REPLY_FIELD), not in the body.  Why chain the stored reply
+ * instead of rebuilding it from the chained rows on each resend: the
+ * reply holds what no row does (receipt lines and prompts that store
+ * scripts wrote at that moment, a decision made by that day's rules and
+ * code), and a resend must get the very same bytes; a rebuilt reply would
+ * silently change whenever scripts or posintent change.  Why a salted
+ * digest rather than the text in the body: the reply can carry personal
+ * data (a script's "Gift message: ..." receipt line), which erasure must
+ * be able to remove without breaking the chain. */
 static const char sale_cols[] =
     "store, terminal, sale, cashier, began_at, day, completed_at, currency, "
     "purpose, net, tax, total, customer_id, customer_org, reseller_kind, "
@@ -38,6 +49,12 @@ static const char *const sale_pii[] = {"customer_name", "gift_message",
                                        "recipient_name", "recipient_contact", NULL};
 static const char *const line_pii[] = {"gift_message", "recipient_name",
                                        "recipient_contact", NULL};
+
+/* The stored reply's name among the digests ("pii") and in salts.  Entries
+ * written before replies were chained have no such key, and verification
+ * then checks the reply of that sale against nothing (the key's presence
+ * is itself hashed, so it cannot be stripped from a newer entry). */
+#define REPLY_FIELD "reply"
 
 /* Statements and digest state prepared once per connection: recording a
  * sale runs all of them, and preparing SQL or fetching SHA-256 each time
@@ -130,8 +147,8 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err) {
   if (j == NULL) return pi_fail(err, "nomem", "journal", "out of memory");
   j->db = db;
   snprintf(sql[0], sizeof sql[0],
-           "SELECT %s, customer_name, gift_message, recipient_name, recipient_contact"
-           " FROM sales WHERE id=?1",
+           "SELECT %s, customer_name, gift_message, recipient_name, recipient_contact,"
+           " reply FROM sales WHERE id=?1",
            sale_cols);
   snprintf(sql[1], sizeof sql[1],
            "SELECT %s, gift_message, recipient_name, recipient_contact FROM lines"
@@ -229,9 +246,11 @@ static int pii_field(journal *j, int64_t sale_id, enum pii_mode mode, const char
   return 0;
 }
 
-/* Build j->body and j->pii of sale `sale_id` from its rows.  Returns 0, 1
- * when there is no such sale, or -1. */
-static int sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, pi_error *err) {
+/* Build j->body and j->pii of sale `sale_id` from its rows; the stored
+ * reply's digest goes into j->pii when `with_reply` (always when
+ * recording).  Returns 0, 1 when there is no such sale, or -1. */
+static int sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, int with_reply,
+                     pi_error *err) {
   jsonw *body = &j->body;
   int ncols = count_cols(sale_cols), rc = 0, step;
   jw_reset(body);
@@ -249,9 +268,13 @@ static int sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, pi_error *
   }
   jw_key(body, "sale");
   row_array(body, q, 0, ncols);
-  for (int i = 0; sale_pii[i] && rc == 0; i++)
-    rc = pii_field(j, sale_id, mode, sale_pii[i],
-                   (const char *)sqlite3_column_text(q, ncols + i), err);
+  int npii = 0;
+  for (; sale_pii[npii] && rc == 0; npii++)
+    rc = pii_field(j, sale_id, mode, sale_pii[npii],
+                   (const char *)sqlite3_column_text(q, ncols + npii), err);
+  if (rc == 0 && with_reply) /* the column after the personal ones */
+    rc = pii_field(j, sale_id, mode, REPLY_FIELD,
+                   (const char *)sqlite3_column_text(q, ncols + npii), err);
   done(q);
   if (rc) return -1;
 
@@ -343,7 +366,7 @@ static int append(journal *j, const char *at, const char *kind, int64_t sale_id,
 }
 
 int journal_append_sale(journal *j, int64_t sale_id, const char *at, pi_error *err) {
-  int rc = sale_fact(j, sale_id, PII_RECORD, err);
+  int rc = sale_fact(j, sale_id, PII_RECORD, 1, err);
   if (rc == 1)
     return pi_fail(err, "storage", "journal", "sale %lld is not recorded",
                    (long long)sale_id);
@@ -410,6 +433,8 @@ int journal_erase(journal *j, int64_t sale_id, const char *const *which, const c
   sqlite3_bind_int64(q, 1, sale_id);
   while ((step = sqlite3_step(q)) == SQLITE_ROW && n < 64) {
     const char *f = (const char *)sqlite3_column_text(q, 0);
+    /* The reply is not nulled: it is rewritten (journal_rewrite_reply). */
+    if (strcmp(f, REPLY_FIELD) == 0) continue;
     if (wanted(which, f)) snprintf(fields[n++], sizeof fields[0], "%s", f);
   }
   done(q);
@@ -432,6 +457,52 @@ int journal_erase(journal *j, int64_t sale_id, const char *const *which, const c
   return append(j, at, "erase", sale_id, body->buf, "{}", err);
 }
 
+int journal_rewrite_reply(journal *j, int64_t sale_id, const char *reply,
+                          const char *at, pi_error *err) {
+  unsigned char salt[SALT_BYTES];
+  char digest[65];
+  if (RAND_bytes(salt, sizeof salt) != 1)
+    return pi_fail(err, "storage", "journal", "no random bytes for a salt");
+  sqlite3_stmt *u;
+  if (sqlite3_prepare_v2(j->db, "UPDATE sales SET reply=?2 WHERE id=?1", -1, &u, NULL) !=
+      SQLITE_OK)
+    return db_fail(j->db, err, "rewriting the reply");
+  sqlite3_bind_int64(u, 1, sale_id);
+  sqlite3_bind_text(u, 2, reply, -1, SQLITE_STATIC);
+  int s = sqlite3_step(u);
+  sqlite3_finalize(u);
+  if (s != SQLITE_DONE) return db_fail(j->db, err, "rewriting the reply");
+  if (sqlite3_changes(j->db) != 1)
+    return pi_fail(err, "storage", "journal", "sale %lld is not recorded",
+                   (long long)sale_id);
+  /* The old salt goes: without it the old digest links to nothing. */
+  sqlite3_bind_int64(j->del_salt, 1, sale_id);
+  sqlite3_bind_text(j->del_salt, 2, REPLY_FIELD, -1, SQLITE_STATIC);
+  s = sqlite3_step(j->del_salt);
+  done(j->del_salt);
+  if (s != SQLITE_DONE) return db_fail(j->db, err, "rewriting the reply");
+  sqlite3_bind_int64(j->put_salt, 1, sale_id);
+  sqlite3_bind_text(j->put_salt, 2, REPLY_FIELD, -1, SQLITE_STATIC);
+  sqlite3_bind_blob(j->put_salt, 3, salt, sizeof salt, SQLITE_STATIC);
+  s = sqlite3_step(j->put_salt);
+  done(j->put_salt);
+  if (s != SQLITE_DONE) return db_fail(j->db, err, "storing a salt");
+  if (salted_digest(j, salt, sizeof salt, reply, digest))
+    return pi_fail(err, "storage", "journal", "SHA-256 failed");
+  jsonw *body = &j->body;
+  jw_reset(body);
+  jw_object(body);
+  jw_kint(body, "v", FORMAT_VERSION);
+  jw_key(body, "erased");
+  jw_array(body);
+  jw_str(body, REPLY_FIELD);
+  jw_end_array(body);
+  jw_kstr(body, REPLY_FIELD, digest);
+  jw_end_object(body);
+  if (!jw_ok(body)) return pi_fail(err, "nomem", "journal", "out of memory");
+  return append(j, at, "erase", sale_id, body->buf, "{}", err);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Verification                                                              */
 
@@ -448,13 +519,16 @@ static int problem(journal_report *rep, int64_t seq, const char *fmt, ...) {
   return 0;
 }
 
-/* Fields erased by "erase" entries, as "saleid:field" strings. */
+/* Fields erased by "erase" entries, as "saleid:field" keys; for a rewritten
+ * reply also "saleid:reply=" with the digest of its latest version. */
 static int load_erasures(sqlite3 *db, cJSON **out, pi_error *err) {
   sqlite3_stmt *q;
   *out = cJSON_CreateObject();
   if (*out == NULL) return pi_fail(err, "nomem", "journal", "out of memory");
-  if (sqlite3_prepare_v2(db, "SELECT sale_id, body FROM journal WHERE kind='erase'", -1,
-                         &q, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db,
+                         "SELECT sale_id, body FROM journal WHERE kind='erase'"
+                         " ORDER BY seq",
+                         -1, &q, NULL) != SQLITE_OK)
     return db_fail(db, err, "reading erasures");
   int step;
   while ((step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -466,7 +540,16 @@ static int load_erasures(sqlite3 *db, cJSON **out, pi_error *err) {
       if (!cJSON_IsString(f)) continue;
       snprintf(key, sizeof key, "%lld:%s", (long long)sqlite3_column_int64(q, 0),
                f->valuestring);
+      cJSON_DeleteItemFromObjectCaseSensitive(*out, key);
       cJSON_AddTrueToObject(*out, key);
+    }
+    cJSON *rd = cJSON_GetObjectItemCaseSensitive(b, REPLY_FIELD);
+    if (cJSON_IsString(rd)) {
+      char key[96];
+      snprintf(key, sizeof key, "%lld:" REPLY_FIELD "=",
+               (long long)sqlite3_column_int64(q, 0));
+      cJSON_DeleteItemFromObjectCaseSensitive(*out, key); /* the latest wins */
+      cJSON_AddStringToObject(*out, key, rd->valuestring);
     }
     cJSON_Delete(b);
   }
@@ -483,8 +566,24 @@ static int check_pii(const char *stored, const char *now, int64_t sale_id,
   cJSON *a = cJSON_Parse(stored), *b = cJSON_Parse(now);
   int ok = cJSON_IsObject(a) && cJSON_IsObject(b);
   if (!ok) snprintf(why, cap, "its personal-data digests cannot be read");
-  for (cJSON *x = ok ? a->child : NULL; ok && x; x = x->next) {
-    cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+  /* The stored reply matches the digest of its latest version: the sale
+   * entry's, or that of the last erase entry that rewrote it. */
+  cJSON *x = ok ? cJSON_DetachItemFromObjectCaseSensitive(a, REPLY_FIELD) : NULL;
+  cJSON *y = ok ? cJSON_DetachItemFromObjectCaseSensitive(b, REPLY_FIELD) : NULL;
+  if (x) {
+    char key[96];
+    snprintf(key, sizeof key, "%lld:" REPLY_FIELD "=", (long long)sale_id);
+    const cJSON *rw = cJSON_GetObjectItemCaseSensitive(erasures, key);
+    const char *want = cJSON_IsString(rw) ? rw->valuestring : cJSON_GetStringValue(x);
+    if (!cJSON_IsString(y) || want == NULL || strcmp(want, y->valuestring) != 0) {
+      snprintf(why, cap, "the stored reply of the sale differs from its digest");
+      ok = 0;
+    }
+  }
+  cJSON_Delete(x);
+  cJSON_Delete(y);
+  for (x = ok ? a->child : NULL; ok && x; x = x->next) {
+    y = cJSON_GetObjectItemCaseSensitive(b, x->string);
     if (y && cJSON_Compare(x, y, 1)) continue;
     char key[96];
     snprintf(key, sizeof key, "%lld:%s", (long long)sale_id, x->string);
@@ -495,7 +594,7 @@ static int check_pii(const char *stored, const char *now, int64_t sale_id,
     ok = 0;
   }
   /* A personal value that was not there when the sale was recorded. */
-  for (cJSON *y = ok ? b->child : NULL; ok && y; y = y->next)
+  for (y = ok ? b->child : NULL; ok && y; y = y->next)
     if (cJSON_GetObjectItemCaseSensitive(a, y->string) == NULL) {
       snprintf(why, cap, "field %s of the sale was added after it was recorded",
                y->string);
@@ -575,7 +674,8 @@ int journal_verify(journal *j, journal_report *rep, pi_error *err) {
       break;
     }
     if (strcmp(kind, "sale") == 0) {
-      int f = sale_fact(j, sale_id, PII_CHECK, err);
+      int f = sale_fact(j, sale_id, PII_CHECK, strstr(spii, "\"" REPLY_FIELD "\":") != NULL,
+                        err);
       if (f < 0) rc = -1;
       else if (f == 1)
         problem(rep, seq, "entry %lld records sale row %lld, which is missing",

@@ -12,7 +12,8 @@
  *         no personal data in it
  *   pii   canonical JSON of salted SHA-256 digests of the personal data
  *         (customer name, gift message, recipient name and contact) that
- *         the sale holds, one random 16-byte salt per field, kept in
+ *         the sale holds, and of the stored reply (sales.reply, key
+ *         "reply"), one random 16-byte salt per field, kept in
  *         salts(sale_id, field, salt)
  *   prev  the previous entry's hash (64 zeros for the first)
  *   hash  SHA-256 over prev, seq, kind, sale_id, at, body and pii
@@ -22,6 +23,15 @@
  * values and their salts are deleted and an "erase" entry says which fields
  * went.  The chain still verifies, because it covers only the digests, and
  * without the salt a digest no longer links to the person.
+ *
+ * The stored reply is what a resent sale.complete gets again, so it is
+ * covered as well (journal.c says why it is chained rather than rebuilt).
+ * It may hold personal data (a script's receipt line), so erasure may
+ * replace it, never null it: journal_rewrite_reply() stores the new text
+ * with a fresh salt and appends an "erase" entry
+ *   {"v":1,"erased":["reply"],"reply":"<salted digest of the new text>"}
+ * and verification then holds the reply to the latest such digest.  Any
+ * other change to sales.reply is reported by journal_verify().
  *
  * journal_verify() walks the chain and rebuilds every body from the rows,
  * so an altered, deleted, inserted or reordered journal entry, and a sale,
@@ -77,6 +87,14 @@ int journal_append_void(journal *j, int64_t sale_id, const char *at, pi_error *e
  * their count (0: nothing to erase, no entry).  Returns 0 or -1. */
 int journal_erase(journal *j, int64_t sale_id, const char *const *which,
                   const char *at, int *erased, pi_error *err);
+
+/* Inside the caller's write transaction: replace the stored reply of sale
+ * `sale_id` with `reply` (e.g. the same reply without the personal data
+ * being erased), under a new salt, and append the "erase" entry that
+ * covers it.  This is the one way to change sales.reply that verification
+ * accepts.  Returns 0 or -1 with err. */
+int journal_rewrite_reply(journal *j, int64_t sale_id, const char *reply,
+                          const char *at, pi_error *err);
 
 /* What verification found. */
 typedef struct journal_report {

@@ -729,6 +729,79 @@ static void non_durable_database_is_refused(void **state) {
   engine_close(e);
 }
 
+/* Editing a stored reply is caught by verification. */
+static void edited_reply_fails_verification(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "J1");
+  LINE(f->e, "J1", "L1", 1000, 190);
+  cJSON_Delete(COMPLETE(f->e, "J1", 1190));
+  engine_close(f->e);
+  f->e = NULL;
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "UPDATE sales SET reply=replace(reply,'1190','11')",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  store *st;
+  pi_error err;
+  pi_error_clear(&err);
+  assert_int_equal(store_open(f->db, STORE_READONLY, NULL, &st, &err), 0);
+  journal_report rep;
+  assert_int_equal(store_verify(st, &rep, &err), 0);
+  assert_false(rep.ok);
+  assert_non_null(strstr(rep.problem, "reply"));
+  store_close(st);
+  f->e = tu_engine(f->db, NULL);
+}
+
+/* Erasure's way to change a stored reply (journal_rewrite_reply) keeps the
+ * chain verifying, and the resent completion gets the new reply; editing
+ * the rewritten reply again is caught. */
+static void rewritten_reply_verifies(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "J2");
+  LINE(f->e, "J2", "L1", 1000, 190);
+  cJSON_Delete(COMPLETE(f->e, "J2", 1190));
+  engine_close(f->e);
+  f->e = NULL;
+  const char *scrubbed = "{\"ok\":true,\"type\":\"sale.complete\",\"sale\":\"J2\","
+                         "\"recorded\":true,\"total\":1190}";
+  sqlite3 *db;
+  journal *j;
+  pi_error err;
+  pi_error_clear(&err);
+  assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+  assert_int_equal(journal_open(db, &j, &err), 0);
+  assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(journal_rewrite_reply(j, 1, scrubbed, "2026-11-21T00:00:00Z", &err), 0);
+  assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+  journal_close(j);
+  sqlite3_close(db);
+  store *st;
+  journal_report rep;
+  assert_int_equal(store_open(f->db, STORE_READONLY, NULL, &st, &err), 0);
+  assert_int_equal(store_verify(st, &rep, &err), 0);
+  if (!rep.ok) fail_msg("verify: %s", rep.problem);
+  store_close(st);
+  f->e = tu_engine(f->db, NULL);
+  const char *reply;
+  size_t len;
+  const char *ev = "{\"type\":\"sale.complete\",\"sale\":\"J2\",\"total\":1190}";
+  engine_handle(f->e, ev, strlen(ev), &reply, &len);
+  assert_string_equal(reply, scrubbed);
+  assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "UPDATE sales SET reply=replace(reply,'1190','1')",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(store_open(f->db, STORE_READONLY, NULL, &st, &err), 0);
+  assert_int_equal(store_verify(st, &rep, &err), 0);
+  assert_false(rep.ok);
+  assert_non_null(strstr(rep.problem, "reply"));
+  store_close(st);
+}
+
 /* Several processes open a new database at the same moment: the schema is
  * created once, under a lock, and every one of them opens the result.
  * The children are released together through a pipe; the database file
@@ -822,6 +895,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(total_past_2_53_is_refused_at_the_line, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(non_durable_database_is_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(edited_reply_fails_verification, setup, teardown),
+      cmocka_unit_test_setup_teardown(rewritten_reply_verifies, setup, teardown),
       cmocka_unit_test_setup_teardown(many_processes_create_the_schema, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
