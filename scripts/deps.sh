@@ -14,8 +14,16 @@ PKGS_BUILD=(gcc make cmake pkg-config liblua5.4-dev lua-cjson-dev libcjson-dev
 PKGS_TEST=(libcmocka-dev python3 python3-stdnum sqlite3 valgrind clang chromium
            libclang-rt-14-dev)
 
+# Packaging (scripts/package.sh): dpkg-shlibdeps and the file(1) it needs.
+PKGS_PACKAGE=(dpkg-dev file)
+
 want=("${PKGS_BUILD[@]}")
-if [ "${1:-}" = "--test" ]; then want+=("${PKGS_TEST[@]}"); fi
+case "${1:-}" in
+  --test) want+=("${PKGS_TEST[@]}") ;;
+  --package) want+=("${PKGS_PACKAGE[@]}") ;;
+  "") ;;
+  *) echo "usage: deps.sh [--test|--package]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

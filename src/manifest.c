@@ -351,6 +351,13 @@ static int read_config(const cJSON *root, const char *dir, plugin_config *cfg,
       read_policy(c, cfg, err) || read_scripts(c, dir, cfg, err))
     return -1;
   if (cfg->branch[0] == '\0') snprintf(cfg->branch, sizeof cfg->branch, "000");
+  /* A packaged manifest ships with the store's identity left empty; a till
+   * must not record sales under no store at all. */
+  if (cfg->store_id[0] == '\0')
+    return pi_fail(err, "config", "config.store_id",
+                   "config.store_id is empty: fill in this store's identity "
+                   "(store_id, store_country, currency) in the manifest before "
+                   "the till opens");
   cfg->default_purpose = dp; /* "ask" is index 0 == PURPOSE_NONE */
   cfg->durability = (durability)du;
   if (resolve(dir, db, cfg->database, sizeof cfg->database, "config.database", err))

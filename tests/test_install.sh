@@ -38,14 +38,28 @@ case $libdir in "$prefix"/*) ;; *) fail "libdir $libdir is not under the prefix"
 for f in "$prefix/bin/pos-host" "$prefix/bin/posintent" \
          "$includedir/posplug.h" "$includedir/posplug_loader.h" \
          "$libdir/libposplug_loader.a" "$libdir/libposplug_loader.so" \
-         "$libdir/posintent/libposintent.so" "$manifest" \
-         "$(dirname "$manifest")/catalogue.json" \
+         "$libdir/posintent/libposintent.so.1" "$manifest" \
+         "$libdir/cmake/posplug/posplugConfig.cmake" \
+         "$prefix/lib/tmpfiles.d/posintent.conf" "$prefix/lib/sysusers.d/posintent.conf" \
+         "$prefix/share/posintent/catalogue.json" \
          "$prefix/share/doc/posintent/CHANGELOG.md" \
          "$prefix/share/doc/posintent/till.md"; do
   have "$f"
 done
-[ "$manifest" = "$prefix/share/posintent/plugin.manifest" ] ||
+[ "$manifest" = "$prefix/etc/posintent/plugin.manifest" ] ||
   fail "manifest installed as $manifest"
+[ -e "$libdir/posintent/libposintent.so" ] && fail "an unversioned plugin was installed"
+# The installed manifest carries no store's identity: the plugin refuses it,
+# naming the field, until the store fills it in.
+grep -q '"store_id": ""' "$manifest" || fail "the installed manifest has a store_id"
+grep -q 'roastery' "$manifest" && fail "the installed manifest carries the demo store"
+refused=$(echo '{"type":"ping"}' | "$prefix/bin/pos-host" --manifest "$manifest" --quiet 2>&1) &&
+  fail "an empty store identity was accepted"
+case $refused in *config.store_id*) ;; *) fail "refusal does not name config.store_id: $refused" ;; esac
+grep -q 'Libs.private: -lcjson' "$pc" && ! grep -q 'Requires' "$pc" ||
+  fail "posplug.pc leaks cJSON into a host's flags"
+sed -e 's/"store_id": ""/"store_id": "shop-1"/' -e 's/"store_country": ""/"store_country": "DE"/' \
+    -e 's/"currency": ""/"currency": "EUR"/' "$manifest" >"$manifest.tmp" && mv "$manifest.tmp" "$manifest"
 # Only the loader's two functions are exported by the shared loader.
 exports=$(nm -D --defined-only "$libdir/libposplug_loader.so" | awk '{print $3}' | sort | tr '\n' ' ')
 [ "$exports" = "posplug_load posplug_unload " ] || fail "loader exports: $exports"
@@ -83,14 +97,20 @@ ping=$(echo '{"type":"ping"}' | "$prefix/bin/pos-host" --manifest "$manifest" --
 [ "$ping" = '{"ok":true,"type":"ping","open_sales":0}' ] || fail "pos-host ping: $ping"
 "$prefix/bin/posintent" --help >/dev/null || fail "installed posintent --help failed"
 till=$(printf '101\n*O\nP\n\nQ\n' | "$prefix/bin/pos-host" --manifest "$manifest" \
-         --interactive --cashier test) || fail "installed till exited $?"
+         --interactive --cashier test --catalogue "$prefix/share/posintent/catalogue.json") || fail "installed till exited $?"
 case $till in *"by card, recorded"*) ;; *) fail "installed till did not record: $till" ;; esac
+
+# An install over an edited manifest keeps it and puts the new one beside it.
+"$cmake" --install "$build" --prefix "$prefix" >"$tmp/reinstall.log" 2>&1 ||
+  { cat "$tmp/reinstall.log"; fail "reinstall"; }
+grep -q '"store_id": "shop-1"' "$manifest" || fail "reinstall overwrote the edited manifest"
+have "$manifest.new"
 
 # 4. DESTDIR stages only.
 DESTDIR="$tmp/stage" "$cmake" --install "$build" --prefix /opt/posintent \
   >"$tmp/stage.log" 2>&1 || { cat "$tmp/stage.log"; fail "DESTDIR install"; }
 spc=$(find "$tmp/stage" -name posplug.pc)
-smanifest="$tmp/stage/opt/posintent/share/posintent/plugin.manifest"
+smanifest="$tmp/stage/opt/posintent/etc/posintent/plugin.manifest"
 have "$smanifest"
 [ -n "$spc" ] && grep -q '^prefix=/opt/posintent$' "$spc" || fail "staged posplug.pc prefix"
 grep -q "$tmp" "$smanifest" $spc && fail "DESTDIR leaked into the installed files"

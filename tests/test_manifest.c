@@ -85,6 +85,7 @@ static void refusals(void **state) {
       {"", "", "config.currency", "{\"currency\":\"XXX\"}"},
       {"", "", "config.store_country", "{\"store_country\":\"de\"}"},
       {",\"store_id\":\"again\"", "", "config.store_id", NULL},
+      {"", "", "config.store_id", "{\"store_id\":\"\"}"}, /* packaged, not filled in */
       {",\"default_purpose\":\"gifts\"", "", "config.default_purpose", NULL},
       {",\"policy\":{\"resale_evidence\":\"maybe\"}", "", "config.policy.resale_evidence", NULL},
       {",\"policy\":{\"accepted_evidence\":[\"passport\"]}", "",
