@@ -534,6 +534,7 @@ int engine_handle(engine *e, const char *json, size_t len, const char **reply,
   pi_error_clear(&err);
   event *ev = &e->ev;
   int status = POSPLUG_OK;
+  hooks_clear_failures(e->hk);
   if (event_parse(json, len, ev, &err) == 0) {
     if (dispatch(e, ev, &e->reply, &err) == 0) goto done;
   }
@@ -541,7 +542,14 @@ int engine_handle(engine *e, const char *json, size_t len, const char **reply,
   if (strcmp(err.code, "storage") == 0) status = POSPLUG_ERR_STORAGE;
   if (strcmp(err.code, "nomem") == 0) status = POSPLUG_ERR_NOMEM;
   reply_error(&e->reply, ev->type, ev->sale, &err);
-done:
+done:;
+  /* Script failures are shown, also the ignored ones (docs/hooks.md). */
+  size_t nfail, more;
+  const hooks_failure *fails = hooks_failures(e->hk, &nfail, &more);
+  pi_error ferr;
+  pi_error_clear(&ferr);
+  if (reply_add_script_errors(&e->reply, fails, nfail, more, &ferr))
+    status = POSPLUG_ERR_NOMEM;
   engine_last_reply(e, reply, reply_len);
   return status;
 }

@@ -37,6 +37,8 @@ typedef struct source {
 typedef struct generation {
   luasandbox *sb;
   int (*ref)[HOOK_COUNT];     /* registry references, LUA_NOREF if absent   */
+  int *policy;                /* each script's on_error: 1 fail_closed,
+                                 0 fail_open, -1 the store's               */
 } generation;
 
 struct hooks {
@@ -47,6 +49,8 @@ struct hooks {
   char broken[256];
   int64_t broken_at;
   hooks_pos pos;              /* what the pos library sees (hooks_pos.c)    */
+  hooks_failure fail[HOOKS_FAILURES_MAX]; /* since hooks_clear_failures   */
+  size_t nfail, morefail;
   /* Scratch space for answers, reused by every call: too large to clear or
    * allocate per call (a status per possible line). */
   total_answer total;
@@ -221,6 +225,7 @@ static int read_sources(const hooks *h, source **out, size_t *nout, pi_error *er
 typedef struct load_ctx {
   const source *src;
   int *ref;
+  int *policy;
 } load_ctx;
 
 /* Run the chunk; it must return a table of known hooks. */
@@ -237,10 +242,21 @@ static int load_script(lua_State *L) {
   lua_pushnil(L);
   while (lua_next(L, t)) {
     int id = lua_type(L, -2) == LUA_TSTRING ? hook_parse(lua_tostring(L, -2)) : -1;
+    if (id < 0 && lua_type(L, -2) == LUA_TSTRING &&
+        strcmp(lua_tostring(L, -2), "on_error") == 0) {
+      /* The script's own failure policy, beside its hooks. */
+      const char *v = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+      if (strcmp(v, "fail_open") != 0 && strcmp(v, "fail_closed") != 0)
+        return luaL_error(L, "%s: on_error must be \"fail_open\" or \"fail_closed\"",
+                          c->src->chunk);
+      *c->policy = strcmp(v, "fail_closed") == 0;
+      lua_pop(L, 1);
+      continue;
+    }
     if (id < 0)
       return luaL_error(L, "%s: unknown hook '%s' (on_sale_begin, on_tag, "
                            "validate_party, classify, on_total, on_complete, "
-                           "report_row)",
+                           "report_row; and on_error)",
                         c->src->chunk,
                         lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?");
     if (lua_type(L, -1) != LUA_TFUNCTION)
@@ -257,6 +273,7 @@ static void free_gen(generation *g) {
   if (g == NULL) return;
   lsb_close(g->sb);
   free(g->ref);
+  free(g->policy);
   free(g);
 }
 
@@ -276,12 +293,16 @@ static int build(hooks *h, const source *src, size_t n, generation **out,
   *out = NULL;
   generation *g = calloc(1, sizeof *g);
   if (g) g->ref = malloc((n ? n : 1) * sizeof *g->ref);
-  if (g == NULL || g->ref == NULL) {
+  if (g) g->policy = malloc((n ? n : 1) * sizeof *g->policy);
+  if (g == NULL || g->ref == NULL || g->policy == NULL) {
+    if (g) free(g->ref);
     free(g);
     return pi_fail(err, "nomem", "", "out of memory");
   }
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
+    g->policy[i] = -1;
     for (int k = 0; k < HOOK_COUNT; k++) g->ref[i][k] = LUA_NOREF;
+  }
   lsb_limits ll = {lim->memory_bytes, 0};
   lsb_failure f;
   if (lsb_open(&ll, &g->sb, err)) goto fail;
@@ -298,7 +319,7 @@ static int build(hooks *h, const source *src, size_t n, generation **out,
               src[i].chunk, lim->load_ms);
       goto fail;
     }
-    load_ctx c = {&src[i], g->ref[i]};
+    load_ctx c = {&src[i], g->ref[i], &g->policy[i]};
     h->pos.current = src[i].chunk;
     h->pos.logged = 0;
     lsb_status st = lsb_run(g->sb, load_script, &c, src[i].chunk,
@@ -472,6 +493,40 @@ static int refuse(call *c, pi_error *err) {
   return HOOK_REFUSE;
 }
 
+const hooks_failure *hooks_failures(const hooks *h, size_t *n, size_t *more) {
+  *n = h ? h->nfail : 0;
+  *more = h ? h->morefail : 0;
+  return h ? h->fail : NULL;
+}
+
+void hooks_clear_failures(hooks *h) {
+  if (h) h->nfail = h->morefail = 0;
+}
+
+/* Keep a failure for the reply (hooks_failures). */
+static void note_failure(hooks *h, hook_id id, const lsb_failure *f, int closed) {
+  if (h->nfail == HOOKS_FAILURES_MAX) {
+    h->morefail++;
+    return;
+  }
+  hooks_failure *x = &h->fail[h->nfail++];
+  snprintf(x->hook, sizeof x->hook, "%s", hook_name(id));
+  snprintf(x->where, sizeof x->where, "%s", f->where);
+  snprintf(x->message, sizeof x->message, "%s", f->message);
+  x->closed = closed;
+}
+
+/* The failure policy of the script being run: its own on_error, else the
+ * store's. */
+static int policy_closed(const call *c) {
+  const hooks *h = c->h;
+  if (h->gen && c->src) {
+    int own = h->gen->policy[c->src - h->src];
+    if (own >= 0) return own;
+  }
+  return limits(h)->fail_closed;
+}
+
 /* A failed run: log it with file:line, trace it, reset a tainted state and
  * apply the policy. */
 static int failed(call *c, hook_id id, const lsb_failure *f_in, pi_error *err) {
@@ -479,7 +534,8 @@ static int failed(call *c, hook_id id, const lsb_failure *f_in, pi_error *err) {
   lsb_failure hinted = *f_in;
   const lsb_failure *f = &hinted;
   add_hint(&hinted);
-  int closed = limits(h)->fail_closed;
+  int closed = policy_closed(c);
+  note_failure(h, id, f, closed);
   static const char *const kinds[] = {"ok", "script", "time", "memory"};
   hlog(h, POSPLUG_LOG_ERROR, "store script failed in %s: %s (%s: %s)", hook_name(id),
        f->message, closed ? "fail_closed" : "fail_open",
@@ -495,8 +551,9 @@ static int failed(call *c, hook_id id, const lsb_failure *f_in, pi_error *err) {
   if (f->status != LSB_ERR_SCRIPT || lsb_tainted(h->gen->sb)) reset(h, f->message);
   if (!closed) return HOOK_PASS;
   pi_fail(err, "refused", f->where,
-          "a store script failed, and this store refuses on script errors: %s",
-          f->message);
+          "A store rule could not be checked, so this step is refused; ask the "
+          "store admin (%s failed: %s)",
+          hook_name(id), f->message);
   return HOOK_REFUSE;
 }
 

@@ -93,6 +93,25 @@ int hooks_on_complete(hooks *h, const sale *s, const decision *d,
 /* May add members to a report row (a cJSON object owned by the caller). */
 int hooks_report_row(hooks *h, cJSON *row, pi_error *err);
 
+/* One script failure, as a reply's "script_errors" shows it. */
+typedef struct hooks_failure {
+  char hook[16];       /* "on_total"                                       */
+  char where[96];      /* "scripts/gifts.lua:12"                           */
+  char message[256];   /* the sentence, starting with `where`              */
+  int closed;          /* 1: the failure policy refused the action         */
+} hooks_failure;
+
+#define HOOKS_FAILURES_MAX 8
+
+/* The script failures since the last hooks_clear_failures(), ignored ones
+ * (fail_open) and refusing ones (fail_closed) alike, oldest first: at most
+ * HOOKS_FAILURES_MAX, *more counts the ones after those.  The array is
+ * owned by h and valid until the next hook call.  h may be NULL (none). */
+const hooks_failure *hooks_failures(const hooks *h, size_t *n, size_t *more);
+
+/* Forget the failures: the engine does this at every event. */
+void hooks_clear_failures(hooks *h);
+
 /* The hooks a script may define, in this order in every table. */
 typedef enum hook_id {
   HOOK_ON_SALE_BEGIN = 0,

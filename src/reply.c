@@ -1,6 +1,9 @@
 /* reply.c - building the JSON replies (streamed with jsonw). */
 #include "reply.h"
 
+#include <assert.h>
+#include <stdio.h>
+
 #include <string.h>
 
 /* What the host gets when even an error reply cannot be allocated. */
@@ -218,6 +221,37 @@ void reply_error(reply_buf *r, event_type type, const char *sale_id,
   jw_kstr(w, "field", e->field);
   jw_end_object(w);
   jw_end_object(w);
+}
+
+int reply_add_script_errors(reply_buf *r, const hooks_failure *f, size_t n,
+                            size_t more, pi_error *err) {
+  jsonw *w = &r->w;
+  if (n == 0 || !jw_ok(w)) return 0;
+  /* Reopen the finished object: drop its closing brace. */
+  assert(w->depth == 0 && w->len > 1 && w->buf[w->len - 1] == '}');
+  w->buf[--w->len] = '\0';
+  w->depth = 1;
+  w->first[0] = 0;
+  jw_key(w, "script_errors");
+  jw_array(w);
+  for (size_t i = 0; i < n; i++) {
+    jw_object(w);
+    jw_kstr(w, "hook", f[i].hook);
+    jw_kstr(w, "where", f[i].where);
+    jw_kstr(w, "message", f[i].message);
+    jw_kstr(w, "policy", f[i].closed ? "fail_closed" : "fail_open");
+    jw_end_object(w);
+  }
+  if (more) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "and %zu more script errors (see the log)", more);
+    jw_object(w);
+    jw_kstr(w, "message", msg);
+    jw_end_object(w);
+  }
+  jw_end_array(w);
+  jw_end_object(w);
+  return jw_ok(w) ? 0 : pi_fail(err, "nomem", "", "out of memory");
 }
 
 int reply_tenders_json(const event *ev, char *buf, size_t cap) {

@@ -15,6 +15,7 @@
 #include "decide.h"
 #include "error.h"
 #include "event.h"
+#include "hooks.h"
 #include "jsonw.h"
 #include "manifest.h"
 #include "sale.h"
@@ -50,6 +51,13 @@ int reply_simple(reply_buf *r, const char *type, const char *key, int64_t value,
  * Never fails (see reply_text). */
 void reply_error(reply_buf *r, event_type type, const char *sale_id,
                  const pi_error *e);
+
+/* Add "script_errors":[{"hook","where","message","policy"}] to the reply
+ * just built (ok or not), for the failures of store scripts during the
+ * event; with `more` > 0 a last entry says how many more there were.
+ * Nothing when n is 0.  Returns 0, or -1 with err ("nomem"). */
+int reply_add_script_errors(reply_buf *r, const hooks_failure *f, size_t n,
+                            size_t more, pi_error *err);
 
 /* The tenders of a sale.complete as a JSON array into buf[cap]; -1 when it
  * does not fit. */

@@ -66,6 +66,17 @@ cJSON *call(till *t, const evb *e) {
     return NULL;
   }
   snprintf(t->last_type, sizeof t->last_type, "%s", jstr(r, "type"));
+  /* A store script failed: the plugin went on without that rule (or
+   * refused), and the cashier must know the answer may lack it. */
+  const cJSON *se = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "script_errors"), 0);
+  if (se) {
+    snprintf(t->script_error, sizeof t->script_error, "STORE RULE FAILED: %s %s",
+             jstr(se, "hook"), jstr(se, "where"));
+    if (!t->tty) {
+      fprintf(t->out, "! %s: %s\n", t->script_error, jstr(se, "message"));
+      fflush(t->out);
+    }
+  }
   return r;
 }
 
@@ -114,6 +125,7 @@ static void reset_sale(till *t) {
   t->sale_gift.receipt = -1;
   memset(&t->cust, 0, sizeof t->cust);
   t->have_total = 0;
+  t->script_error[0] = '\0';
 }
 
 /* The sale's net and tax in minor units: the lines' quantities times

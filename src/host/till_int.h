@@ -107,6 +107,9 @@ typedef struct till {
                                  (terminal): the caller's, SIGHUP let in    */
   char scripts_note[160];     /* shown until a reload succeeds: why the
                                  store scripts are not the ones on disk    */
+  char script_error[200];     /* the open sale's last script failure (a
+                                 reply's script_errors), shown until the
+                                 sale ends                                 */
   char last_type[32];
   char last_json[2048];
   char *reply;

@@ -191,6 +191,8 @@ void draw(till *t) {
     snprintf(t->msg, sizeof t->msg, "Type an item code and Enter. ? shows every key.");
   if (t->scripts_note[0])
     put(&s, 0, "posintent till  %s (S retries)", t->scripts_note);
+  else if (t->script_error[0])
+    put(&s, 0, "posintent till  ! %s", t->script_error);
   else
     put(&s, 0, "posintent till  store %s  terminal %s  cashier %s", t->store,
         t->terminal, t->cashier);
