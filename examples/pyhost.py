@@ -18,7 +18,7 @@ import sys
 # include/posplug.h, mirrored.  The host side of the ABI this file speaks.
 
 POSPLUG_ABI_MAJOR = 1
-POSPLUG_ABI_MINOR = 0
+POSPLUG_ABI_MINOR = 1
 
 
 def make_version(major, minor):
@@ -55,9 +55,13 @@ LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
 NOW_MS_FN = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)
 
 
+# What was padding after abi_version on 64-bit targets is a named field.
+RESERVED0 = [("reserved0", ctypes.c_uint32)] if ctypes.sizeof(ctypes.c_void_p) > 4 else []
+
+
 class PosplugHostApi(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t),
-                ("abi_version", ctypes.c_uint32),
+                ("abi_version", ctypes.c_uint32)] + RESERVED0 + [
                 ("host_ctx", ctypes.c_void_p),
                 ("log", LOG_FN),
                 ("now_ms", NOW_MS_FN)]
@@ -80,7 +84,7 @@ DESTROY_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 
 class PosplugPluginApi(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t),
-                ("abi_version", ctypes.c_uint32),
+                ("abi_version", ctypes.c_uint32)] + RESERVED0 + [
                 ("name", ctypes.c_char_p),
                 ("version", ctypes.c_char_p),
                 ("create", CREATE_FN),
@@ -114,7 +118,7 @@ def version_text(v):
 
 
 def load(manifest_path):
-    """Return (library, api) for the plugin the manifest names."""
+    """Return (library, api, path) for the plugin the manifest names."""
     try:
         with open(manifest_path, "rb") as f:
             manifest = json.loads(f.read())
@@ -135,10 +139,17 @@ def load(manifest_path):
         raise LoadError(POSPLUG_ERR_ABI,
                         f"plugin {manifest['name']} declares ABI {version_text(declared)} in "
                         f"its manifest; this host speaks ABI {version_text(POSPLUG_ABI_VERSION)}")
-    # Relative library paths are relative to the manifest, as in manifest.c.
+    # A relative library is relative to the manifest's own folder, never
+    # to dlopen's search path (LD_LIBRARY_PATH, the system folders): a bare
+    # name would load whichever file of that name the system finds first.
+    # The path is made absolute with symlinks resolved, and said.
     library = manifest["library"]
     if not os.path.isabs(library):
-        library = os.path.join(os.path.dirname(manifest_path), library)
+        library = os.path.join(os.path.dirname(os.path.abspath(manifest_path)), library)
+    try:
+        library = os.path.realpath(library, strict=True)
+    except OSError as e:
+        raise LoadError(POSPLUG_ERR_CONFIG, f"cannot load {library}: {e.strerror}")
     try:
         lib = ctypes.CDLL(library, mode=os.RTLD_NOW | os.RTLD_LOCAL)
     except OSError as e:
@@ -169,7 +180,7 @@ def load(manifest_path):
                         f"the plugin's function table (ABI {version_text(api.abi_version)}, "
                         f"{api.struct_size} bytes) does not fit this host "
                         f"(ABI {version_text(POSPLUG_ABI_VERSION)})")
-    return lib, api
+    return lib, api, library
 
 
 # --------------------------------------------------------------------------
@@ -254,10 +265,11 @@ class Host:
         n = ctypes.c_size_t(0)
         st = self.api.handle(self.inst, event, len(event), self.reply, len(self.reply),
                              ctypes.byref(n), ctypes.byref(err))
-        if st == POSPLUG_ERR_TOOSMALL:
-            # The event was handled; only the reply did not fit.  Fetch it
-            # again into a buffer of the size the plugin asked for.
-            self.reply = ctypes.create_string_buffer(n.value)
+        if n.value >= len(self.reply):
+            # The event was handled; only the reply did not fit (the status
+            # is TOOSMALL, or a storage or memory failure, which wins).
+            # Fetch it again into a buffer of reply_len + 1 bytes.
+            self.reply = ctypes.create_string_buffer(n.value + 1)
             st = self.api.last_reply(self.inst, self.reply, len(self.reply), ctypes.byref(n))
         if st in (POSPLUG_ERR_TOOSMALL, POSPLUG_ERR_MISUSE):
             return st, None, "could not read the reply"
@@ -311,7 +323,9 @@ def main(argv):
         return 2
 
     try:
-        lib, api = load(manifest)
+        lib, api, path = load(manifest)
+        if not quiet:
+            print(f"pyhost: loaded {path}", file=sys.stderr)
         host = Host(api, quiet, reply_cap)
         host.create(manifest, json.dumps(overrides) if overrides else None)
     except LoadError as e:

@@ -6,7 +6,11 @@
  * way posplug.h prescribes:
  *   1. reads the plugin.manifest and refuses a plugin whose declared ABI
  *      does not fit this host, before loading any code;
- *   2. dlopen()s the library the manifest names with RTLD_NOW | RTLD_LOCAL;
+ *   2. dlopen()s the library the manifest names with RTLD_NOW | RTLD_LOCAL,
+ *      by its absolute path with symlinks resolved: a relative `library`
+ *      is relative to the manifest's own folder, never looked up in
+ *      LD_LIBRARY_PATH or the system's folders; `library` below says which
+ *      file was loaded, for the host to log;
  *   3. checks the exported posplug_abi_version, calls the entry symbol the
  *      manifest names, and checks the returned table's size and version.
  * Every refusal names both versions, so that an integrator sees at once
@@ -27,7 +31,8 @@ typedef struct posplug_loaded {
   uint32_t plugin_abi;            /* the plugin's exported ABI version    */
   char name[64];                  /* from the manifest                    */
   char version[32];
-  char library[1024];             /* the resolved library path            */
+  char library[1024];             /* the library's absolute path, symlinks
+                                     resolved: the file that was loaded    */
 } posplug_loaded;
 
 /* Load the plugin described by the manifest at `manifest_path`.

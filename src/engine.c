@@ -536,7 +536,15 @@ int engine_handle(engine *e, const char *json, size_t len, const char **reply,
   int status = POSPLUG_OK;
   hooks_clear_failures(e->hk);
   if (event_parse(json, len, ev, &err) == 0) {
-    if (dispatch(e, ev, &e->reply, &err) == 0) goto done;
+    /* The manifest's "events" list is what this plugin is configured to
+     * handle; anything else is refused before it touches a sale. */
+    if (!(e->id.events & (1u << ev->type)))
+      pi_fail(&err, "event_not_enabled", "type",
+              "this plugin is configured not to handle %s events (the manifest's "
+              "\"events\" list leaves it out)",
+              event_type_name(ev->type));
+    else if (dispatch(e, ev, &e->reply, &err) == 0)
+      goto done;
   }
   if (err.code == NULL) err.code = "internal";
   if (strcmp(err.code, "storage") == 0) status = POSPLUG_ERR_STORAGE;

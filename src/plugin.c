@@ -10,14 +10,18 @@
 #include <string.h>
 
 #include "engine.h"
+#include "manifest.h"
 #include "posplug.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
-/* The instance handed to the host is the engine plus the host's services. */
+/* The instance handed to the host is the engine plus the host's services,
+ * and the outcome of the last handle() call, which last_reply() repeats. */
 struct posplug_instance {
   engine *eng;
   posplug_host_api host;
+  int replied;        /* 0 until handle() has produced a reply          */
+  int last_status;    /* what that handle() returned, failure included   */
 };
 
 static void set_error(posplug_error *err, int code, const char *msg,
@@ -61,6 +65,41 @@ static posplug_status p_create(const posplug_host_api *host, const char *manifes
     set_error(err, POSPLUG_ERR_ABI, "the host's posplug_host_api is too small", "");
     return POSPLUG_ERR_ABI;
   }
+  /* The table says which ABI its host was built for; posplug_entry() saw
+   * only what the host passed there, which may differ from what it fills
+   * in here. */
+  if (!posplug_abi_compatible(host->abi_version, POSPLUG_ABI_VERSION)) {
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "the host's posplug_host_api is for ABI %u.%u; posintent speaks "
+             "ABI %u.%u (the major must match and the plugin's minor must not "
+             "exceed the host's)",
+             POSPLUG_VERSION_MAJOR(host->abi_version),
+             POSPLUG_VERSION_MINOR(host->abi_version), POSPLUG_ABI_MAJOR,
+             POSPLUG_ABI_MINOR);
+    set_error(err, POSPLUG_ERR_ABI, msg, "abi_version");
+    return POSPLUG_ERR_ABI;
+  }
+  /* The manifest describes one build of the plugin: a manifest left over
+   * from another version (or naming another plugin) configures keys this
+   * library may not know the way its author meant. */
+  manifest_identity id;
+  pi_error me;
+  pi_error_clear(&me);
+  if (manifest_read_identity(manifest, &id, &me)) {
+    set_error(err, POSPLUG_ERR_CONFIG, me.message, me.field);
+    return POSPLUG_ERR_CONFIG;
+  }
+  if (strcmp(id.name, "posintent") != 0 || strcmp(id.version, POSINTENT_VERSION) != 0) {
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "the manifest describes %.64s %.32s, but this library is posintent %s; "
+             "install the manifest that came with it",
+             id.name, id.version, POSINTENT_VERSION);
+    set_error(err, POSPLUG_ERR_CONFIG, msg,
+              strcmp(id.name, "posintent") != 0 ? "name" : "version");
+    return POSPLUG_ERR_CONFIG;
+  }
   posplug_instance *in = calloc(1, sizeof *in);
   if (in == NULL) {
     set_error(err, POSPLUG_ERR_NOMEM, "out of memory", "");
@@ -89,15 +128,17 @@ static posplug_status p_create(const posplug_host_api *host, const char *manifes
   return POSPLUG_OK;
 }
 
+/* Copy the reply into the host's buffer when it fits.  *out_len always
+ * receives the reply's length without its NUL (the one meaning reply_len
+ * has); the reply was written if and only if *out_len < cap. */
 static posplug_status copy_reply(const char *reply, size_t len, char *buf, size_t cap,
                                  size_t *out_len) {
-  if (len + 1 > cap || buf == NULL) {
-    if (out_len) *out_len = len + 1;
+  if (out_len) *out_len = len;
+  if (buf == NULL || len >= cap) {
     if (buf && cap) buf[0] = '\0';
     return POSPLUG_ERR_TOOSMALL;
   }
   memcpy(buf, reply, len + 1);
-  if (out_len) *out_len = len;
   return POSPLUG_OK;
 }
 
@@ -111,25 +152,43 @@ static posplug_status p_handle(posplug_instance *in, const char *ev, size_t len,
   const char *r;
   size_t n;
   int st = engine_handle(in->eng, ev ? ev : "", len, &r, &n);
-  if (st != POSPLUG_OK)
-    set_error(err, st, st == POSPLUG_ERR_STORAGE ? "the database failed; see the reply"
-                                                 : "out of memory",
-              "");
+  in->replied = 1;
+  in->last_status = st;
   posplug_status cs = copy_reply(r, n, reply, cap, reply_len);
-  if (cs != POSPLUG_OK) {
-    set_error(err, (int)cs, "the reply buffer is too small; call last_reply()", "");
-    return cs;
+  /* A failure outranks a small buffer: a host that acts on the status must
+   * learn that nothing was recorded even when the reply did not fit. */
+  if (st != POSPLUG_OK) {
+    set_error(err, st,
+              st == POSPLUG_ERR_STORAGE
+                  ? (cs == POSPLUG_OK ? "the database failed; nothing was recorded; "
+                                        "see the reply"
+                                      : "the database failed; nothing was recorded; "
+                                        "the reply did not fit: call last_reply()")
+                  : (cs == POSPLUG_OK ? "out of memory; nothing was recorded"
+                                      : "out of memory; nothing was recorded; the "
+                                        "reply did not fit: call last_reply()"),
+              "");
+    return (posplug_status)st;
   }
-  return (posplug_status)st;
+  if (cs != POSPLUG_OK)
+    set_error(err, (int)cs, "the reply buffer is too small; call last_reply()", "");
+  return cs;
 }
 
+/* The last handle()'s reply again, with that call's status: a storage or
+ * memory failure stays a failure however many times it is fetched. */
 static posplug_status p_last_reply(posplug_instance *in, char *reply, size_t cap,
                                    size_t *reply_len) {
-  if (in == NULL) return POSPLUG_ERR_MISUSE;
+  if (reply_len) *reply_len = 0;
+  if (in == NULL || !in->replied) {
+    if (reply && cap) reply[0] = '\0';
+    return POSPLUG_ERR_MISUSE;
+  }
   const char *r;
   size_t n;
   engine_last_reply(in->eng, &r, &n);
-  return copy_reply(r, n, reply, cap, reply_len);
+  posplug_status cs = copy_reply(r, n, reply, cap, reply_len);
+  return cs != POSPLUG_OK ? cs : (posplug_status)in->last_status;
 }
 
 static posplug_status p_reload(posplug_instance *in, posplug_error *err) {

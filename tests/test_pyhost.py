@@ -9,7 +9,11 @@ and evidence tables must match row for row.  The Python host runs again
 with a 16-byte reply buffer, so that every reply goes through
 POSPLUG_ERR_TOOSMALL and last_reply().  Then its refusals: an ABI major the
 host does not speak in the manifest, and (given the fake plugin) a library
-that exports one; a missing manifest; usage errors.
+that exports one; a missing manifest; usage errors.  Last, the decoy: a
+manifest given as a bare file name that names a bare `libposintent.so`
+beside it, with a library of that name (the fake plugin) first in
+LD_LIBRARY_PATH: both hosts must load the file beside the manifest and say
+which one they loaded.
 
 usage: test_pyhost.py PYHOST POS_HOST MANIFEST EVENTS [FAKE_PLUGIN]
 Standard library only.
@@ -59,10 +63,35 @@ def compare_replies(name, got, want):
             return
 
 
+def decoy_beside_manifest(tmp, m, lib, fake, py, poshost):
+    """A bare library name must mean the file beside the manifest, not
+    whatever dlopen's search path finds first."""
+    shop, decoys = os.path.join(tmp, "shop"), os.path.join(tmp, "decoys")
+    os.mkdir(shop)
+    os.mkdir(decoys)
+    os.symlink(os.path.realpath(lib), os.path.join(shop, "libposintent.so"))
+    with open(fake, "rb") as src, open(os.path.join(decoys, "libposintent.so"), "wb") as dst:
+        dst.write(src.read())
+    with open(os.path.join(shop, "plugin.manifest"), "w", encoding="utf-8") as f:
+        json.dump({**m, "library": "libposintent.so"}, f)
+    env = dict(os.environ, LD_LIBRARY_PATH=decoys)
+    loaded = b"loaded " + os.path.realpath(lib).encode() + b"\n"
+    for name, argv in (("pyhost", py), ("pos-host", [os.path.abspath(poshost)])):
+        r = run(argv + ["--manifest", "plugin.manifest", "--db", os.path.join(tmp, "d.db")],
+                input=b'{"type":"ping"}\n', cwd=shop, env=env)
+        check(f"{name}, decoy in LD_LIBRARY_PATH: exit status", r.returncode, 0)
+        check(f"{name}, decoy in LD_LIBRARY_PATH: the plugin beside the manifest answers",
+              r.stdout, b'{"ok":true,"type":"ping","open_sales":0}\n')
+        check(f"{name}: says which file it loaded (symlink resolved)",
+              loaded in r.stderr, True)
+        if r.returncode:
+            print(r.stderr.decode(errors="replace"), file=sys.stderr)
+
+
 def main():
     pyhost, poshost, manifest, events = sys.argv[1:5]
     fake = os.path.abspath(sys.argv[5]) if len(sys.argv) > 5 else None
-    py = [sys.executable, pyhost]
+    py = [sys.executable, os.path.abspath(pyhost)]
     n_events = sum(1 for l in open(events, encoding="utf-8")
                    if l.strip() and not l.lstrip().startswith("#"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,16 +139,18 @@ def main():
                       os.path.join(tmp, "x.db")], input=b"")
         check("manifest ABI 2.0: exit status", r.returncode, 3)
         check("manifest ABI 2.0: says both versions",
-              b"declares ABI 2.0" in r.stderr and b"speaks ABI 1.0" in r.stderr, True)
-        r = run(py + ["--manifest", manifest_with(abi="1.1"), "--db",
+              b"declares ABI 2.0" in r.stderr and b"speaks ABI 1.1" in r.stderr, True)
+        r = run(py + ["--manifest", manifest_with(abi="1.2"), "--db",
                       os.path.join(tmp, "x.db")], input=b"")
-        check("manifest ABI 1.1 (newer minor): refused", r.returncode, 3)
+        check("manifest ABI 1.2 (newer minor): refused", r.returncode, 3)
         if fake:
             r = run(py + ["--manifest", manifest_with(library=fake), "--db",
                           os.path.join(tmp, "x.db")], input=b"")
             check("library exporting ABI 2.0: exit status", r.returncode, 3)
             check("library exporting ABI 2.0: says so",
                   b"was built for plugin ABI 2.0" in r.stderr, True)
+        if fake:
+            decoy_beside_manifest(tmp, m, lib, fake, py, poshost)
         r = run(py + ["--manifest", os.path.join(tmp, "none.manifest")], input=b"")
         check("missing manifest: exit status", r.returncode, 3)
         check("missing manifest: error format", r.stderr.startswith(b"pyhost: cannot read"),

@@ -103,8 +103,10 @@ static void help(FILE *f) {
 
 /* What every posintent manifest says, for when the admin has none at hand. */
 static const char default_manifest[] =
-    "{\"name\":\"posintent\",\"version\":\"0\",\"abi\":\"1.0\","
-    "\"library\":\"libposintent.so\",\"entry\":\"posplug_entry\",\"events\":[],"
+    "{\"name\":\"posintent\",\"version\":\"0\",\"abi\":\"1.1\","
+    "\"library\":\"libposintent.so\",\"entry\":\"posplug_entry\","
+    "\"events\":[\"sale.begin\",\"sale.line\",\"sale.customer\",\"sale.tag\","
+    "\"sale.total\",\"sale.complete\",\"sale.void\",\"scripts.reload\",\"ping\"],"
     "\"config\":{\"database\":\":memory:\",\"durability\":\"none\","
     "\"store_id\":\"test-store\","
     "\"store_country\":\"DE\",\"currency\":\"EUR\"}}";

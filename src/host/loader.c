@@ -1,9 +1,13 @@
 /* loader.c - load a posplug plugin as posplug.h prescribes. */
+#define _XOPEN_SOURCE 700 /* realpath() */
 #include "posplug_loader.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "manifest.h"
@@ -48,11 +52,26 @@ posplug_status posplug_load(const char *manifest_path, posplug_loaded *out,
                 POSPLUG_VERSION_MAJOR(host), POSPLUG_VERSION_MINOR(host));
   snprintf(out->name, sizeof out->name, "%s", id.name);
   snprintf(out->version, sizeof out->version, "%s", id.version);
-  snprintf(out->library, sizeof out->library, "%s", id.library);
-  out->handle = dlopen(id.library, RTLD_NOW | RTLD_LOCAL);
-  if (out->handle == NULL)
+  /* Load exactly the file the manifest names.  manifest.c resolves a
+   * relative `library` against the manifest's folder, but leaves a bare
+   * name bare when the manifest itself was given as a bare name, and
+   * dlopen() would look a bare name up in LD_LIBRARY_PATH and the system
+   * folders: another file of that name would be loaded instead.  realpath()
+   * turns every form into the absolute path of the file itself (symlinks
+   * resolved), which dlopen() takes as it is. */
+  char real[PATH_MAX];
+  if (realpath(id.library, real) == NULL)
     return fail(out, err, POSPLUG_ERR_CONFIG, "library", "cannot load %s: %s",
-                id.library, dlerror());
+                id.library, strerror(errno));
+  if (strlen(real) >= sizeof out->library)
+    return fail(out, err, POSPLUG_ERR_CONFIG, "library",
+                "cannot load %s: its path is longer than %zu bytes", real,
+                sizeof out->library - 1);
+  snprintf(out->library, sizeof out->library, "%s", real);
+  out->handle = dlopen(real, RTLD_NOW | RTLD_LOCAL);
+  if (out->handle == NULL)
+    return fail(out, err, POSPLUG_ERR_CONFIG, "library", "cannot load %s: %s", real,
+                dlerror());
   const uint32_t *abi = dlsym(out->handle, POSPLUG_ABI_SYMBOL);
   if (abi == NULL)
     return fail(out, err, POSPLUG_ERR_CONFIG, POSPLUG_ABI_SYMBOL,

@@ -145,14 +145,14 @@ static int send_event(const posplug_plugin_api *api, posplug_instance *in,
   size_t n = 0;
   memset(&err, 0, sizeof err);
   posplug_status st = api->handle(in, ev, len, *reply, *cap, &n, &err);
-  if (st == POSPLUG_ERR_TOOSMALL) {
-    char *bigger = realloc(*reply, n);
+  if (n >= *cap) { /* handled, but the reply did not fit: fetch it, never resend */
+    char *bigger = realloc(*reply, n + 1);
     if (bigger == NULL) {
-      fprintf(stderr, "pos-host: out of memory for a %zu-byte reply\n", n);
+      fprintf(stderr, "pos-host: out of memory for a %zu-byte reply\n", n + 1);
       return 1;
     }
     *reply = bigger;
-    *cap = n;
+    *cap = n + 1;
     st = api->last_reply(in, *reply, *cap, &n);
   }
   if (st == POSPLUG_ERR_TOOSMALL || st == POSPLUG_ERR_MISUSE) {
@@ -247,6 +247,7 @@ int main(int argc, char **argv) {
     if (in != stdin) fclose(in);
     return 3;
   }
+  if (!quiet) fprintf(stderr, "pos-host: loaded %s\n", plug.library);
   posplug_host_api host = {.struct_size = sizeof host,
                            .abi_version = POSPLUG_ABI_VERSION,
                            .host_ctx = NULL,

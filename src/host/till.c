@@ -43,14 +43,14 @@ cJSON *call(till *t, const evb *e) {
   size_t n = 0;
   posplug_status st =
       t->api->handle(t->inst, e->buf, e->n, t->reply, t->reply_cap, &n, &err);
-  if (st == POSPLUG_ERR_TOOSMALL && n <= REPLY_MAX) {
-    char *bigger = realloc(t->reply, n);
+  if (n >= t->reply_cap && n < REPLY_MAX) { /* handled; fetch the reply, never resend */
+    char *bigger = realloc(t->reply, n + 1);
     if (bigger == NULL) {
-      say(t, "out of memory for a %zu-byte reply", n);
+      say(t, "out of memory for a %zu-byte reply", n + 1);
       return NULL;
     }
     t->reply = bigger;
-    t->reply_cap = n;
+    t->reply_cap = n + 1;
     st = t->api->last_reply(t->inst, t->reply, t->reply_cap, &n);
   }
   if (st == POSPLUG_ERR_TOOSMALL || st == POSPLUG_ERR_MISUSE) {
