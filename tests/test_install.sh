@@ -2,10 +2,11 @@
 # test_install.sh - what an integrator gets from `cmake --install`.
 #
 #   1. install the build into a fresh prefix and check the layout;
-#   2. compile examples/minimal_host.c (the README's host, which must be
-#      identical to it) from a directory outside the source tree with only
-#      `pkg-config --cflags --libs posplug`, run it against the installed
-#      manifest, and check the ping reply and the database it created;
+#   2. run the README's host steps as written: install to a prefix, build
+#      examples/minimal_host.c (the README's listing) as C11 and
+#      examples/minimal_host.cpp as C++17 outside the tree with pkg-config
+#      and an rpath, run both on the installed manifest from another folder,
+#      and check the ping replies and the database they created;
 #   3. the installed pos-host and posintent run; the versions agree with
 #      project(VERSION);
 #   4. a DESTDIR staging install leaves no trace of DESTDIR in the files.
@@ -71,23 +72,41 @@ grep -q "\"version\": \"$version\"" "$manifest" || fail "manifest version is not
 grep -q "$src" "$manifest" "$pc" && fail "installed files point into the source tree"
 grep -q "$build" "$manifest" "$pc" && fail "installed files point into the build tree"
 
-# 2. A vendor's host, built outside the source tree with pkg-config alone.
+# 2. The README's host, built and run exactly as the README's commands say,
+#    from outside the tree, in C11 (examples/minimal_host.c, which must be
+#    the README's listing) and C++17 (examples/minimal_host.cpp).  The
+#    README's configure-and-build line is what made $build, so it is left
+#    out; the rest runs as written in a throwaway $HOME, with cc and c++
+#    wrapped to add strict warnings (and the sanitizers of this build).
 awk '/^## Integrating a host/{f=1} f&&/^```c$/{p=1;next} p&&/^```$/{exit} p' \
   "$src/README.md" >"$tmp/readme_host.c"
 cmp -s "$tmp/readme_host.c" "$src/examples/minimal_host.c" ||
   fail "examples/minimal_host.c differs from the host in README.md"
-mkdir "$tmp/vendor"
-cp "$src/examples/minimal_host.c" "$tmp/vendor/host.c"
-cd "$tmp/vendor"
+awk '/^## Integrating a host/{f=1} f&&/^```sh$/{p=1;next} p&&/^```$/{exit} p' \
+  "$src/README.md" >"$tmp/readme_steps.sh"
+grep -q '^cmake -S \. -B build ' "$tmp/readme_steps.sh" ||
+  fail "the README's host steps do not start by building the tree"
 flags="$(pkg-config --cflags posplug) $(pkg-config --libs posplug)"
 case $flags in *"$src"*|*"$build"*) fail "pkg-config flags point into the tree: $flags" ;; esac
-# shellcheck disable=SC2086
-$cc -std=c11 -Wall -Wextra -Werror ${HOST_CFLAGS:-} host.c $flags \
-  -Wl,-rpath,"$libdir" -o host || { echo "FAIL compiling the host"; exit 1; }
-cd "$(dirname "$manifest")"
-out=$("$tmp/vendor/host") || fail "the host exited $?"
-[ "$out" = '{"ok":true,"type":"ping","open_sales":0}' ] || fail "ping reply: $out"
-ls "$prefix"/var/lib/posintent/posintent.db >/dev/null 2>&1 ||
+mkdir "$tmp/home" "$tmp/tree"
+ln -s "$build" "$tmp/tree/build"
+ln -s "$src/examples" "$tmp/tree/examples"
+cxx=${CXX:-c++}
+{
+  echo 'set -eu'
+  echo "cc() { command $cc -Wall -Wextra -Wpedantic -Werror \${HOST_CFLAGS:-} \"\$@\"; }"
+  echo "c++() { command $cxx -Wall -Wextra -Wpedantic -Wold-style-cast -Werror \${HOST_CFLAGS:-} \"\$@\"; }"
+  echo 'cd "$TREE"'
+  grep -v '^cmake -S ' "$tmp/readme_steps.sh"
+} >"$tmp/readme_steps_run.sh"
+(cd / && env -u PKG_CONFIG_PATH HOME="$tmp/home" TREE="$tmp/tree" \
+   bash "$tmp/readme_steps_run.sh" >"$tmp/readme_steps.out" 2>"$tmp/readme_steps.err") ||
+  { cat "$tmp/readme_steps.err"; fail "the README's host steps failed"; }
+out=$(grep -v '^-- ' "$tmp/readme_steps.out") # cmake --install's progress lines
+ping='{"ok":true,"type":"ping","open_sales":0}'
+[ "$out" = "$ping
+$ping" ] || fail "the README's hosts (C, then C++) replied: $out"
+ls "$tmp/home/posintent/var/lib/posintent/posintent.db" >/dev/null 2>&1 ||
   fail "the installed manifest's database was not created under var/lib/posintent"
 cd "$tmp"
 
