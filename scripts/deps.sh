@@ -11,9 +11,10 @@ PKGS_BUILD=(gcc make cmake pkg-config liblua5.4-dev lua-cjson-dev libcjson-dev
 # Tests: cmocka, the stdnum reference, the sqlite3 shell, valgrind, clang
 # for the sanitizer runtime and libFuzzer, chromium to render the HTML
 # reports headless, g++ to build the README's C++17 host
-# (examples/minimal_host.cpp) in the install test.
+# (examples/minimal_host.cpp) in the install test, locales for the source
+# of de_DE.UTF-8, which test_locale generates with localedef.
 PKGS_TEST=(libcmocka-dev python3 python3-stdnum sqlite3 valgrind clang chromium
-           libclang-rt-14-dev g++)
+           libclang-rt-14-dev g++ locales)
 
 # Packaging (scripts/package.sh): dpkg-shlibdeps and the file(1) it needs.
 PKGS_PACKAGE=(dpkg-dev file)

@@ -1,6 +1,7 @@
 /* htmlout.c - a report as one self-contained HTML page (htmlout.h): the
  * head and CSS, the report's CSV read back into a <table> (csvin.c), and
  * the chart (htmlchart.c) above it.  See htmlout_int.h. */
+#include "clocale.h"
 #include "htmlout_int.h"
 
 #include <stdlib.h>
@@ -235,6 +236,9 @@ int html_report(store *st, html_report_kind kind, const report_query *q,
   FILE *rows = NULL, *series = NULL;
   chart *ch = NULL;
   int rc = -1;
+  /* The SVG's coordinates are printf'd doubles: "12.5", never "12,5". */
+  c_locale_scope locale;
+  c_locale_enter(&locale);
   if ((rows = csvin_temp(err)) == NULL) goto done;
   /* The report exactly as --format csv writes it, hooks included. */
   report_out csv = *out;
@@ -278,5 +282,6 @@ done:
   if (rows) fclose(rows);
   if (series) fclose(series);
   free(ch);
+  c_locale_leave(&locale);
   return rc;
 }

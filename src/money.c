@@ -80,3 +80,10 @@ int qty_format(int64_t milli, char *buf, size_t cap) {
   buf[n] = '\0';
   return (int)n;
 }
+
+int money_add(int64_t *acc, int64_t v) {
+  int64_t sum;
+  if (__builtin_add_overflow(*acc, v, &sum)) return -1;
+  *acc = sum;
+  return 0;
+}

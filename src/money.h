@@ -21,6 +21,11 @@
  * code is not an active ISO 4217 currency. */
 int money_exponent(const char *code);
 
+/* *acc += v, unless the sum does not fit an int64_t: then *acc is left as
+ * it was and -1 is returned (0 otherwise).  Every total of amounts goes
+ * through here, so that no sum wraps around silently. */
+int money_add(int64_t *acc, int64_t v);
+
 /* Write `minor` as a decimal in major units with `exponent` decimals
  * ("12.34", "-0.05", "1500" for exponent 0) into buf[cap].  Returns the
  * length written, or -1 if cap is too small. */

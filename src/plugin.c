@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clocale.h"
 #include "engine.h"
 #include "manifest.h"
 #include "posplug.h"
@@ -53,7 +54,7 @@ static int64_t host_now(void *ctx) {
   return in->host.now_ms(in->host.host_ctx);
 }
 
-static posplug_status p_create(const posplug_host_api *host, const char *manifest,
+static posplug_status create_in_c(const posplug_host_api *host, const char *manifest,
                                const char *overrides, posplug_instance **out,
                                posplug_error *err) {
   if (out) *out = NULL;
@@ -142,9 +143,9 @@ static posplug_status copy_reply(const char *reply, size_t len, char *buf, size_
   return POSPLUG_OK;
 }
 
-static posplug_status p_handle(posplug_instance *in, const char *ev, size_t len,
-                               char *reply, size_t cap, size_t *reply_len,
-                               posplug_error *err) {
+static posplug_status handle_in_c(posplug_instance *in, const char *ev, size_t len,
+                                  char *reply, size_t cap, size_t *reply_len,
+                                  posplug_error *err) {
   if (in == NULL || (ev == NULL && len)) {
     set_error(err, POSPLUG_ERR_MISUSE, "handle() needs an instance and an event", "");
     return POSPLUG_ERR_MISUSE;
@@ -191,7 +192,7 @@ static posplug_status p_last_reply(posplug_instance *in, char *reply, size_t cap
   return cs != POSPLUG_OK ? cs : (posplug_status)in->last_status;
 }
 
-static posplug_status p_reload(posplug_instance *in, posplug_error *err) {
+static posplug_status reload_in_c(posplug_instance *in, posplug_error *err) {
   if (in == NULL) {
     set_error(err, POSPLUG_ERR_MISUSE, "reload() needs an instance", "");
     return POSPLUG_ERR_MISUSE;
@@ -207,9 +208,47 @@ static posplug_status p_reload(posplug_instance *in, posplug_error *err) {
   return POSPLUG_OK;
 }
 
+/*
+ * The entry points.  Each runs its work with the "C" locale selected for
+ * the calling thread (clocale.h): a host that set LC_ALL to de_DE.UTF-8
+ * for its own screens must still get "1.5" in replies, from printf and
+ * from a store script's tostring() alike.  The host's locale is put back
+ * before returning.
+ */
+static posplug_status p_create(const posplug_host_api *host, const char *manifest,
+                               const char *overrides, posplug_instance **out,
+                               posplug_error *err) {
+  c_locale_scope loc;
+  c_locale_enter(&loc);
+  posplug_status st = create_in_c(host, manifest, overrides, out, err);
+  c_locale_leave(&loc);
+  return st;
+}
+
+static posplug_status p_handle(posplug_instance *in, const char *ev, size_t len,
+                               char *reply, size_t cap, size_t *reply_len,
+                               posplug_error *err) {
+  c_locale_scope loc;
+  c_locale_enter(&loc);
+  posplug_status st = handle_in_c(in, ev, len, reply, cap, reply_len, err);
+  c_locale_leave(&loc);
+  return st;
+}
+
+static posplug_status p_reload(posplug_instance *in, posplug_error *err) {
+  c_locale_scope loc;
+  c_locale_enter(&loc);
+  posplug_status st = reload_in_c(in, err);
+  c_locale_leave(&loc);
+  return st;
+}
+
 static void p_destroy(posplug_instance *in) {
   if (in == NULL) return;
+  c_locale_scope loc;
+  c_locale_enter(&loc);
   engine_close(in->eng);
+  c_locale_leave(&loc);
   free(in);
 }
 

@@ -235,7 +235,13 @@ int emit_begin(emitter *e, sqlite3 *db, const report_out *out,
   e->cols = cols;
   e->ncols = ncols;
   e->db = db;
-  if (sink_open(out->file, out->format, &e->sink, err)) return -1;
+  /* Every number the report writes (and its report_row hooks compute) in
+   * the "C" locale, whatever the process's is: 1.5, never 1,5. */
+  c_locale_enter(&e->locale);
+  if (sink_open(out->file, out->format, &e->sink, err)) {
+    c_locale_leave(&e->locale);
+    return -1;
+  }
   report_progress_start(&e->progress, db, out, &e->rows);
   return 0;
 }
@@ -409,4 +415,5 @@ void emit_free(emitter *e) {
   report_progress_stop(&e->progress, e->db);
   sink_free(e->sink);
   e->sink = NULL;
+  c_locale_leave(&e->locale);
 }

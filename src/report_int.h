@@ -8,6 +8,7 @@
 #ifndef POSINTENT_REPORT_INT_H
 #define POSINTENT_REPORT_INT_H
 
+#include "clocale.h"
 #include <sqlite3.h>
 #include <stdint.h>
 #include <time.h>
@@ -43,6 +44,7 @@ typedef struct emitter {
   int dropped_warned;      /* warned once about a hook member left out    */
   report_progress progress;
   sqlite3 *db;
+  c_locale_scope locale;   /* numbers in "C" from emit_begin to emit_free  */
 } emitter;
 
 /* Start a report with `cols` (borrowed; must outlive the emitter).

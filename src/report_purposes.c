@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "money.h"
 #include "report_int.h"
 
 const char *const report_purpose_columns[8] = {
@@ -199,8 +200,19 @@ int report_purposes(store *st, const report_query *q, const report_out *out,
       g->sales++;
     }
     g->lines++;
-    g->net += sqlite3_column_int64(stmt, 5);
-    g->tax += sqlite3_column_int64(stmt, 6);
+    /* A total that no longer fits 64 bits is an error, never a wrapped,
+     * plausible-looking negative figure in an accountant's file. */
+    const char *which = money_add(&g->net, sqlite3_column_int64(stmt, 5))   ? "net"
+                        : money_add(&g->tax, sqlite3_column_int64(stmt, 6)) ? "tax"
+                                                                            : NULL;
+    if (which) {
+      pi_fail(err, "overflow", which,
+              "the %s total of the %s %s lines in %s does not fit a 64-bit integer "
+              "of minor units; report shorter periods (--from/--to, --by)",
+              which, g->currency, g->purpose, p.period);
+      fail = 1;
+      break;
+    }
   }
   if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;
   if (!fail && p.n && flush_period(&p, &e, out, err)) fail = 1;

@@ -758,6 +758,54 @@ static void through_the_engine(void **state) {
   tu_rmtree(dir);
 }
 
+/* A total that does not fit 64 bits is an error naming the total, never a
+ * wrapped figure: two lines of 2^62 minor units (written into the database
+ * behind the till's back; the till itself caps a line far lower) on the
+ * same day and purpose add up to 2^63. */
+static void sums_that_overflow_are_refused(void **state) {
+  (void)state;
+  char dir[512], path[600];
+  tu_tempdir(dir, sizeof dir);
+  snprintf(path, sizeof path, "%s/o.db", dir);
+  engine *e = tu_engine(path, NULL);
+  for (int i = 1; i <= 2; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "O%d", i);
+    begin_sale(e, id, "2024-03-04");
+    add_line(e, id, "L1", 1000, 0);
+    send(e, "{\"type\":\"sale.complete\",\"sale\":\"%s\",\"total\":1000}", id);
+  }
+  engine_close(e);
+  sqlite3 *sdb;
+  assert_int_equal(sqlite3_open(path, &sdb), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(sdb, "UPDATE lines SET net = 4611686018427387904", NULL,
+                                NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(sdb);
+  store *st;
+  pi_error err;
+  pi_error_clear(&err);
+  if (store_open(path, STORE_READONLY, NULL, &st, &err)) fail_msg("%s", err.message);
+  const report_by bys[] = {REPORT_BY_NONE, REPORT_BY_DAY, REPORT_BY_MONTH};
+  for (size_t i = 0; i < sizeof bys / sizeof bys[0]; i++) {
+    report_query q = {"2024-01-01", "2024-12-31", NULL, 0, bys[i]};
+    membuf m;
+    mb_open(&m);
+    report_out o = out_to(&m, SINK_CSV, NULL);
+    pi_error_clear(&err);
+    assert_int_equal(report_purposes(st, &q, &o, &err), -1);
+    mb_close(&m);
+    assert_string_equal(err.code, "overflow");
+    assert_string_equal(err.field, "net");
+    assert_non_null(strstr(err.message, "EUR own_use"));
+    /* Nothing was written that could pass for a total. */
+    assert_null(m.text ? strstr(m.text, "own_use") : NULL);
+    mb_free(&m);
+  }
+  store_close(st);
+  tu_rmtree(dir);
+}
+
 /* ---- report_row hooks ----------------------------------------------------- */
 
 static void write_script(const char *dir, const char *name, const char *text) {
@@ -1698,6 +1746,7 @@ int main(void) {
       cmocka_unit_test(database_errors_are_reported),
       cmocka_unit_test(invalid_utf8_is_replaced),
       cmocka_unit_test(through_the_engine),
+      cmocka_unit_test(sums_that_overflow_are_refused),
   };
   int failed = cmocka_run_group_tests_name("reports", main_tests, setup_main, teardown_db);
   failed +=
