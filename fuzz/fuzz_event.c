@@ -11,10 +11,12 @@
  * Whatever the bytes, the contract of include/posplug.h must hold, or the
  * target aborts:
  *   - handle() returns OK, or STORAGE / NOMEM with a reply, or TOOSMALL;
+ *     *reply_len is the reply's length whether it fit or not;
  *   - the reply is NUL-terminated, *reply_len is its length, and it is one
  *     JSON object with a boolean "ok"; a refusal carries error.code and
  *     error.message strings, and a non-OK status comes with ok:false;
- *   - after TOOSMALL, last_reply() into a large buffer yields the reply;
+ *   - when the reply did not fit, last_reply() into a large buffer yields
+ *     it with handle()'s status (OK for TOOSMALL; a failure stays one);
  *   - ping always answers, with the number of open sales.
  *
  * The instance is kept across inputs (creating one costs a schema) and
@@ -132,14 +134,18 @@ static void send(const char *ev, size_t len, int tiny) {
   memset(&err, 0, sizeof err);
   size_t n = 0, cap = tiny ? 24 : sizeof reply;
   posplug_status st = api->handle(inst, ev, len, reply, cap, &n, &err);
-  if (st == POSPLUG_ERR_TOOSMALL) {
-    if (!tiny && n <= sizeof reply) die("handle", "TOOSMALL with room to spare");
-    if (n > sizeof reply) return; /* a reply over 64 KiB: fine, not ours to read */
+  if (n >= cap) { /* handled, but the reply did not fit */
+    if (st != POSPLUG_ERR_TOOSMALL && st != POSPLUG_ERR_STORAGE && st != POSPLUG_ERR_NOMEM)
+      die("handle returned", err.message);
+    if (!tiny && n < sizeof reply) die("handle", "did not fit with room to spare");
+    if (n >= sizeof reply) return; /* a reply over 64 KiB: fine, not ours to read */
     size_t need = n;
-    if (api->last_reply(inst, reply, sizeof reply, &n) != POSPLUG_OK)
-      die("last_reply", "failed after TOOSMALL");
-    if (n + 1 != need) die("last_reply", "length differs from what TOOSMALL said");
-    st = POSPLUG_OK; /* the event's own status is not repeated by last_reply */
+    posplug_status want = st == POSPLUG_ERR_TOOSMALL ? POSPLUG_OK : st;
+    st = api->last_reply(inst, reply, sizeof reply, &n);
+    if (st != want) die("last_reply", "a status other than handle()'s");
+    if (n != need) die("last_reply", "length differs from what handle() said");
+  } else if (st == POSPLUG_ERR_TOOSMALL) {
+    die("handle", "TOOSMALL, yet reply_len says the reply fit");
   } else if (st != POSPLUG_OK && st != POSPLUG_ERR_STORAGE && st != POSPLUG_ERR_NOMEM) {
     die("handle returned", err.message);
   }
