@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // minimal_host.cpp - examples/minimal_host.c as a C++17 host would write it:
 // a value-initialised host table (C++17 has no designated initialisers), a
 // noexcept log callback (posplug.h: callbacks must not throw), and a reply

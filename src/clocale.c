@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clocale.c - the "C" locale for one thread's work (see clocale.h). */
 #include "clocale.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * clocale.h - numbers written the same whatever locale the host has set.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_locale.c - numbers do not change with the host's locale.
  *
  * A host may call setlocale(LC_ALL, "de_DE.UTF-8") for its own screens;

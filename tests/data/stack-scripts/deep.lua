@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- deep.lua - the deepest C stack a store script can reach, for the stack
 -- measurement in tests/test_abi.c: every level below goes through a C
 -- function (pcall, table.sort's comparator, string.gsub's callback) until
