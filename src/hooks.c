@@ -461,6 +461,7 @@ typedef struct call {
   const party *p;
   const gift_info *g;
   cJSON *row;
+  const char *report;  /* report_row: the report's name, or NULL */
   meta_acc *acc;
   /* answers of the current script */
   int refused;
@@ -981,7 +982,11 @@ static int tr_report(lua_State *L) {
   call *c = lua_touserdata(L, 1);
   push_fn(L, c);
   ht_push_json(L, c->row, 0);
-  lua_call(L, 1, 1);
+  if (c->report)
+    lua_pushstring(L, c->report);
+  else
+    lua_pushnil(L);
+  lua_call(L, 2, 1);
   if (!lua_isnil(L, -1)) ht_read_columns(L, lua_gettop(L), c->row, c->json);
   return 0;
 }
@@ -1003,8 +1008,13 @@ static int apply_report(call *c, hook_id id, pi_error *err) {
   return HOOK_PASS;
 }
 
-int hooks_report_row(hooks *h, cJSON *row, pi_error *err) {
+int hooks_report_row_in(hooks *h, cJSON *row, const char *report, pi_error *err) {
   BEGIN_CALL(h, NULL, err);
   c->row = row;
+  c->report = report;
   return each_script(c, HOOK_REPORT_ROW, tr_report, apply_report, err);
+}
+
+int hooks_report_row(hooks *h, cJSON *row, pi_error *err) {
+  return hooks_report_row_in(h, row, NULL, err);
 }

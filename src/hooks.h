@@ -90,7 +90,12 @@ int hooks_on_total(hooks *h, const sale *s, decision *d, pi_error *err);
 int hooks_on_complete(hooks *h, const sale *s, const decision *d,
                       char *meta, size_t cap, pi_error *err);
 
-/* May add members to a report row (a cJSON object owned by the caller). */
+/* May add members to a report row (a cJSON object owned by the caller).
+ * `report` is the report's name ("resellers", "resellers_detail",
+ * "purposes", "gifts"), the hook's second argument; NULL passes nil. */
+int hooks_report_row_in(hooks *h, cJSON *row, const char *report, pi_error *err);
+
+/* hooks_report_row_in() without a report name. */
 int hooks_report_row(hooks *h, cJSON *row, pi_error *err);
 
 /* One script failure, as a reply's "script_errors" shows it. */

@@ -362,7 +362,7 @@ static int emit_hooked(emitter *e, const cell *cells, pi_error *err) {
   if (o == NULL) return pi_fail(err, "nomem", "", "out of memory");
   pi_error herr;
   pi_error_clear(&herr);
-  int rc = hooks_report_row(e->out->hooks, o, &herr);
+  int rc = hooks_report_row_in(e->out->hooks, o, report_name_of(e->cols), &herr);
   if (rc != HOOK_PASS) {
     cJSON_Delete(o);
     if (rc == HOOK_REFUSE)

@@ -85,6 +85,10 @@ extern const char *const report_gift_columns[10];
  * hooks), with their number in *n; NULL for any other name. */
 const char *const *report_columns(const char *name, size_t *n);
 
+/* The name of the report whose columns are `cols` (one of the arrays
+ * above), or NULL. */
+const char *report_name_of(const char *const *cols);
+
 /* Each report: run the query and write its rows to out.  Returns 0 (also
  * for an empty report), or -1 with err (code "storage" for a database
  * error, "io" for a write error, "script" for a refusing report_row hook). */

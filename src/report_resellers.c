@@ -16,15 +16,23 @@ const char *const report_reseller_detail_columns[16] = {
     "date",       "store",    "terminal", "sale", "line",   "sku",
     "item",       "qty",      "net",      "tax"};
 
+/* The reports whose rows pass through report_row hooks. */
+static const struct {
+  const char *name;
+  const char *const *cols;
+  size_t n;
+} reports[] = {{"resellers", report_reseller_columns, 12},
+               {"resellers_detail", report_reseller_detail_columns, 16},
+               {"purposes", report_purpose_columns, 8},
+               {"gifts", report_gift_columns, 10}};
+
+const char *report_name_of(const char *const *cols) {
+  for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++)
+    if (reports[i].cols == cols) return reports[i].name;
+  return NULL;
+}
+
 const char *const *report_columns(const char *name, size_t *n) {
-  static const struct {
-    const char *name;
-    const char *const *cols;
-    size_t n;
-  } reports[] = {{"resellers", report_reseller_columns, 12},
-                 {"resellers_detail", report_reseller_detail_columns, 16},
-                 {"purposes", report_purpose_columns, 8},
-                 {"gifts", report_gift_columns, 10}};
   for (size_t i = 0; name && i < sizeof reports / sizeof reports[0]; i++)
     if (strcmp(name, reports[i].name) == 0) {
       *n = reports[i].n;

@@ -7,7 +7,8 @@
     the expected one;
   - expectations can name an event by its "id" (a fixture-only member the
     engine never sees) and a hook call by the event and type that caused it;
-  - report_rows must have exactly the columns of the report they name.
+  - report_rows must have exactly the columns of the report they name, and
+    report_row(row, report) gets that report's name.
 
 usage: script_test_cli_test.py POSINTENT_CLI
 """
@@ -42,7 +43,7 @@ RECEIPT = """return {
   on_total = function(sale)
     return { receipt = { "Thank you, " .. sale.id } }
   end,
-  report_row = function(row) return { region = "eu" } end,
+  report_row = function(row, report) return { region = "eu", source = report } end,
 }
 """
 
@@ -120,8 +121,10 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(tmp, RECEIPT, {"events": [], "report": "resellers",
                                       "report_rows": [row],
                                       "expect": [{"type": "report_row",
-                                                  "contains": {"region": "eu"}}]})
-    check("real resellers rows pass", rc == 0, f"exit {rc}: {err}")
+                                                  "contains": {"region": "eu",
+                                                               "source": "resellers"}}]})
+    check("real resellers rows pass, and report_row is told the report", rc == 0,
+          f"exit {rc}: {err}")
     short = {k: v for k, v in row.items() if k != "last_sale"}
     rc, out, err = run(tmp, RECEIPT, {"events": [], "report": "resellers",
                                       "report_rows": [dict(short, region_x=1)]})

@@ -467,7 +467,8 @@ static int run_events(engine *e, const cJSON *events, test_ctx *t) {
 
 /* Pass each report row through the report_row hooks, as the reports do,
  * with a second hooks instance on the engine's configuration. */
-static int run_report_rows(engine *e, const cJSON *rows, test_ctx *t) {
+static int run_report_rows(engine *e, const cJSON *rows, const char *report,
+                           test_ctx *t) {
   hooks_env env = {.cfg = engine_config(e),
                    .log = on_log,
                    .log_ctx = t,
@@ -488,7 +489,7 @@ static int run_report_rows(engine *e, const cJSON *rows, test_ctx *t) {
     pi_error_clear(&err);
     t->event = index;
     t->type = "report_row";
-    int rc = cJSON_IsObject(row) ? hooks_report_row(h, row, &err) : HOOK_FAIL;
+    int rc = cJSON_IsObject(row) ? hooks_report_row_in(h, row, report, &err) : HOOK_FAIL;
     cJSON *o = cJSON_CreateObject();
     add_event(o, t);
     if (rc == HOOK_PASS) {
@@ -600,7 +601,7 @@ static int script_test(const cli_globals *g, const char *dir, const char *fixtur
       rc = script ? 1 : EXIT_RUNTIME;
     } else {
       rc = run_events(e, events, &t);
-      if (rc == 0 && rows) rc = run_report_rows(e, rows, &t);
+      if (rc == 0 && rows) rc = run_report_rows(e, rows, str_member(fx, "report"), &t);
     }
     drop_manifest(&m);
   }
