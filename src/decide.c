@@ -10,6 +10,14 @@ int decision_add_prompt(decision *d, const prompt *p) {
   return 0;
 }
 
+size_t decision_drop_prompt(decision *d, const char *id) {
+  size_t kept = 0, n = d->nprompts;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(d->prompts[i].id, id) != 0) d->prompts[kept++] = d->prompts[i];
+  d->nprompts = kept;
+  return n - kept;
+}
+
 int decision_add_block(decision *d, const char *code, const char *field,
                        const char *message) {
   if (d->nblocks >= DECIDE_BLOCKS_MAX) return -1;

@@ -52,6 +52,10 @@ int decision_add_block(decision *d, const char *code, const char *field,
                        const char *message);
 int decision_add_receipt(decision *d, const char *text);
 
+/* Remove every prompt whose id is `id` (a built-in one such as
+ * "gift_receipt", or an earlier script's); returns how many. */
+size_t decision_drop_prompt(decision *d, const char *id);
+
 /* Why the customer's evidence cannot back a resale (none, a kind the store
  * does not accept, or the validator's sentence for an invalid one), written
  * to buf[cap] and returned; NULL when it can. */

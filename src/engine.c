@@ -333,6 +333,12 @@ static int on_tag(engine *e, event *ev, reply_buf *r, pi_error *err) {
       return -1;
   }
   if (t->purpose == PURPOSE_RESALE && resale_allowed(e, s, err)) return -1;
+  /* A yes the store will not honour must not be taken silently. */
+  if (t->purpose == PURPOSE_GIFT && t->gift.gift_receipt == 1 &&
+      e->cfg.gift_receipt == GIFT_RECEIPT_NEVER)
+    return pi_fail(err, "policy", "gift_receipt",
+                   "this store prints no gift receipts (its policy is \"never\"); "
+                   "tag the gift without one");
   t->gift.tagged = t->purpose == PURPOSE_GIFT;
   if (t->line[0]) {
     sale_line *l = sale_find_line(s, t->line);

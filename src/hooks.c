@@ -858,6 +858,11 @@ static cJSON *total_json(const total_answer *t) {
   }
   if (t->has_treatment)
     cJSON_AddStringToObject(a, "treatment", treatment_name(t->treatment));
+  if (t->ndrop) {
+    cJSON *arr = cJSON_AddArrayToObject(a, "drop_prompts");
+    for (size_t i = 0; i < t->ndrop; i++)
+      cJSON_AddItemToArray(arr, cJSON_CreateString(t->drop[i]));
+  }
   if (t->nblocks) {
     cJSON *arr = cJSON_AddArrayToObject(a, "block");
     for (size_t i = 0; i < t->nblocks; i++)
@@ -875,6 +880,9 @@ static int apply_total(call *c, hook_id id, pi_error *err) {
     return HOOK_PASS;
   }
   int full = 0;
+  /* Drops first, so that a script replaces a prompt by dropping its id and
+   * adding its own. */
+  for (size_t i = 0; i < t->ndrop; i++) decision_drop_prompt(d, t->drop[i]);
   for (size_t i = 0; i < t->nprompts; i++) full |= decision_add_prompt(d, &t->prompts[i]);
   for (size_t i = 0; i < t->nreceipt; i++) full |= decision_add_receipt(d, t->receipt[i]);
   for (size_t i = 0; i < t->nblocks; i++)

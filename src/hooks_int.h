@@ -108,6 +108,8 @@ typedef struct total_answer {
   size_t nblocks;
   int has_treatment;
   tax_treatment treatment;
+  char drop[DECIDE_PROMPTS_MAX][32]; /* ids of prompts to remove first   */
+  size_t ndrop;
 } total_answer;
 
 void ht_read_total(lua_State *L, int idx, total_answer *a);

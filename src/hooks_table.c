@@ -596,7 +596,7 @@ static void read_prompt(lua_State *L, int idx, size_t i, prompt *p) {
 
 void ht_read_total(lua_State *L, int idx, total_answer *a) {
   /* Only the counts: the arrays are filled up to them (and are large). */
-  a->nprompts = a->nreceipt = a->nblocks = 0;
+  a->nprompts = a->nreceipt = a->nblocks = a->ndrop = 0;
   a->has_treatment = 0;
   char what[64];
   if (lua_type(L, idx) != LUA_TTABLE)
@@ -648,8 +648,18 @@ void ht_read_total(lua_State *L, int idx, total_answer *a) {
           lua_pop(L, 1);
         }
       }
+    } else if (strcmp(k, "drop_prompts") == 0) {
+      a->ndrop = read_array(L, v, "on_total: drop_prompts", DECIDE_PROMPTS_MAX,
+                            "write drop_prompts = { \"gift_receipt\" }");
+      for (size_t i = 0; i < a->ndrop; i++) {
+        lua_rawgeti(L, v, (lua_Integer)i + 1);
+        snprintf(what, sizeof what, "on_total: drop_prompts[%zu]", i + 1);
+        copy_text(L, -1, what, a->drop[i], sizeof a->drop[i]);
+        lua_pop(L, 1);
+      }
     } else {
-      unknown_field(L, "on_total", k, v, "prompts, receipt, treatment, block");
+      unknown_field(L, "on_total", k, v,
+                    "prompts, receipt, treatment, block, drop_prompts");
     }
     lua_settop(L, v - 1);
   }
