@@ -9,6 +9,7 @@ Driven through a pseudo-terminal, as a cashier's till runs:
     line names file:line, and the header keeps a marker until a reload
     succeeds; the S key reloads the fixed version;
   - a script prompt longer than the screen is wrapped, not cut;
+  - from a pipe, a SIGHUP while the till waits for a key reloads as well;
   - a till started on a broken script exits 3 naming file:line once and
     saying what to do.
 Every wait is for a screen to appear (with a generous time-out); nothing
@@ -128,6 +129,38 @@ def main():
         con.close()
         check(f"the sale open across the reloads is recorded once: {rows}",
               rows == [("completed",)])
+
+        # From a pipe (a vendor's harness): a SIGHUP while the till waits
+        # for the next key reloads too, and no key is lost.
+        with open(path, "w") as f:
+            f.write(script("pipe 1"))
+        pipe = subprocess.Popen([host, "--manifest", manifest, "--db", db + ".pipe",
+                                 "--scripts", scripts, "--interactive",
+                                 "--catalogue", catalogue],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        pipe.stdin.write("101\nT\n")
+        pipe.stdin.flush()
+        seen = ""
+        while "receipt: pipe 1" not in seen:
+            line = pipe.stdout.readline()
+            if not line:
+                break
+            seen += line
+        with open(path, "w") as f:
+            f.write(script("pipe 2"))
+        pipe.send_signal(signal.SIGHUP)
+        while "Store scripts reloaded (SIGHUP)" not in seen:
+            line = pipe.stdout.readline()
+            if not line:
+                break
+            seen += line
+        out, _ = pipe.communicate("T\nP\n\n", timeout=60)
+        seen += out
+        check(f"pipe: SIGHUP reloads while waiting for a key: {seen!r}",
+              "Store scripts reloaded (SIGHUP)" in seen)
+        check(f"pipe: the sale completes with the new script: {seen!r}",
+              "recorded. Receipt: pipe 2" in seen and pipe.returncode == 0)
 
         # Starting on a broken script: exit 3, file:line once, what to do.
         with open(path, "w") as f:
