@@ -45,19 +45,25 @@ static int logged(const char *part) {
 
 static void clear_capture(void) { nlogs = ntraces = 0; }
 
-/* The containment bound: a second, times POSINTENT_TEST_SLOW under
- * valgrind (which runs everything but the budget's clock 20-50 times
- * slower).  A bound on containment, not a speed test. */
-static double bound_ms(void) {
+/* How much slower than usual this run is: POSINTENT_TEST_SLOW under
+ * valgrind or the sanitizers (which run everything but the budget's clock
+ * 5-50 times slower), else 1. */
+static double slow_factor(void) {
   const char *slow = getenv("POSINTENT_TEST_SLOW");
   double f = slow ? atof(slow) : 1.0;
-  return 1000.0 * (f >= 1.0 ? f : 1.0);
+  return f >= 1.0 ? f : 1.0;
 }
 
-/* A budget of `ms`, scaled like bound_ms() so that a slowed-down run still
+/* A budget of `ms`, scaled by slow_factor() so that a slowed-down run still
  * reaches the attack a script makes (the hostile engine: 50 ms per hook
  * and 200 ms to load). */
-static int scaled(int ms) { return (int)(ms * bound_ms() / 1000.0); }
+static int scaled(int ms) { return (int)(ms * slow_factor()); }
+
+/* A budget that no test's finite work reaches on any machine, however
+ * loaded (the manifest's largest hook_ms): tests that are not about time
+ * use it, so that only the limit they are about can trip.  Nothing here
+ * asserts how long anything took. */
+#define OUT_OF_REACH_MS 10000
 
 static double mono_ms(void) {
   struct timespec ts;
@@ -101,7 +107,8 @@ static int setup(void **state) {
   snprintf(f.cfg.store_id, sizeof f.cfg.store_id, "shop-1");
   snprintf(f.cfg.store_country, sizeof f.cfg.store_country, "DE");
   snprintf(f.cfg.scripts.dir, sizeof f.cfg.scripts.dir, "%s", f.dir);
-  f.cfg.scripts.hook_ms = (unsigned)scaled(50);
+  f.cfg.scripts.hook_ms = OUT_OF_REACH_MS;
+  f.cfg.scripts.load_ms = OUT_OF_REACH_MS;
   f.env = (hooks_env){.cfg = &f.cfg,
                       .log = capture_log,
                       .now_ms = fixed_now,
@@ -268,9 +275,7 @@ static void load_budget_stops_a_slow_script(void **state) {
   fixture *f = *state;
   f->cfg.scripts.load_ms = 100;
   put(f, "slow.lua", "while true do end");
-  double t0 = mono_ms();
   open_fails(f, "scripts/slow.lua:1: time budget of 100 ms exceeded");
-  assert_true(mono_ms() - t0 < bound_ms());
 }
 
 /* ---- each hook's conventions -------------------------------------------------- */
@@ -563,6 +568,8 @@ static void reload_keeps_the_old_scripts_when_the_new_fail(void **state) {
 
 static void a_time_out_resets_the_state(void **state) {
   fixture *f = *state;
+  /* Long enough that the calls which do not loop cannot reach it. */
+  f->cfg.scripts.hook_ms = 1000;
   put(f, "a.lua", "local calls = 0\n"
                   "return { on_total = function(sale)\n"
                   "  calls = calls + 1\n"
@@ -577,7 +584,7 @@ static void a_time_out_resets_the_state(void **state) {
   clear_capture();
   assert_string_equal(first_receipt(h, &s), "");
   char want[96];
-  snprintf(want, sizeof want, "scripts/a.lua:4: time budget of %d ms exceeded", scaled(50));
+  snprintf(want, sizeof want, "scripts/a.lua:4: time budget of 1000 ms exceeded");
   assert_true(logged(want));
   assert_true(logged("resetting the Lua state"));
   snprintf(s.cashier, sizeof s.cashier, "mia");
@@ -800,12 +807,13 @@ static void scale_expectation(char *text, size_t cap) {
   }
 }
 
-static engine *hostile_engine(const char *db, const char *dir, pi_error *err) {
+static engine *hostile_engine(const char *db, const char *dir, int hook_ms, int load_ms,
+                              pi_error *err) {
   char over[2304];
   snprintf(over, sizeof over,
            "{\"database\":\"%s\",\"scripts\":{\"dir\":\"%s\",\"hook_ms\":%d,"
            "\"load_ms\":%d,\"memory_mb\":32}}",
-           db, dir, scaled(50), scaled(200));
+           db, dir, hook_ms, load_ms);
   engine_options opt = {.manifest_path = POSINTENT_SOURCE_DIR "/tests/data/test.manifest",
                         .overrides_json = over,
                         .log = capture_log};
@@ -815,11 +823,12 @@ static engine *hostile_engine(const char *db, const char *dir, pi_error *err) {
   return e;
 }
 
-/* Send one event; it must be answered ok:true within a second. */
-static void timed_ok(const char *script, engine *e, const char *fmt, ...)
+/* Send one event; it must be answered ok:true (however long that takes:
+ * that the budget stopped the script is asserted from the log). */
+static void answered_ok(const char *script, engine *e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void timed_ok(const char *script, engine *e, const char *fmt, ...) {
+static void answered_ok(const char *script, engine *e, const char *fmt, ...) {
   char buf[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -827,25 +836,22 @@ static void timed_ok(const char *script, engine *e, const char *fmt, ...) {
   va_end(ap);
   const char *reply;
   size_t len;
-  double t0 = mono_ms();
   int st = engine_handle(e, buf, strlen(buf), &reply, &len);
-  double ms = mono_ms() - t0;
-  if (ms > bound_ms()) fail_msg("%s: %s took %.0f ms", script, buf, ms);
   if (st != 0 || strstr(reply, "\"ok\":true") == NULL)
     fail_msg("%s: %s -> %s", script, buf, reply);
 }
 
 /* One sale through every hook: begin, line, customer, tag, total, complete. */
 static void one_sale(const char *script, engine *e, const char *id) {
-  timed_ok(script, e, "{\"type\":\"sale.begin\",\"sale\":\"%s\",\"store\":\"shop-1\","
+  answered_ok(script, e, "{\"type\":\"sale.begin\",\"sale\":\"%s\",\"store\":\"shop-1\","
                       "\"terminal\":\"T1\",\"at\":\"2026-11-20T10:00:00+01:00\"}", id);
-  timed_ok(script, e, "{\"type\":\"sale.line\",\"sale\":\"%s\",\"line\":\"L1\",\"sku\":"
+  answered_ok(script, e, "{\"type\":\"sale.line\",\"sale\":\"%s\",\"line\":\"L1\",\"sku\":"
                       "\"BEAN\",\"qty\":1,\"unit_price\":1190,\"net\":1000,\"tax\":190}", id);
-  timed_ok(script, e, "{\"type\":\"sale.customer\",\"sale\":\"%s\",\"customer\":"
+  answered_ok(script, e, "{\"type\":\"sale.customer\",\"sale\":\"%s\",\"customer\":"
                       "{\"id\":\"C-1\",\"vat\":\"DE129273398\"}}", id);
-  timed_ok(script, e, "{\"type\":\"sale.tag\",\"sale\":\"%s\",\"purpose\":\"own_use\"}", id);
-  timed_ok(script, e, "{\"type\":\"sale.total\",\"sale\":\"%s\"}", id);
-  timed_ok(script, e, "{\"type\":\"sale.complete\",\"sale\":\"%s\",\"total\":1190}", id);
+  answered_ok(script, e, "{\"type\":\"sale.tag\",\"sale\":\"%s\",\"purpose\":\"own_use\"}", id);
+  answered_ok(script, e, "{\"type\":\"sale.total\",\"sale\":\"%s\"}", id);
+  answered_ok(script, e, "{\"type\":\"sale.complete\",\"sale\":\"%s\",\"total\":1190}", id);
 }
 
 static void run_hostile(const char *name, const char *tmp) {
@@ -864,11 +870,14 @@ static void run_hostile(const char *name, const char *tmp) {
   fputs(canary, fp);
   fclose(fp);
   clear_capture();
+  /* Only a script about time gets a reachable budget (in the phase it is
+   * about); for every other one the budget is out of reach, so that the
+   * limit it is about is the only one that can trip on a slow machine. */
+  int about_time = strstr(x.text, "time budget") != NULL;
+  int at_load = strcmp(x.phase, "load") == 0;
   pi_error err;
-  double t0 = mono_ms();
-  engine *e = hostile_engine(db, dir, &err);
-  double load_ms = mono_ms() - t0;
-  if (load_ms > bound_ms()) fail_msg("%s: loading took %.0f ms", name, load_ms);
+  engine *e = hostile_engine(db, dir, about_time && !at_load ? scaled(50) : OUT_OF_REACH_MS,
+                             about_time && at_load ? scaled(200) : OUT_OF_REACH_MS, &err);
 
   if (strcmp(x.phase, "load") == 0) {
     if (e) fail_msg("%s: loaded, but should have failed with %s", name, x.text);
@@ -887,9 +896,7 @@ static void run_hostile(const char *name, const char *tmp) {
     assert_int_equal(hooks_open(&env, &h, &err), 0);
     for (int i = 0; i < 2; i++) {
       cJSON *row = cJSON_Parse("{\"identifier\":\"DE129273398\",\"net\":1200}");
-      double r0 = mono_ms();
       assert_int_equal(hooks_report_row(h, row, &err), HOOK_PASS);
-      assert_true(mono_ms() - r0 < bound_ms());
       assert_int_equal(cJSON_GetObjectItem(row, "net")->valueint, 1200);
       assert_string_equal(cJSON_GetObjectItem(row, "canary")->valuestring, "ok");
       cJSON_Delete(row);
@@ -929,9 +936,11 @@ static void the_hostile_corpus_is_contained(void **state) {
   char *names[128];
   int n = 0;
   struct dirent *de;
-  while ((de = readdir(d)) && n < 128) {
+  while ((de = readdir(d))) {
     size_t len = strlen(de->d_name);
-    if (len > 4 && strcmp(de->d_name + len - 4, ".lua") == 0) names[n++] = strdup(de->d_name);
+    if (len <= 4 || strcmp(de->d_name + len - 4, ".lua") != 0) continue;
+    if (n == 128) fail_msg("more than 128 hostile scripts: raise the bound");
+    names[n++] = strdup(de->d_name);
   }
   closedir(d);
   qsort(names, (size_t)n, sizeof names[0], by_name);
