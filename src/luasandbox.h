@@ -16,9 +16,13 @@
  *            signal: the highest real-time signal whose action was the
  *            default, held while any sandbox is open;
  *   C loops  library functions that loop in C without running VM
- *            instructions (string.rep, find/match/gmatch/gsub, table.insert/
- *            remove/move, cjson) are replaced by guarded versions that
- *            refuse work the time budget could not interrupt;
+ *            instructions, where no hook runs, are replaced by guarded
+ *            versions: table.sort counts its comparisons, table.concat,
+ *            string.rep and string.format work in pieces, and all three
+ *            read the clock as they go and stop when the budget is spent;
+ *            find/match/gmatch/gsub refuse matching whose worst case could
+ *            outlast the budget, table.insert/remove/move shifts longer than
+ *            the memory cap allows, cjson texts over 1 MiB;
  *   reach    scripts see only: string, table, math, utf8, a reduced cjson,
  *            the libraries the embedder registers, and the base functions
  *            pairs ipairs type tostring tonumber pcall error select next
@@ -53,9 +57,15 @@
 #define LSB_JSON_DEPTH 64
 /* Largest text cjson.decode takes and cjson.encode produces. */
 #define LSB_JSON_MAX_BYTES (1024 * 1024)
-/* Upper bound, in backtracking steps, on one pattern-matching call. */
+/* Upper bound, in backtracking steps (an estimate that errs high), on one
+ * pattern-matching call: LSB_PATTERN_STEPS_PER_MS per millisecond of the
+ * run's budget, at most LSB_PATTERN_STEPS.  Lua's matcher runs in C, out of
+ * the hook's reach, so the bound is checked before it starts; a slow
+ * machine (~20 ns a step) still matches within the budget. */
+#define LSB_PATTERN_STEPS_PER_MS 50000.0
 #define LSB_PATTERN_STEPS 20000000.0
-/* Upper bound, in bytes compared, on one plain string.find. */
+/* The same for one plain string.find, in bytes compared. */
+#define LSB_PLAIN_FIND_BYTES_PER_MS 2000000.0
 #define LSB_PLAIN_FIND_BYTES 4000000000.0
 
 typedef struct lsb_limits {
@@ -126,6 +136,13 @@ typedef enum lsb_budget {
 /* The real-time signal the timer mechanism uses in this process, or 0
  * while no sandbox is open or none could be had (count hook in use). */
 int lsb_budget_signal(void);
+
+/* Replace the monotonic clock (nanoseconds) that every budget decision
+ * reads: the count hook, the hook a late signal arms, and the polls of the
+ * guarded C loops.  For tests: a clock that advances by itself at each
+ * read makes a time-out independent of the machine's speed.  NULL restores
+ * the real one.  Process-wide: call it while no sandbox runs. */
+void lsb_set_clock(uint64_t (*now_ns)(void));
 
 /* Choose the mechanism (for tests and benchmarks). */
 void lsb_set_budget(luasandbox *sb, lsb_budget mode);

@@ -4,6 +4,7 @@
  * or the memory cap could not bound.  See luasandbox_int.h. */
 #include "luasandbox_int.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <string.h>
 
@@ -48,21 +49,104 @@ static void set_fn(lua_State *L, const char *name, lua_CFunction fn) {
 /* ------------------------------------------------------------------------ */
 /* string                                                                    */
 
-/* string.rep("", 2^40) loops 2^40 times in C with nothing to copy: no VM
+/* Bytes copied between two polls of the budget by rep and the like. */
+#define COPY_CHUNK ((size_t)1 << 20)
+
+/* string.rep, as lstrlib.c's str_rep, but polling the budget.
+ * string.rep("", 2^40) loops 2^40 times in C with nothing to copy: no VM
  * instruction runs, so no hook could stop it.  Empty results return at
- * once; results larger than the memory cap are refused before the loop. */
+ * once; results larger than the memory cap are refused before the loop;
+ * the rest is copied by doubling what is already written, a mebibyte at
+ * most between two polls (a 1 GiB result, under a large cap, is otherwise
+ * one uninterruptible loop). */
 static int guard_rep(lua_State *L) {
   size_t l, lsep;
-  luaL_checklstring(L, 1, &l);
+  const char *s = luaL_checklstring(L, 1, &l);
   lua_Integer n = luaL_checkinteger(L, 2);
-  luaL_optlstring(L, 3, "", &lsep);
+  const char *sep = luaL_optlstring(L, 3, "", &lsep);
+  luasandbox *sb = lsb_from(L);
   if (n <= 0 || l + lsep == 0) {
     lua_pushliteral(L, "");
     return 1;
   }
-  if (l + lsep < l || l + lsep > lsb_from(L)->limit / (lua_Unsigned)n)
+  if (l + lsep < l || l + lsep > sb->limit / (lua_Unsigned)n)
     return luaL_error(L, "resulting string too large");
-  return call_direct(L);
+  size_t u = l + lsep; /* the period after the first copy: sep .. s */
+  size_t total = (size_t)n * l + (size_t)(n - 1) * lsep;
+  luaL_Buffer b;
+  char *p = luaL_buffinitsize(L, &b, total);
+  memcpy(p, s, l);
+  size_t done = l;
+  if (n > 1) {
+    memcpy(p + done, sep, lsep);
+    memcpy(p + done + lsep, s, l);
+    done += u;
+  }
+  /* p[l..done) holds whole periods; copy a multiple of u from its start. */
+  while (done < total) {
+    size_t have = done - l;
+    size_t chunk = have <= COPY_CHUNK ? have : COPY_CHUNK / u * u;
+    if (chunk == 0) chunk = u; /* one period is longer than COPY_CHUNK */
+    if (chunk > total - done) chunk = total - done;
+    assert(chunk % u == 0 && chunk <= have);
+    memcpy(p + done, p + l, chunk);
+    done += chunk;
+    lsb_work(L, sb, chunk / 64 + 1);
+  }
+  luaL_pushresultsize(&b, total);
+  return 1;
+}
+
+/* Most conversions, and bytes of format text, per call of the original
+ * string.format. */
+#define FORMAT_ITEMS 32
+#define FORMAT_TEXT 65536
+
+/* string.format in pieces: Lua's loops over the format in C, and one item
+ * may take microseconds ('%.99f' of 1e308), so a format of 100,000 items
+ * ran for seconds.  A short format goes to the original at once; a long
+ * one is cut after at most FORMAT_ITEMS conversions or FORMAT_TEXT bytes,
+ * at an item's end, each piece formatted by the original with its own
+ * arguments, the budget polled between pieces. */
+static int guard_format(lua_State *L) {
+  size_t lf;
+  const char *f = luaL_checklstring(L, 1, &lf);
+  int top = lua_gettop(L);
+  if (top <= FORMAT_ITEMS + 1 && lf <= FORMAT_TEXT) return call_direct(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  size_t at = 0;
+  int arg = 2;
+  while (at < lf) {
+    size_t end = at;
+    int items = 0;
+    while (end < lf && items < FORMAT_ITEMS && end - at < FORMAT_TEXT) {
+      if (f[end++] != '%' || end == lf) continue;
+      if (f[end] == '%') { /* "%%": text */
+        end++;
+        continue;
+      }
+      /* Flags, width, precision, then the conversion (lstrlib.c
+       * getformat); a malformed one is the original's to refuse. */
+      end += strspn(f + end, "-+#0 123456789.");
+      if (end < lf) end++;
+      items++;
+    }
+    /* The original, on this piece and its arguments (missing ones are the
+     * original's to refuse, as "no value"). */
+    int nargs = arg + items <= top + 1 ? items : top + 1 - arg;
+    luaL_checkstack(L, nargs + 3, "string.format");
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushlstring(L, f + at, end - at);
+    for (int i = 0; i < nargs; i++) lua_pushvalue(L, arg + i);
+    lua_call(L, nargs + 1, 1);
+    luaL_addvalue(&b);
+    arg += items;
+    at = end;
+    lsb_budget_poll(L);
+  }
+  luaL_pushresult(&b); /* as the original, extra arguments are ignored */
+  return 1;
 }
 
 /* Lua's character classes (lstrlib.c match_class), for the estimate. */
@@ -149,14 +233,14 @@ static double longest_run(const char *s, size_t n, const char *p, const char *ep
  * alternation, so this product bounds the search tree.  It stops counting
  * once past the limit. */
 static double pattern_cost(const char *s, size_t n, const char *p, size_t lp,
-                           int may_anchor) {
+                           int may_anchor, double cap) {
   const char *pe = p + lp;
   double cost = (double)n + 1.0;
   if (may_anchor && lp > 0 && *p == '^') {
     cost = 1.0;
     p++;
   }
-  while (p < pe && cost <= LSB_PATTERN_STEPS) {
+  while (p < pe && cost <= cap) {
     if (*p == '(' || *p == ')') {
       p++;
       continue;
@@ -209,6 +293,13 @@ static int no_specials(const char *p, size_t lp) {
   return 1;
 }
 
+/* The largest amount of matching work one call may do: `per_ms` for each
+ * millisecond of the run's budget, at most `most`. */
+static double match_cap(lua_State *L, double per_ms, double most) {
+  double cap = per_ms * (double)lsb_from(L)->budget_ms;
+  return cap < most ? cap : most;
+}
+
 /* Refuse a find/match/gmatch/gsub whose worst case the budget could not
  * interrupt (Lua's matcher runs in C).  `init_arg` is the index of the
  * optional start position (0 for none); find also has `plain`. */
@@ -222,7 +313,7 @@ static int check_pattern(lua_State *L, int init_arg, int is_find, int may_anchor
   if (is_find && (lua_toboolean(L, 4) || no_specials(p, lp))) {
     /* Plain search: memchr + memcmp at every candidate position. */
     double bytes = lp > n ? 0.0 : ((double)(n - lp) + 1.0) * (double)lp;
-    if (bytes > LSB_PLAIN_FIND_BYTES)
+    if (bytes > match_cap(L, LSB_PLAIN_FIND_BYTES_PER_MS, LSB_PLAIN_FIND_BYTES))
       return luaL_error(L, "string.find: a %d-byte search in a %d-byte string "
                            "is too costly",
                         (int)lp, (int)n);
@@ -230,11 +321,12 @@ static int check_pattern(lua_State *L, int init_arg, int is_find, int may_anchor
   }
   /* Cheap first: every quantifier, %b or back-reference multiplies the
    * work by at most n+1, and there are at most as many as such bytes. */
+  double cap = match_cap(L, LSB_PATTERN_STEPS_PER_MS, LSB_PATTERN_STEPS);
   double bound = (double)n + 1.0 < 2.0 ? 2.0 : (double)n + 1.0, worst = bound;
-  for (size_t i = 0; i < lp && worst <= LSB_PATTERN_STEPS; i++)
+  for (size_t i = 0; i < lp && worst <= cap; i++)
     if (strchr("*+-?%", p[i]) && p[i] != '\0') worst *= bound;
-  if (worst <= LSB_PATTERN_STEPS) return 0;
-  if (pattern_cost(s + init - 1, n, p, lp, may_anchor) > LSB_PATTERN_STEPS)
+  if (worst <= cap) return 0;
+  if (pattern_cost(s + init - 1, n, p, lp, may_anchor, cap) > cap)
     return luaL_error(L, "pattern '%s' is too costly on a %d-byte string "
                          "(simplify it or split the string)",
                       lp > 40 ? "(long pattern)" : p, (int)n);
@@ -321,6 +413,74 @@ static int guard_move(lua_State *L) {
   if (e >= f && (lua_Unsigned)e - (lua_Unsigned)f >= (lua_Unsigned)shift_max(L))
     return luaL_error(L, "table.move: too many elements to move");
   return call_direct(L);
+}
+
+/* table.sort's default order, counted: ltablib.c's sort compares in C. */
+static int sort_lt(lua_State *L) {
+  lsb_work(L, lsb_from(L), 1);
+  lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
+  return 1;
+}
+
+/* A C function given as the order (math.ult, string.find...), counted. */
+static int sort_call(lua_State *L) {
+  lsb_work(L, lsb_from(L), 1);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 2, 1);
+  return 1;
+}
+
+/* table.sort with every comparison made in C counted, so that the budget
+ * stops a sort of a million elements (seconds) while it runs: without an
+ * order, or with a C function as the order, the original gets a counting
+ * C comparator instead.  A Lua order function runs VM instructions, where
+ * the hook reaches it. */
+static int guard_sort(lua_State *L) {
+  if (lua_isnoneornil(L, 2)) {
+    lua_settop(L, 1);
+    lua_pushcfunction(L, sort_lt);
+  } else if (lua_iscfunction(L, 2)) {
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, sort_call, 1);
+    lua_replace(L, 2);
+  }
+  return call_direct(L);
+}
+
+/* One element of table.concat into b (ltablib.c addfield). */
+static void concat_field(lua_State *L, luaL_Buffer *b, lua_Integer i, luasandbox *sb) {
+  size_t len;
+  lua_geti(L, 1, i);
+  if (!lua_isstring(L, -1))
+    luaL_error(L, "invalid value (at index %I) in table for 'concat'", (LUAI_UACINT)i);
+  lua_tolstring(L, -1, &len);
+  lsb_work(L, sb, len / 64 + 1);
+  luaL_addvalue(b);
+}
+
+/* table.concat, as ltablib.c's tconcat, counting its pieces: a million
+ * elements (numbers each converted by snprintf) took a third of a second
+ * in one C loop. */
+static int guard_concat(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_Integer last = luaL_len(L, 1);
+  size_t lsep;
+  const char *sep = luaL_optlstring(L, 2, "", &lsep);
+  lua_Integer i = luaL_optinteger(L, 3, 1);
+  last = luaL_optinteger(L, 4, last);
+  luasandbox *sb = lsb_from(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (; i < last; i++) {
+    concat_field(L, &b, i, sb);
+    luaL_addlstring(&b, sep, lsep);
+    lsb_work(L, sb, lsep / 64);
+  }
+  if (i == last) concat_field(L, &b, i, sb);
+  luaL_pushresult(&b);
+  return 1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -453,7 +613,8 @@ void lsb_open_cjson(lua_State *L) {
 void lsb_guard_base(lua_State *L) { wrap(L, "setmetatable", guard_setmetatable); }
 
 void lsb_guard_string(lua_State *L) {
-  wrap(L, "rep", guard_rep);
+  set_fn(L, "rep", guard_rep);
+  wrap(L, "format", guard_format);
   wrap(L, "find", guard_find);
   wrap(L, "match", guard_match);
   wrap(L, "gmatch", guard_gmatch);
@@ -464,4 +625,6 @@ void lsb_guard_table(lua_State *L) {
   set_fn(L, "insert", guard_insert);
   set_fn(L, "remove", guard_remove);
   wrap(L, "move", guard_move);
+  wrap(L, "sort", guard_sort);
+  set_fn(L, "concat", guard_concat);
 }

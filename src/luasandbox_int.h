@@ -41,6 +41,7 @@ struct luasandbox {
   int expired;              /* the budget ran out during this run          */
   int oom;                  /* the allocator refused during this run       */
   int tainted;              /* a run ever hit the cap or the budget        */
+  size_t work;              /* units of C-loop work since the last poll    */
   char time_where[LUA_IDSIZE + 16];
   char oom_where[LUA_IDSIZE + 16];
 };
@@ -78,6 +79,24 @@ void lsb_budget_start(luasandbox *sb, unsigned budget_ms, lsb_budget_frame *fr);
  * and sb->time_where still tell whether and where the budget ran out. */
 void lsb_budget_stop(luasandbox *sb, const lsb_budget_frame *fr);
 
+/* Units of work (about one comparison, or 64 bytes copied) a guarded C loop
+ * does between two reads of the clock. */
+#define LSB_WORK_QUANTUM 4096
+
+/* From a C loop of a guarded library function, where no hook can run:
+ * read the clock and, when this run's budget is spent, raise the time
+ * error here, as the hook would at the next instruction (it then keeps
+ * firing on every instruction).  Does nothing outside lsb_run or without
+ * a budget (LSB_BUDGET_NONE).  May raise a Lua error. */
+void lsb_budget_poll(lua_State *L);
+
+/* Count `units` of work done in a C loop; every LSB_WORK_QUANTUM units,
+ * lsb_budget_poll().  May raise a Lua error. */
+static inline void lsb_work(lua_State *L, luasandbox *sb, size_t units) {
+  sb->work += units;
+  if (sb->work >= LSB_WORK_QUANTUM) lsb_budget_poll(L);
+}
+
 /* ---- luasandbox_guard.c -------------------------------------------------- */
 /* Each runs while the libraries are set up (inside lsb_run), on the table
  * at the top of the stack, and may raise a Lua memory error. */
@@ -85,12 +104,14 @@ void lsb_budget_stop(luasandbox *sb, const lsb_budget_frame *fr);
 /* Base functions: setmetatable refuses metatables with __gc. */
 void lsb_guard_base(lua_State *L);
 
-/* The string library: rep, find, match, gmatch and gsub refuse work the
- * time budget could not interrupt (checked before the original runs). */
+/* The string library: find, match, gmatch and gsub refuse, before the
+ * original runs, matching that could outlast the budget; rep and format
+ * do their work in pieces, polling the budget between them. */
 void lsb_guard_string(lua_State *L);
 
 /* The table library: insert, remove and move refuse shifts longer than a
- * table under the memory cap could be. */
+ * table under the memory cap could be; sort counts its comparisons and
+ * concat its pieces, polling the budget. */
 void lsb_guard_table(lua_State *L);
 
 /* Register the `cjson` library (lsb_set_library): cjson.safe for strict

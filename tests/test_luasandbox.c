@@ -454,6 +454,97 @@ static void cjson_is_bounded(void **state) {
                 "true");
 }
 
+/* ---- the budget inside C loops --------------------------------------------- */
+
+/* A clock that advances 10 ms at every read: with the count hook set to
+ * fire almost never, the only reads are the guarded C loops' polls, so a
+ * 50 ms budget runs out on the fifth poll of a loop, on any machine. */
+static uint64_t fake_ns;
+static uint64_t fake_clock(void) { return fake_ns += 10000000u; }
+
+static int setup_fake_clock(void **state) {
+  lsb_limits lim = {32 * MiB, 1000000000u};
+  luasandbox *sb;
+  pi_error err;
+  if (lsb_open(&lim, &sb, &err)) return -1;
+  lsb_set_budget(sb, LSB_BUDGET_COUNT);
+  lsb_set_clock(fake_clock);
+  budget_ms = 50;
+  *state = sb;
+  return 0;
+}
+
+static int teardown_fake_clock(void **state) {
+  lsb_set_clock(NULL);
+  return teardown(state);
+}
+
+/* Each of these loops in C for far more than five polls' worth of work and
+ * then returns 'done': before the guards polled, nothing read the clock
+ * until the call had finished. */
+static void budget_stops_c_loops_while_they_run(void **state) {
+  luasandbox *sb = *state;
+  static const struct {
+    const char *src, *where;
+  } loops[] = {
+      {"local t = {} for i = 1, 20000 do t[i] = (i * 7919) % 10007 end\n"
+       "table.sort(t) return 'done'", "t/x.lua:2"},
+      {"local t = {} for i = 1, 20000 do t[i] = (i * 7919) % 10007 end\n"
+       "table.sort(t, math.ult) return 'done'", "t/x.lua:2"},
+      {"local t = {} for i = 1, 300000 do t[i] = 'x' end\n"
+       "return #table.concat(t, '') > 0 and 'done'", "t/x.lua:2"},
+      {"\nreturn #string.rep('x', 8 << 20) > 0 and 'done'", "t/x.lua:2"},
+      {"\nreturn #('ab'):rep(4 << 20, ',') > 0 and 'done'", "t/x.lua:2"},
+      {"local t = {} for i = 1, 2000 do t[i] = i end\n"
+       "return #string.format(('%d '):rep(2000), table.unpack(t)) > 0 and 'done'",
+       "t/x.lua:2"},
+  };
+  for (size_t i = 0; i < sizeof loops / sizeof loops[0]; i++) {
+    chunk c;
+    lsb_failure f;
+    lsb_status st = run(sb, loops[i].src, &c, &f);
+    if (st != LSB_ERR_TIME)
+      fail_msg("%s: status %d (%s %s), want a time-out", loops[i].src, st, c.result,
+               f.message);
+    assert_string_equal(f.where, loops[i].where);
+    assert_non_null(strstr(f.message, "time budget of 50 ms exceeded"));
+  }
+  /* Within budget the guarded versions give the originals' results. */
+  lsb_set_budget(sb, LSB_BUDGET_NONE);
+  expect_result(sb, "local t = {3, 1, 2} table.sort(t) return table.concat(t, ',')", "1,2,3");
+  expect_result(sb, "local t = {3, -1, 2} table.sort(t, math.ult) return table.concat(t, ',')",
+                "2,3,-1");
+  expect_result(sb, "local t = {'b', 'a'} table.sort(t, function(x, y) return x > y end) "
+                    "return table.concat(t)", "ba");
+  expect_result(sb, "return table.concat({1, 2.5, 'x'}, '-', 2, 3)", "2.5-x");
+  expect_result(sb, "return table.concat({}, 'x') .. table.concat({1, 2}, ', ', 3)", "");
+  expect_failure(sb, "table.concat({1, {}, 3})", LSB_ERR_SCRIPT,
+                 "invalid value (at index 2) in table for 'concat'");
+  expect_result(sb, "return ('ab'):rep(3, '-') .. ('x'):rep(1) .. ('x'):rep(0, '-')",
+                "ab-ab-abx");
+  expect_result(sb, "local s = ('abc'):rep(500000, '--') return #s .. s:sub(-7)",
+                "2499998bc--abc");
+  expect_result(sb, "local t = {} for i = 1, 100 do t[i] = i end "
+                    "local s = string.format(('%03d|'):rep(100) .. '%%', table.unpack(t)) "
+                    "return #s .. s:sub(1, 8) .. s:sub(-5)",
+                "401001|002|100|%");
+  expect_failure(sb, "return string.format(('%d'):rep(40), 1)", LSB_ERR_SCRIPT, "no value");
+}
+
+/* Lua's matcher runs in C: a pattern is refused when its worst case could
+ * outlast the budget (here 50 ms), not only past a fixed bound. */
+static void costly_patterns_are_refused_within_the_budget(void **state) {
+  luasandbox *sb = *state;
+  budget_ms = 50;
+  expect_failure(sb, "return (('a'):rep(3000)):find('a*b')", LSB_ERR_SCRIPT,
+                 "is too costly");
+  expect_failure(sb, "return (('a'):rep(1 << 20)):find(('a'):rep(200) .. 'b', 1, true)",
+                 LSB_ERR_SCRIPT, "is too costly");
+  /* A longer budget allows more. */
+  budget_ms = OUT_OF_REACH_MS;
+  expect_result(sb, "return tostring((('a'):rep(3000)):find('a*b'))", "nil");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(offers_only_the_safe_globals, setup, teardown),
@@ -481,6 +572,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(table_shifts_are_bounded, setup, teardown),
       cmocka_unit_test_setup_teardown(finalizers_are_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(cjson_is_bounded, setup, teardown),
+      cmocka_unit_test_setup_teardown(budget_stops_c_loops_while_they_run,
+                                      setup_fake_clock, teardown_fake_clock),
+      cmocka_unit_test_setup_teardown(costly_patterns_are_refused_within_the_budget, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
