@@ -84,7 +84,9 @@
  * A host must not install a handler for that signal after creating
  * instances (one it installed before is respected: the plugin picks
  * another).  The plugin unblocks the signal itself for the duration of a
- * script call.  No other signal is touched.
+ * script call, and when the last instance with scripts is destroyed it
+ * restores the signal's default action (children exec'd afterwards do not
+ * inherit it ignored).  No other signal is touched.
  *
  * Stack.  Every call runs on the caller's thread and stack.  posintent
  * needs at most POSPLUG_STACK_NEEDED (512 KiB) of it for any call, on top

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,9 +370,14 @@ int hooks_open(const hooks_env *env, hooks **out, pi_error *err) {
     hooks_close(h);
     return -1;
   }
-  if (h->gen && lsb_budget_signal() == 0)
+  int sig = h->gen ? lsb_budget_signal() : -1;
+  if (sig == 0)
     hlog(h, POSPLUG_LOG_WARN, "store scripts: no real-time signal is free; time "
                               "budgets use a count hook, and scripts run slower");
+  else if (sig > 0) /* posplug.h: the plugin logs which signal it took */
+    hlog(h, POSPLUG_LOG_INFO, "store scripts: time budgets use real-time signal %d "
+                              "(SIGRTMIN+%d) while scripts are loaded",
+         sig, sig - SIGRTMIN);
   *out = h;
   return 0;
 }

@@ -14,7 +14,9 @@
  *            spare real-time signal, a count hook reads the monotonic clock
  *            every `check_every` instructions instead.  The process's
  *            signal: the highest real-time signal whose action was the
- *            default, held while any sandbox is open;
+ *            default, held while any sandbox is open and restored to the
+ *            default when the last one closes (lsb_budget_signal() says
+ *            which, for the log);
  *   C loops  library functions that loop in C without running VM
  *            instructions, where no hook runs, are replaced by guarded
  *            versions: table.sort counts its comparisons, table.concat,

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* SIGEV_THREAD_ID: a timer that signals one thread */
 #include "luasandbox_int.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -100,11 +101,12 @@ void lsb_budget_poll(lua_State *L) {
 
 /* The signal, shared by every sandbox of the process: taken from the top of
  * the real-time range (hosts rarely use those) when its action is the
- * default, installed while any sandbox is open. */
+ * default, installed while any sandbox is open, and given back as it was
+ * found when the last one closes. */
 static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
 static int sig_users;
-static int sig_no;   /* 0: none available, the count hook is used */
-static int sig_prev; /* the one we used last, left ignored */
+static int sig_no;                 /* 0: none available, the count hook is used */
+static struct sigaction sig_saved; /* sig_no's action before we took it */
 #ifndef sigev_notify_thread_id /* glibc before 2.37 names it only this way */
 #define sigev_notify_thread_id _sigev_un._tid
 #endif
@@ -123,37 +125,40 @@ static void signal_acquire(void) {
   pthread_mutex_lock(&sig_lock);
   if (sig_users++ == 0) {
     sig_no = 0;
-    for (int pass = 0; pass < 2 && sig_no == 0; pass++)
-      for (int s = SIGRTMAX; s >= SIGRTMIN && sig_no == 0; s--) {
-        struct sigaction old;
-        if (sigaction(s, NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO)) continue;
-        /* First pass: the one we left ignored; second: a free one. */
-        if (pass == 0 ? (s != sig_prev || old.sa_handler != SIG_IGN)
-                      : old.sa_handler != SIG_DFL)
-          continue;
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_sigaction = on_budget_signal;
-        sa.sa_flags = SA_SIGINFO | SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        if (sigaction(s, &sa, NULL) == 0) sig_no = s;
+    for (int s = SIGRTMAX; s >= SIGRTMIN && sig_no == 0; s--) {
+      struct sigaction old;
+      if (sigaction(s, NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) ||
+          old.sa_handler != SIG_DFL)
+        continue;
+      struct sigaction sa;
+      memset(&sa, 0, sizeof sa);
+      sa.sa_sigaction = on_budget_signal;
+      sa.sa_flags = SA_SIGINFO | SA_RESTART;
+      sigemptyset(&sa.sa_mask);
+      if (sigaction(s, &sa, NULL) == 0) {
+        sig_saved = old;
+        sig_no = s;
       }
+    }
   }
   pthread_mutex_unlock(&sig_lock);
 }
 
 static void signal_release(void) {
   pthread_mutex_lock(&sig_lock);
+  assert(sig_users > 0);
   if (--sig_users == 0 && sig_no) {
-    /* Ignore rather than restore the default: a signal still pending from a
-     * timer deleted a moment ago is then discarded, where the default
-     * action would end the process. */
+    /* Every timer is deleted by now, but one may have fired at a thread
+     * that blocks the signal outside script calls, where it is still
+     * pending; the default action would end the process.  Ignoring first
+     * discards it (POSIX), then the action we found is restored, so that
+     * children exec'd later do not inherit an ignored signal. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
     sigaction(sig_no, &sa, NULL);
-    sig_prev = sig_no;
+    sigaction(sig_no, &sig_saved, NULL);
     sig_no = 0;
   }
   pthread_mutex_unlock(&sig_lock);

@@ -55,7 +55,8 @@ struct luasandbox {
 void lsb_budget_open(luasandbox *sb, unsigned check_every);
 
 /* Delete sb's timer, if it has one, and give up its share of the signal
- * (the last sandbox of the process leaves the signal ignored). */
+ * (the last sandbox of the process discards any instance still pending
+ * and restores the signal's action as it found it: the default). */
 void lsb_budget_close(luasandbox *sb);
 
 /* What lsb_budget_start() changed in this thread, for lsb_budget_stop()

@@ -3,6 +3,7 @@
  * (tests/hostile) run through the real engine. */
 #include <dirent.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "hooks.h"
 #include "hooks_int.h"
+#include "luasandbox.h"
 #include "testutil.h"
 
 /* ---- captured log and trace ------------------------------------------------ */
@@ -276,6 +278,22 @@ static void load_budget_stops_a_slow_script(void **state) {
   f->cfg.scripts.load_ms = 100;
   put(f, "slow.lua", "while true do end");
   open_fails(f, "scripts/slow.lua:1: time budget of 100 ms exceeded");
+}
+
+/* posplug.h promises that the plugin logs which real-time signal it took
+ * for the time budgets. */
+static void the_budget_signal_is_logged(void **state) {
+  fixture *f = *state;
+  put(f, "a.lua", "return {}");
+  clear_capture();
+  hooks *h = open_ok(f);
+  int sig = lsb_budget_signal();
+  assert_true(sig >= SIGRTMIN && sig <= SIGRTMAX);
+  char want[96];
+  snprintf(want, sizeof want, "1 store scripts: time budgets use real-time signal %d "
+           "(SIGRTMIN+%d)", sig, sig - SIGRTMIN);
+  if (!logged(want)) fail_msg("no log line \"%s\" (%d lines)", want, nlogs);
+  (void)h;
 }
 
 /* ---- each hook's conventions -------------------------------------------------- */
@@ -987,6 +1005,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(scripts_run_in_file_name_order, setup, teardown),
       cmocka_unit_test_setup_teardown(load_errors_name_the_file_and_line, setup, teardown),
       cmocka_unit_test_setup_teardown(load_budget_stops_a_slow_script, setup, teardown),
+      cmocka_unit_test_setup_teardown(the_budget_signal_is_logged, setup, teardown),
       cmocka_unit_test_setup_teardown(on_sale_begin_may_refuse, setup, teardown),
       cmocka_unit_test_setup_teardown(on_tag_amends_or_refuses, setup, teardown),
       cmocka_unit_test_setup_teardown(validate_party_sees_customers_and_recipients, setup,

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <lauxlib.h>
@@ -318,6 +320,64 @@ static void budget_can_be_switched_off(void **state) {
   expect_failure(sb, "while true do end", LSB_ERR_TIME, "time budget");
 }
 
+/* Ignored bits of the signal mask a child exec'd now starts with
+ * (/proc/PID/status "SigIgn", as the child reads it for itself). */
+static unsigned long long child_ignored_signals(void) {
+  int fd[2];
+  assert_int_equal(pipe(fd), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    dup2(fd[1], 1);
+    close(fd[0]);
+    execl("/bin/grep", "grep", "^SigIgn:", "/proc/self/status", (char *)NULL);
+    _exit(127);
+  }
+  close(fd[1]);
+  char buf[128] = "";
+  ssize_t n = read(fd[0], buf, sizeof buf - 1);
+  close(fd[0]);
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  assert_true(n > 8);
+  buf[n] = '\0';
+  return strtoull(buf + strlen("SigIgn:"), NULL, 16);
+}
+
+/* The last sandbox to close gives the signal back as it found it: a child
+ * the host execs afterwards must not inherit it ignored. */
+static void the_signal_is_given_back_as_found(void **state) {
+  (void)state;
+  budget_ms = 50;
+  assert_int_equal(lsb_budget_signal(), 0); /* no sandbox is open */
+  lsb_limits lim = {32 * MiB, 0};
+  luasandbox *a, *b;
+  pi_error err;
+  assert_int_equal(lsb_open(&lim, &a, &err), 0);
+  int sig = lsb_budget_signal();
+  assert_true(sig >= SIGRTMIN && sig <= SIGRTMAX);
+  assert_int_equal(lsb_open(&lim, &b, &err), 0);
+  assert_int_equal(lsb_budget_signal(), sig); /* one signal per process */
+  struct sigaction now;
+  assert_int_equal(sigaction(sig, NULL, &now), 0);
+  assert_true(now.sa_flags & SA_SIGINFO);
+  expect_failure(a, "while true do end", LSB_ERR_TIME, "time budget"); /* it fires */
+  lsb_close(a);
+  assert_int_equal(sigaction(sig, NULL, &now), 0);
+  assert_true(now.sa_flags & SA_SIGINFO); /* still b's */
+  lsb_close(b);
+  assert_int_equal(lsb_budget_signal(), 0);
+  assert_int_equal(sigaction(sig, NULL, &now), 0);
+  assert_false(now.sa_flags & SA_SIGINFO);
+  assert_true(now.sa_handler == SIG_DFL);
+  assert_int_equal(child_ignored_signals() >> (sig - 1) & 1, 0);
+  /* And taken again by the next sandbox. */
+  assert_int_equal(lsb_open(&lim, &a, &err), 0);
+  assert_int_equal(lsb_budget_signal(), sig);
+  lsb_close(a);
+}
+
 /* ---- memory ---------------------------------------------------------------- */
 
 static void memory_cap_holds(void **state) {
@@ -566,6 +626,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(budget_works_with_the_signal_blocked, setup_timed, teardown),
       cmocka_unit_test_setup_teardown(budget_follows_the_calling_thread, setup_timed, teardown),
       cmocka_unit_test_setup_teardown(budget_can_be_switched_off, setup_timed, teardown),
+      cmocka_unit_test(the_signal_is_given_back_as_found),
       cmocka_unit_test_setup_teardown(memory_cap_holds, setup, teardown),
       cmocka_unit_test_setup_teardown(memory_error_caught_by_pcall_stays_capped, setup,
                                       teardown),

@@ -24,6 +24,7 @@
 #include "decide.h"
 #include "hooks.h"
 #include "manifest.h"
+#include "posplug.h"
 #include "report.h"
 #include "store.h"
 #include "taxid.h"
@@ -817,10 +818,10 @@ static void write_script(const char *dir, const char *name, const char *text) {
   fclose(f);
 }
 
+/* Counts warnings and errors (not the information that scripts loaded). */
 static void count_log(void *ctx, int level, const char *msg) {
-  (void)level;
   (void)msg;
-  (*(int *)ctx)++;
+  if (level >= POSPLUG_LOG_WARN) (*(int *)ctx)++;
 }
 
 static hooks *open_hooks(const char *dir, int fail_closed, plugin_config *cfg, int *logs) {
