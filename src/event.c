@@ -282,7 +282,10 @@ int event_parse(const char *json, size_t len, event *ev, pi_error *err) {
   const char *end = NULL;
   cJSON *o = cJSON_ParseWithLengthOpts(json, len, &end, 0);
   if (o == NULL) {
-    const char *at = cJSON_GetErrorPtr();
+    /* cJSON sets `end` on failure too: the position of this call's error
+     * (cJSON_GetErrorPtr() reads a process-wide one, which another
+     * instance on another thread may be overwriting). */
+    const char *at = end;
     size_t off = at && at >= json && at <= json + len ? (size_t)(at - json) : 0;
     return pi_fail(err, "bad_json", "", "the event is not valid JSON (at byte %zu)",
                    off);

@@ -51,9 +51,11 @@ static cJSON *parse_file(const char *path, pi_error *err) {
   const char *end = NULL;
   cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
   if (root == NULL || !cJSON_IsObject(root)) {
-    /* Report the line of the first byte cJSON could not take. */
+    /* Report the line of the first byte cJSON could not take: cJSON sets
+     * `end` on failure too, for this call alone (not cJSON_GetErrorPtr(),
+     * process-wide, which instances on other threads may overwrite). */
     int line = 1;
-    const char *stop = end ? end : cJSON_GetErrorPtr();
+    const char *stop = end;
     for (const char *p = text; stop && p < stop && *p; p++) line += *p == '\n';
     pi_fail(err, "config", path, "%s:%d: the manifest is not a JSON object", path,
             line);
