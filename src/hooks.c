@@ -296,7 +296,10 @@ static int build(hooks *h, const source *src, size_t n, generation **out,
   if (g) g->ref = malloc((n ? n : 1) * sizeof *g->ref);
   if (g) g->policy = malloc((n ? n : 1) * sizeof *g->policy);
   if (g == NULL || g->ref == NULL || g->policy == NULL) {
-    if (g) free(g->ref);
+    if (g) {
+      free(g->ref);
+      free(g->policy);
+    }
     free(g);
     return pi_fail(err, "nomem", "", "out of memory");
   }
