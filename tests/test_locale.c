@@ -127,10 +127,10 @@ static char *plugin_day(const char *db) {
 }
 
 static int logs;
+/* Counts warnings and errors (not the information that scripts loaded). */
 static void count_log(void *ctx, int level, const char *msg) {
-  (void)level;
   (void)msg;
-  (*(int *)ctx)++;
+  if (level >= POSPLUG_LOG_WARN) (*(int *)ctx)++;
 }
 
 typedef int (*row_report)(store *, const report_query *, const report_out *, pi_error *);
