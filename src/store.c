@@ -1,6 +1,7 @@
 /* store.c - SQLite storage: schema, migrations, one transaction per sale. */
 #include "store.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -248,6 +249,133 @@ static int prepare_all(store *st, pi_error *err) {
                  "INSERT INTO voids(sale_id,at,reason) VALUES(?1,?2,?3)", err);
 }
 
+/* The admin CLI's ways in (STORE_READONLY, STORE_EXISTING) never create
+ * anything: a mistyped path must not become a new, empty database that a
+ * report then describes as a quiet day, or that `erase` "erases" in. */
+static int must_exist(const char *path, pi_error *err) {
+  struct stat sb;
+  if (path[0] == '\0' || strcmp(path, ":memory:") == 0)
+    return pi_fail(err, "not_a_database", "database",
+                   "\"%s\" names no database file; give the path of the till's "
+                   "database",
+                   path);
+  if (stat(path, &sb) != 0)
+    return pi_fail(err, "not_a_database", "database",
+                   "there is no database at %s (%s); nothing was created: check "
+                   "the path",
+                   path, strerror(errno));
+  if (!S_ISREG(sb.st_mode))
+    return pi_fail(err, "not_a_database", "database",
+                   "%s is not a file, so not a posintent database", path);
+  if (sb.st_size == 0)
+    return pi_fail(err, "not_a_database", "database",
+                   "%s is empty: not a posintent database", path);
+  return 0;
+}
+
+/* `path` as an SQLite URI with `query` ("mode=ro"), or NULL when out of
+ * memory (sqlite3_free it).  '%', '?' and '#' are escaped; an absolute path
+ * gets an empty authority so that "//x" stays a path. */
+static char *file_uri(const char *path, const char *query) {
+  size_t n = strlen(path);
+  char *uri = sqlite3_malloc64(3 * (sqlite3_uint64)n + strlen(query) + 16);
+  if (uri == NULL) return NULL;
+  size_t o = (size_t)sprintf(uri, "file:%s", path[0] == '/' ? "//" : "");
+  for (const char *p = path; *p; p++) {
+    if (*p == '%' || *p == '?' || *p == '#')
+      o += (size_t)sprintf(uri + o, "%%%02X", (unsigned char)*p);
+    else
+      uri[o++] = *p;
+  }
+  sprintf(uri + o, "?%s", query);
+  return uri;
+}
+
+/* Read the schema version; returns SQLite's result code (SQLITE_OK). */
+static int probe_version(sqlite3 *db, int *ver) {
+  sqlite3_stmt *q;
+  *ver = -1;
+  int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
+  if (rc != SQLITE_OK) return rc;
+  rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW) *ver = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+/* Open the existing file at `path` for the CLI and check that it is a
+ * posintent database before anything is written to or beside it.
+ *
+ * Read-only (reports, verify) works on an accountant's copy that cannot be
+ * written, by another user, in a folder that cannot be written: the
+ * database is in WAL mode, and SQLite then needs a -shm file beside it,
+ * which it cannot create there ("attempt to write a readonly database").
+ * When there is no -wal file (or an empty one), the database file alone
+ * holds every committed sale, so it is opened "immutable" (no -shm, no
+ * locks).  That is only right for a file nobody writes: it is taken only
+ * when the folder is not writable for us, where a till (which must create
+ * its -wal and -shm there) is not writing either.  A -wal file with content
+ * holds sales the file does not: then the copy is refused with what to do. */
+static int open_existing(store *st, const char *path, pi_error *err) {
+  if (must_exist(path, err)) return -1;
+  char *uri = file_uri(path, st->readonly ? "mode=ro" : "mode=rw");
+  if (uri == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
+              (st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+  int rc = sqlite3_open_v2(uri, &st->db, flags, NULL), ver = -1;
+  sqlite3_free(uri);
+  if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(st->db, 2000);
+    rc = probe_version(st->db, &ver);
+  }
+  if (st->readonly && (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN ||
+                       (rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN)) {
+    char wal[MANIFEST_PATH_MAX + 8];
+    struct stat sb;
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    if (stat(wal, &sb) == 0 && sb.st_size > 0)
+      return pi_fail(err, "storage", "database",
+                     "%s cannot be read here: its -wal file holds sales that are "
+                     "not yet in the database file, and SQLite needs to write a "
+                     "-shm file beside them to read them, which this folder does "
+                     "not allow; copy the database with its -wal file into a "
+                     "folder you can write, or make the copy with `sqlite3 %s "
+                     "\".backup COPY\"`",
+                     path, path);
+    sqlite3_close(st->db);
+    st->db = NULL;
+    uri = file_uri(path, "mode=ro&immutable=1");
+    if (uri == NULL) return pi_fail(err, "nomem", "", "out of memory");
+    rc = sqlite3_open_v2(uri, &st->db, flags, NULL);
+    sqlite3_free(uri);
+    if (rc == SQLITE_OK) rc = probe_version(st->db, &ver);
+  }
+  if ((rc & 0xff) == SQLITE_NOTADB)
+    return pi_fail(err, "not_a_database", "database",
+                   "%s is not a posintent database (not an SQLite file)", path);
+  if (rc != SQLITE_OK)
+    return pi_fail(err, "storage", "database", "cannot open %s: %s", path,
+                   st->db ? sqlite3_errmsg(st->db) : "out of memory");
+  sqlite3_extended_result_codes(st->db, 1);
+  /* A posintent database: a schema version, and the tables every version
+   * has. */
+  sqlite3_stmt *q;
+  int tables = 0;
+  if (sqlite3_prepare_v2(st->db,
+                         "SELECT count(*) FROM sqlite_master WHERE type='table' AND"
+                         " name IN ('meta','sales','lines','journal','salts')",
+                         -1, &q, NULL) != SQLITE_OK)
+    return db_fail(st, err, "reading the schema");
+  if (sqlite3_step(q) == SQLITE_ROW) tables = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  if (ver < 1 || tables != 5)
+    return pi_fail(err, "not_a_database", "database",
+                   "%s is an SQLite database but not a posintent one (it lacks "
+                   "posintent's tables)",
+                   path);
+  return 0;
+}
+
 /* The database's mode, its schema (migrate) and this store's identity in
  * meta.  Fails with st->busy set when another connection's lock was in
  * the way and the whole step may be tried again. */
@@ -295,29 +423,32 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
   *out = NULL;
   store *st = calloc(1, sizeof *st);
   if (st == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  assert(mode == STORE_READWRITE || mode == STORE_READONLY || mode == STORE_EXISTING);
   st->readonly = mode == STORE_READONLY;
   st->cfg = cfg;
-  if (!st->readonly && precreate(path, err)) {
-    free(st);
-    return -1;
+  if (mode != STORE_READWRITE) {
+    if (open_existing(st, path, err)) goto fail;
+  } else {
+    if (precreate(path, err)) {
+      free(st);
+      return -1;
+    }
+    if (sqlite3_open_v2(path, &st->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+      pi_fail(err, "storage", "database", "cannot open %s: %s", path,
+              st->db ? sqlite3_errmsg(st->db) : "out of memory");
+      goto fail;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
   }
-  int flags = st->readonly ? SQLITE_OPEN_READONLY
-                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
-      SQLITE_OK) {
-    pi_fail(err, "storage", "database", "cannot open %s: %s", path,
-            st->db ? sqlite3_errmsg(st->db) : "out of memory");
-    store_close(st);
-    return -1;
-  }
-  sqlite3_extended_result_codes(st->db, 1);
   /* SQLite quietly opens a write-protected file read-only; the till must
    * know now, not at the first sale. */
   if (!st->readonly && sqlite3_db_readonly(st->db, "main") == 1) {
     pi_fail(err, "storage", "database",
             "the database %s can only be read (file permissions or a read-only "
-            "file system); the till needs to write to it",
-            path);
+            "file system); %s needs to write to it",
+            path, mode == STORE_EXISTING ? "this command" : "the till");
     goto fail;
   }
   /* A reply that says "recorded" must survive the process: an in-memory

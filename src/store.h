@@ -50,13 +50,21 @@
 
 typedef struct store store;
 
-enum { STORE_READWRITE = 0, STORE_READONLY = 1 };
+/* How to open:
+ *   STORE_READWRITE  the till's: create when absent (mode 0600), migrate;
+ *   STORE_READONLY   reports and verify: never create or write; the path
+ *                    must be an existing posintent database, which may be a
+ *                    read-only copy in a folder that cannot be written;
+ *   STORE_EXISTING   admin writes (erase): read-write, but the path must be
+ *                    an existing posintent database; nothing is created. */
+enum { STORE_READWRITE = 0, STORE_READONLY = 1, STORE_EXISTING = 2 };
 
-/* Open (creating when read-write and absent, mode 0600) and migrate.
- * `cfg` (borrowed; it must outlive the store) may be NULL for read-only
- * use.  Read-write, a database that cannot be durable (in memory, "",
- * temporary) is refused (code "config", field "config.database") unless
- * cfg->durability is DURABILITY_NONE.  Many processes may open a new or
+/* Open (creating only in STORE_READWRITE) and migrate.  Anything but an
+ * existing posintent database is refused in the two other modes with code
+ * "not_a_database" and nothing created.  `cfg` (borrowed; it must outlive
+ * the store) may be NULL outside the till.  Read-write, a database that
+ * cannot be durable (in memory, "", temporary) is refused (code "config",
+ * field "config.database") unless cfg->durability is DURABILITY_NONE.  Many processes may open a new or
  * older database at once: the schema is created or migrated once, under
  * the write lock, and the others wait (within cfg->busy_timeout_ms) and
  * open the result.  A database file deleted while open is written anew

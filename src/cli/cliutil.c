@@ -60,10 +60,6 @@ int cli_open_store(const cli_globals *g, store **out) {
   char buf[MANIFEST_PATH_MAX];
   const char *path = cli_db_path(g, buf, sizeof buf);
   if (path == NULL) return EXIT_RUNTIME;
-  if (access(path, R_OK) != 0) {
-    cli_error("cannot read database %s", path);
-    return EXIT_RUNTIME;
-  }
   pi_error err;
   pi_error_clear(&err);
   if (store_open(path, STORE_READONLY, NULL, out, &err)) {

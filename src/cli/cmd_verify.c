@@ -125,7 +125,7 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
   store *st;
   pi_error err;
   pi_error_clear(&err);
-  if (store_open(path, STORE_READWRITE, NULL, &st, &err)) {
+  if (store_open(path, STORE_EXISTING, NULL, &st, &err)) {
     cli_error("%s", err.message);
     return EXIT_RUNTIME;
   }
