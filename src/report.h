@@ -158,6 +158,10 @@ int ecsl_format_parse(const char *s, ecsl_format *out);
  * hmrc in whole pounds rounded down (pence dropped), zm in whole euros
  * rounded half away from zero (docs/reports.md explains both).  A hmrc line
  * that rounds to 0 is left out with a warning (HMRC refuses zero values).
+ * `id` must be the database's own store: the country and VAT number the
+ * plugin wrote into meta, and meta's store id or a store the database
+ * holds sales of; otherwise code "store_mismatch" (field store_country,
+ * store_vat or store_id) and nothing is written.
  * Returns 0 or -1 with err. */
 int report_ec_sales_list(store *st, const report_period *p,
                          const char *store_id, const report_identity *id,

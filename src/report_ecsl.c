@@ -236,6 +236,68 @@ static int write_csv(sqlite3 *db, sqlite3_stmt *q, const char *home,
   return fail ? -1 : 0;
 }
 
+/* Two VAT numbers are the same registration when they agree but for
+ * spaces, dots and case ("DE 129 273 398" is "de129273398"). */
+static int same_vat(const char *a, const char *b) {
+  for (;;) {
+    while (*a == ' ' || *a == '.') a++;
+    while (*b == ' ' || *b == '.') b++;
+    if (toupper((unsigned char)*a) != toupper((unsigned char)*b)) return 0;
+    if (*a == '\0') return 1;
+    a++, b++;
+  }
+}
+
+/* 1 when the database holds a sale of store `id`, 0 when not, -1. */
+static int has_sales_of(sqlite3 *db, const char *id, pi_error *err) {
+  sqlite3_stmt *q;
+  if (report_prepare(db, "SELECT 1 FROM sales WHERE store = ?1 LIMIT 1", &q, err))
+    return -1;
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(q);
+  sqlite3_finalize(q);
+  if (rc == SQLITE_ROW) return 1;
+  return rc == SQLITE_DONE ? 0 : report_db_fail(db, err, "reading sales");
+}
+
+/* The filing declares the sales of one VAT registration under the identity
+ * `id` (the manifest's, or the database's own).  Refuse to declare a
+ * database's sales under another store's identity: a German manifest
+ * against a Northern Irish store's database would otherwise file an empty
+ * ZM (its sales are in pounds, to the wrong "other" countries) and say
+ * nothing.  The database knows whose it is: the plugin writes the store's
+ * id, country and VAT number into meta whenever it opens it, and each sale
+ * names its store.  Several stores under one VAT registration may share a
+ * database (meta then names the last one opened), so a store id other than
+ * meta's is accepted when the database holds sales of it.  Returns 0 or -1
+ * with err (code "store_mismatch"). */
+static int check_store(store *st, const report_identity *id, pi_error *err) {
+  report_identity own;
+  if (report_identity_load(st, &own, err)) return -1;
+  const char *fix = "give the manifest of the store whose database this is, or "
+                    "leave --manifest out to use the database's own identity";
+  if (own.country[0] && strcmp(own.country, id->country) != 0)
+    return pi_fail(err, "store_mismatch", "store_country",
+                   "the manifest puts store \"%s\" in %s, but this database was "
+                   "written by store \"%s\" in %s: %s",
+                   id->store_id, id->country, own.store_id, own.country, fix);
+  if (own.vat[0] && id->vat[0] && !same_vat(own.vat, id->vat))
+    return pi_fail(err, "store_mismatch", "store_vat",
+                   "the manifest gives store \"%s\" the VAT number %s, but this "
+                   "database was written under %s: %s",
+                   id->store_id, id->vat, own.vat, fix);
+  if (own.store_id[0] && id->store_id[0] && strcmp(own.store_id, id->store_id) != 0) {
+    int has = has_sales_of(store_db(st), id->store_id, err);
+    if (has < 0) return -1;
+    if (has == 0)
+      return pi_fail(err, "store_mismatch", "store_id",
+                     "the manifest is for store \"%s\", but this database was "
+                     "written by store \"%s\" and holds no sale of \"%s\": %s",
+                     id->store_id, own.store_id, id->store_id, fix);
+  }
+  return 0;
+}
+
 int report_ec_sales_list(store *st, const report_period *p,
                          const char *store_id, const report_identity *id,
                          ecsl_format fmt, const report_out *out, pi_error *err) {
@@ -245,7 +307,8 @@ int report_ec_sales_list(store *st, const report_period *p,
   sqlite3 *db = store_db(st);
   if (report_begin_read(db, err)) return -1;
   sqlite3_stmt *q;
-  int rc = report_prepare(db, ecsl_sql, &q, err);
+  int rc = check_store(st, id, err);
+  if (rc == 0) rc = report_prepare(db, ecsl_sql, &q, err);
   if (rc == 0) {
     report_bind_range(q, p->from, p->to, store_id);
     if (fmt == ECSL_CSV)
