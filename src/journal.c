@@ -1,6 +1,7 @@
 /* journal.c - the hash-chained journal: append, erase, verify. */
 #include "journal.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,10 @@
 
 #include "jsonw.h"
 
-#define FORMAT_VERSION 1
+/* Format 2 chains the script meta as a salted digest (a personal field)
+ * instead of in plain in the body, so that erasure can remove it.  Format 1
+ * entries are still verified as they were written. */
+#define FORMAT_VERSION 2
 #define SALT_BYTES 16
 static const char zero_hash[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -31,7 +35,8 @@ static const char zero_hash[] =
  * silently change whenever scripts or posintent change.  Why a salted
  * digest rather than the text in the body: the reply can carry personal
  * data (a script's "Gift message: ..." receipt line), which erasure must
- * be able to remove without breaking the chain. */
+ * be able to remove without breaking the chain.  meta is in the body of
+ * format 1 entries only; format 2 chains it as a personal field (below). */
 static const char sale_cols[] =
     "store, terminal, sale, cashier, began_at, day, completed_at, currency, "
     "purpose, net, tax, total, customer_id, customer_org, reseller_kind, "
@@ -45,8 +50,11 @@ static const char evidence_cols[] =
 
 /* Personal data: kept in plain in the rows, in the journal only as salted
  * digests. */
-static const char *const sale_pii[] = {"customer_name", "gift_message",
-                                       "recipient_name", "recipient_contact", NULL};
+static const char *const sale_pii[] = {"customer_name",     "gift_message",
+                                       "recipient_name",    "recipient_contact",
+                                       "meta",              NULL};
+#define SALE_PII_V1 4 /* format 1 chained meta in plain in the body */
+#define SALE_PII 5
 static const char *const line_pii[] = {"gift_message", "recipient_name",
                                        "recipient_contact", NULL};
 
@@ -61,6 +69,7 @@ static const char *const line_pii[] = {"gift_message", "recipient_name",
  * cost more than the rest of the sale together. */
 struct journal {
   sqlite3 *db;
+  int meta_col; /* meta's index in sale_cols: in format 1 bodies only */
   sqlite3_stmt *sel_sale, *sel_lines, *sel_evidence, *sel_void, *head, *insert,
       *get_salt, *put_salt, *salted_fields, *del_salt;
   EVP_MD *sha256;
@@ -114,10 +123,12 @@ static int entry_hash(journal *j, const char *prev, int64_t seq, const char *kin
   return sha256_parts(j, parts, lens, 7, out);
 }
 
-/* Append the current row's columns as a JSON array. */
-static void row_array(jsonw *w, sqlite3_stmt *q, int from, int n) {
+/* Append the current row's columns from..from+n-1 as a JSON array,
+ * leaving out column `skip` (-1: none). */
+static void row_array(jsonw *w, sqlite3_stmt *q, int from, int n, int skip) {
   jw_array(w);
   for (int i = from; i < from + n; i++) {
+    if (i == skip) continue;
     switch (sqlite3_column_type(q, i)) {
     case SQLITE_NULL: jw_raw(w, "null"); break;
     case SQLITE_INTEGER: jw_int(w, sqlite3_column_int64(q, i)); break;
@@ -133,6 +144,20 @@ static int count_cols(const char *cols) {
   return n;
 }
 
+/* The index of column `name` in the list `cols`, or -1. */
+static int col_index(const char *cols, const char *name) {
+  size_t n = strlen(name);
+  int i = 0;
+  for (const char *p = cols; *p; i++) {
+    while (*p == ' ') p++;
+    if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0')) return i;
+    p = strchr(p, ',');
+    if (p == NULL) break;
+    p++;
+  }
+  return -1;
+}
+
 static int prep(journal *j, sqlite3_stmt **q, const char *sql, pi_error *err) {
   if (sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL) !=
       SQLITE_OK)
@@ -146,9 +171,11 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err) {
   journal *j = calloc(1, sizeof *j);
   if (j == NULL) return pi_fail(err, "nomem", "journal", "out of memory");
   j->db = db;
+  j->meta_col = col_index(sale_cols, "meta");
+  assert(j->meta_col >= 0);
   snprintf(sql[0], sizeof sql[0],
            "SELECT %s, customer_name, gift_message, recipient_name, recipient_contact,"
-           " reply FROM sales WHERE id=?1",
+           " meta, reply FROM sales WHERE id=?1",
            sale_cols);
   snprintf(sql[1], sizeof sql[1],
            "SELECT %s, gift_message, recipient_name, recipient_contact FROM lines"
@@ -250,13 +277,13 @@ static int pii_field(journal *j, int64_t sale_id, enum pii_mode mode, const char
  * reply's digest goes into j->pii when `with_reply` (always when
  * recording).  Returns 0, 1 when there is no such sale, or -1. */
 static int sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, int with_reply,
-                     pi_error *err) {
+                     int version, pi_error *err) {
   jsonw *body = &j->body;
   int ncols = count_cols(sale_cols), rc = 0, step;
   jw_reset(body);
   jw_reset(&j->pii);
   jw_object(body);
-  jw_kint(body, "v", FORMAT_VERSION);
+  jw_kint(body, "v", version);
   jw_object(&j->pii);
 
   sqlite3_stmt *q = j->sel_sale;
@@ -267,14 +294,13 @@ static int sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, int with_r
     return step == SQLITE_DONE ? 1 : db_fail(j->db, err, "reading the sale");
   }
   jw_key(body, "sale");
-  row_array(body, q, 0, ncols);
-  int npii = 0;
-  for (; sale_pii[npii] && rc == 0; npii++)
-    rc = pii_field(j, sale_id, mode, sale_pii[npii],
-                   (const char *)sqlite3_column_text(q, ncols + npii), err);
+  row_array(body, q, 0, ncols, version == 1 ? -1 : j->meta_col);
+  for (int i = 0; i < (version == 1 ? SALE_PII_V1 : SALE_PII) && rc == 0; i++)
+    rc = pii_field(j, sale_id, mode, sale_pii[i],
+                   (const char *)sqlite3_column_text(q, ncols + i), err);
   if (rc == 0 && with_reply) /* the column after the personal ones */
     rc = pii_field(j, sale_id, mode, REPLY_FIELD,
-                   (const char *)sqlite3_column_text(q, ncols + npii), err);
+                   (const char *)sqlite3_column_text(q, ncols + SALE_PII), err);
   done(q);
   if (rc) return -1;
 
@@ -284,7 +310,7 @@ static int sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, int with_r
   jw_key(body, "lines");
   jw_array(body);
   while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
-    row_array(body, q, 0, ncols);
+    row_array(body, q, 0, ncols, -1);
     for (int i = 0; line_pii[i] && rc == 0; i++) {
       const char *value = (const char *)sqlite3_column_text(q, ncols + i);
       if (value == NULL) continue;
@@ -304,7 +330,7 @@ static int sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, int with_r
   sqlite3_bind_int64(q, 1, sale_id);
   jw_key(body, "evidence");
   jw_array(body);
-  while ((step = sqlite3_step(q)) == SQLITE_ROW) row_array(body, q, 0, ncols);
+  while ((step = sqlite3_step(q)) == SQLITE_ROW) row_array(body, q, 0, ncols, -1);
   done(q);
   if (step != SQLITE_DONE) return db_fail(j->db, err, "reading the evidence");
   jw_end_array(body);
@@ -316,7 +342,7 @@ static int sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, int with_r
 }
 
 /* Build j->body of the void of `sale_id`.  0, 1 when not voided, -1. */
-static int void_fact(journal *j, int64_t sale_id, pi_error *err) {
+static int void_fact(journal *j, int64_t sale_id, int version, pi_error *err) {
   jsonw *body = &j->body;
   sqlite3_stmt *q = j->sel_void;
   jw_reset(body);
@@ -324,9 +350,9 @@ static int void_fact(journal *j, int64_t sale_id, pi_error *err) {
   int step = sqlite3_step(q);
   if (step == SQLITE_ROW) {
     jw_object(body);
-    jw_kint(body, "v", FORMAT_VERSION);
+    jw_kint(body, "v", version);
     jw_key(body, "void");
-    row_array(body, q, 0, 5);
+    row_array(body, q, 0, 5, -1);
     jw_end_object(body);
   }
   done(q);
@@ -366,7 +392,7 @@ static int append(journal *j, const char *at, const char *kind, int64_t sale_id,
 }
 
 int journal_append_sale(journal *j, int64_t sale_id, const char *at, pi_error *err) {
-  int rc = sale_fact(j, sale_id, PII_RECORD, 1, err);
+  int rc = sale_fact(j, sale_id, PII_RECORD, 1, FORMAT_VERSION, err);
   if (rc == 1)
     return pi_fail(err, "storage", "journal", "sale %lld is not recorded",
                    (long long)sale_id);
@@ -375,7 +401,7 @@ int journal_append_sale(journal *j, int64_t sale_id, const char *at, pi_error *e
 }
 
 int journal_append_void(journal *j, int64_t sale_id, const char *at, pi_error *err) {
-  int rc = void_fact(j, sale_id, err);
+  int rc = void_fact(j, sale_id, FORMAT_VERSION, err);
   if (rc == 1)
     return pi_fail(err, "storage", "journal", "sale %lld has no void", (long long)sale_id);
   if (rc) return -1;
@@ -422,37 +448,70 @@ static int null_field(journal *j, int64_t sale_id, const char *field, pi_error *
   return s == SQLITE_DONE && d == SQLITE_DONE ? 0 : db_fail(j->db, err, "erasing");
 }
 
+/* The salted fields of a sale that `which` selects, collected before any
+ * is erased (erasing deletes from the table being read).  A growable list:
+ * a sale has as many personal fields as its lines allow (a whole-sale gift
+ * of 30 lines has 95), and none may be left behind. */
+typedef struct field_list {
+  char **v;
+  size_t n, cap;
+} field_list;
+
+static void fields_free(field_list *f) {
+  for (size_t i = 0; i < f->n; i++) free(f->v[i]);
+  free(f->v);
+}
+
+static int fields_add(field_list *f, const char *name) {
+  if (f->n == f->cap) {
+    size_t cap = f->cap ? 2 * f->cap : 16;
+    char **v = realloc(f->v, cap * sizeof *v);
+    if (v == NULL) return -1;
+    f->v = v;
+    f->cap = cap;
+  }
+  if ((f->v[f->n] = strdup(name)) == NULL) return -1;
+  f->n++;
+  return 0;
+}
+
 int journal_erase(journal *j, int64_t sale_id, const char *const *which, const char *at,
                   int *erased, pi_error *err) {
-  /* Collect the fields first: we delete from salts while deciding. */
-  char fields[64][64];
-  size_t n = 0;
+  field_list fields = {NULL, 0, 0};
   int step, rc = 0;
   *erased = 0;
   sqlite3_stmt *q = j->salted_fields;
   sqlite3_bind_int64(q, 1, sale_id);
-  while ((step = sqlite3_step(q)) == SQLITE_ROW && n < 64) {
+  while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
     const char *f = (const char *)sqlite3_column_text(q, 0);
     /* The reply is not nulled: it is rewritten (journal_rewrite_reply). */
-    if (strcmp(f, REPLY_FIELD) == 0) continue;
-    if (wanted(which, f)) snprintf(fields[n++], sizeof fields[0], "%s", f);
+    if (f == NULL || strcmp(f, REPLY_FIELD) == 0 || !wanted(which, f)) continue;
+    if (fields_add(&fields, f))
+      rc = pi_fail(err, "nomem", "journal", "out of memory listing the fields to erase");
   }
   done(q);
-  if (step != SQLITE_DONE && step != SQLITE_ROW) return db_fail(j->db, err, "reading salts");
+  if (rc == 0 && step != SQLITE_DONE) rc = db_fail(j->db, err, "reading salts");
+  if (rc || fields.n == 0) {
+    fields_free(&fields);
+    return rc;
+  }
   jsonw *body = &j->body;
   jw_reset(body);
   jw_object(body);
   jw_kint(body, "v", FORMAT_VERSION);
   jw_key(body, "erased");
   jw_array(body);
-  for (size_t i = 0; i < n && rc == 0; i++) {
-    rc = null_field(j, sale_id, fields[i], err);
-    jw_str(body, fields[i]);
+  for (size_t i = 0; i < fields.n && rc == 0; i++) {
+    rc = null_field(j, sale_id, fields.v[i], err);
+    jw_str(body, fields.v[i]);
   }
   jw_end_array(body);
   jw_end_object(body);
-  if (rc || n == 0) return rc;
+  size_t n = fields.n;
+  fields_free(&fields);
+  if (rc) return rc;
   if (!jw_ok(body)) return pi_fail(err, "nomem", "journal", "out of memory");
+  assert(n <= (size_t)INT32_MAX);
   *erased = (int)n;
   return append(j, at, "erase", sale_id, body->buf, "{}", err);
 }
@@ -673,9 +732,16 @@ int journal_verify(journal *j, journal_report *rep, pi_error *err) {
               (long long)seq);
       break;
     }
+    int version = 0;
+    if ((strcmp(kind, "sale") == 0 || strcmp(kind, "void") == 0) &&
+        (sscanf(sbody, "{\"v\":%d,", &version) != 1 || version < 1 ||
+         version > FORMAT_VERSION)) {
+      problem(rep, seq, "entry %lld has an unknown format", (long long)seq);
+      break;
+    }
     if (strcmp(kind, "sale") == 0) {
       int f = sale_fact(j, sale_id, PII_CHECK, strstr(spii, "\"" REPLY_FIELD "\":") != NULL,
-                        err);
+                        version, err);
       if (f < 0) rc = -1;
       else if (f == 1)
         problem(rep, seq, "entry %lld records sale row %lld, which is missing",
@@ -689,7 +755,7 @@ int journal_verify(journal *j, journal_report *rep, pi_error *err) {
       else
         rep->sales++;
     } else if (strcmp(kind, "void") == 0) {
-      int f = void_fact(j, sale_id, err);
+      int f = void_fact(j, sale_id, version, err);
       if (f < 0) rc = -1;
       else if (f == 1 || strcmp(j->body.buf, sbody) != 0)
         problem(rep, seq, "the void of sale row %lld differs from entry %lld",

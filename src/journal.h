@@ -81,10 +81,13 @@ int journal_append_sale(journal *j, int64_t sale_id, const char *at, pi_error *e
 int journal_append_void(journal *j, int64_t sale_id, const char *at, pi_error *err);
 
 /* Inside the caller's transaction: erase the personal fields of `sale_id`
- * named in `fields` (NULL-terminated, e.g. "customer_name",
- * "recipient_name", "line2.recipient_contact"; NULL for all of them) and
- * append an "erase" entry listing those that held data.  *erased receives
- * their count (0: nothing to erase, no entry).  Returns 0 or -1. */
+ * named in `which` (NULL-terminated, e.g. "customer_name", "meta",
+ * "recipient_name", which also selects every "lineN.recipient_name"; NULL
+ * for all of them): set the columns to NULL and delete their salts, however
+ * many there are.  The stored reply is not among them: it is rewritten
+ * (journal_rewrite_reply).  Appends one "erase" entry listing the fields;
+ * *erased receives their count (0: nothing held data, no entry).  Returns 0
+ * or -1 with err. */
 int journal_erase(journal *j, int64_t sale_id, const char *const *which,
                   const char *at, int *erased, pi_error *err);
 

@@ -505,6 +505,8 @@ void store_close(store *st) {
 
 sqlite3 *store_db(store *st) { return st->db; }
 
+journal *store_journal(store *st) { return st->jr; }
+
 int store_verify(store *st, journal_report *rep, pi_error *err) {
   /* One read transaction: a consistent snapshot while the till writes. */
   if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
@@ -918,60 +920,4 @@ int store_record_void(store *st, const sale *open_sale, purpose dflt,
     return 1;
   }
   return finish(st, rc, err);
-}
-
-/* Erase inside one transaction: `select_sql` yields the sale row ids. */
-static int erase_where(store *st, const char *select_sql, const char *a,
-                       const char *b, const char *c, const char *const *fields,
-                       const char *at, int *sales, int *erased, pi_error *err) {
-  *sales = *erased = 0;
-  if (st->readonly)
-    return pi_fail(err, "storage", "database", "the database is read-only");
-  if (check_file(st, err) || begin(st, err)) return -1;
-  sqlite3_stmt *q;
-  int rc = 0;
-  if (sqlite3_prepare_v2(st->db, select_sql, -1, &q, NULL) != SQLITE_OK)
-    return finish(st, db_fail(st, err, "finding the sales"), err);
-  sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
-  if (b) sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
-  if (c) sqlite3_bind_text(q, 3, c, -1, SQLITE_STATIC);
-  /* Collect ids first: erasing while the SELECT is open would be reading a
-   * table we write. */
-  int64_t ids[4096];
-  size_t n = 0;
-  int step;
-  while ((step = sqlite3_step(q)) == SQLITE_ROW && n < sizeof ids / sizeof ids[0])
-    ids[n++] = sqlite3_column_int64(q, 0);
-  sqlite3_finalize(q);
-  if (step == SQLITE_ROW)
-    rc = pi_fail(err, "too_many", "", "more than %zu sales match; erase in parts", n);
-  else if (step != SQLITE_DONE)
-    rc = db_fail(st, err, "finding the sales");
-  for (size_t i = 0; rc == 0 && i < n; i++) {
-    int k = 0;
-    rc = journal_erase(st->jr, ids[i], fields, at, &k, err);
-    *erased += k;
-    *sales += k > 0;
-  }
-  return finish(st, rc, err);
-}
-
-int store_erase_customer(store *st, const char *customer_id, const char *at,
-                         int *sales, int *fields, pi_error *err) {
-  /* The customer's name on their sales, and what they gave about gift
-   * recipients on them. */
-  return erase_where(st, "SELECT id FROM sales WHERE customer_id=?1 ORDER BY id",
-                     customer_id, NULL, NULL, NULL, at, sales, fields, err);
-}
-
-int store_erase_recipient(store *st, const char *store_id, const char *terminal,
-                          const char *sale_id, const char *at, int *fields,
-                          pi_error *err) {
-  static const char *const recipient[] = {"gift_message", "recipient_name",
-                                          "recipient_contact", NULL};
-  int sales;
-  return erase_where(st,
-                     "SELECT id FROM sales WHERE store=?1 AND sale=?2 AND"
-                     " (?3 IS NULL OR terminal=?3)",
-                     store_id, sale_id, terminal, recipient, at, &sales, fields, err);
 }

@@ -76,8 +76,12 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
 /* Close; NULL is a no-op. */
 void store_close(store *st);
 
-/* The underlying connection, for read-only queries (reports). */
+/* The underlying connection, for read-only queries (reports) and for
+ * erasure (erase.h). */
 sqlite3 *store_db(store *st);
+
+/* The journal kept on that connection (erase.h appends its entries). */
+journal *store_journal(store *st);
 
 /* What is recorded under one sale id: enough to compare a resent event
  * with it and to tell a person what is there. */
@@ -137,16 +141,5 @@ int store_record_void(store *st, const sale *open_sale, purpose dflt,
 /* Verify the journal against the records (read-only snapshot).  Returns 0
  * with *rep filled, or -1 with err. */
 int store_verify(store *st, journal_report *rep, pi_error *err);
-
-/* Erase personal data (docs/privacy.md): every personal field of the
- * customer's sales, or the gift recipient's fields (name, contact, gift
- * message) of one sale; `terminal` may be NULL.  Totals, business
- * identifiers and the journal's verification survive.  *sales / *fields
- * receive what was erased.  Returns 0 or -1 with err. */
-int store_erase_customer(store *st, const char *customer_id, const char *at,
-                         int *sales, int *fields, pi_error *err);
-int store_erase_recipient(store *st, const char *store_id, const char *terminal,
-                          const char *sale_id, const char *at, int *fields,
-                          pi_error *err);
 
 #endif

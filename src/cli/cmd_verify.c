@@ -5,6 +5,7 @@
 
 #include "cliutil.h"
 #include "commands.h"
+#include "erase.h"
 #include "journal.h"
 
 static const char verify_help[] =
@@ -33,21 +34,39 @@ static const char erase_help[] =
     "\n"
     "SYNOPSIS\n"
     "    posintent [--db PATH] erase --customer ID\n"
+    "    posintent [--db PATH] erase --customer-name NAME\n"
+    "    posintent [--db PATH] erase --sale SALE [--store ID] [--terminal ID]\n"
     "    posintent [--db PATH] erase --recipient SALE [--store ID] [--terminal ID]\n"
     "\n"
     "DESCRIPTION\n"
-    "    --customer ID removes the customer's name, and the gift recipients'\n"
-    "    names, contacts and gift messages, from every sale of that customer.\n"
-    "    --recipient SALE removes the gift recipient's name, contact and gift\n"
-    "    message from one sale (of --store, default: the manifest's store id).\n"
-    "    Amounts, purposes, buyer statuses and the VAT/EORI numbers and resale\n"
-    "    certificates of businesses, which tax law requires, stay.  Each\n"
-    "    erasure is appended to the journal, which still verifies: it holds\n"
-    "    only salted digests of personal data, and the salts are erased too.\n"
-    "    See docs/privacy.md.\n"
+    "    --customer ID        every sale of the customer with that id: the\n"
+    "                         customer's name, the gift recipients' names,\n"
+    "                         contacts and messages, the store scripts' meta\n"
+    "                         and the receipt lines scripts printed.\n"
+    "    --customer-name NAME the same for every sale recorded with exactly\n"
+    "                         that customer name (a customer without an id).\n"
+    "    --sale SALE          the same for one sale (find a customer without\n"
+    "                         an id by a sale they appear in).\n"
+    "    --recipient SALE     one sale's gift recipient: name, contact and gift\n"
+    "                         message, on the sale and its lines, with the\n"
+    "                         scripts' meta and receipt lines.\n"
+    "    --store and --terminal may be left out while the sale id names one\n"
+    "    recorded sale; when it names several, nothing is erased and the\n"
+    "    message lists them.\n"
+    "\n"
+    "    Amounts, purposes, buyer statuses, tenders, the customer id and the\n"
+    "    VAT/EORI numbers and resale certificates of businesses, which tax law\n"
+    "    requires, stay.  Each erasure is appended to the journal, which still\n"
+    "    verifies: it holds only salted digests of personal data, and the\n"
+    "    salts are erased too.  Freed bytes are overwritten and the WAL is\n"
+    "    checkpointed and emptied, so no copy remains in the database files,\n"
+    "    also while a till has the database open.  Exports already written\n"
+    "    are yours to delete.  See docs/privacy.md.\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 erased (or nothing to erase); 2 usage error; 3 database error.\n";
+    "    0 erased; 1 no such customer or sale (nothing erased); 2 usage error,\n"
+    "    or a sale id that names several sales; 3 database error (or a\n"
+    "    checkpoint that could not finish: run it again).\n";
 
 int cmd_verify(const cli_globals *g, int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
@@ -93,32 +112,35 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
     fputs(erase_help, stdout);
     return 0;
   }
-  const char *customer = NULL, *recipient = NULL, *store_id = NULL, *terminal = NULL;
+  const char *customer = NULL, *name = NULL, *sale_id = NULL, *recipient = NULL,
+             *store_id = NULL, *terminal = NULL;
   for (int i = 1; i < argc; i++) {
-    const char **dst = strcmp(argv[i], "--customer") == 0    ? &customer
-                       : strcmp(argv[i], "--recipient") == 0 ? &recipient
-                       : strcmp(argv[i], "--store") == 0     ? &store_id
-                       : strcmp(argv[i], "--terminal") == 0  ? &terminal
-                                                             : NULL;
+    const char **dst = strcmp(argv[i], "--customer") == 0        ? &customer
+                       : strcmp(argv[i], "--customer-name") == 0 ? &name
+                       : strcmp(argv[i], "--sale") == 0          ? &sale_id
+                       : strcmp(argv[i], "--recipient") == 0     ? &recipient
+                       : strcmp(argv[i], "--store") == 0         ? &store_id
+                       : strcmp(argv[i], "--terminal") == 0      ? &terminal
+                                                                 : NULL;
     if (dst == NULL) {
       cli_error("erase: unknown option %s (see --help)", argv[i]);
       return EXIT_USAGE;
     }
     if ((*dst = cli_value(argc, argv, &i)) == NULL) return EXIT_USAGE;
   }
-  if ((customer == NULL) == (recipient == NULL)) {
-    cli_error("erase needs exactly one of --customer ID or --recipient SALE");
+  if ((customer != NULL) + (name != NULL) + (sale_id != NULL) + (recipient != NULL) != 1) {
+    cli_error("erase needs exactly one of --customer ID, --customer-name NAME, "
+              "--sale SALE or --recipient SALE");
     return EXIT_USAGE;
   }
-  plugin_config cfg;
-  if (recipient && store_id == NULL) {
-    int m = cli_load_manifest(g, &cfg);
-    if (m <= 0) {
-      if (m == 0) cli_error("--recipient needs --store ID (or a manifest)");
-      return m < 0 ? EXIT_RUNTIME : EXIT_USAGE;
-    }
-    store_id = cfg.store_id;
+  if ((store_id || terminal) && !sale_id && !recipient) {
+    cli_error("--store and --terminal go with --sale or --recipient");
+    return EXIT_USAGE;
   }
+  erase_request rq = {ERASE_CUSTOMER, customer, store_id, terminal, NULL};
+  if (name) rq.kind = ERASE_CUSTOMER_NAME, rq.customer = name;
+  if (sale_id) rq.kind = ERASE_SALE, rq.sale = sale_id;
+  if (recipient) rq.kind = ERASE_RECIPIENT, rq.sale = recipient;
   char buf[MANIFEST_PATH_MAX];
   const char *path = cli_db_path(g, buf, sizeof buf);
   if (path == NULL) return EXIT_RUNTIME;
@@ -131,19 +153,22 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
   }
   char at[32];
   now_rfc3339(at);
-  int sales = 0, fields = 0, rc;
-  if (customer)
-    rc = store_erase_customer(st, customer, at, &sales, &fields, &err);
-  else {
-    rc = store_erase_recipient(st, store_id, terminal, recipient, at, &fields, &err);
-    sales = fields > 0;
-  }
+  erase_result res;
+  int rc = erase_personal_data(st, &rq, at, &res, &err);
   store_close(st);
+  if (res.fields || rc == 0)
+    printf("erased %lld field%s on %lld sale%s\n", (long long)res.fields,
+           res.fields == 1 ? "" : "s", (long long)res.erased, res.erased == 1 ? "" : "s");
+  if (rc && strcmp(err.code, "ambiguous_sale") == 0) {
+    cli_error("%s; nothing was erased: give %s", err.message,
+              strcmp(err.field, "store") == 0 ? "--store and --terminal" : "--terminal");
+    return EXIT_USAGE;
+  }
   if (rc) {
     cli_error("%s", err.message);
-    return EXIT_RUNTIME;
+    if (strcmp(err.code, "not_found") == 0 || strcmp(err.code, "unknown_sale") == 0)
+      return 1;
+    return strcmp(err.code, "ambiguous_sale") == 0 ? EXIT_USAGE : EXIT_RUNTIME;
   }
-  printf("erased %d field%s on %d sale%s\n", fields, fields == 1 ? "" : "s", sales,
-         sales == 1 ? "" : "s");
   return 0;
 }
