@@ -310,12 +310,14 @@ static int probe_version(sqlite3 *db, int *ver) {
  * written, by another user, in a folder that cannot be written: the
  * database is in WAL mode, and SQLite then needs a -shm file beside it,
  * which it cannot create there ("attempt to write a readonly database").
- * When there is no -wal file (or an empty one), the database file alone
- * holds every committed sale, so it is opened "immutable" (no -shm, no
- * locks).  That is only right for a file nobody writes: it is taken only
- * when the folder is not writable for us, where a till (which must create
- * its -wal and -shm there) is not writing either.  A -wal file with content
- * holds sales the file does not: then the copy is refused with what to do. */
+ * When there is no -wal file, the database file alone holds every
+ * committed sale (the last connection to close checkpoints and deletes the
+ * -wal), so it is opened "immutable" (no -shm, no locks).  That is only
+ * right for a file nobody writes: it is taken only when SQLite could not
+ * set up its shared memory, and only without a -wal, which a till writing
+ * the database always has.  A -wal file, even an empty one, means a till
+ * may be writing, or holds sales the file does not: the copy is refused
+ * with what to do. */
 static int open_existing(store *st, const char *path, pi_error *err) {
   if (must_exist(path, err)) return -1;
   char *uri = file_uri(path, st->readonly ? "mode=ro" : "mode=rw");
@@ -333,14 +335,14 @@ static int open_existing(store *st, const char *path, pi_error *err) {
     char wal[MANIFEST_PATH_MAX + 8];
     struct stat sb;
     snprintf(wal, sizeof wal, "%s-wal", path);
-    if (stat(wal, &sb) == 0 && sb.st_size > 0)
+    if (stat(wal, &sb) == 0)
       return pi_fail(err, "storage", "database",
-                     "%s cannot be read here: its -wal file holds sales that are "
-                     "not yet in the database file, and SQLite needs to write a "
-                     "-shm file beside them to read them, which this folder does "
-                     "not allow; copy the database with its -wal file into a "
-                     "folder you can write, or make the copy with `sqlite3 %s "
-                     "\".backup COPY\"`",
+                     "%s cannot be read here: it has a -wal file (a till may be "
+                     "writing it, or the -wal holds sales not yet in the database "
+                     "file), and SQLite needs to write a -shm file beside it to "
+                     "read it, which is not allowed here; copy the database with "
+                     "its -wal file into a folder you can write, or make the copy "
+                     "with `sqlite3 %s \".backup COPY\"`",
                      path, path);
     sqlite3_close(st->db);
     st->db = NULL;

@@ -11,8 +11,9 @@
    read-only (chmod a-w) and the commands run under an unprivileged uid
    (setpriv to nobody when the test runs as root, which permissions do not
    stop; as the user itself otherwise).  Their output equals the output on
-   the till's own database.  A read-only copy whose -wal still holds sales
-   is refused with what to do, never read without them.
+   the till's own database.  A read-only copy with a -wal file (which may
+   hold sales, or mean a till is writing) is refused with what to do, never
+   read without them.
 
 usage: cli_files_test.py POS_HOST POSINTENT MANIFEST EVENTS
 """
@@ -166,6 +167,14 @@ with tempfile.TemporaryDirectory() as tmp:
     check("...saying what to do", "-wal" in r.stderr and "copy" in r.stderr, r.stderr)
     check("...creating nothing", sorted(files_in(wal_dir)) == ["day.db", "day.db-wal"],
           f"{files_in(wal_dir)}")
+    # An empty -wal too: a till may be about to write (never read immutable).
+    os.chmod(wal_dir, 0o755)
+    os.chmod(os.path.join(wal_dir, "day.db-wal"), 0o644)
+    open(os.path.join(wal_dir, "day.db-wal"), "w").close()
+    os.chmod(wal_dir, 0o555)
+    r = run(os.path.join(wal_dir, "day.db"), ["report", "gifts"], user=user)
+    check("a read-only copy with an empty -wal is refused", r.returncode == 3 and
+          "-wal" in r.stderr, f"exit {r.returncode}\n{r.stdout}{r.stderr}")
     for d in (copy_dir, wal_dir):
         os.chmod(d, 0o755)
 
