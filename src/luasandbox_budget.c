@@ -110,8 +110,20 @@ static struct sigaction sig_saved; /* sig_no's action before we took it */
 #ifndef sigev_notify_thread_id /* glibc before 2.37 names it only this way */
 #define sigev_notify_thread_id _sigev_un._tid
 #endif
-static _Thread_local luasandbox *volatile tl_running;
-static _Thread_local pid_t tl_tid;
+/* Initial-exec: the signal handler reads tl_running, and a dynamic TLS
+ * access (a dlopen'ed library's default model) goes through
+ * __tls_get_addr, which may allocate on a thread's first access and is not
+ * async-signal-safe.  Static TLS is a fixed offset from the thread pointer;
+ * glibc keeps surplus static TLS for dlopen'ed libraries (12 bytes here).
+ * It also keeps LeakSanitizer's exit-time scan off GCC 12's misreading of
+ * glibc 2.36's dynamic TLS blocks, which crashed its tracer. */
+#if defined(__GNUC__)
+#define TLS_IE __attribute__((tls_model("initial-exec")))
+#else
+#define TLS_IE
+#endif
+static _Thread_local luasandbox *volatile tl_running TLS_IE;
+static _Thread_local pid_t tl_tid TLS_IE;
 
 static void on_budget_signal(int sig, siginfo_t *si, void *uc) {
   (void)sig;
