@@ -189,7 +189,7 @@ static void budget_overhead(size_t runs) {
   long n = 20000;
   luasandbox *sb = NULL;
   pi_error err;
-  lsb_limits lim = {32u << 20, 0};
+  lsb_limits lim = {32u << 20, 0, LSB_SIGNAL_AUTO};
   busy_ctx c = {src, 0};
   /* Calibrate N so that one call runs about 1 ms without a budget (the
    * median of 9 calls, so that a busy machine does not throw it off). */

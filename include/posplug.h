@@ -83,10 +83,17 @@
  * overruns its time budget (it takes the highest free one and logs which).
  * A host must not install a handler for that signal after creating
  * instances (one it installed before is respected: the plugin picks
- * another).  The plugin unblocks the signal itself for the duration of a
+ * another); if it does, every script call fails with an error saying so
+ * (under the store's fail_open/fail_closed policy) until the handler is put
+ * back, and no script runs unbounded.  The host chooses with the manifest's
+ * config.scripts.budget_signal: "auto" (the default), a signal number (the
+ * same in every instance of the process), or "none": no signal is taken and
+ * budgets are checked by a Lua count hook instead (scripts run about twice
+ * as slow).  The plugin unblocks the signal itself for the duration of a
  * script call, and when the last instance with scripts is destroyed it
  * restores the signal's default action (children exec'd afterwards do not
- * inherit it ignored).  No other signal is touched.
+ * inherit it ignored).  No other signal is touched.  Script budgets count
+ * the calling thread's CPU time, not wall time.
  *
  * Stack.  Every call runs on the caller's thread and stack.  posintent
  * needs at most POSPLUG_STACK_NEEDED (512 KiB) of it for any call, on top

@@ -215,7 +215,11 @@ int lsb_open(const lsb_limits *lim, luasandbox **out, pi_error *err) {
   luasandbox *sb = calloc(1, sizeof *sb);
   if (sb == NULL) return pi_fail(err, "nomem", "", "out of memory");
   sb->limit = lim->memory_bytes;
-  lsb_budget_open(sb, lim->check_every);
+  if (lsb_budget_open(sb, lim->check_every, lim->budget_signal, err)) {
+    lsb_budget_close(sb);
+    free(sb);
+    return -1;
+  }
   sb->L = lua_newstate(lsb_alloc, sb);
   if (sb->L == NULL) {
     lsb_budget_close(sb);
@@ -357,7 +361,18 @@ lsb_status lsb_run(luasandbox *sb, lua_CFunction fn, void *ud, const char *chunk
   sb->oom = 0;
   sb->oom_where[0] = '\0';
   lsb_budget_frame frame;
-  lsb_budget_start(sb, budget_ms, &frame);
+  lsb_failure local;
+  if (f == NULL) f = &local;
+  if (lsb_budget_start(sb, budget_ms, &frame)) {
+    /* Refused before anything ran: no runaway script may go unbounded. */
+    f->status = LSB_ERR_TIME;
+    snprintf(f->where, sizeof f->where, "%s", chunk);
+    snprintf(f->message, sizeof f->message,
+             "%s: time budgets cannot be enforced: the host replaced the plugin's "
+             "handler of %s, so the script is not run (posplug.h, Signals)",
+             chunk, sb->time_where);
+    return f->status;
+  }
   /* Light C functions and light userdata: pushing them allocates nothing,
    * so nothing here can fail outside the protected call. */
   lua_pushcfunction(L, msgh);
@@ -365,8 +380,6 @@ lsb_status lsb_run(luasandbox *sb, lua_CFunction fn, void *ud, const char *chunk
   lua_pushlightuserdata(L, ud);
   int rc = lua_pcall(L, 1, 0, base + 1);
   lsb_budget_stop(sb, &frame);
-  lsb_failure local;
-  if (f == NULL) f = &local;
   if (rc == LUA_OK) {
     f->status = LSB_OK;
     f->where[0] = f->message[0] = '\0';

@@ -70,10 +70,19 @@
 #define LSB_PLAIN_FIND_BYTES_PER_MS 2000000.0
 #define LSB_PLAIN_FIND_BYTES 4000000000.0
 
+/* lsb_limits.budget_signal: how time budgets reach a running script. */
+#define LSB_SIGNAL_AUTO 0  /* the highest real-time signal whose action is
+                              the default; the count hook when none is     */
+#define LSB_SIGNAL_NONE -1 /* no signal at all: the count hook (scripts run
+                              about twice as slow)                          */
+
 typedef struct lsb_limits {
   size_t memory_bytes;   /* cap on every allocation of the state (> 0)    */
   unsigned check_every;  /* count-hook fallback: instructions between clock
                             reads; 0: LSB_CHECK_EVERY                      */
+  int budget_signal;     /* LSB_SIGNAL_AUTO, LSB_SIGNAL_NONE, or exactly
+                            that real-time signal (every sandbox of the
+                            process must then name the same one)           */
 } lsb_limits;
 
 typedef enum lsb_status {
@@ -95,15 +104,17 @@ typedef struct lsb_failure {
 typedef struct luasandbox luasandbox;
 
 /* Create a sandboxed state with the safe libraries.  Returns 0, or -1 with
- * err ("nomem") when the state cannot be created within the cap.  *out is
- * owned by the caller: free it with lsb_close(). */
+ * err: "nomem" when the state cannot be created within the cap, "config"
+ * when the budget_signal asked for cannot be had.  *out is owned by the
+ * caller: free it with lsb_close(). */
 int lsb_open(const lsb_limits *lim, luasandbox **out, pi_error *err);
 
 /* Close the state and free everything.  NULL is a no-op. */
 void lsb_close(luasandbox *sb);
 
 /* Call fn(L) in protected mode with `ud` as its only argument (a light
- * userdata at index 1), under a time budget of budget_ms.  `chunk` names
+ * userdata at index 1), under a time budget of budget_ms of the calling
+ * thread's CPU time (a loaded machine does not spend it).  `chunk` names
  * the script the call is about ("scripts/gifts.lua"); it prefixes messages
  * that carry no position.  fn may call Lua functions with lua_call and
  * raise errors with lua_error; its results are discarded (it reports
@@ -139,7 +150,7 @@ typedef enum lsb_budget {
  * while no sandbox is open or none could be had (count hook in use). */
 int lsb_budget_signal(void);
 
-/* Replace the monotonic clock (nanoseconds) that every budget decision
+/* Replace the clock (nanoseconds of the thread's CPU time) that every budget decision
  * reads: the count hook, the hook a late signal arms, and the polls of the
  * guarded C loops.  For tests: a clock that advances by itself at each
  * read makes a time-out independent of the machine's speed.  NULL restores

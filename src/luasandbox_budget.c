@@ -1,8 +1,17 @@
 /* luasandbox_budget.c - the sandbox's time budget: a one-shot timer per
  * thread that signals the running thread when the budget is spent, the
  * real-time signal the process lends it, the hook that then stops the
- * script, and the count hook when no signal or timer can be had.  See
- * luasandbox_int.h. */
+ * script, and the count hook when no signal or timer can be had (or the
+ * host asks for none).  See luasandbox_int.h.
+ *
+ * Why CPU time: a budget is spent by the script, not by the machine.  The
+ * budget counts the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID),
+ * both in the timer and in every clock read, so a till whose machine is
+ * loaded (a back-office sync, a second till on the same box) never fails a
+ * script that is within its budget, and a runaway script is still stopped
+ * after about its budget of work.  A sandboxed script has no way to wait
+ * (no io, no os.execute, no sleep), so its CPU time and its wall time only
+ * differ by what other processes take. */
 #define _GNU_SOURCE /* SIGEV_THREAD_ID: a timer that signals one thread */
 #include "luasandbox_int.h"
 
@@ -20,18 +29,18 @@
 /* ------------------------------------------------------------------------ */
 /* The hook                                                                  */
 
-static uint64_t monotonic_ns(void) {
+static uint64_t thread_cpu_ns(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* The clock every budget decision reads (lsb_set_clock). */
-static uint64_t (*clock_ns)(void) = monotonic_ns;
+static uint64_t (*clock_ns)(void) = thread_cpu_ns;
 
 static uint64_t now_ns(void) { return clock_ns(); }
 
-void lsb_set_clock(uint64_t (*now)(void)) { clock_ns = now ? now : monotonic_ns; }
+void lsb_set_clock(uint64_t (*now)(void)) { clock_ns = now ? now : thread_cpu_ns; }
 
 /* Why not simply a count hook: in Lua 5.4 any count (or line) hook puts the
  * VM in "trap" mode, where every instruction goes through luaG_traceexec
@@ -133,27 +142,66 @@ static void on_budget_signal(int sig, siginfo_t *si, void *uc) {
   if (sb && sb->in_run) lua_sethook(sb->L, budget_hook, LUA_MASKCOUNT, 1);
 }
 
-static void signal_acquire(void) {
+/* Take signal s for the budgets when its action is still the default.
+ * Returns 1 when taken. */
+static int signal_take(int s) {
+  struct sigaction old;
+  if (sigaction(s, NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) ||
+      old.sa_handler != SIG_DFL)
+    return 0;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_budget_signal;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(s, &sa, NULL) != 0) return 0;
+  sig_saved = old;
+  sig_no = s;
+  return 1;
+}
+
+/* A share of the process's signal for a new sandbox.  `want` is
+ * lsb_limits.budget_signal: LSB_SIGNAL_AUTO takes the highest free one
+ * (or none, and the count hook serves), a number takes exactly that one.
+ * Returns 0, or -1 with err when the named signal cannot be had: it is not
+ * a real-time signal, its action is not the default, or the process's
+ * other sandboxes already use another one. */
+static int signal_acquire(int want, pi_error *err) {
   pthread_mutex_lock(&sig_lock);
-  if (sig_users++ == 0) {
+  int rc = 0;
+  if (sig_users == 0) {
     sig_no = 0;
-    for (int s = SIGRTMAX; s >= SIGRTMIN && sig_no == 0; s--) {
-      struct sigaction old;
-      if (sigaction(s, NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) ||
-          old.sa_handler != SIG_DFL)
-        continue;
-      struct sigaction sa;
-      memset(&sa, 0, sizeof sa);
-      sa.sa_sigaction = on_budget_signal;
-      sa.sa_flags = SA_SIGINFO | SA_RESTART;
-      sigemptyset(&sa.sa_mask);
-      if (sigaction(s, &sa, NULL) == 0) {
-        sig_saved = old;
-        sig_no = s;
-      }
+    if (want == LSB_SIGNAL_AUTO) {
+      for (int s = SIGRTMAX; s >= SIGRTMIN && !signal_take(s); s--)
+        ;
+    } else if (want < SIGRTMIN || want > SIGRTMAX) {
+      rc = pi_fail(err, "config", "config.scripts.budget_signal",
+                   "signal %d is not a real-time signal (%d to %d on this system)",
+                   want, SIGRTMIN, SIGRTMAX);
+    } else if (!signal_take(want)) {
+      rc = pi_fail(err, "config", "config.scripts.budget_signal",
+                   "signal %d (SIGRTMIN+%d) already has a handler or is ignored; "
+                   "name a free one, or \"auto\" or \"none\"",
+                   want, want - SIGRTMIN);
     }
+  } else if (want != LSB_SIGNAL_AUTO && want != sig_no) {
+    rc = pi_fail(err, "config", "config.scripts.budget_signal",
+                 "signal %d was asked for, but this process's store scripts already "
+                 "use signal %d; every plugin instance of a process must name the "
+                 "same one", want, sig_no);
   }
+  if (rc == 0) sig_users++;
   pthread_mutex_unlock(&sig_lock);
+  return rc;
+}
+
+/* 1 while the action of sig_no is still ours (the host may have replaced
+ * it since: posplug.h forbids it, and a replaced handler would let a
+ * runaway script run for ever). */
+static int signal_still_ours(void) {
+  struct sigaction cur;
+  if (sigaction(sig_no, NULL, &cur) != 0) return 0;
+  return (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_budget_signal;
 }
 
 static void signal_release(void) {
@@ -189,7 +237,8 @@ static int arm_timer(luasandbox *sb, unsigned ms) {
     sev.sigev_notify = SIGEV_THREAD_ID;
     sev.sigev_signo = sig_no;
     sev.sigev_notify_thread_id = tl_tid;
-    if (timer_create(CLOCK_MONOTONIC, &sev, &sb->timer) != 0) return -1;
+    /* The calling thread's CPU clock: see the top of this file. */
+    if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &sb->timer) != 0) return -1;
     sb->has_timer = 1;
     sb->timer_tid = tl_tid;
   }
@@ -223,20 +272,38 @@ static void disarm_timer(luasandbox *sb) {
 #define DEFAULT_BUDGET LSB_BUDGET_TIMER
 #endif
 
-void lsb_budget_open(luasandbox *sb, unsigned check_every) {
+int lsb_budget_open(luasandbox *sb, unsigned check_every, int budget_signal,
+                    pi_error *err) {
   sb->check_every = check_every ? check_every : LSB_CHECK_EVERY;
-  sb->mode = DEFAULT_BUDGET;
   sb->deadline = NEVER;
-  signal_acquire();
+  if (budget_signal == LSB_SIGNAL_NONE) {
+    sb->mode = LSB_BUDGET_COUNT;
+    sb->has_signal = 0;
+    return 0;
+  }
+  sb->mode = DEFAULT_BUDGET;
+  if (signal_acquire(budget_signal, err)) return -1;
+  sb->has_signal = 1;
+  return 0;
 }
 
 void lsb_budget_close(luasandbox *sb) {
   if (sb->has_timer) timer_delete(sb->timer);
-  signal_release();
+  if (sb->has_signal) signal_release();
+  sb->has_signal = 0;
 }
 
-void lsb_budget_start(luasandbox *sb, unsigned budget_ms, lsb_budget_frame *fr) {
+int lsb_budget_start(luasandbox *sb, unsigned budget_ms, lsb_budget_frame *fr) {
   lua_State *L = sb->L;
+  /* A host that replaced the handler after the scripts loaded would turn
+   * the timer's signal into its own (or the default action, which ends the
+   * process): refuse the call instead, every call, until it is put back. */
+  if (sb->mode == LSB_BUDGET_TIMER && sb->has_signal && sig_no && !signal_still_ours()) {
+    fr->outer = tl_running;
+    fr->armed = fr->reblock = 0;
+    snprintf(sb->time_where, sizeof sb->time_where, "signal %d", sig_no);
+    return -1;
+  }
   sb->expired = 0;
   sb->work = 0;
   sb->time_where[0] = '\0';
@@ -249,7 +316,7 @@ void lsb_budget_start(luasandbox *sb, unsigned budget_ms, lsb_budget_frame *fr) 
   fr->armed = 0;
   fr->reblock = 0;
   sigset_t set;
-  if (sb->mode == LSB_BUDGET_TIMER && sig_no) {
+  if (sb->mode == LSB_BUDGET_TIMER && sb->has_signal && sig_no) {
     sigemptyset(&set);
     sigaddset(&set, sig_no);
     if (pthread_sigmask(SIG_UNBLOCK, &set, &fr->old) == 0) {
@@ -260,6 +327,7 @@ void lsb_budget_start(luasandbox *sb, unsigned budget_ms, lsb_budget_frame *fr) 
   sb->counting =
       sb->mode == LSB_BUDGET_COUNT || (sb->mode == LSB_BUDGET_TIMER && !fr->armed);
   if (sb->counting) lua_sethook(L, budget_hook, LUA_MASKCOUNT, (int)sb->check_every);
+  return 0;
 }
 
 void lsb_budget_stop(luasandbox *sb, const lsb_budget_frame *fr) {
@@ -285,5 +353,7 @@ int lsb_budget_signal(void) {
 void lsb_set_budget(luasandbox *sb, lsb_budget mode) { sb->mode = mode; }
 
 lsb_budget lsb_get_budget(const luasandbox *sb) {
-  return sb->mode == LSB_BUDGET_TIMER && sig_no == 0 ? LSB_BUDGET_COUNT : sb->mode;
+  return sb->mode == LSB_BUDGET_TIMER && (sig_no == 0 || !sb->has_signal)
+             ? LSB_BUDGET_COUNT
+             : sb->mode;
 }

@@ -32,9 +32,10 @@ struct luasandbox {
   unsigned check_every;
   lsb_budget mode;
   int counting;             /* this run uses the count hook                */
-  uint64_t deadline;        /* monotonic ns; UINT64_MAX outside lsb_run    */
+  uint64_t deadline;        /* thread CPU ns; UINT64_MAX outside lsb_run   */
   unsigned budget_ms;
   volatile sig_atomic_t in_run;
+  int has_signal;           /* holds a share of the process's signal       */
   int has_timer;            /* `timer` exists and signals `timer_tid`      */
   timer_t timer;
   pid_t timer_tid;
@@ -50,9 +51,12 @@ struct luasandbox {
 
 /* Set up the budget of a new sandbox (sb zeroed, no state yet): the
  * timer mechanism, `check_every` instructions between clock reads of the
- * count hook (0: LSB_CHECK_EVERY), and a share of the process's signal.
- * Every call is paired with one lsb_budget_close(). */
-void lsb_budget_open(luasandbox *sb, unsigned check_every);
+ * count hook (0: LSB_CHECK_EVERY), and a share of the process's signal as
+ * `budget_signal` asks (lsb_limits).  Returns 0, or -1 with err ("config")
+ * when the signal named cannot be had.  Whatever it returns, it is paired
+ * with one lsb_budget_close(). */
+int lsb_budget_open(luasandbox *sb, unsigned check_every, int budget_signal,
+                    pi_error *err);
 
 /* Delete sb's timer, if it has one, and give up its share of the signal
  * (the last sandbox of the process discards any instance still pending
@@ -68,12 +72,15 @@ typedef struct lsb_budget_frame {
   sigset_t old;             /* the thread's mask before, when reblock      */
 } lsb_budget_frame;
 
-/* Start a run's budget of budget_ms on this thread: clear the previous
- * run's expiry, set the deadline, and start the timer (unblocking the
- * signal in this thread) or, failing that or in COUNT mode, set the count
- * hook.  From here until lsb_budget_stop() the budget may stop a script
- * running on sb->L by raising a Lua error. */
-void lsb_budget_start(luasandbox *sb, unsigned budget_ms, lsb_budget_frame *fr);
+/* Start a run's budget of budget_ms of this thread's CPU time: clear the
+ * previous run's expiry, set the deadline, and start the timer (unblocking
+ * the signal in this thread) or, failing that or in COUNT mode, set the
+ * count hook.  From here until lsb_budget_stop() the budget may stop a
+ * script running on sb->L by raising a Lua error.  Returns 0, or -1 when
+ * the budget cannot be enforced because the signal's handler is no longer
+ * the plugin's (sb->time_where names the signal); nothing was started
+ * then, and lsb_budget_stop() must not be called. */
+int lsb_budget_start(luasandbox *sb, unsigned budget_ms, lsb_budget_frame *fr);
 
 /* End the run lsb_budget_start() began: stop the timer, restore the
  * thread's signal mask and running sandbox, remove any hook.  sb->expired

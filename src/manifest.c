@@ -2,6 +2,7 @@
 #include "manifest.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,10 +289,35 @@ static int read_policy(const cJSON *cfgj, plugin_config *cfg, pi_error *err) {
   return 0;
 }
 
+/* config.scripts.budget_signal: "auto", "none", or a real-time signal's
+ * number (SIGRTMIN..SIGRTMAX of this system). */
+static int read_budget_signal(const cJSON *s, const char *pre, int *out,
+                              pi_error *err) {
+  static const char *const names[] = {"auto", "none", NULL};
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, "budget_signal");
+  if (v == NULL) return 0;
+  if (cJSON_IsNumber(v)) {
+    int64_t n;
+    if (ju_int(s, "budget_signal", pre, JU_OPTIONAL, SIGRTMIN, SIGRTMAX, &n, err) < 0)
+      return -1;
+    *out = (int)n;
+    return 0;
+  }
+  if (!cJSON_IsString(v))
+    return pi_fail(err, "config", "config.scripts.budget_signal",
+                   "config.scripts.budget_signal must be \"auto\", \"none\" or a "
+                   "real-time signal's number (%d to %d)", SIGRTMIN, SIGRTMAX);
+  int k = 0;
+  if (read_enum(s, "budget_signal", pre, names, &k, err)) return -1;
+  *out = k == 0 ? 0 : -1;
+  return 0;
+}
+
 static int read_scripts(const cJSON *cfgj, const char *dir, plugin_config *cfg,
                         pi_error *err) {
-  static const char *const known[] = {"dir",    "memory_mb",   "hook_ms", "load_ms",
-                                      "max_file_kb", "on_error", NULL};
+  static const char *const known[] = {"dir",         "memory_mb", "hook_ms",
+                                      "load_ms",     "max_file_kb", "on_error",
+                                      "budget_signal", NULL};
   static const char *const onerr[] = {"fail_open", "fail_closed", NULL};
   const cJSON *s;
   const char *pre = "config.scripts";
@@ -307,7 +333,8 @@ static int read_scripts(const cJSON *cfgj, const char *dir, plugin_config *cfg,
       read_uint(s, "hook_ms", pre, 1, 10000, &cfg->scripts.hook_ms, err) ||
       read_uint(s, "load_ms", pre, 1, 60000, &cfg->scripts.load_ms, err) ||
       read_uint(s, "max_file_kb", pre, 1, 16384, &kb, err) ||
-      read_enum(s, "on_error", pre, onerr, &fc, err))
+      read_enum(s, "on_error", pre, onerr, &fc, err) ||
+      read_budget_signal(s, pre, &cfg->scripts.budget_signal, err))
     return -1;
   if (rc == 0 &&
       resolve(dir, d, cfg->scripts.dir, sizeof cfg->scripts.dir, "config.scripts.dir",

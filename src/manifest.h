@@ -46,6 +46,9 @@ typedef struct script_limits {
   unsigned load_ms;                 /* budget for loading all; default 1000 */
   size_t max_file_bytes;            /* per script file; default 256 KiB     */
   int fail_closed;                  /* 0 fail_open (default), 1 fail_closed */
+  int budget_signal;                /* how budgets reach a script: 0 "auto"
+                                       (default), -1 "none" (count hook), or
+                                       that real-time signal's number       */
 } script_limits;
 
 typedef struct plugin_config {

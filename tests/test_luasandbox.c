@@ -1,6 +1,7 @@
 /* test_luasandbox.c - the sandboxed Lua state: what scripts can reach, the
  * memory cap, the time budget, the guarded library functions, and failure
  * of every allocation while the state is built. */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -86,7 +87,7 @@ static void expect_failure(luasandbox *sb, const char *src, lsb_status status,
 }
 
 static int setup(void **state) {
-  lsb_limits lim = {32 * MiB, 0};
+  lsb_limits lim = {32 * MiB, 0, LSB_SIGNAL_AUTO};
   budget_ms = OUT_OF_REACH_MS;
   luasandbox *sb;
   pi_error err;
@@ -351,7 +352,7 @@ static void the_signal_is_given_back_as_found(void **state) {
   (void)state;
   budget_ms = 50;
   assert_int_equal(lsb_budget_signal(), 0); /* no sandbox is open */
-  lsb_limits lim = {32 * MiB, 0};
+  lsb_limits lim = {32 * MiB, 0, LSB_SIGNAL_AUTO};
   luasandbox *a, *b;
   pi_error err;
   assert_int_equal(lsb_open(&lim, &a, &err), 0);
@@ -376,6 +377,114 @@ static void the_signal_is_given_back_as_found(void **state) {
   assert_int_equal(lsb_open(&lim, &a, &err), 0);
   assert_int_equal(lsb_budget_signal(), sig);
   lsb_close(a);
+}
+
+/* The budget is CPU time: a call that waits (here the C function waits
+ * 300 ms, as a descheduled thread on a loaded machine would) and then runs
+ * a little Lua is within a 100 ms budget, under the timer and under the
+ * count hook alike.  A wall-clock budget fails both: the timer fires during
+ * the wait, and the count hook reads a clock 300 ms on. */
+static int wait_then_run(lua_State *L) {
+  struct timespec d = {0, 300 * 1000000L};
+  while (nanosleep(&d, &d) != 0 && errno == EINTR)
+    ;
+  luaL_loadstring(L, "local x = 0 for i = 1, 5000 do x = x + i end return x");
+  lua_call(L, 0, 1);
+  return 0;
+}
+
+static void the_budget_is_cpu_time_not_waiting(void **state) {
+  (void)state;
+  lsb_limits lim = {32 * MiB, 100, LSB_SIGNAL_AUTO};
+  luasandbox *sb;
+  pi_error err;
+  assert_int_equal(lsb_open(&lim, &sb, &err), 0);
+  lsb_failure f;
+  assert_int_equal(lsb_get_budget(sb), LSB_BUDGET_TIMER);
+  assert_int_equal(lsb_run(sb, wait_then_run, NULL, "t", 100, &f), LSB_OK);
+  lsb_set_budget(sb, LSB_BUDGET_COUNT);
+  assert_int_equal(lsb_run(sb, wait_then_run, NULL, "t", 100, &f), LSB_OK);
+  /* And work is still stopped, under both. */
+  expect_failure(sb, "while true do end", LSB_ERR_TIME, "time budget");
+  lsb_set_budget(sb, LSB_BUDGET_TIMER);
+  expect_failure(sb, "while true do end", LSB_ERR_TIME, "time budget");
+  lsb_close(sb);
+}
+
+/* A host that replaces the budget's handler after the scripts loaded gets
+ * an error at the next call, never a script that runs for ever (alarm()
+ * ends the test if it hangs); putting the handler back makes calls work. */
+static void host_handler(int sig) { (void)sig; }
+
+static void a_replaced_handler_is_an_error_not_a_hang(void **state) {
+  (void)state;
+  budget_ms = 50;
+  lsb_limits lim = {32 * MiB, 0, LSB_SIGNAL_AUTO};
+  luasandbox *sb;
+  pi_error err;
+  assert_int_equal(lsb_open(&lim, &sb, &err), 0);
+  int sig = lsb_budget_signal();
+  assert_true(sig >= SIGRTMIN && sig <= SIGRTMAX);
+  struct sigaction host, ours;
+  memset(&host, 0, sizeof host);
+  host.sa_handler = host_handler;
+  sigemptyset(&host.sa_mask);
+  assert_int_equal(sigaction(sig, &host, &ours), 0);
+  alarm(60);
+  expect_failure(sb, "while true do end", LSB_ERR_TIME, "replaced the plugin's handler");
+  expect_failure(sb, "return 1", LSB_ERR_TIME, "replaced the plugin's handler");
+  alarm(0);
+  assert_int_equal(sigaction(sig, &ours, NULL), 0);
+  expect_failure(sb, "while true do end", LSB_ERR_TIME, "time budget of");
+  lsb_close(sb);
+}
+
+/* The host's choice of signal (config.scripts.budget_signal): "none" takes
+ * none and still stops a loop; a named one is taken exactly, refused when
+ * it has a handler or when the process's sandboxes use another. */
+static void the_host_chooses_the_signal(void **state) {
+  (void)state;
+  budget_ms = 50;
+  assert_int_equal(lsb_budget_signal(), 0); /* no sandbox is open */
+  lsb_limits none = {32 * MiB, 0, LSB_SIGNAL_NONE};
+  luasandbox *a, *b;
+  pi_error err;
+  assert_int_equal(lsb_open(&none, &a, &err), 0);
+  assert_int_equal(lsb_budget_signal(), 0);
+  assert_int_equal(lsb_get_budget(a), LSB_BUDGET_COUNT);
+  expect_failure(a, "while true do end", LSB_ERR_TIME, "time budget");
+  lsb_close(a);
+
+  int want = SIGRTMIN + 3;
+  lsb_limits named = {32 * MiB, 0, want};
+  assert_int_equal(lsb_open(&named, &a, &err), 0);
+  assert_int_equal(lsb_budget_signal(), want);
+  assert_int_equal(lsb_get_budget(a), LSB_BUDGET_TIMER);
+  expect_failure(a, "while true do end", LSB_ERR_TIME, "time budget");
+  lsb_limits other = {32 * MiB, 0, want + 1};
+  assert_int_equal(lsb_open(&other, &b, &err), -1);
+  assert_string_equal(err.code, "config");
+  assert_string_equal(err.field, "config.scripts.budget_signal");
+  assert_non_null(strstr(err.message, "already use signal"));
+  lsb_limits any = {32 * MiB, 0, LSB_SIGNAL_AUTO};
+  assert_int_equal(lsb_open(&any, &b, &err), 0); /* auto joins it */
+  assert_int_equal(lsb_budget_signal(), want);
+  lsb_close(b);
+  lsb_close(a);
+  assert_int_equal(lsb_budget_signal(), 0);
+
+  struct sigaction ign, old;
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  sigemptyset(&ign.sa_mask);
+  assert_int_equal(sigaction(want, &ign, &old), 0);
+  assert_int_equal(lsb_open(&named, &a, &err), -1);
+  assert_non_null(strstr(err.message, "already has a handler or is ignored"));
+  assert_int_equal(sigaction(want, &old, NULL), 0);
+  lsb_limits bad = {32 * MiB, 0, SIGUSR1};
+  assert_int_equal(lsb_open(&bad, &a, &err), -1);
+  assert_non_null(strstr(err.message, "not a real-time signal"));
+  assert_int_equal(lsb_budget_signal(), 0);
 }
 
 /* ---- memory ---------------------------------------------------------------- */
@@ -417,7 +526,7 @@ static void every_allocation_may_fail(void **state) {
   (void)state;
   int opened = 0;
   for (size_t cap = 1024; cap < 160 * 1024; cap += 256) {
-    lsb_limits lim = {cap, 0};
+    lsb_limits lim = {cap, 0, LSB_SIGNAL_AUTO};
     luasandbox *sb = NULL;
     pi_error err;
     if (lsb_open(&lim, &sb, &err)) {
@@ -523,7 +632,7 @@ static uint64_t fake_ns;
 static uint64_t fake_clock(void) { return fake_ns += 10000000u; }
 
 static int setup_fake_clock(void **state) {
-  lsb_limits lim = {32 * MiB, 1000000000u};
+  lsb_limits lim = {32 * MiB, 1000000000u, LSB_SIGNAL_AUTO};
   luasandbox *sb;
   pi_error err;
   if (lsb_open(&lim, &sb, &err)) return -1;
@@ -627,6 +736,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(budget_follows_the_calling_thread, setup_timed, teardown),
       cmocka_unit_test_setup_teardown(budget_can_be_switched_off, setup_timed, teardown),
       cmocka_unit_test(the_signal_is_given_back_as_found),
+      cmocka_unit_test(the_budget_is_cpu_time_not_waiting),
+      cmocka_unit_test(a_replaced_handler_is_an_error_not_a_hang),
+      cmocka_unit_test(the_host_chooses_the_signal),
       cmocka_unit_test_setup_teardown(memory_cap_holds, setup, teardown),
       cmocka_unit_test_setup_teardown(memory_error_caught_by_pcall_stays_capped, setup,
                                       teardown),

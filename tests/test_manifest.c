@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,13 @@ static void overrides(void **state) {
   assert_string_equal(c.database, "other.db"); /* relative to the caller */
   assert_string_equal(c.scripts.dir, "x");
   assert_int_equal(c.scripts.hook_ms, 20); /* merged, not replaced */
+  assert_int_equal(c.scripts.budget_signal, 0); /* "auto" */
+  assert_int_equal(load(",\"scripts\":{\"budget_signal\":\"none\"}", "", NULL, &c, &err), 0);
+  assert_int_equal(c.scripts.budget_signal, -1);
+  char named[64];
+  snprintf(named, sizeof named, ",\"scripts\":{\"budget_signal\":%d}", SIGRTMIN + 2);
+  assert_int_equal(load(named, "", NULL, &c, &err), 0);
+  assert_int_equal(c.scripts.budget_signal, SIGRTMIN + 2);
   assert_int_equal(load("", "", "[1]", &c, &err), -1);
   unlink(path);
 }
@@ -93,6 +101,10 @@ static void refusals(void **state) {
       {",\"scripts\":{\"hook_ms\":0}", "", "config.scripts.hook_ms", NULL},
       {",\"scripts\":{\"memory_mb\":\"big\"}", "", "config.scripts.memory_mb", NULL},
       {",\"scripts\":{\"on_error\":\"ignore\"}", "", "config.scripts.on_error", NULL},
+      {",\"scripts\":{\"budget_signal\":\"sigusr1\"}", "", "config.scripts.budget_signal",
+       NULL},
+      {",\"scripts\":{\"budget_signal\":10}", "", "config.scripts.budget_signal", NULL},
+      {",\"scripts\":{\"budget_signal\":true}", "", "config.scripts.budget_signal", NULL},
       {",\"durability\":true", "", "config.durability", NULL},
       {"", ",\"extra\":1", "extra", NULL},
   };

@@ -214,14 +214,20 @@ static int script_check(const cli_globals *g, const char *dir, const char *local
   printf("%d script%s, %d failed\n", c.scripts, c.scripts == 1 ? "" : "s", failed);
   /* How the till will enforce time budgets (docs/hooks.md). */
   luasandbox *sb;
-  lsb_limits lim = {cfg.scripts.memory_bytes, 0};
+  lsb_limits lim = {cfg.scripts.memory_bytes, 0, cfg.scripts.budget_signal};
   if (lsb_open(&lim, &sb, &err) == 0) {
     int sig = lsb_budget_signal();
     if (sig)
       printf("time budgets: a timer and signal %d (SIGRTMIN+%d)\n", sig, sig - SIGRTMIN);
+    else if (cfg.scripts.budget_signal == LSB_SIGNAL_NONE)
+      printf("time budgets: a count hook (config.scripts.budget_signal \"none\"; "
+             "slower)\n");
     else
       printf("time budgets: a count hook (no real-time signal is free; slower)\n");
     lsb_close(sb);
+  } else {
+    cli_error("script check: %s", err.message);
+    return EXIT_RUNTIME;
   }
   return failed ? 1 : 0;
 }
