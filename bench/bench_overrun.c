@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_overrun.c - how far past its time budget a hostile script gets.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_report.c - `report resellers` against a hand-written GROUP BY in
  * the sqlite3 shell, on the same database file.

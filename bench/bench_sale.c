@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_sale.c - what a full sale costs the till, against the disk's floor.
  *

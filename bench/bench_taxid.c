@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_taxid.c - VAT numbers validated per second by the taxid module and,
  * in the same run on the same corpus, by python-stdnum.

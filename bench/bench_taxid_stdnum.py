@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Times python-stdnum on the corpus written by bench/bench_taxid.c.
 
 Usage: /usr/bin/python3 bench_taxid_stdnum.py CORPUS_FILE [MIN_SECONDS]

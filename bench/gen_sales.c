@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gen_sales.c - fill a posintent database with N synthetic sales.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """pyhost.py - a posplug host in Python, on ctypes and the standard library.
 
 The same thing pos-host does in C (src/host/pos-host.c), to show that the

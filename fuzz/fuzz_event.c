@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_event.c - libFuzzer target for event handling through the public ABI.
  *

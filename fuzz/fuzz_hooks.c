@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_hooks.c - libFuzzer target for the conversion of sales into Lua
  * tables and of the scripts' answers back into C (src/hooks_table.c).

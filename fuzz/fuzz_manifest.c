@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_manifest.c - libFuzzer target for the plugin.manifest parser.
  *

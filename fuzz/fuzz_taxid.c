@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_taxid.c - libFuzzer target for the tax identifier module.
  *

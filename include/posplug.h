@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posplug.h - the contract between a point-of-sale host and a plugin.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posplug_loader.h - a host-side loader for posplug plugins.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # build.sh [BUILD_DIR] [extra cmake args...] - configure and build.
 #
 # The developers' and CI's build: tests and benchmarks on, warnings are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # demo.sh - from a fresh Debian machine to a recorded day at the till.
 #
 # Installs what is missing, builds, runs the demo day (scripts/demo-day.jsonl:

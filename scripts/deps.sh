@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # deps.sh - install what a fresh Debian machine lacks to build and test
 # posintent.  Idempotent: installs only missing packages.  Sourced or run by
 # scripts/demo.sh and scripts/test.sh.

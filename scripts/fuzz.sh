@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # fuzz.sh [SECONDS] [TARGET...] - build the libFuzzer targets with clang and
 # run each for SECONDS (default 60), printing the executions per target.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # package.sh [BUILD_DIR] - build the .deb a vendor ships.
 #
 # Installs what is missing (the build packages, plus dpkg-dev and file for

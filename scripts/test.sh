@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test.sh - install what is missing, build, and run every test.
 #
 #   1. the normal build (RelWithDebInfo): every CTest test, including the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* calendar.c - Howard Hinnant's civil-date algorithms (see calendar.h). */
 #include "calendar.h"
 

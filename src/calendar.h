@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * calendar.h - proleptic Gregorian dates as day numbers.
  *

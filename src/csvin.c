@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* csvin.c - the report's CSV read back for the HTML page: spooled to an
  * unlinked temporary file, then read one record at a time, so that memory
  * stays flat however many rows there are.  See htmlout_int.h. */

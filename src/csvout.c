@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* csvout.c - the row sink: CSV (RFC 4180), JSON, JSON lines and tables. */
 #include "csvout.h"
 

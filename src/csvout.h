@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * csvout.h - writing report rows: RFC 4180 CSV, JSON, JSON lines, a table.
  *

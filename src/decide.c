@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decide.c - prompts, blocks, receipt lines and the tax-treatment hint. */
 #include "decide.h"
 

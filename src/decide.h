@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * decide.h - what the till must still do before a sale can complete.
  *

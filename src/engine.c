@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* engine.c - one till's instance: event -> domain -> hooks -> decision ->
  * storage -> reply. */
 #include "engine.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* erase.c - erasure of personal data: every field, every place, no copy. */
 #include "erase.h"
 

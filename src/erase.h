@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * erase.h - erasure of personal data, leaving nothing behind.
  *

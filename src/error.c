@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error.c - filling pi_error. */
 #include "error.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* event.c - parsing host events into typed structs (shape and types only). */
 #include "event.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * event.h - host events: parsing one JSON object into a typed event.
  *

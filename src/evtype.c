@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* evtype.c - event type names; shared by the plugin and the host loader. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hooks.c - store scripts: loading the scripts directory, calling each hook
  * of each script in file-name order, the failure policy, reset and reload.
  * Tables are built and read in hooks_table.c, the pos library is

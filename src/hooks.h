@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hooks.h - store scripts: Lua hooks called at fixed points of a sale.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hooks_int.h - inside the hooks module: sale <-> Lua table conversion
  * (hooks_table.c), shared by hooks.c and the tests.

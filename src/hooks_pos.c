@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hooks_pos.c - the `pos` library store scripts see: pos.log, pos.now,
  * pos.taxid.check and the read-only pos.config (docs/hooks.md). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hooks_table.c - the plain Lua tables hooks receive, and reading their
  * answers back with bounds.  See hooks_int.h and docs/hooks.md. */
 #include "hooks_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* htmlchart.c - the HTML report's chart: net sales per currency, period
  * and purpose, read from a purposes CSV onto a calendar axis, drawn as
  * stacked columns in inline SVG.  See htmlout_int.h. */

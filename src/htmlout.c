@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* htmlout.c - a report as one self-contained HTML page (htmlout.h): the
  * head and CSS, the report's CSV read back into a <table> (csvin.c), and
  * the chart (htmlchart.c) above it.  See htmlout_int.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * htmlout.h - a report as one self-contained HTML page, to look at and to
  * print: the report's table and an inline SVG chart of net sales by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * htmlout_int.h - inside the HTML report (htmlout.h); not part of the API.
  *

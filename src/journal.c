@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* journal.c - the hash-chained journal: append, erase, verify. */
 #include "journal.h"
 

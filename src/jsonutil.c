@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jsonutil.c - bounded, typed member reads with errors that name the field. */
 #include "jsonutil.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * jsonutil.h - typed, bounded reads of cJSON members with field-named errors.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jsonw.c - streaming JSON writer (see jsonw.h for why it exists). */
 #include "jsonw.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * jsonw.h - a small streaming JSON writer for the till's replies.
  *

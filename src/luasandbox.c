@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* luasandbox.c - the sandboxed Lua state: allocator with a cap, read-only
  * libraries, per-script environments, loading and running.  The time
  * budget is luasandbox_budget.c's, the guarded library functions are

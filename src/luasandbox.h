@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * luasandbox.h - a Lua 5.4 state that store scripts cannot break out of.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* luasandbox_budget.c - the sandbox's time budget: a one-shot timer per
  * thread that signals the running thread when the budget is spent, the
  * real-time signal the process lends it, the hook that then stops the

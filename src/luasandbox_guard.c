@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* luasandbox_guard.c - guarded versions of the library functions that loop
  * in C without running VM instructions, where the time budget's hook cannot
  * stop them: each refuses, before the original runs, work that the budget

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * luasandbox_int.h - inside the sandbox (luasandbox.h); not part of the API.
  *

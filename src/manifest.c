@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* manifest.c - reading and checking plugin.manifest. */
 #include "manifest.h"
 

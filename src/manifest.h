@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * manifest.h - plugin.manifest: what the plugin is and how it is configured.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* money.c - ISO 4217 exponents and decimal formatting of minor units. */
 #include "money.h"
 

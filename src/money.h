@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * money.h - amounts in integer minor units, ISO 4217 currencies, quantities.
  *

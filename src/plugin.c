@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin.c - the ABI layer: include/posplug.h on top of the engine.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reply.c - building the JSON replies (streamed with jsonw). */
 #include "reply.h"
 

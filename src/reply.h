@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reply.h - the JSON replies the plugin gives the host (docs/events.md).
  *

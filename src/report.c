@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.c - what every report shares: queries, periods, the row emitter,
  * report_row hooks and the progress line. */
 #include "report.h"

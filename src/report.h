@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report.h - reports and exports over the recorded sales (docs/reports.md).
  *

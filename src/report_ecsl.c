@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report_ecsl.c - the EC Sales List: HMRC bulk CSV, German ZM CSV, CSV.
  *
  * Sources of the two filing formats (docs/reports.md quotes them):

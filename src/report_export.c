@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report_export.c - `export`: every recorded sale and line, streamed as
  * JSON lines (one sale per line, lines nested) or CSV (one row per line). */
 #include "report.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report_int.h - what the report_*.c files share; not part of the API.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report_purposes.c - `report purposes` (what left the shop as gifts, for
  * resale, for own use) and `report gifts` (gift sales and recipients). */
 #include "report.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report_resellers.c - `report resellers`: what was sold for resale, per
  * reseller identity, with the evidence's verdict at the time of sale. */
 #include "report.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sale.c - the sale domain: lines, purposes, buyer statuses, evidence. */
 #include "sale.h"
 

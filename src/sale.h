@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sale.h - the domain: a sale at the till, its lines, purposes and parties.
  *

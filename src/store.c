@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store.c - SQLite storage: schema, migrations, one transaction per sale. */
 #include "store.h"
 

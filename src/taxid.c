@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * taxid.c - results, normalisation helpers, dispatch, EORI numbers and US
  * resale certificates.  The VAT rules per country are in taxid_vat.c.

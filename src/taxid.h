@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * taxid.h - offline checks of tax identifiers a cashier types at the till:
  * EU/XI/GB/CH/NO VAT numbers, EORI numbers and US resale certificates.

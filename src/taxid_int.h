@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * taxid_int.h - private helpers shared by src/taxid.c and src/taxid_vat.c.
  * Not part of the public interface (that is taxid.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * taxid_vat.c - VAT numbers of the 27 EU member states, XI, GB, CH and NO.
  *

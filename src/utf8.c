@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* utf8.c - strict UTF-8 decoding, checking, cutting and cleaning. */
 #include "utf8.h"
 

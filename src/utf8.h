@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * utf8.h - the one strict UTF-8 decoder every module uses.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Built-in prompts that scripts and policy can shape.
 
   - on_total's drop_prompts removes a built-in prompt (the gift-receipt

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check_changelog.sh SRC - the CHANGELOG's newest row names the ABI in
 # include/posplug.h and the schema version in src/store.h, so that a bump of
 # either cannot ship without saying what a downgrade does.

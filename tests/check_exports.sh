@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The plugin must export exactly the two symbols of include/posplug.h.
 set -eu
 lib=$1

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The admin CLI on real files (issue 10 point 6, issue 11 point 7).
 
 1. Every command that reads the database, and `erase`, refuses a path that

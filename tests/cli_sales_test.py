@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """`posintent sales list` and `posintent sale show` over the demo day.
 
 usage: cli_sales_test.py POS_HOST POSINTENT MANIFEST EVENTS

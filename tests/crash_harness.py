@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Crash safety: SIGKILL pos-host at random moments, restart, resend.
 
 Streams of generated sales go through the reference host (pos-host) into

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Integration test: the demo day through pos-host, checked row by row.
 
 Runs the reference host over scripts/demo-day.jsonl into a fresh database,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Erasure leaves nothing (issue 10, points 6 and 8).
 
 A pos-host till runs on a database with a store script that prints the gift

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fake_plugin.c - a plugin built for another ABI major, to prove that the
  * loader refuses it after reading its exported version. */
 #include <stddef.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Tamper tests for the journal: each edit, made with the sqlite3 shell on a
 copy of a recorded day, must make `posintent verify` fail (exit 1) and name
 the problem; erasures through `posintent erase` must keep it verifying.

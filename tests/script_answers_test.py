@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Every table a hook returns is checked against its documented shape.
 
 Each case is a one-hook script run through `posintent script test` (the

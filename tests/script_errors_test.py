@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """A failing store script is visible, also under fail_open.
 
   - the reply to the event carries "script_errors" (hook, file:line, the

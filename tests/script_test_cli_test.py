@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """`posintent script test` is an honest test of a store's scripts.
 
   - a hook error fails the run (exit 1), also without any expectation, and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """pos-host reloads the store scripts on SIGHUP, between events.
 
 A signal that arrives while pos-host waits for input must neither end the

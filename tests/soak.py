@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Soak: many sales through pos-host with Lua hooks active; memory must stay flat.
 
 Streams N generated sales (own use, gifts, resale with VAT numbers, mixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * taxid_driver.c - line protocol over the taxid module for
  * tests/taxid_vs_stdnum.py (and for poking at it by hand).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Differential test: the C taxid module against python-stdnum 1.18.
 
 Usage: /usr/bin/python3 tests/taxid_vs_stdnum.py PATH/TO/taxid_driver

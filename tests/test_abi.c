@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_abi.c - the frozen layout of include/posplug.h, the loader's
  * version checks against the real plugin and fake ones, and every promise
  * of the header kept by the real plugin through its function table: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_allocfail.c - allocation failure at every point of a full sale.
  *
  * As curl's torture tests and SQLite's OOM tests do: run one full sale

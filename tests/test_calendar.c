@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_calendar.c - day numbers and dates, both ways. */
 #include <setjmp.h>
 #include <stdarg.h>

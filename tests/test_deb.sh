@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_deb.sh DEB - what a vendor's .deb does on a Debian machine.
 #
 # Run as root in a fresh Debian 12 root (CI: ../shared/fresh-debian.sh

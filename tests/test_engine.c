@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_engine.c - the checkout flow through the engine: purposes, statuses,
  * evidence, policy, durability and every kind of bad event. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_event.c - event parsing: shapes, bounds and the fields errors name. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_faults.c - storage faults: a full disk, write and sync errors, a
  * read-only file system, a deleted (rebuilt) or replaced database file and a
  * database locked by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_hooks.c - store scripts: loading, each hook's conventions, the
  * failure policy, reset and reload, the pos library, and the hostile corpus
  * (tests/hostile) run through the real engine. */

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The HTML reports (issue 7.4): `report resellers|purposes --format html`.
 
 Builds a database through the real recording path (pos-host over the demo

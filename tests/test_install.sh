@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_install.sh - what an integrator gets from `cmake --install`.
 #
 #   1. install the build into a fresh prefix and check the layout;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_luasandbox.c - the sandboxed Lua state: what scripts can reach, the
  * memory cap, the time budget, the guarded library functions, and failure
  * of every allocation while the state is built. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_manifest.c - plugin.manifest: defaults, overrides and refusals that
  * name the key. */
 #include <setjmp.h>

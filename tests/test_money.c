@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_money.c - currency exponents, decimal formatting, rounding. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """examples/pyhost.py (ctypes) against pos-host (C): the same day, the same
 replies, the same database.
 

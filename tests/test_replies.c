@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_replies.c - property: every reply and every log line the plugin
  * emits is valid UTF-8, and every reply is one JSON object, whatever the

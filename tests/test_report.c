@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_report.c - reports and exports (report.h, csvout.h).
  *
  * The databases are filled through the recording path the till uses

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_taxid.c - unit tests of the tax identifier module (src/taxid*.c).
  *

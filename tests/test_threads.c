@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_threads.c - posplug.h lets distinct instances run on different
  * threads at once: eight instances of the real plugin, created through the
  * loader, each on its own thread with store scripts loaded, each running

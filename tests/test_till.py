@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The interactive till (pos-host --interactive), driven as a cashier would.
 
 Two ways in, one database check each:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_utf8.c - the strict UTF-8 module and the outputs that rely on it. */
 #include <setjmp.h>
 #include <stdarg.h>

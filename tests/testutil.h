@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * testutil.h - helpers shared by the cmocka tests: temporary directories,
  * an engine on a fresh database, and sending events with parsed replies.

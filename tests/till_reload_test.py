@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The interactive till reloads the store scripts without a restart.
 
 Driven through a pseudo-terminal, as a cashier's till runs:

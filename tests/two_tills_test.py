@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Two tills, one database: pos-host processes that race (issue 10).
 
 1. Two pos-host processes open the same store, terminal and sale id.  The

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- echo.lua - for fuzz/fuzz_hooks.c: answers each hook with JSON taken from
 -- the sale, so that the fuzzer controls what the hooks answer.
 --   on_total      <- lines[1].name     on_tag        <- lines[2].name

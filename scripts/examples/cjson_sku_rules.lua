@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- cjson_sku_rules.lua - per-article rules kept as a JSON document.
 --
 -- Why: the purchasing team maintains quantity limits and age checks in a

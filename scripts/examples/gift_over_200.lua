@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- gift_over_200.lua - a gift worth more than 200 EUR needs the recipient's name.
 --
 -- Why: for an expensive gift the store wants to know who receives it

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- party_checks.lua - extra checks on customers and gift recipients.
 --
 -- Why: receipts for organisations must carry their name, and the shop

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- report_region.lua - a "region" column for the accountants' reports.
 --
 -- Why: the accountant splits reseller turnover into home, other EU states

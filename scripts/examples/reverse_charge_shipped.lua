@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- reverse_charge_shipped.lua - the reverse-charge sentence, only when the
 -- goods are shipped to another EU state.
 --

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- spirits_licence.lua - resale of spirits needs an alcohol licence number.
 --
 -- Why: a shop that sells spirits to bars and kiosks for resale must keep

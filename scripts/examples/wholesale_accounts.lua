@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- wholesale_accounts.lua - our wholesale accounts buy for resale.
 --
 -- Why: cafés and hotels that resell our beans are known customers; a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cliutil.c - shared helpers of the posintent subcommands. */
 #include "cliutil.h"
 

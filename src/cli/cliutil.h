@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cliutil.h - small helpers shared by the posintent subcommands.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_report.c - `posintent report ...` and `posintent export`: thin front
  * ends over report.h.  All the querying and formatting lives in the core. */
 #include <stddef.h>

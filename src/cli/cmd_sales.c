@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_sales.c - `posintent sales list` and `posintent sale show`. */
 #include <stdio.h>
 #include <string.h>

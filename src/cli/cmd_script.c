@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_script.c - `posintent script check DIR` and
  * `posintent script test DIR --sale FIXTURE.json`: let a store admin try

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_taxid.c - `posintent taxid check`: bulk offline check of VAT numbers,
  * EORI numbers and US resale certificates (the rules are in src/taxid*.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_verify.c - `posintent verify` and `posintent erase`. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posintent.c - the admin CLI: a thin dispatcher over the subcommands.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loader.c - load a posplug plugin as posplug.h prescribes. */
 #define _XOPEN_SOURCE 700 /* realpath() */
 #include "posplug_loader.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pos-host.c - the reference POS host.
  *

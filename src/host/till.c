@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * till.c - an interactive terminal till over the posplug ABI (see till.h):
  * the session.

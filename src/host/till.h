@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * till.h - an interactive terminal till over the posplug ABI.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * till_catalogue.c - the files the till reads (see till_int.h): the
  * manifest's store defaults and the catalogue of items it sells.  Both are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * till_int.h - what the till's files share; not part of any API (the one
  * entry point, till_run(), is in till.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * till_json.c - the till's JSON (see till_int.h): whole files read into
  * cJSON, members read from them and from the plugin's replies, and the

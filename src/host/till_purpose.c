@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * till_purpose.c - what the goods are for (see till_int.h): the tags G, R
  * and O on a line or the whole sale, a gift's details (D), the customer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * till_screen.c - what the till shows (see till_int.h): the status line,
  * the 80x24 screen redrawn after every key on a terminal, and the line

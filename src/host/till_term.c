@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * till_term.c - the till's keyboard (see till_int.h): raw mode and its
  * restoration, keys with their escape sequences, and typed answers.

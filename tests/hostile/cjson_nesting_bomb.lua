@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: JSON nested far deeper than allowed, decoded and encoded
 -- expect: sale Found too many nested data structures
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: a small table whose JSON text is exponential (shared subtables)
 -- expect: sale JSON text would exceed 1048576 bytes
 return {

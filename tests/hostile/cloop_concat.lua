@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: table.concat of half a million numbers, each converted in C
 -- expect: sale time budget of 50 ms exceeded
 return {

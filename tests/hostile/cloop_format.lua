@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: string.format with tens of thousands of slow conversions in one
 -- call ('%.99f' of 1e308 prints 408 characters)
 -- expect: sale time budget of 50 ms exceeded

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: string.rep of 4 MiB again and again, each one a C loop
 -- expect: sale time budget of 50 ms exceeded
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: table.sort with a C function (math.ult) as the order: no Lua
 -- comparator for the hook to stop in
 -- expect: sale time budget of 50 ms exceeded

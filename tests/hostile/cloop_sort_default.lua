@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: table.sort of 300,000 numbers with the default order: the
 -- comparisons run in C, where the hook never runs (seconds in stock Lua)
 -- expect: sale time budget of 50 ms exceeded

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: table.sort of long strings that differ only at their end, so
 -- that every comparison reads the whole string (strcoll, in C)
 -- expect: sale time budget of 50 ms exceeded

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: raise a table instead of a message
 -- expect: sale (error object is a table value)
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: an error object whose __tostring never returns
 -- expect: sale (error object is a table value)
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: remove the time budget through debug.sethook
 -- expect: sale global 'debug'
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: string.dump, to produce bytecode and feed it back
 -- expect: sale field 'dump'
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: Lua 5.1 style environment access, and collectgarbage / dofile / _G
 -- expect: sale global 'getfenv'
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: read a file of the host
 -- expect: sale global 'io'
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: compile code at run time (load / loadstring are not offered)
 -- expect: sale global 'load'
 return {

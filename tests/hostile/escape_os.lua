@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: run a command on the host
 -- expect: sale global 'os'
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: reach the module loader through package
 -- expect: sale global 'package'
 return {

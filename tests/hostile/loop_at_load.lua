@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: an endless loop at load time (stopped by the load budget)
 -- expect: load time budget of 200 ms exceeded
 while true do end

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: an endless loop inside a coroutine (coroutines are not offered)
 -- expect: sale global 'coroutine'
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: a loop that keeps raising and catching its own errors
 -- expect: sale time budget of 50 ms exceeded
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: an endless loop that catches the budget error with pcall and loops on
 -- expect: sale time budget of 50 ms exceeded
 return {

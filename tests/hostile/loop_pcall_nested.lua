@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: pcall inside pcall inside a loop, each level swallowing errors and retrying
 -- expect: sale time budget of 50 ms exceeded
 local function stubborn(depth)

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: an endless loop in a hook
 -- expect: sale time budget of 50 ms exceeded
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: table.sort with a comparator that never returns
 -- expect: sale time budget of 50 ms exceeded
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: a string that doubles until memory runs out
 -- expect: sale memory limit of 32 MiB exceeded
 return {

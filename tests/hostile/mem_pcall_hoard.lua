@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: catches the memory error and returns holding nearly all of the cap,
 -- so that every later call (of every script) would fail
 -- expect: sale scripts hold

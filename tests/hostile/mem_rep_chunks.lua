@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: many large strings kept alive in a table
 -- expect: sale memory limit of 32 MiB exceeded
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: string.rep of 2^40 bytes in one call
 -- expect: sale resulting string too large
 return {

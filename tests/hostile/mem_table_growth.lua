@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: a table that grows without end
 -- expect: sale memory limit of 32 MiB exceeded | time budget of 50 ms exceeded
 return {

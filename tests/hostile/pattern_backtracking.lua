@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: a pattern whose backtracking is exponential in C, where no hook runs
 -- expect: sale is too costly
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: a plain find that compares bytes for minutes
 -- expect: sale is too costly
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: redefine base functions and leave a global, hoping another script
 -- shares this environment (each script has its own: nothing leaks)
 -- expect: sale ok

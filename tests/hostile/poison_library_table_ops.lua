@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: modify a library through table functions and setmetatable
 -- expect: sale cannot change a protected metatable
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: poison the string metatable so that ("x"):upper() misbehaves in the
 -- next script (the canary checks it)
 -- expect: sale attempt to index a boolean value

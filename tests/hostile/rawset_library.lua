@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: write into a shared library table with rawset (not offered)
 -- expect: sale global 'rawset'
 return {

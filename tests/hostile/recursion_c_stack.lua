@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: recursion through C (an __index that indexes itself)
 -- expect: sale stack overflow
 local t

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: string.rep of an empty string 2^50 times (an endless C loop in
 -- stock Lua; here it returns "" at once)
 -- expect: sale ok

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: add ten thousand report columns
 -- expect: report_row more than 16 columns
 return {

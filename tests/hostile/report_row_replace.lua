@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: overwrite an accounting column of the report
 -- expect: report_row may add columns, not replace 'net'
 return {

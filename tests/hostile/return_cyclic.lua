@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: answer with a table that contains itself
 -- expect: sale nested deeper than 4 (or a cycle)
 return {

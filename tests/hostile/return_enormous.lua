@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: answer with a hundred thousand receipt lines
 -- expect: sale receipt has 100000 entries; at most 16
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: answer on_complete with twenty thousand fields
 -- expect: sale more than 256 values
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: a receipt line of a megabyte with control characters
 -- expect: sale receipt[1] is 1310720 bytes long; at most 127
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hostile: table.insert / table.move over a length of 2^63 (loops in C)
 -- expect: sale table too long to shift
 return {

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- 10_loyalty.lua - loyalty points for known customers (soak and fault tests).
 --
 -- A realistic, busy script: it runs at every hook of a sale, builds tables

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- 20_audit.lua - a second script, with its own globals, that logs at debug
 -- level and encodes a summary with cjson on every completion.
 --

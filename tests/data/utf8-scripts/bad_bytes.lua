@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- bad_bytes.lua - for tests/test_replies.c: script text that is not UTF-8
 -- (a surrogate, an overlong "/", a code point above U+10FFFF), logged and
 -- raised as errors; under fail_closed a script's error reaches the reply.
