@@ -10,7 +10,7 @@
 /* The field and the message reach a JSON reply, a log line or a terminal:
  * both are cleaned to valid UTF-8 without control characters (a member
  * name or a script's text may hold anything) and cut on a character
- * boundary, never inside one. */
+ * boundary, never inside one; a cut message ends in "\u2026". */
 int pi_fail(pi_error *err, const char *code, const char *field,
             const char *fmt, ...) {
   if (err == NULL) return -1;
@@ -25,8 +25,19 @@ int pi_fail(pi_error *err, const char *code, const char *field,
   int n = vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
   size_t len = n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
-  utf8_clean(err->message, sizeof err->message, text, len, UTF8_REPLACEMENT,
-             UTF8_NO_CONTROLS);
+  int cut = n > 0 && (size_t)n >= sizeof text;
+  if (utf8_clean(err->message, sizeof err->message, text, len, UTF8_REPLACEMENT,
+                 UTF8_NO_CONTROLS) < len)
+    cut = 1;
+  if (cut) {
+    /* No silent cap: a cut message ends in an ellipsis, so the reader
+     * knows there was more (the full text is in no other place). */
+    static const char ell[] = "\xe2\x80\xa6"; /* U+2026 */
+    size_t keep = sizeof err->message - sizeof ell;
+    size_t m = strlen(err->message);
+    if (m > keep) m = utf8_cut(err->message, m, keep);
+    memcpy(err->message + m, ell, sizeof ell);
+  }
   return -1;
 }
 

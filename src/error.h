@@ -22,7 +22,8 @@ typedef struct pi_error {
  * `return pi_fail(err, "bad_value", "qty", "qty must be positive");`.
  * Field and message are stored as valid UTF-8 without control characters
  * (bytes that are not are replaced by U+FFFD), cut on a character boundary
- * when longer than their arrays. */
+ * when longer than their arrays; a message so cut ends in U+2026 (an
+ * ellipsis) so that the cut is never silent. */
 int pi_fail(pi_error *err, const char *code, const char *field,
             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

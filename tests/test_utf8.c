@@ -149,6 +149,21 @@ static void errors_hold_valid_text(void **state) {
   assert_true(utf8_valid(err.message));
   assert_int_equal(strlen(err.field), sizeof err.field - 2); /* 47 é: 94 bytes */
   assert_true(strlen(err.message) >= sizeof err.message - 4);
+  /* The cut is never silent: a cut message ends in an ellipsis... */
+  size_t m = strlen(err.message);
+  assert_true(m >= 3 && memcmp(err.message + m - 3, "\xe2\x80\xa6", 3) == 0);
+  /* ...also when the text is far longer than the room to spare... */
+  char big[2000];
+  memset(big, 'x', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  pi_fail(&err, "x", "", "%s", big);
+  m = strlen(err.message);
+  assert_true(utf8_valid(err.message));
+  assert_true(m >= 3 && memcmp(err.message + m - 3, "\xe2\x80\xa6", 3) == 0);
+  /* ...and one that fits is whole, without one. */
+  big[sizeof err.message - 1] = '\0';
+  pi_fail(&err, "x", "", "%s", big);
+  assert_string_equal(err.message, big);
   pi_fail(&err, "x", "a\nb", "line\r\nbreak");
   assert_string_equal(err.field, "a" UTF8_REPLACEMENT "b");
   assert_string_equal(err.message, "line" UTF8_REPLACEMENT UTF8_REPLACEMENT "break");
