@@ -19,7 +19,7 @@
 #define DECIDE_RECEIPT_MAX 16
 
 typedef struct prompt {
-  char id[32];                     /* "purpose", "reseller_id", ...     */
+  char id[SALE_PROMPT_ID_MAX];     /* "purpose", "reseller_id", ...     */
   char text[160];                  /* what the till shows               */
   char field[64];                  /* event member that answers it      */
   char line[SALE_ID_MAX];          /* the line it concerns, or ""       */

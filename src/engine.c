@@ -361,6 +361,76 @@ static int on_total(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   return reply_sale_total(r, s, &e->cfg, &d, err);
 }
 
+/* A prompt answered by another event than sale.answer. */
+static const char *answered_elsewhere(const char *prompt_id) {
+  if (strcmp(prompt_id, "purpose") == 0) return "a sale.tag with the purpose";
+  if (strcmp(prompt_id, "reseller_id") == 0)
+    return "a sale.customer with the identifier (then a sale.tag resale)";
+  return NULL;
+}
+
+/* The cashier answers a prompt (docs/events.md, sale.answer).  The prompt
+ * must be one the sale asks now -- the decision is rebuilt, scripts
+ * included, so the answer is judged against what the till was shown -- or
+ * one answered before (a correction: a script may stop asking once its
+ * prompt is answered).  A prompt with choices takes one of them.  The
+ * built-in gift_receipt ("yes"/"no") decides every gift tag still
+ * undecided, as a sale.tag with gift_receipt would; every other answer is
+ * kept with the open sale, where hooks read it as sale.answers. */
+static int on_answer(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *s = need_open(e, ev, err);
+  if (s == NULL) return -1;
+  const char *other = answered_elsewhere(ev->prompt);
+  if (other)
+    return pi_fail(err, "bad_value", "prompt",
+                   "prompt %s is answered by %s, not by sale.answer", ev->prompt, other);
+  int is_gift_receipt = strcmp(ev->prompt, "gift_receipt") == 0;
+  if (is_gift_receipt && e->cfg.gift_receipt == GIFT_RECEIPT_NEVER)
+    return pi_fail(err, "policy", "prompt",
+                   "this store prints no gift receipts (its policy is \"never\"); "
+                   "there is no gift_receipt prompt to answer");
+  decision d;
+  if (evaluate(e, s, &d, err)) return -1;
+  const prompt *p = NULL;
+  for (size_t i = 0; i < d.nprompts && p == NULL; i++)
+    if (strcmp(d.prompts[i].id, ev->prompt) == 0) p = &d.prompts[i];
+  if (p == NULL && (is_gift_receipt || sale_answer_of(s, ev->prompt) == NULL)) {
+    char asked[DECIDE_PROMPTS_MAX * (SALE_PROMPT_ID_MAX + 2) + 1] = "";
+    for (size_t i = 0; i < d.nprompts; i++) {
+      size_t n = strlen(asked);
+      snprintf(asked + n, sizeof asked - n, "%s%s", n ? ", " : "", d.prompts[i].id);
+    }
+    return pi_fail(err, "unknown_prompt", "prompt",
+                   "sale %s has no prompt %s to answer (it asks: %s)", s->id, ev->prompt,
+                   asked[0] ? asked : "nothing");
+  }
+  if (p && p->nchoices) {
+    size_t k = 0;
+    while (k < p->nchoices && strcmp(p->choices[k], ev->value) != 0) k++;
+    if (k == p->nchoices) {
+      char list[4 * 18] = "";
+      for (size_t i = 0; i < p->nchoices; i++) {
+        size_t n = strlen(list);
+        snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", p->choices[i]);
+      }
+      return pi_fail(err, "bad_value", "value",
+                     "prompt %s takes one of %s, not \"%s\"", ev->prompt, list,
+                     ev->value);
+    }
+  }
+  if (is_gift_receipt) {
+    /* The prompt offers yes/no (decide.c); only undecided tags are asked. */
+    int yes = strcmp(ev->value, "yes") == 0;
+    if (s->gift.tagged && s->gift.gift_receipt < 0) s->gift.gift_receipt = yes;
+    for (size_t i = 0; i < s->nlines; i++)
+      if (s->lines[i].gift.tagged && s->lines[i].gift.gift_receipt < 0)
+        s->lines[i].gift.gift_receipt = yes;
+  } else if (sale_put_answer(s, ev->prompt, ev->value, err)) {
+    return -1;
+  }
+  return reply_sale_answer(r, s, ev->prompt, ev->value, err);
+}
+
 /* Tender types a host may send.  Only cash gives change. */
 static const char *const tender_types[] = {"cash",    "card",      "invoice",
                                            "voucher", "gift_card", "bank_transfer",
@@ -528,6 +598,7 @@ static int dispatch(engine *e, event *ev, reply_buf *r, pi_error *err) {
   case EVENT_SALE_TOTAL: return on_total(e, ev, r, err);
   case EVENT_SALE_COMPLETE: return on_complete(e, ev, r, err);
   case EVENT_SALE_VOID: return on_void(e, ev, r, err);
+  case EVENT_SALE_ANSWER: return on_answer(e, ev, r, err);
   case EVENT_SCRIPTS_RELOAD: return on_reload(e, r, err);
   case EVENT_PING:
     return reply_simple(r, "ping", "open_sales", (int64_t)e->nopen, err);

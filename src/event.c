@@ -227,6 +227,19 @@ static int parse_void(const cJSON *o, event *ev, pi_error *err) {
   return 0;
 }
 
+/* The cashier's answer to a prompt of sale.total.  Whether the sale has
+ * that prompt, and whether the value is one of its choices, is the
+ * engine's decision. */
+static int parse_answer(const cJSON *o, event *ev, pi_error *err) {
+  static const char *const known[] = {"type", "sale", "store", "terminal",
+                                      "prompt", "value", NULL};
+  if (only_known(o, "", known, err) ||
+      ju_string(o, "prompt", "", JU_REQUIRED, ev->prompt, sizeof ev->prompt, err) < 0 ||
+      ju_string(o, "value", "", JU_REQUIRED, ev->value, sizeof ev->value, err) < 0)
+    return -1;
+  return 0;
+}
+
 static int parse_sale_only(const cJSON *o, pi_error *err) {
   static const char *const known[] = {"type", "sale", "store", "terminal", NULL};
   return only_known(o, "", known, err);
@@ -267,6 +280,7 @@ int event_parse_object(const cJSON *o, event *ev, pi_error *err) {
   case EVENT_SALE_TAG: return parse_tag(o, ev, err);
   case EVENT_SALE_COMPLETE: return parse_complete(o, ev, err);
   case EVENT_SALE_VOID: return parse_void(o, ev, err);
+  case EVENT_SALE_ANSWER: return parse_answer(o, ev, err);
   default: return parse_sale_only(o, err);
   }
 }

@@ -25,6 +25,7 @@ typedef enum event_type {
   EVENT_SALE_VOID,
   EVENT_SCRIPTS_RELOAD,
   EVENT_PING,
+  EVENT_SALE_ANSWER,                /* appended: the values above are kept */
   EVENT_COUNT
 } event_type;
 
@@ -68,6 +69,9 @@ typedef struct event {
   int tenders_given;                /* 1 when the event has "tenders"    */
   /* sale.void */
   char reason[SALE_TEXT_MAX];
+  /* sale.answer */
+  char prompt[SALE_PROMPT_ID_MAX];
+  char value[SALE_TEXT_MAX];
 } event;
 
 /* Parse `json` (len bytes, need not be NUL-terminated) into `ev`.

@@ -53,7 +53,7 @@ int hook_parse(const char *s) {
   X(TEXT, "text") X(FIELD, "field") X(CHOICES, "choices") X(BLOCKS, "blocks")    \
   X(CODE, "code") X(RECEIPT, "receipt") X(RESALE_LINES, "resale_lines")          \
   X(GIFT_LINES, "gift_lines") X(OWN_USE_LINES, "own_use_lines")                  \
-  X(UNTAGGED_LINES, "untagged_lines")                                            \
+  X(UNTAGGED_LINES, "untagged_lines") X(ANSWERS, "answers")                      \
   /* values that recur in every table */                                         \
   X(V_OWN_USE, "own_use") X(V_GIFT, "gift") X(V_RESALE, "resale")                \
   X(V_CONSUMER, "consumer") X(V_CUSTOMER, "customer") X(V_RESELLER, "reseller")  \
@@ -242,6 +242,13 @@ void ht_push_sale(lua_State *L, int keys, const sale *s, purpose dflt) {
     push_gift(L, keys, &s->gift);
     set_top(L, keys, K_GIFT);
   }
+  /* Always a table, so that sale.answers.age_18 needs no nil check. */
+  lua_createtable(L, 0, (int)s->nanswers);
+  for (size_t i = 0; i < s->nanswers; i++) {
+    lua_pushstring(L, s->answers[i].value);
+    lua_setfield(L, -2, s->answers[i].prompt);
+  }
+  set_top(L, keys, K_ANSWERS);
 }
 
 void ht_push_tag(lua_State *L, int keys, const tag *t) {

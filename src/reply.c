@@ -200,6 +200,14 @@ int reply_sale_void(reply_buf *r, const char *sale_id, pi_error *err) {
   return end(r, err);
 }
 
+int reply_sale_answer(reply_buf *r, const sale *s, const char *prompt_id,
+                      const char *value, pi_error *err) {
+  jsonw *w = start(r, "sale.answer", s->id);
+  jw_kstr(w, "prompt", prompt_id);
+  jw_kstr(w, "value", value);
+  return end(r, err);
+}
+
 int reply_simple(reply_buf *r, const char *type, const char *key, int64_t value,
                  pi_error *err) {
   jsonw *w = start(r, type, NULL);

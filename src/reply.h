@@ -43,6 +43,9 @@ int reply_sale_total(reply_buf *r, const sale *s, const plugin_config *cfg,
                      const decision *d, pi_error *err);
 int reply_sale_complete(reply_buf *r, const sale *s, const plugin_config *cfg,
                         const decision *d, pi_error *err);
+/* {"ok":true,"type":"sale.answer","sale":...,"prompt":...,"value":...} */
+int reply_sale_answer(reply_buf *r, const sale *s, const char *prompt_id,
+                      const char *value, pi_error *err);
 int reply_sale_void(reply_buf *r, const char *sale_id, pi_error *err);
 /* {"ok":true,"type":type,key:value} */
 int reply_simple(reply_buf *r, const char *type, const char *key, int64_t value,

@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,28 @@ void sale_free(sale *s) {
   free(s->lines);
   s->lines = NULL;
   s->nlines = s->cap = 0;
+}
+
+const char *sale_answer_of(const sale *s, const char *prompt_id) {
+  for (size_t i = 0; i < s->nanswers; i++)
+    if (strcmp(s->answers[i].prompt, prompt_id) == 0) return s->answers[i].value;
+  return NULL;
+}
+
+int sale_put_answer(sale *s, const char *prompt_id, const char *value, pi_error *err) {
+  assert(strlen(prompt_id) < SALE_PROMPT_ID_MAX && strlen(value) < SALE_TEXT_MAX);
+  size_t i = 0;
+  while (i < s->nanswers && strcmp(s->answers[i].prompt, prompt_id) != 0) i++;
+  if (i == SALE_ANSWERS_MAX)
+    return pi_fail(err, "too_many_answers", "prompt",
+                   "sale %s already holds answers to %d prompts, the limit; prompt %s "
+                   "cannot be answered as well",
+                   s->id, SALE_ANSWERS_MAX, prompt_id);
+  sale_answer *a = &s->answers[i];
+  snprintf(a->prompt, sizeof a->prompt, "%s", prompt_id);
+  snprintf(a->value, sizeof a->value, "%s", value);
+  if (i == s->nanswers) s->nanswers++;
+  return 0;
 }
 
 sale_line *sale_find_line(sale *s, const char *line_id) {

@@ -35,6 +35,8 @@
 #define SALE_TIME_MAX 40    /* RFC 3339 timestamp                                */
 #define SALE_LINES_MAX 1000 /* lines in one sale                                 */
 #define SALE_QTY_MAX_MILLI INT64_C(1000000000) /* qty 1,000,000               */
+#define SALE_PROMPT_ID_MAX 32 /* a prompt's id ("gift_receipt", a script's own)    */
+#define SALE_ANSWERS_MAX 16   /* answered prompts in one sale (DECIDE_PROMPTS_MAX) */
 
 typedef enum purpose {
   PURPOSE_NONE = 0, /* not tagged (a line: inherits the sale's purpose)  */
@@ -111,6 +113,13 @@ typedef struct sale_line {
   buyer_status status_override;      /* set by a classify hook, or NONE   */
 } sale_line;
 
+/* The cashier's answer to a prompt (sale.answer), kept with the open sale
+ * for the hooks to read; not stored with the sale record (docs/events.md). */
+typedef struct sale_answer {
+  char prompt[SALE_PROMPT_ID_MAX];   /* the prompt's id                   */
+  char value[SALE_TEXT_MAX];         /* as the cashier answered           */
+} sale_answer;
+
 typedef struct sale {
   char store[SALE_ID_MAX];
   char terminal[SALE_ID_MAX];
@@ -121,6 +130,8 @@ typedef struct sale {
   purpose purpose;                   /* sale-level tag, or NONE           */
   gift_info gift;                    /* a whole-sale gift tag             */
   party customer;
+  sale_answer answers[SALE_ANSWERS_MAX]; /* in the order first answered */
+  size_t nanswers;
   sale_line *lines;
   size_t nlines, cap;
   struct sale *next;                 /* engine's list of open sales       */
@@ -159,6 +170,16 @@ const gift_info *sale_line_gift(const sale *s, const sale_line *l);
 /* The customer's best evidence: the first valid VAT, else EORI, else
  * certificate; when none is valid, the first recorded; NULL if none. */
 const evidence *sale_best_evidence(const sale *s);
+
+/* The answer to prompt `prompt_id`, or NULL when it has none. */
+const char *sale_answer_of(const sale *s, const char *prompt_id);
+
+/* Record `value` as the answer to prompt `prompt_id`, replacing an earlier
+ * answer to it.  Returns 0, or -1 with err ("too_many_answers", field
+ * "prompt") when SALE_ANSWERS_MAX other prompts are answered already; the
+ * sale is then unchanged.  Both strings must fit their arrays (the event
+ * parser guarantees it). */
+int sale_put_answer(sale *s, const char *prompt_id, const char *value, pi_error *err);
 
 /* Sum of the lines' net and tax, in minor units. Sums cannot overflow:
  * each amount is bounded by MONEY_MAX / SALE_LINES_MAX at parse time, and

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +38,10 @@ static int setup_warn(void **state) {
 }
 static int setup_ask(void **state) {
   return setup_with(state, "\"default_purpose\":\"ask\"");
+}
+
+static int setup_never(void **state) {
+  return setup_with(state, "\"policy\":{\"gift_receipt\":\"never\"}");
 }
 
 static int teardown(void **state) {
@@ -866,6 +871,199 @@ static void many_processes_create_the_schema(void **state) {
   f->e = tu_engine(f->db, NULL);
 }
 
+/* ---- sale.answer (issue 17, point 5) ------------------------------------------ */
+
+/* An engine whose store scripts are `files` (name, text, ..., NULL), in
+ * f->dir/scripts, with budgets out of reach of a loaded machine. */
+static void with_scripts(fixture *f, ...) {
+  char dir[700], path[800];
+  snprintf(dir, sizeof dir, "%s/scripts", f->dir);
+  assert_int_equal(mkdir(dir, 0700), 0);
+  va_list ap;
+  va_start(ap, f);
+  for (const char *name; (name = va_arg(ap, const char *)) != NULL;) {
+    const char *text = va_arg(ap, const char *);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+  }
+  va_end(ap);
+  char extra[1024];
+  snprintf(extra, sizeof extra,
+           "\"scripts\":{\"dir\":\"%s\",\"hook_ms\":10000,\"load_ms\":60000}", dir);
+  engine_close(f->e);
+  f->e = tu_engine(f->db, extra);
+}
+
+/* A script that asks age_18 with choices and blocks until it is "yes". */
+static const char age_rule[] =
+    "return { on_total = function(sale)\n"
+    "  if sale.answers.age_18 == 'yes' then return nil end\n"
+    "  return { prompts = { { id = 'age_18', text = '18+?', choices = { 'yes', 'no' } } },\n"
+    "           block = 'answer the ID check' }\n"
+    "end,\n"
+    "on_complete = function(sale) return { seen = sale.answers.age_18 } end }\n";
+
+static void answer_lets_a_script_require_a_prompt(void **state) {
+  fixture *f = *state;
+  with_scripts(f, "age.lua", age_rule, NULL);
+  BEGIN(f->e, "A1");
+  LINE(f->e, "A1", "L1", 2092, 398);
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"A1\"}");
+  assert_string_equal(tu_str(t, "prompts.0.id"), "age_18");
+  assert_true(tu_num(t, "can_complete") == 0);
+  cJSON_Delete(t);
+  cJSON_Delete(tu_err(f->e, "blocked", NULL,
+                      "{\"type\":\"sale.complete\",\"sale\":\"A1\",\"total\":2490}"));
+  /* Not one of the prompt's choices; a prompt the sale does not have. */
+  cJSON *r = tu_err(f->e, "bad_value", "value",
+                    "{\"type\":\"sale.answer\",\"sale\":\"A1\",\"prompt\":\"age_18\","
+                    "\"value\":\"ja\"}");
+  assert_non_null(strstr(tu_str(r, "error.message"), "yes, no"));
+  cJSON_Delete(r);
+  r = tu_err(f->e, "unknown_prompt", "prompt",
+             "{\"type\":\"sale.answer\",\"sale\":\"A1\",\"prompt\":\"age_21\","
+             "\"value\":\"yes\"}");
+  assert_non_null(strstr(tu_str(r, "error.message"), "it asks: age_18"));
+  cJSON_Delete(r);
+  /* "no" is an answer; the script keeps blocking; a correction to "yes" is
+   * taken although the script no longer asks. */
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.answer\",\"sale\":\"A1\",\"prompt\":"
+                           "\"age_18\",\"value\":\"no\"}"));
+  t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"A1\"}");
+  assert_true(tu_num(t, "can_complete") == 0);
+  cJSON_Delete(t);
+  r = tu_ok(f->e, "{\"type\":\"sale.answer\",\"sale\":\"A1\",\"prompt\":\"age_18\","
+                  "\"value\":\"yes\"}");
+  assert_string_equal(tu_str(r, "prompt"), "age_18");
+  assert_string_equal(tu_str(r, "value"), "yes");
+  cJSON_Delete(r);
+  t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"A1\"}");
+  assert_true(tu_num(t, "can_complete") == 1);
+  assert_null(tu_str(t, "prompts.0.id"));
+  cJSON_Delete(t);
+  cJSON_Delete(COMPLETE(f->e, "A1", 2490));
+  char meta[128];
+  tu_sql_text(f->db, "SELECT meta FROM sales", meta, sizeof meta);
+  assert_string_equal(meta, "{\"seen\":\"yes\"}");
+  /* The sale is closed: no answer reaches it any more. */
+  cJSON_Delete(tu_err(f->e, "sale_completed", "sale",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A1\",\"prompt\":\"age_18\","
+                      "\"value\":\"yes\"}"));
+}
+
+static void answer_event_is_strict(void **state) {
+  fixture *f = *state;
+  with_scripts(f, "age.lua", age_rule, NULL);
+  BEGIN(f->e, "A2");
+  LINE(f->e, "A2", "L1", 100, 7);
+  cJSON_Delete(tu_err(f->e, "unknown_field", "answer",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A2\",\"prompt\":\"age_18\","
+                      "\"answer\":\"yes\"}"));
+  cJSON_Delete(tu_err(f->e, "duplicate_field", "value",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A2\",\"prompt\":\"age_18\","
+                      "\"value\":\"no\",\"value\":\"yes\"}"));
+  cJSON_Delete(tu_err(f->e, "missing_field", "value",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A2\",\"prompt\":\"age_18\"}"));
+  cJSON_Delete(tu_err(f->e, "missing_field", "value",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A2\",\"prompt\":\"age_18\","
+                      "\"value\":\"\"}"));
+  cJSON_Delete(tu_err(f->e, "bad_type", "value",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A2\",\"prompt\":\"age_18\","
+                      "\"value\":true}"));
+  cJSON_Delete(tu_err(f->e, "missing_field", "prompt",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A2\",\"value\":\"yes\"}"));
+  char big[300];
+  memset(big, 'x', 257);
+  big[257] = '\0';
+  cJSON_Delete(tu_err(f->e, "too_long", "value",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A2\",\"prompt\":\"age_18\","
+                      "\"value\":\"%s\"}", big));
+  big[32] = '\0';
+  cJSON_Delete(tu_err(f->e, "too_long", "prompt",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A2\",\"prompt\":\"%s\","
+                      "\"value\":\"yes\"}", big));
+  cJSON *r = tu_send(f->e, NULL, "{\"type\":\"sale.answer\",\"sale\":\"A2\",\"prompt\":"
+                                 "\"age_18\",\"value\":\"y\xff\"}");
+  assert_true(tu_num(r, "ok") == 0);
+  cJSON_Delete(r);
+  cJSON_Delete(tu_err(f->e, "unknown_sale", "sale",
+                      "{\"type\":\"sale.answer\",\"sale\":\"NOPE\",\"prompt\":\"age_18\","
+                      "\"value\":\"yes\"}"));
+  /* None of the refusals above recorded an answer. */
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"A2\"}");
+  assert_string_equal(tu_str(t, "prompts.0.id"), "age_18");
+  cJSON_Delete(t);
+}
+
+/* A script that asks one new prompt for every answer it has: the sale's
+ * answers grow until the documented limit refuses the next one. */
+static void answers_beyond_the_limit_are_refused(void **state) {
+  fixture *f = *state;
+  with_scripts(f, "more.lua",
+               "return { on_total = function(sale)\n"
+               "  local n = 0\n"
+               "  for _ in pairs(sale.answers) do n = n + 1 end\n"
+               "  return { prompts = { { id = 'q' .. (n + 1), text = 'again?' } } }\n"
+               "end }\n",
+               NULL);
+  BEGIN(f->e, "A3");
+  LINE(f->e, "A3", "L1", 100, 7);
+  for (int i = 1; i <= SALE_ANSWERS_MAX; i++)
+    cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.answer\",\"sale\":\"A3\",\"prompt\":"
+                             "\"q%d\",\"value\":\"a\"}", i));
+  cJSON *r = tu_err(f->e, "too_many_answers", "prompt",
+                    "{\"type\":\"sale.answer\",\"sale\":\"A3\",\"prompt\":\"q%d\","
+                    "\"value\":\"a\"}", SALE_ANSWERS_MAX + 1);
+  assert_non_null(strstr(tu_str(r, "error.message"), "16 prompts"));
+  cJSON_Delete(r);
+  /* Answering again one already answered replaces it: still allowed. */
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.answer\",\"sale\":\"A3\",\"prompt\":"
+                           "\"q1\",\"value\":\"b\"}"));
+}
+
+static void gift_receipt_prompt_is_answerable(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "A4");
+  LINE(f->e, "A4", "L1", 2000, 140);
+  LINE(f->e, "A4", "L2", 500, 35);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"A4\",\"purpose\":\"gift\"}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"A4\",\"purpose\":\"gift\","
+                           "\"line\":\"L2\",\"recipient\":{\"name\":\"Oma\"}}"));
+  cJSON_Delete(tu_err(f->e, "bad_value", "value",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A4\",\"prompt\":"
+                      "\"gift_receipt\",\"value\":\"maybe\"}"));
+  cJSON_Delete(tu_err(f->e, "bad_value", "prompt",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A4\",\"prompt\":\"purpose\","
+                      "\"value\":\"gift\"}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.answer\",\"sale\":\"A4\",\"prompt\":"
+                           "\"gift_receipt\",\"value\":\"yes\"}"));
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"A4\"}");
+  assert_null(tu_str(t, "prompts.0.id"));
+  assert_string_equal(tu_str(t, "receipt.0"), "Gift receipt");
+  cJSON_Delete(t);
+  /* Decided: the prompt is gone, so a second answer has nothing to answer. */
+  cJSON_Delete(tu_err(f->e, "unknown_prompt", "prompt",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A4\",\"prompt\":"
+                      "\"gift_receipt\",\"value\":\"no\"}"));
+  cJSON_Delete(COMPLETE(f->e, "A4", 2675));
+  /* Both gift tags (the sale's and L2's own) took the answer. */
+  assert_int_equal(count(f, "SELECT count(*) FROM lines WHERE gift_receipt=1"), 2);
+  assert_int_equal(count(f, "SELECT count(*) FROM lines WHERE recipient_name='Oma'"), 1);
+}
+
+static void gift_receipt_answer_under_never_is_policy(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "A5");
+  LINE(f->e, "A5", "L1", 100, 7);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"A5\",\"purpose\":\"gift\"}"));
+  cJSON_Delete(tu_err(f->e, "policy", "prompt",
+                      "{\"type\":\"sale.answer\",\"sale\":\"A5\",\"prompt\":"
+                      "\"gift_receipt\",\"value\":\"yes\"}"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(own_use_by_default, setup, teardown),
@@ -905,6 +1103,14 @@ int main(void) {
       cmocka_unit_test_setup_teardown(edited_reply_fails_verification, setup, teardown),
       cmocka_unit_test_setup_teardown(rewritten_reply_verifies, setup, teardown),
       cmocka_unit_test_setup_teardown(many_processes_create_the_schema, setup, teardown),
+      cmocka_unit_test_setup_teardown(answer_lets_a_script_require_a_prompt, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(answer_event_is_strict, setup, teardown),
+      cmocka_unit_test_setup_teardown(answers_beyond_the_limit_are_refused, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(gift_receipt_prompt_is_answerable, setup, teardown),
+      cmocka_unit_test_setup_teardown(gift_receipt_answer_under_never_is_policy,
+                                      setup_never, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
