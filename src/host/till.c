@@ -367,6 +367,7 @@ static void do_pay(till *t) {
     return;
   }
   cJSON *r = NULL;
+  t->nanswered = 0;
   for (int round = 0; round < 6; round++) {
     cJSON_Delete(r);
     if ((r = do_total(t)) == NULL) return;

@@ -96,6 +96,10 @@ typedef struct till {
   char prompts[LIST_MAX][200], blocks[LIST_MAX][260], receipt[LIST_MAX][130];
   size_t nprompts, nblocks, nreceipt;
   char treatment[20];
+  /* store scripts' prompts answered during this P (sale.answer): each is
+   * asked once per payment, so a script that asks again cannot loop */
+  char answered[LIST_MAX][32];
+  size_t nanswered;
   /* the screen */
   char msg[512];
   char input[INPUT_MAX];
@@ -177,9 +181,11 @@ void gift_details(till *t, const scope *sc);
 /* C: ask for the customer's name and identifier and send them, beginning
  * a sale when none is open; refused, the sale keeps the customer it had. */
 void set_customer(till *t);
-/* Answer the prompts of a sale.total reply (borrowed).  Returns 1 when
- * something was answered (total again), 0 when nothing the till can
- * answer, -1 cancelled or failed (said why). */
+/* Answer the prompts of a sale.total reply (borrowed): the built-in ones
+ * with tags and the customer, a store script's with sale.answer (once per
+ * payment: t->answered).  Returns 1 when something was answered (total
+ * again), 0 when nothing the till can answer, -1 cancelled or failed (said
+ * why). */
 int answer_prompts(till *t, const cJSON *total);
 
 /* ---- till_catalogue.c: the files the till reads ------------------------- */

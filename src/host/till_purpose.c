@@ -365,6 +365,79 @@ static int answer_gift_receipt(till *t, int yes) {
   return 0;
 }
 
+/* Send sale.answer.  Returns 0, or -1 (said why). */
+static int send_answer(till *t, const char *id, const char *value) {
+  evb e;
+  eb_event(&e, "sale.answer", t->sale);
+  eb_str(&e, "prompt", id);
+  eb_str(&e, "value", value);
+  eb_close(&e, "}");
+  cJSON *r = call(t, &e);
+  if (r == NULL) return -1;
+  int ok = jbool(r, "ok");
+  if (ok)
+    say(t, "answered %s: %s", id, value);
+  else
+    say_refusal(t, "answer not taken", r);
+  cJSON_Delete(r);
+  return ok ? 0 : -1;
+}
+
+/* A store script's question.  With choices whose first letters differ, one
+ * key answers (the letter; "[y]es/[n]o"); other choices are typed out; a
+ * question without choices takes a line of text.  Returns 1 answered, -1
+ * cancelled or refused (said why). */
+static int answer_script_prompt(till *t, const cJSON *p) {
+  const char *id = jstr(p, "id");
+  const char *choice[4];
+  size_t n = 0;
+  int distinct = 1;
+  char keys[5] = "", q[300];
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(p, "choices")) {
+    if (n == 4 || !cJSON_IsString(c) || c->valuestring[0] == '\0') continue;
+    int k = tolower((unsigned char)c->valuestring[0]);
+    if (strchr(keys, k)) distinct = 0;
+    keys[n] = (char)k;
+    keys[n + 1] = '\0';
+    choice[n++] = c->valuestring;
+  }
+  const char *value = NULL;
+  char line[257];
+  if (n && distinct) {
+    size_t len = (size_t)snprintf(q, sizeof q, "%s [", jstr(p, "text"));
+    for (size_t i = 0; i < n && len < sizeof q; i++)
+      len += (size_t)snprintf(q + len, sizeof q - len, "%s%c", i ? "/" : "", keys[i]);
+    if (len < sizeof q) snprintf(q + len, sizeof q - len, "]: ");
+    int k = ask_key(t, q, keys, 0);
+    if (k == 0) return -1;
+    value = choice[strchr(keys, k) - keys];
+  } else {
+    size_t len = (size_t)snprintf(q, sizeof q, "%s", jstr(p, "text"));
+    for (size_t i = 0; i < n && len < sizeof q; i++)
+      len += (size_t)snprintf(q + len, sizeof q - len, "%s%s", i ? "/" : " [", choice[i]);
+    if (len < sizeof q) snprintf(q + len, sizeof q - len, "%s", n ? "]: " : ": ");
+    for (;;) {
+      if (!read_text(t, q, line, sizeof line) || trim(line)[0] == '\0') return -1;
+      value = trim(line);
+      size_t i = 0;
+      while (i < n && strcmp(choice[i], value) != 0) i++;
+      if (n == 0 || i < n) break;
+      say(t, "please answer one of the choices shown");
+    }
+  }
+  if (send_answer(t, id, value)) return -1;
+  if (t->nanswered < LIST_MAX)
+    snprintf(t->answered[t->nanswered++], sizeof t->answered[0], "%s", id);
+  return 1;
+}
+
+static int answered_now(const till *t, const char *id) {
+  for (size_t i = 0; i < t->nanswered; i++)
+    if (strcmp(t->answered[i], id) == 0) return 1;
+  return 0;
+}
+
 /* Answer what the plugin asks.  Returns 1 something was answered (total
  * again), 0 nothing the till can answer, -1 cancelled or failed. */
 int answer_prompts(till *t, const cJSON *total) {
@@ -388,9 +461,9 @@ int answer_prompts(till *t, const cJSON *total) {
                    : tag_simple(t, &whole, k == 'g' ? "gift" : "own_use") != 0)
         return -1;
       answered = 1;
-    } else {
-      /* A store script's own question: shown, not answerable here. */
-      say(t, "the store asks: %s", jstr(p, "text"));
+    } else if (!answered_now(t, id)) {
+      if (answer_script_prompt(t, p) < 0) return -1;
+      answered = 1;
     }
   }
   return answered;
