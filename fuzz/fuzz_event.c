@@ -95,12 +95,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 #endif
   if (scripts && strlen(scripts) < 1000 && !strpbrk(scripts, "\"\\"))
     snprintf(overrides, sizeof overrides,
-             "{\"database\":\":memory:\",\"store_id\":\"shop-1\","
-             "\"scripts\":{\"dir\":\"%s\"}}",
+             "{\"database\":\":memory:\",\"durability\":\"none\","
+             "\"store_id\":\"shop-1\",\"scripts\":{\"dir\":\"%s\"}}",
              scripts);
   else
     snprintf(overrides, sizeof overrides,
-             "{\"database\":\":memory:\",\"store_id\":\"shop-1\"}");
+             "{\"database\":\":memory:\",\"durability\":\"none\","
+             "\"store_id\":\"shop-1\"}");
   fresh_instance();
   return 0;
 }

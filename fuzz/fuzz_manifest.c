@@ -87,7 +87,8 @@ static void check_config(const plugin_config *c) {
   if (c->resale != RESALE_BLOCK && c->resale != RESALE_WARN)
     die("config", "resale policy out of range");
   if (c->gift_receipt > GIFT_RECEIPT_NEVER) die("config", "gift_receipt out of range");
-  if (c->durability != DURABILITY_FULL && c->durability != DURABILITY_NORMAL)
+  if (c->durability != DURABILITY_FULL && c->durability != DURABILITY_NORMAL &&
+      c->durability != DURABILITY_NONE)
     die("config", "durability out of range");
   if (c->busy_timeout_ms > 600000) die("config", "busy_timeout_ms out of range");
   if (c->accepted_evidence == 0) die("config", "no accepted evidence");

@@ -65,15 +65,18 @@ for t in "${targets[@]}"; do
       ${dict:+-dict="$dict"} "$work" >"$log" 2>&1
   rc=$?
   set -e
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  [ -n "$runs" ] || runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  # A target that dies at start-up prints no statistics: under pipefail a
+  # grep that finds nothing must not end the script before it says why.
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
+  [ -n "$runs" ] || runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1 || true)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
   if [ $rc -eq 0 ]; then
     line=$(printf '%-16s %12s executions, coverage %s, no finding' "$t" "${runs:-?}" "${cov:-?}")
   else
     status=1
     line=$(printf '%-16s %12s executions: FINDING (exit %d), see %s' "$t" "${runs:-?}" "$rc" "$log")
     grep -E '^(==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' "$log" | head -5 || true
+    tail -n 3 "$log"
   fi
   echo "$line"
   summary+=("$line")
