@@ -18,10 +18,25 @@ void cli_error(const char *fmt, ...) {
   va_end(ap);
 }
 
+void cli_args(cliargs *a, const char *what, const char *hint, int argc, char **argv,
+              int first) {
+  cliargs_init(a, "posintent", what, hint, argc, argv, first);
+}
+
+int cli_usage(const char *hint, const char *fmt, ...) {
+  cliargs a;
+  cli_args(&a, NULL, hint, 0, NULL, 0);
+  va_list ap;
+  va_start(ap, fmt);
+  cliargs_vusage(&a, fmt, ap);
+  va_end(ap);
+  return EXIT_USAGE;
+}
+
 int cli_wants_help(int argc, char **argv) {
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) return 0;
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+    if (cliargs_is_help(argv[i])) return 1;
   }
   return 0;
 }
@@ -44,23 +59,28 @@ int cli_load_manifest(const cli_globals *g, plugin_config *cfg) {
   return 1;
 }
 
-const char *cli_db_path(const cli_globals *g, char *buf, size_t cap) {
-  if (g->db_path) return g->db_path;
+int cli_db_path(const cli_globals *g, char *buf, size_t cap, const char **out) {
+  *out = NULL;
+  if (g->db_path) {
+    *out = g->db_path;
+    return 0;
+  }
   plugin_config cfg;
   int rc = cli_load_manifest(g, &cfg);
-  if (rc < 0) return NULL;
-  if (rc == 0) {
-    cli_error("no database: give --db PATH (or --manifest FILE)");
-    return NULL;
-  }
+  if (rc < 0) return EXIT_RUNTIME;
+  if (rc == 0)
+    return cli_usage("posintent --help",
+                     "no database: give --db PATH, or --manifest FILE (none in this folder)");
   snprintf(buf, cap, "%s", cfg.database);
-  return buf;
+  *out = buf;
+  return 0;
 }
 
 int cli_open_store(const cli_globals *g, store **out) {
   char buf[MANIFEST_PATH_MAX];
-  const char *path = cli_db_path(g, buf, sizeof buf);
-  if (path == NULL) return EXIT_RUNTIME;
+  const char *path;
+  int rc = cli_db_path(g, buf, sizeof buf, &path);
+  if (rc) return rc;
   pi_error err;
   pi_error_clear(&err);
   if (store_open(path, STORE_READONLY, NULL, out, &err)) {
@@ -70,16 +90,7 @@ int cli_open_store(const cli_globals *g, store **out) {
   return 0;
 }
 
-int cli_check_date(const char *opt, const char *value) {
+int cli_check_date(const char *hint, const char *opt, const char *value) {
   if (cal_parse_date(value, NULL, NULL, NULL) == 0) return 0;
-  cli_error("%s must be a date YYYY-MM-DD, not \"%s\"", opt, value);
-  return -1;
-}
-
-const char *cli_value(int argc, char **argv, int *i) {
-  if (*i + 1 >= argc) {
-    cli_error("%s needs a value", argv[*i]);
-    return NULL;
-  }
-  return argv[++*i];
+  return cli_usage(hint, "%s must be a date YYYY-MM-DD, not \"%s\"", opt, value);
 }

@@ -5,23 +5,37 @@
 #ifndef POSINTENT_CLI_CLIUTIL_H
 #define POSINTENT_CLI_CLIUTIL_H
 
+#include "cliargs.h"
 #include "commands.h"
 #include "manifest.h"
 #include "store.h"
 
-/* Print "posintent: <msg>" on stderr. */
+/* Print "posintent: <msg>" on stderr: for failures that are not usage
+ * errors (those go through cli_usage or a cliargs cursor). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A cursor over argv[first..argc) of one command (cliargs.h): its usage
+ * errors read "posintent: WHAT: REASON (try 'HINT')".  `what` and `hint`
+ * ("posintent help report") are borrowed, usually string literals. */
+void cli_args(cliargs *a, const char *what, const char *hint, int argc, char **argv,
+              int first);
+
+/* A usage error outside an argument loop: prints "posintent: REASON (try
+ * 'HINT')" on one line and returns EXIT_USAGE. */
+int cli_usage(const char *hint, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* 1 when argv holds --help or -h (anywhere before a "--"). */
 int cli_wants_help(int argc, char **argv);
 
 /* The database path to use: --db, else the manifest's (--manifest, else
- * ./plugin.manifest when it exists).  Returns NULL with a message printed
- * when there is none. */
-const char *cli_db_path(const cli_globals *g, char *buf, size_t cap);
+ * ./plugin.manifest when it exists), in *out (which may point into buf).
+ * Returns 0; EXIT_USAGE when none is given (a usage error: one line,
+ * exit 2); EXIT_RUNTIME when the manifest cannot be loaded.  A message is
+ * printed on failure. */
+int cli_db_path(const cli_globals *g, char *buf, size_t cap, const char **out);
 
 /* Open the database read-only (safe while the till records).  Returns 0,
- * or EXIT_RUNTIME with a message printed. */
+ * or cli_db_path's EXIT_USAGE, or EXIT_RUNTIME, with a message printed. */
 int cli_open_store(const cli_globals *g, store **out);
 
 /* Load the manifest named by --manifest (or ./plugin.manifest); returns 1
@@ -29,12 +43,8 @@ int cli_open_store(const cli_globals *g, store **out);
  * it exists but is invalid. */
 int cli_load_manifest(const cli_globals *g, plugin_config *cfg);
 
-/* Check that `value` of option `opt` is a date YYYY-MM-DD; prints a usage
- * error and returns -1 otherwise. */
-int cli_check_date(const char *opt, const char *value);
-
-/* The value after option argv[*i] (advancing *i), or NULL with a usage
- * error printed when it is missing. */
-const char *cli_value(int argc, char **argv, int *i);
+/* Check that `value` of option `opt` is a date YYYY-MM-DD; returns 0, or
+ * EXIT_USAGE after a usage error pointing at `hint`. */
+int cli_check_date(const char *hint, const char *opt, const char *value);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_report.c - `posintent report ...` and `posintent export`: thin front
  * ends over report.h.  All the querying and formatting lives in the core. */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -124,61 +125,53 @@ typedef struct opts {
 /* What each subcommand accepts. */
 enum { O_RANGE = 1, O_FORMAT = 2, O_DETAIL = 4, O_BY = 8, O_PERIOD = 16, O_HTML = 32 };
 
-static int usage(const char *what, const char *why) {
-  fprintf(stderr, "posintent: %s: %s\n", what, why);
-  fprintf(stderr, "posintent: see 'posintent %s --help'\n",
-          strncmp(what, "export", 6) == 0 ? "export" : "report");
+/* Where a usage error of `what` points. */
+static const char *hint_of(const char *what) {
+  return strncmp(what, "export", 6) == 0 ? "posintent help export" : "posintent help report";
+}
+
+/* A usage error of `what` ("report resellers"): one line, exit status 2. */
+static int usage(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage(const char *what, const char *fmt, ...) {
+  cliargs a;
+  cli_args(&a, what, hint_of(what), 0, NULL, 0);
+  va_list ap;
+  va_start(ap, fmt);
+  cliargs_vusage(&a, fmt, ap);
+  va_end(ap);
   return EXIT_USAGE;
 }
 
-/* Parse "--opt VALUE" and "--opt=VALUE".  Returns 0, 1 for --help, or
- * EXIT_USAGE after printing why. */
-static int parse(const char *what, int argc, char **argv, unsigned allowed,
-                 opts *o) {
+/* Parse the options `allowed` ("--opt VALUE" or "--opt=VALUE", cliargs.h).
+ * Returns 0, 1 for --help, or EXIT_USAGE after printing why. */
+static int parse(const char *what, int argc, char **argv, unsigned allowed, opts *o) {
   memset(o, 0, sizeof *o);
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return 1;
-    if ((allowed & O_DETAIL) && strcmp(a, "--detail") == 0) {
+  const struct {
+    cliargs_opt opt;
+    unsigned flag;
+  } table[] = {
+      {{"--from", &o->from}, O_RANGE},     {{"--to", &o->to}, O_RANGE},
+      {{"--store", &o->store}, O_RANGE | O_PERIOD},
+      {{"--format", &o->format}, O_FORMAT}, {{"--by", &o->by}, O_BY},
+      {{"--period", &o->period}, O_PERIOD},
+  };
+  cliargs_opt mine[sizeof table / sizeof table[0] + 1];
+  size_t n = 0;
+  for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
+    if (allowed & table[k].flag) mine[n++] = table[k].opt;
+  mine[n] = (cliargs_opt){NULL, NULL};
+  cliargs a;
+  cli_args(&a, what, hint_of(what), argc, argv, 0);
+  for (; cliargs_cur(&a); a.i++) {
+    if (cliargs_is_help(cliargs_cur(&a))) return 1;
+    int f = (allowed & O_DETAIL) ? cliargs_flag(&a, "--detail") : 0;
+    if (f > 0) {
       o->detail = 1;
       continue;
     }
-    static const struct {
-      const char *name;
-      unsigned flag;
-      size_t off;
-    } table[] = {
-        {"--from", O_RANGE, offsetof(opts, from)},
-        {"--to", O_RANGE, offsetof(opts, to)},
-        {"--store", O_RANGE | O_PERIOD, offsetof(opts, store)},
-        {"--format", O_FORMAT, offsetof(opts, format)},
-        {"--by", O_BY, offsetof(opts, by)},
-        {"--period", O_PERIOD, offsetof(opts, period)},
-    };
-    int matched = 0;
-    for (size_t k = 0; k < sizeof table / sizeof table[0]; k++) {
-      size_t n = strlen(table[k].name);
-      if (strncmp(a, table[k].name, n) != 0 || (a[n] != '\0' && a[n] != '='))
-        continue;
-      if (!(allowed & table[k].flag)) break;
-      const char *v = a[n] == '=' ? a + n + 1 : NULL;
-      if (v == NULL) {
-        if (i + 1 >= argc) {
-          char why[96];
-          snprintf(why, sizeof why, "%s needs a value", table[k].name);
-          return usage(what, why);
-        }
-        v = argv[++i];
-      }
-      *(const char **)(void *)((char *)o + table[k].off) = v;
-      matched = 1;
-      break;
-    }
-    if (!matched) {
-      char why[160];
-      snprintf(why, sizeof why, "unknown option or argument '%.100s'", a);
-      return usage(what, why);
-    }
+    if (f == 0) f = cliargs_take(&a, mine);
+    if (f == 0) return cliargs_unknown(&a);
+    if (f < 0) return EXIT_USAGE;
   }
   return 0;
 }
@@ -201,8 +194,9 @@ typedef struct ctx {
 } ctx;
 
 static int fail(const char *what, const pi_error *err) {
+  if (err->code && strcmp(err->code, "usage") == 0) return usage(what, "%s", err->message);
   fprintf(stderr, "posintent: %s: %s\n", what, err->message);
-  return err->code && strcmp(err->code, "usage") == 0 ? EXIT_USAGE : EXIT_RUNTIME;
+  return EXIT_RUNTIME;
 }
 
 /* Load the manifest (--manifest, else ./plugin.manifest when present) and
@@ -264,15 +258,11 @@ static int run_rows(const cli_globals *g, const char *label, unsigned allowed,
   sink_format fmt = SINK_CSV;
   int html = (allowed & O_HTML) && o.format && strcmp(o.format, "html") == 0;
   if (o.format && !html && (sink_format_parse(o.format, &fmt) || fmt == SINK_JSONL)) {
-    char why[160];
-    snprintf(why, sizeof why, "unknown --format '%.60s' (%s)", o.format,
-             (allowed & O_HTML) ? "csv, json, table or html" : "csv, json or table");
-    return usage(label, why);
+    return usage(label, "unknown --format '%s' (%s)", o.format,
+                 (allowed & O_HTML) ? "csv, json, table or html" : "csv, json or table");
   }
   if (o.by && report_by_parse(o.by, &q.by)) {
-    char why[160];
-    snprintf(why, sizeof why, "unknown --by '%.60s' (day, week or month)", o.by);
-    return usage(label, why);
+    return usage(label, "unknown --by '%s' (day, week or month)", o.by);
   }
   pi_error err;
   pi_error_clear(&err);
@@ -304,9 +294,7 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   if (o.period == NULL) return usage(label, "--period YYYY-MM or YYYY-Qn is required");
   ecsl_format fmt = ECSL_CSV;
   if (o.format && ecsl_format_parse(o.format, &fmt)) {
-    char why[160];
-    snprintf(why, sizeof why, "unknown --format '%.60s' (hmrc, zm or csv)", o.format);
-    return usage(label, why);
+    return usage(label, "unknown --format '%s' (hmrc, zm or csv)", o.format);
   }
   pi_error err;
   pi_error_clear(&err);
@@ -335,11 +323,10 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
 /* `posintent report SUB ...` (argv[0] is "report", argv[1] the report).
  * Returns the exit status: 0, 2 (usage) or 3 (runtime); see commands.h. */
 int cmd_report(const cli_globals *g, int argc, char **argv) {
-  if (argc < 2) return usage("report", "which report? resellers, ec-sales-list, "
-                                       "purposes or gifts");
+  if (argc < 2)
+    return usage("report", "which report? resellers, ec-sales-list, purposes or gifts");
   const char *sub = argv[1];
-  if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 ||
-      strcmp(sub, "help") == 0) {
+  if (cliargs_is_help(sub) || strcmp(sub, "help") == 0) {
     fputs(report_help, stdout);
     return 0;
   }
@@ -353,10 +340,8 @@ int cmd_report(const cli_globals *g, int argc, char **argv) {
     return run_rows(g, "report gifts", O_RANGE | O_FORMAT, report_gifts,
                     argc - 2, argv + 2);
   if (strcmp(sub, "ec-sales-list") == 0) return run_ecsl(g, argc - 2, argv + 2);
-  char why[160];
-  snprintf(why, sizeof why,
-           "unknown report '%.60s' (resellers, ec-sales-list, purposes, gifts)", sub);
-  return usage("report", why);
+  return usage("report", "unknown report '%s' (resellers, ec-sales-list, purposes, gifts)",
+               sub);
 }
 
 /* `posintent export ...` (argv[0] is "export").  Returns 0, 2 or 3. */
@@ -372,9 +357,7 @@ int cmd_export(const cli_globals *g, int argc, char **argv) {
   sink_format fmt = SINK_JSONL;
   if (o.format && (sink_format_parse(o.format, &fmt) ||
                    (fmt != SINK_JSONL && fmt != SINK_CSV))) {
-    char why[160];
-    snprintf(why, sizeof why, "unknown --format '%.60s' (jsonl or csv)", o.format);
-    return usage(label, why);
+    return usage(label, "unknown --format '%s' (jsonl or csv)", o.format);
   }
   report_query q = {o.from, o.to, o.store, 0, REPORT_BY_NONE};
   pi_error err;

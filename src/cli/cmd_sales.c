@@ -9,6 +9,10 @@
 #include "money.h"
 #include "sale.h"
 
+/* Where a usage error points. */
+#define SALES_HINT "posintent help sales"
+#define SALE_HINT "posintent help sale"
+
 static const char sales_help[] =
     "NAME\n"
     "    posintent sales list - list recorded sales\n"
@@ -64,35 +68,27 @@ static cell text_or_null(sqlite3_stmt *q, int i) {
 
 static int list(const cli_globals *g, int argc, char **argv) {
   const char *from = "0000-01-01", *to = "9999-12-31", *purp = NULL, *fmt = "table";
-  for (int i = 1; i < argc; i++) {
-    const char **dst = strcmp(argv[i], "--from") == 0      ? &from
-                       : strcmp(argv[i], "--to") == 0      ? &to
-                       : strcmp(argv[i], "--purpose") == 0 ? &purp
-                       : strcmp(argv[i], "--format") == 0  ? &fmt
-                                                           : NULL;
-    if (dst == NULL) {
-      cli_error("sales list: unknown option %s (see --help)", argv[i]);
-      return EXIT_USAGE;
-    }
-    if ((*dst = cli_value(argc, argv, &i)) == NULL) return EXIT_USAGE;
+  const cliargs_opt opts[] = {{"--from", &from},     {"--to", &to},
+                              {"--purpose", &purp}, {"--format", &fmt},
+                              {NULL, NULL}};
+  cliargs a;
+  cli_args(&a, "sales list", SALES_HINT, argc, argv, 1);
+  for (; cliargs_cur(&a); a.i++) {
+    int f = cliargs_take(&a, opts);
+    if (f == 0) return cliargs_unknown(&a);
+    if (f < 0) return EXIT_USAGE;
   }
   purpose p;
   sink_format sf;
-  if ((strcmp(from, "0000-01-01") && cli_check_date("--from", from)) ||
-      (strcmp(to, "9999-12-31") && cli_check_date("--to", to)))
+  if ((strcmp(from, "0000-01-01") && cli_check_date(SALES_HINT, "--from", from)) ||
+      (strcmp(to, "9999-12-31") && cli_check_date(SALES_HINT, "--to", to)))
     return EXIT_USAGE;
-  if (strcmp(from, to) > 0) {
-    cli_error("--from %s is after --to %s", from, to);
-    return EXIT_USAGE;
-  }
-  if (purp && purpose_parse(purp, &p)) {
-    cli_error("--purpose must be own_use, gift or resale, not \"%s\"", purp);
-    return EXIT_USAGE;
-  }
-  if (sink_format_parse(fmt, &sf) || sf == SINK_JSONL) {
-    cli_error("--format must be table, json or csv, not \"%s\"", fmt);
-    return EXIT_USAGE;
-  }
+  if (strcmp(from, to) > 0)
+    return cliargs_usage(&a, "--from %s is after --to %s", from, to);
+  if (purp && purpose_parse(purp, &p))
+    return cliargs_usage(&a, "--purpose must be own_use, gift or resale, not \"%s\"", purp);
+  if (sink_format_parse(fmt, &sf) || sf == SINK_JSONL)
+    return cliargs_usage(&a, "--format must be table, json or csv, not \"%s\"", fmt);
   store *st;
   int rc = cli_open_store(g, &st);
   if (rc) return rc;
@@ -161,13 +157,13 @@ done:
 }
 
 int cmd_sales(const cli_globals *g, int argc, char **argv) {
-  if (argc < 2 || cli_wants_help(argc, argv)) {
-    fputs(sales_help, argc < 2 ? stderr : stdout);
-    return argc < 2 ? EXIT_USAGE : 0;
+  if (cli_wants_help(argc, argv) || (argc >= 2 && strcmp(argv[1], "help") == 0)) {
+    fputs(sales_help, stdout);
+    return 0;
   }
+  if (argc < 2) return cli_usage(SALES_HINT, "sales: which subcommand? list");
   if (strcmp(argv[1], "list") == 0) return list(g, argc - 1, argv + 1);
-  cli_error("sales: unknown subcommand %s (try: sales list)", argv[1]);
-  return EXIT_USAGE;
+  return cli_usage(SALES_HINT, "sales: unknown subcommand '%s' (list)", argv[1]);
 }
 
 /* 1 for the columns that hold minor units of the sale's currency. */
@@ -209,10 +205,8 @@ static int show_rows(sqlite3 *db, const char *title, const char *sql,
 }
 
 static int show(const cli_globals *g, int argc, char **argv) {
-  if (argc != 4) {
-    cli_error("sale show needs STORE TERMINAL SALE (see --help)");
-    return EXIT_USAGE;
-  }
+  if (argc != 4)
+    return cli_usage(SALE_HINT, "sale show: needs STORE TERMINAL SALE, %d given", argc - 1);
   store *st;
   int rc = cli_open_store(g, &st);
   if (rc) return rc;
@@ -273,11 +267,11 @@ static int show(const cli_globals *g, int argc, char **argv) {
 }
 
 int cmd_sale(const cli_globals *g, int argc, char **argv) {
-  if (argc < 2 || cli_wants_help(argc, argv)) {
-    fputs(sale_help, argc < 2 ? stderr : stdout);
-    return argc < 2 ? EXIT_USAGE : 0;
+  if (cli_wants_help(argc, argv) || (argc >= 2 && strcmp(argv[1], "help") == 0)) {
+    fputs(sale_help, stdout);
+    return 0;
   }
+  if (argc < 2) return cli_usage(SALE_HINT, "sale: which subcommand? show");
   if (strcmp(argv[1], "show") == 0) return show(g, argc - 1, argv + 1);
-  cli_error("sale: unknown subcommand %s (try: sale show)", argv[1]);
-  return EXIT_USAGE;
+  return cli_usage(SALE_HINT, "sale: unknown subcommand '%s' (show)", argv[1]);
 }

@@ -645,46 +645,39 @@ static int script_test(const cli_globals *g, const char *dir, const char *fixtur
 
 /* ------------------------------------------------------------------------ */
 
+#define SCRIPT_HINT "posintent help script"
+
 int cmd_script(const cli_globals *g, int argc, char **argv) {
-  if (cli_wants_help(argc, argv)) {
+  if (cli_wants_help(argc, argv) || (argc >= 2 && strcmp(argv[1], "help") == 0)) {
     help(stdout);
     return 0;
   }
-  if (argc < 3) {
-    help(stderr);
-    return EXIT_USAGE;
-  }
-  const char *sub = argv[1], *dir = argv[2], *fixture = NULL, *local = NULL;
+  if (argc < 2) return cli_usage(SCRIPT_HINT, "script: which subcommand? check or test");
+  const char *sub = argv[1];
+  int is_check = strcmp(sub, "check") == 0, is_test = strcmp(sub, "test") == 0;
+  if (!is_check && !is_test)
+    return cli_usage(SCRIPT_HINT, "script: unknown subcommand '%s' (check or test)", sub);
+  char what[16];
+  snprintf(what, sizeof what, "script %s", is_check ? "check" : "test");
+  cliargs a;
+  cli_args(&a, what, SCRIPT_HINT, argc, argv, 2);
+  if (argc < 3 || argv[2][0] == '-')
+    return cliargs_usage(&a, "needs the scripts folder, DIR, first");
+  const char *dir = argv[2], *fixture = NULL, *local = NULL;
+  const cliargs_opt opts[] = {{"--sale", &fixture}, {"--manifest", &local}, {NULL, NULL}};
   int allow_errors = 0;
-  for (int i = 3; i < argc; i++) {
-    if (strcmp(argv[i], "--allow-errors") == 0) {
-      allow_errors = 1;
-      continue;
-    }
-    const char **dst = strcmp(argv[i], "--sale") == 0       ? &fixture
-                       : strcmp(argv[i], "--manifest") == 0 ? &local
-                                                            : NULL;
-    if (dst == NULL) {
-      cli_error("script %s: unknown argument %s (see posintent script --help)", sub,
-                argv[i]);
-      return EXIT_USAGE;
-    }
-    if ((*dst = cli_value(argc, argv, &i)) == NULL) return EXIT_USAGE;
+  for (a.i = 3; cliargs_cur(&a); a.i++) {
+    int f = cliargs_flag(&a, "--allow-errors");
+    if (f == 0) f = cliargs_take(&a, opts);
+    else if (f > 0) allow_errors = 1;
+    if (f == 0) return cliargs_unknown(&a);
+    if (f < 0) return EXIT_USAGE;
   }
-  if (strcmp(sub, "check") == 0) {
-    if (fixture) {
-      cli_error("script check takes no --sale");
-      return EXIT_USAGE;
-    }
+  if (is_check) {
+    if (fixture) return cliargs_usage(&a, "takes no --sale (that is script test)");
+    if (allow_errors) return cliargs_usage(&a, "takes no --allow-errors (that is script test)");
     return script_check(g, dir, local);
   }
-  if (strcmp(sub, "test") == 0) {
-    if (fixture == NULL) {
-      cli_error("script test needs --sale FIXTURE.json");
-      return EXIT_USAGE;
-    }
-    return script_test(g, dir, fixture, local, allow_errors);
-  }
-  cli_error("script: unknown subcommand %s (check or test)", sub);
-  return EXIT_USAGE;
+  if (fixture == NULL) return cliargs_usage(&a, "needs --sale FIXTURE.json");
+  return script_test(g, dir, fixture, local, allow_errors);
 }

@@ -20,11 +20,6 @@
 #define TAXID_LINE_MAX 1024 /* bytes of one stdin line that are checked  */
 #define SHOWN_MAX 64        /* bytes of an over-long line that are shown */
 
-static const char usage_text[] =
-    "usage: posintent taxid check [--kind vat|eori|cert|any] [--country CC]\n"
-    "                             [--date YYYY-MM-DD] [--json] NUMBER... | -\n"
-    "       posintent taxid check --help\n";
-
 static const char help_text[] =
     "NAME\n"
     "    posintent taxid - check VAT numbers, EORI numbers and US resale certificates\n"
@@ -258,11 +253,14 @@ static int check_stream(run_opts *o, FILE *in) {
   return 0;
 }
 
-/* Prints "posintent taxid: <before><arg><after>" and the usage. */
+#define TAXID_HINT "posintent help taxid"
+
+/* A usage error of `taxid check`: "posintent: taxid check: <before><arg><after>
+ * (try 'posintent help taxid')", one line; returns EXIT_USAGE. */
 static int usage_error(const char *before, const char *arg, const char *after) {
-  fprintf(stderr, "posintent taxid: %s%s%s\n", before, arg, after);
-  fputs(usage_text, stderr);
-  return EXIT_USAGE;
+  cliargs a;
+  cliargs_init(&a, "posintent", "taxid check", TAXID_HINT, 0, NULL, 0);
+  return cliargs_usage(&a, "%s%s%s", before, arg, after);
 }
 
 static int valid_date(const char *s) {
@@ -271,59 +269,51 @@ static int valid_date(const char *s) {
   return taxid_check_cert("TX", "1", 1, s, s, &r);
 }
 
-/* Takes the value of an option given as "--opt VALUE" or "--opt=VALUE". */
-static const char *opt_value(int argc, char **argv, int *i, const char *name) {
-  size_t nl = strlen(name);
-  if (argv[*i][nl] == '=') return argv[*i] + nl + 1;
-  if (*i + 1 >= argc) return NULL;
-  return argv[++*i];
-}
-
-static int is_opt(const char *arg, const char *name) {
-  size_t nl = strlen(name);
-  return strncmp(arg, name, nl) == 0 && (arg[nl] == '\0' || arg[nl] == '=');
-}
-
 static int cmd_check(int argc, char **argv) {
   run_opts o;
   memset(&o, 0, sizeof o);
   o.kind = TAXID_VAT; /* the common case, and the strict one */
   int kind_given = 0, first_number = -1, stdin_count = 0, options_done = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
+  cliargs args;
+  cliargs_init(&args, "posintent", "taxid check", TAXID_HINT, argc, argv, 1);
+  for (; cliargs_cur(&args); args.i++) {
+    const char *a = cliargs_cur(&args);
     if (options_done || a[0] != '-' || strcmp(a, "-") == 0) {
-      if (first_number < 0) first_number = i;
+      if (first_number < 0) first_number = args.i;
       if (strcmp(a, "-") == 0 && !options_done) stdin_count++;
       continue;
     }
+    int f;
     if (strcmp(a, "--") == 0) {
       options_done = 1;
-    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    } else if (cliargs_is_help(a)) {
       fputs(help_text, stdout);
       return 0;
-    } else if (strcmp(a, "--json") == 0) {
+    } else if ((f = cliargs_flag(&args, "--json")) != 0) {
+      if (f < 0) return EXIT_USAGE;
       o.json = 1;
-    } else if (is_opt(a, "--kind")) {
-      const char *v = opt_value(argc, argv, &i, "--kind");
-      if (!v) return usage_error("", "--kind", " needs a value");
+    } else if (cliargs_is(&args, "--kind")) {
+      const char *v = cliargs_value(&args);
+      if (!v) return EXIT_USAGE;
       if (taxid_kind_parse(v, &o.kind) != 0)
-        return usage_error("unknown kind '", v, "' (use vat, eori, cert or any)");
+        return usage_error("unknown --kind '", v, "' (use vat, eori, cert or any)");
       kind_given = 1;
-    } else if (is_opt(a, "--country")) {
-      const char *v = opt_value(argc, argv, &i, "--country");
-      if (!v) return usage_error("", "--country", " needs a value");
+    } else if (cliargs_is(&args, "--country")) {
+      const char *v = cliargs_value(&args);
+      if (!v) return EXIT_USAGE;
       taxid_result r;
       taxid_check_vat("", 0, v, &r);
       if (r.reason == TAXID_UNKNOWN_COUNTRY)
-        return usage_error("'", v, "' is not a VAT country prefix");
+        return usage_error("--country '", v, "' is not a VAT country prefix");
       o.country = v;
-    } else if (is_opt(a, "--date")) {
-      const char *v = opt_value(argc, argv, &i, "--date");
-      if (!v) return usage_error("", "--date", " needs a value");
-      if (!valid_date(v)) return usage_error("'", v, "' is not a date written YYYY-MM-DD");
+    } else if (cliargs_is(&args, "--date")) {
+      const char *v = cliargs_value(&args);
+      if (!v) return EXIT_USAGE;
+      if (!valid_date(v))
+        return usage_error("--date '", v, "' is not a date written YYYY-MM-DD");
       o.date = v;
     } else {
-      return usage_error("unknown option '", a, "'");
+      return cliargs_unknown(&args);
     }
   }
   if (o.country && kind_given && o.kind != TAXID_VAT)
@@ -365,18 +355,14 @@ static int cmd_check(int argc, char **argv) {
    argv is only read. */
 int cmd_taxid(const cli_globals *g, int argc, char **argv) {
   (void)g;
-  if (argc < 2) {
-    fputs("posintent taxid: missing subcommand\n", stderr);
-    fputs(usage_text, stderr);
-    return EXIT_USAGE;
-  }
+  cliargs a;
+  cliargs_init(&a, "posintent", "taxid", TAXID_HINT, argc, argv, 1);
+  if (argc < 2) return cliargs_usage(&a, "which subcommand? check");
   const char *sub = argv[1];
-  if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+  if (cliargs_is_help(sub) || strcmp(sub, "help") == 0) {
     fputs(help_text, stdout);
     return 0;
   }
   if (strcmp(sub, "check") == 0) return cmd_check(argc - 1, argv + 1);
-  fprintf(stderr, "posintent taxid: unknown subcommand '%s'\n", sub);
-  fputs(usage_text, stderr);
-  return EXIT_USAGE;
+  return cliargs_usage(&a, "unknown subcommand '%s' (check)", sub);
 }

@@ -74,10 +74,8 @@ int cmd_verify(const cli_globals *g, int argc, char **argv) {
     fputs(verify_help, stdout);
     return 0;
   }
-  if (argc > 1) {
-    cli_error("verify takes no arguments (see --help)");
-    return EXIT_USAGE;
-  }
+  if (argc > 1)
+    return cli_usage("posintent help verify", "verify: takes no arguments, not '%s'", argv[1]);
   store *st;
   int rc = cli_open_store(g, &st);
   if (rc) return rc;
@@ -115,36 +113,30 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
   }
   const char *customer = NULL, *name = NULL, *sale_id = NULL, *recipient = NULL,
              *store_id = NULL, *terminal = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char **dst = strcmp(argv[i], "--customer") == 0        ? &customer
-                       : strcmp(argv[i], "--customer-name") == 0 ? &name
-                       : strcmp(argv[i], "--sale") == 0          ? &sale_id
-                       : strcmp(argv[i], "--recipient") == 0     ? &recipient
-                       : strcmp(argv[i], "--store") == 0         ? &store_id
-                       : strcmp(argv[i], "--terminal") == 0      ? &terminal
-                                                                 : NULL;
-    if (dst == NULL) {
-      cli_error("erase: unknown option %s (see --help)", argv[i]);
-      return EXIT_USAGE;
-    }
-    if ((*dst = cli_value(argc, argv, &i)) == NULL) return EXIT_USAGE;
+  const cliargs_opt opts[] = {{"--customer", &customer}, {"--customer-name", &name},
+                              {"--sale", &sale_id},       {"--recipient", &recipient},
+                              {"--store", &store_id},     {"--terminal", &terminal},
+                              {NULL, NULL}};
+  cliargs a;
+  cli_args(&a, "erase", "posintent help erase", argc, argv, 1);
+  for (; cliargs_cur(&a); a.i++) {
+    int f = cliargs_take(&a, opts);
+    if (f == 0) return cliargs_unknown(&a);
+    if (f < 0) return EXIT_USAGE;
   }
-  if ((customer != NULL) + (name != NULL) + (sale_id != NULL) + (recipient != NULL) != 1) {
-    cli_error("erase needs exactly one of --customer ID, --customer-name NAME, "
-              "--sale SALE or --recipient SALE");
-    return EXIT_USAGE;
-  }
-  if ((store_id || terminal) && !sale_id && !recipient) {
-    cli_error("--store and --terminal go with --sale or --recipient");
-    return EXIT_USAGE;
-  }
+  if ((customer != NULL) + (name != NULL) + (sale_id != NULL) + (recipient != NULL) != 1)
+    return cliargs_usage(&a, "needs exactly one of --customer ID, --customer-name NAME, "
+                             "--sale SALE or --recipient SALE");
+  if ((store_id || terminal) && !sale_id && !recipient)
+    return cliargs_usage(&a, "--store and --terminal go with --sale or --recipient");
   erase_request rq = {ERASE_CUSTOMER, customer, store_id, terminal, NULL};
   if (name) rq.kind = ERASE_CUSTOMER_NAME, rq.customer = name;
   if (sale_id) rq.kind = ERASE_SALE, rq.sale = sale_id;
   if (recipient) rq.kind = ERASE_RECIPIENT, rq.sale = recipient;
   char buf[MANIFEST_PATH_MAX];
-  const char *path = cli_db_path(g, buf, sizeof buf);
-  if (path == NULL) return EXIT_RUNTIME;
+  const char *path;
+  int prc = cli_db_path(g, buf, sizeof buf, &path);
+  if (prc) return prc;
   store *st;
   pi_error err;
   pi_error_clear(&err);
@@ -160,16 +152,15 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
   if (res.fields || rc == 0)
     printf("erased %lld field%s on %lld sale%s\n", (long long)res.fields,
            res.fields == 1 ? "" : "s", (long long)res.erased, res.erased == 1 ? "" : "s");
-  if (rc && strcmp(err.code, "ambiguous_sale") == 0) {
-    cli_error("%s; nothing was erased: give %s", err.message,
-              strcmp(err.field, "store") == 0 ? "--store and --terminal" : "--terminal");
-    return EXIT_USAGE;
-  }
+  if (rc && strcmp(err.code, "ambiguous_sale") == 0)
+    return cliargs_usage(&a, "%s; nothing was erased: give %s", err.message,
+                         strcmp(err.field, "store") == 0 ? "--store and --terminal"
+                                                         : "--terminal");
   if (rc) {
     cli_error("%s", err.message);
     if (strcmp(err.code, "not_found") == 0 || strcmp(err.code, "unknown_sale") == 0)
       return 1;
-    return strcmp(err.code, "ambiguous_sale") == 0 ? EXIT_USAGE : EXIT_RUNTIME;
+    return EXIT_RUNTIME;
   }
   return 0;
 }

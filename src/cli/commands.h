@@ -12,7 +12,9 @@
 #ifndef POSINTENT_CLI_COMMANDS_H
 #define POSINTENT_CLI_COMMANDS_H
 
-#define EXIT_USAGE 2
+#include "cliargs.h"
+
+#define EXIT_USAGE CLIARGS_USAGE /* 2: one line on stderr (cliargs.h) */
 #define EXIT_RUNTIME 3
 
 typedef struct cli_globals {

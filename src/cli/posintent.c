@@ -36,12 +36,14 @@ static void print_help(FILE *f) {
         "\n"
         "SYNOPSIS\n"
         "    posintent [--db PATH] [--manifest FILE] COMMAND [ARGS...]\n"
-        "    posintent COMMAND --help\n"
+        "    posintent help [COMMAND]       (the same as: posintent COMMAND --help)\n"
+        "    posintent --version\n"
         "\n"
         "COMMANDS\n",
         f);
   for (const command *c = commands; c->name; c++)
     fprintf(f, "    %-8s %s\n", c->name, c->summary);
+  fprintf(f, "    %-8s %s\n", "help", "this help, or a command's: posintent help COMMAND");
   fputs("\n"
         "GLOBAL OPTIONS\n"
         "    --db PATH        the plugin's database (default: the manifest's)\n"
@@ -49,43 +51,62 @@ static void print_help(FILE *f) {
         "    --version        print the version\n"
         "    --help           show this help\n"
         "\n"
+        "    Every option's value may also follow '=' (--db=PATH), here and in\n"
+        "    every command.  A usage error is one line on stderr, \"posintent: ...\",\n"
+        "    ending with where the help is, and exit status 2.\n"
+        "\n"
         "EXIT STATUS\n"
         "    0 success; 1 a negative answer (an invalid number, a failed check);\n"
         "    2 usage error; 3 runtime failure (database, I/O).\n",
         f);
 }
 
-int main(int argc, char **argv) {
-  cli_globals g = {NULL, NULL};
-  int i = 1;
-  for (; i < argc && argv[i][0] == '-'; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      print_help(stdout);
-      return 0;
-    }
-    if (strcmp(argv[i], "--version") == 0) {
-      printf("posintent %s\n", POSINTENT_VERSION);
-      return 0;
-    }
-    const char **dst = strcmp(argv[i], "--db") == 0         ? &g.db_path
-                       : strcmp(argv[i], "--manifest") == 0 ? &g.manifest_path
-                                                            : NULL;
-    if (dst == NULL) {
-      cli_error("unknown option %s (see posintent --help)", argv[i]);
-      return EXIT_USAGE;
-    }
-    if ((*dst = cli_value(argc, argv, &i)) == NULL) return EXIT_USAGE;
-  }
-  if (i >= argc) {
-    print_help(stderr);
-    return EXIT_USAGE;
-  }
-  if (strcmp(argv[i], "help") == 0) {
+static const command *find(const char *name) {
+  for (const command *c = commands; c->name; c++)
+    if (strcmp(name, c->name) == 0) return c;
+  return NULL;
+}
+
+/* `posintent help [COMMAND [SUBCOMMAND]]`: the command's own --help. */
+static int help(const cli_globals *g, int argc, char **argv) {
+  if (argc < 2) {
     print_help(stdout);
     return 0;
   }
-  for (const command *c = commands; c->name; c++)
-    if (strcmp(argv[i], c->name) == 0) return c->run(&g, argc - i, argv + i);
-  cli_error("unknown command %s (see posintent --help)", argv[i]);
-  return EXIT_USAGE;
+  const command *c = find(argv[1]);
+  if (c == NULL) return cli_usage("posintent help", "help: unknown command '%s'", argv[1]);
+  if (argc > 3)
+    return cli_usage("posintent help", "help: give a command and at most one subcommand, "
+                                       "not '%s'", argv[3]);
+  char dash_help[] = "--help";
+  char *args[] = {argv[1], argc == 3 ? argv[2] : dash_help, dash_help, NULL};
+  return c->run(g, argc == 3 ? 3 : 2, args);
+}
+
+int main(int argc, char **argv) {
+  cli_globals g = {NULL, NULL};
+  const cliargs_opt globals[] = {
+      {"--db", &g.db_path}, {"--manifest", &g.manifest_path}, {NULL, NULL}};
+  cliargs a;
+  cli_args(&a, NULL, "posintent --help", argc, argv, 1);
+  for (; cliargs_cur(&a) && cliargs_cur(&a)[0] == '-'; a.i++) {
+    int f;
+    if (cliargs_is_help(cliargs_cur(&a))) {
+      print_help(stdout);
+      return 0;
+    }
+    if ((f = cliargs_flag(&a, "--version")) != 0) {
+      if (f < 0) return EXIT_USAGE;
+      printf("posintent %s\n", POSINTENT_VERSION);
+      return 0;
+    }
+    if ((f = cliargs_take(&a, globals)) == 0) return cliargs_unknown(&a);
+    if (f < 0) return EXIT_USAGE;
+  }
+  if (a.i >= argc) return cli_usage("posintent help", "no command given");
+  const char *name = argv[a.i];
+  if (strcmp(name, "help") == 0) return help(&g, argc - a.i, argv + a.i);
+  const command *c = find(name);
+  if (c == NULL) return cli_usage("posintent help", "unknown command '%s'", name);
+  return c->run(&g, argc - a.i, argv + a.i);
 }

@@ -17,6 +17,7 @@
 
 #include "posplug.h"
 #include "posplug_loader.h"
+#include "cliargs.h"
 #include "till.h"
 
 /* One event line may be at most this long; a longer one is refused with
@@ -30,11 +31,9 @@ static void on_sighup(int sig) {
   reload_requested = 1;
 }
 
-static const char usage[] =
-    "Usage: pos-host --manifest FILE [--events FILE|-] [--db PATH] [--scripts DIR]\n"
-    "                [--quiet] [--help]\n"
-    "       pos-host --manifest FILE --interactive [--catalogue FILE] [--store ID]\n"
-    "                [--terminal ID] [--cashier NAME] [--db PATH] [--scripts DIR]\n";
+#ifndef POSINTENT_VERSION
+#define POSINTENT_VERSION "unknown"
+#endif
 
 static const char help[] =
     "NAME\n"
@@ -44,6 +43,7 @@ static const char help[] =
     "    pos-host --manifest FILE [--events FILE|-] [--db PATH] [--scripts DIR]\n"
     "    pos-host --manifest FILE --interactive [--catalogue FILE] [--store ID]\n"
     "             [--terminal ID] [--cashier NAME] [--db PATH] [--scripts DIR]\n"
+    "    pos-host --version | --help\n"
     "\n"
     "DESCRIPTION\n"
     "    Loads the plugin that FILE (a plugin.manifest) describes, then reads one\n"
@@ -73,12 +73,15 @@ static const char help[] =
     "    --store ID       store id of the till's sales (default: config.store_id)\n"
     "    --terminal ID    terminal id of the till's sales (default: T1)\n"
     "    --cashier NAME   cashier of the till's sales (default: $USER)\n"
+    "    --version        print pos-host's version and the plugin ABI it speaks\n"
     "    --help           show this help\n"
+    "\n"
+    "    An option's value may also follow '=' (--db=PATH).\n"
     "\n"
     "EXIT STATUS\n"
     "    0  every event was handled (some replies may still say ok:false)\n"
     "    1  the plugin reported a storage or memory failure for some event\n"
-    "    2  usage error, or the till's catalogue is unusable\n"
+    "    2  usage error (one line on stderr), or the till's catalogue is unusable\n"
     "    3  the plugin could not be loaded or created, or the terminal failed\n"
     "\n"
     "EXAMPLES\n"
@@ -174,63 +177,47 @@ int main(int argc, char **argv) {
   const char *manifest = NULL, *events = "-", *db = NULL, *scripts = NULL;
   const char *catalogue = NULL, *store = NULL, *terminal = NULL, *cashier = NULL;
   int interactive = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char **dst = NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+  const cliargs_opt valued[] = {
+      {"--manifest", &manifest}, {"--events", &events},       {"--db", &db},
+      {"--scripts", &scripts},   {"--catalogue", &catalogue}, {"--store", &store},
+      {"--terminal", &terminal}, {"--cashier", &cashier},     {NULL, NULL}};
+  cliargs a;
+  cliargs_init(&a, "pos-host", NULL, "pos-host --help", argc, argv, 1);
+  for (; cliargs_cur(&a); a.i++) {
+    int f;
+    if (cliargs_is_help(cliargs_cur(&a))) {
       fputs(help, stdout);
       return 0;
-    } else if (strcmp(a, "--quiet") == 0) {
+    }
+    if ((f = cliargs_flag(&a, "--version")) != 0) {
+      if (f < 0) return CLIARGS_USAGE;
+      printf("pos-host %s (posplug ABI %u.%u)\n", POSINTENT_VERSION,
+             (unsigned)POSPLUG_ABI_MAJOR, (unsigned)POSPLUG_ABI_MINOR);
+      return 0;
+    }
+    if ((f = cliargs_flag(&a, "--quiet")) != 0) {
+      if (f < 0) return CLIARGS_USAGE;
       quiet = 1;
       continue;
-    } else if (strcmp(a, "--interactive") == 0) {
+    }
+    if ((f = cliargs_flag(&a, "--interactive")) != 0) {
+      if (f < 0) return CLIARGS_USAGE;
       interactive = 1;
       continue;
-    } else if (strcmp(a, "--catalogue") == 0) {
-      dst = &catalogue;
-    } else if (strcmp(a, "--store") == 0) {
-      dst = &store;
-    } else if (strcmp(a, "--terminal") == 0) {
-      dst = &terminal;
-    } else if (strcmp(a, "--cashier") == 0) {
-      dst = &cashier;
-    } else if (strcmp(a, "--manifest") == 0) {
-      dst = &manifest;
-    } else if (strcmp(a, "--events") == 0) {
-      dst = &events;
-    } else if (strcmp(a, "--db") == 0) {
-      dst = &db;
-    } else if (strcmp(a, "--scripts") == 0) {
-      dst = &scripts;
-    } else {
-      fprintf(stderr, "pos-host: unknown option %s\n%s", a, usage);
-      return 2;
     }
-    if (i + 1 >= argc) {
-      fprintf(stderr, "pos-host: %s needs a value\n%s", a, usage);
-      return 2;
-    }
-    *dst = argv[++i];
+    if ((f = cliargs_take(&a, valued)) == 0) return cliargs_unknown(&a);
+    if (f < 0) return CLIARGS_USAGE;
   }
-  if (manifest == NULL) {
-    fprintf(stderr, "pos-host: --manifest is required\n%s", usage);
-    return 2;
-  }
+  /* Every usage error is one line and exit status 2 (cliargs.h). */
+  if (manifest == NULL) return cliargs_usage(&a, "--manifest is required");
   char overrides[4096];
   int ov = build_overrides(overrides, sizeof overrides, db, scripts);
-  if (ov < 0) {
-    fprintf(stderr, "pos-host: --db or --scripts path is too long\n");
-    return 2;
-  }
-  if (!interactive && (catalogue || store || terminal || cashier)) {
-    fprintf(stderr, "pos-host: --catalogue, --store, --terminal and --cashier are "
-                    "options of --interactive\n%s", usage);
-    return 2;
-  }
-  if (interactive && strcmp(events, "-") != 0) {
-    fprintf(stderr, "pos-host: --interactive reads keys, not --events\n%s", usage);
-    return 2;
-  }
+  if (ov < 0) return cliargs_usage(&a, "the --db or --scripts path is too long");
+  if (!interactive && (catalogue || store || terminal || cashier))
+    return cliargs_usage(&a, "--catalogue, --store, --terminal and --cashier are "
+                             "options of --interactive");
+  if (interactive && strcmp(events, "-") != 0)
+    return cliargs_usage(&a, "--interactive reads keys, not --events");
   /* The till draws on the terminal: the plugin's info lines would land in
    * the middle of the screen, so only errors are shown. */
   if (interactive) quiet = 1;
