@@ -45,7 +45,7 @@ is_source() {
     packaging/plugin.manifest.in) return 1 ;;     # JSON: no comment syntax
     *.c | *.h | *.cpp | *.lua | *.py | *.sh | *.cmake | *.cmake.in | *.pc.in) return 0 ;;
     CMakeLists.txt | */CMakeLists.txt | *.map | *.dict | *.tmpfiles | *.sysusers) return 0 ;;
-    .ci/run | packaging/debian/postinst) return 0 ;;
+    .ci/run | packaging/debian/postinst | man/*.[1-8]) return 0 ;;
   esac
   return 1
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # test_install.sh - what an integrator gets from `cmake --install`.
 #
-#   1. install the build into a fresh prefix and check the layout;
+#   1. install the build into a fresh prefix and check the layout (the
+#      manual pages under share/man included);
 #   2. run the README's host steps as written: install to a prefix, build
 #      examples/minimal_host.c (the README's listing) as C11 and
 #      examples/minimal_host.cpp as C++17 outside the tree with pkg-config
@@ -45,7 +46,9 @@ for f in "$prefix/bin/pos-host" "$prefix/bin/posintent" \
          "$prefix/lib/tmpfiles.d/posintent.conf" "$prefix/lib/sysusers.d/posintent.conf" \
          "$prefix/share/posintent/catalogue.json" \
          "$prefix/share/doc/posintent/CHANGELOG.md" \
-         "$prefix/share/doc/posintent/till.md"; do
+         "$prefix/share/doc/posintent/till.md" \
+         "$prefix/share/man/man1/posintent.1" "$prefix/share/man/man1/pos-host.1" \
+         "$prefix/share/man/man3/posplug.3"; do
   have "$f"
 done
 [ "$manifest" = "$prefix/etc/posintent/plugin.manifest" ] ||
@@ -116,6 +119,10 @@ ping=$(echo '{"type":"ping"}' | "$prefix/bin/pos-host" --manifest "$manifest" --
   fail "installed pos-host exited $?"
 [ "$ping" = '{"ok":true,"type":"ping","open_sales":0}' ] || fail "pos-host ping: $ping"
 "$prefix/bin/posintent" --help >/dev/null || fail "installed posintent --help failed"
+v=$("$prefix/bin/posintent" --version) && [ "$v" = "posintent $version" ] ||
+  fail "installed posintent --version: $v"
+v=$("$prefix/bin/pos-host" --version) && case $v in "pos-host $version "*) ;; *) false ;; esac ||
+  fail "installed pos-host --version: $v"
 till=$(printf '101\n*O\nP\n\nQ\n' | "$prefix/bin/pos-host" --manifest "$manifest" \
          --interactive --cashier test --catalogue "$prefix/share/posintent/catalogue.json") || fail "installed till exited $?"
 case $till in *"by card, recorded"*) ;; *) fail "installed till did not record: $till" ;; esac
