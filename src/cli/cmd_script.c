@@ -668,8 +668,11 @@ int cmd_script(const cli_globals *g, int argc, char **argv) {
   int allow_errors = 0;
   for (a.i = 3; cliargs_cur(&a); a.i++) {
     int f = cliargs_flag(&a, "--allow-errors");
+    if (f > 0) {
+      allow_errors = 1;
+      continue;
+    }
     if (f == 0) f = cliargs_take(&a, opts);
-    else if (f > 0) allow_errors = 1;
     if (f == 0) return cliargs_unknown(&a);
     if (f < 0) return EXIT_USAGE;
   }
