@@ -23,6 +23,16 @@
  * never completes its sales gets a clear error instead of growing memory. */
 #define ENGINE_OPEN_SALES_MAX 256
 
+/* A sale this till began and then had to close because another till
+ * recorded the same store, terminal and sale id first ("conflict").  Kept
+ * for the instance's life (a few hundred bytes each; conflicts are rare)
+ * so that a resend of the refused completion, or a void meant to clean it
+ * up, gets the same refusal instead of acting on the other till's record. */
+typedef struct lost_sale {
+  char store[SALE_ID_MAX], terminal[SALE_ID_MAX], id[SALE_ID_MAX];
+  struct lost_sale *next;
+} lost_sale;
+
 struct engine {
   manifest_identity id;
   plugin_config cfg;
@@ -30,6 +40,7 @@ struct engine {
   hooks *hk;
   sale *open;          /* singly linked list of open sales             */
   size_t nopen;
+  lost_sale *lost;     /* sales closed by a conflict, newest first     */
   engine_options opt;
   reply_buf reply;     /* the last reply, owned here                   */
   event ev;            /* the event in hand (kept here: it is large)   */
@@ -106,6 +117,11 @@ void engine_close(engine *e) {
     sale_free(s);
     free(s);
   }
+  while (e->lost) {
+    lost_sale *l = e->lost;
+    e->lost = l->next;
+    free(l);
+  }
   hooks_close(e->hk);
   store_close(e->st);
   reply_buf_free(&e->reply);
@@ -161,6 +177,43 @@ static void drop_open(engine *e, sale *s) {
       free(s);
       return;
     }
+}
+
+/* Remember that sale s lost the race for its id (see lost_sale).  Without
+ * memory the sale is closed all the same; only the later refusal is lost,
+ * and the log says so. */
+static void remember_lost(engine *e, const sale *s) {
+  lost_sale *l = calloc(1, sizeof *l);
+  if (l == NULL) {
+    log_line(e, POSPLUG_LOG_ERROR, "out of memory: a resend of sale %s may be "
+                                   "answered with the other till's record", s->id);
+    return;
+  }
+  snprintf(l->store, sizeof l->store, "%s", s->store);
+  snprintf(l->terminal, sizeof l->terminal, "%s", s->terminal);
+  snprintf(l->id, sizeof l->id, "%s", s->id);
+  l->next = e->lost;
+  e->lost = l;
+}
+
+/* When the event names a sale this till lost to another (by id, and by
+ * store and terminal where the event gives them), refuse it as the
+ * completion was refused: -1 with err; else 0. */
+static int refuse_if_lost(engine *e, const event *ev, pi_error *err) {
+  for (const lost_sale *l = e->lost; l; l = l->next) {
+    if (strcmp(l->id, ev->sale) != 0 ||
+        (ev->store[0] && strcmp(ev->store, l->store) != 0) ||
+        (ev->terminal[0] && strcmp(ev->terminal, l->terminal) != 0))
+      continue;
+    return pi_fail(err, "conflict", "sale",
+                   "sale %s (store %s, terminal %s) was recorded by another till, and "
+                   "this till's sale under that id was NOT recorded; this event is "
+                   "refused so as not to act on the other till's record: ring the "
+                   "sale up again under a new sale id (a void of the other record "
+                   "belongs to the till that recorded it)",
+                   l->id, l->store, l->terminal);
+  }
+  return 0;
 }
 
 /* The one recorded sale the event names: by its id, and by store and
@@ -506,7 +559,7 @@ static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) 
   sale *s;
   int found = find_open(e, ev, &s, err);
   if (found < 0) return -1;
-  if (found == 0) return replay_complete(e, ev, r, err);
+  if (found == 0) return refuse_if_lost(e, ev, err) ? -1 : replay_complete(e, ev, r, err);
   int64_t net, tax;
   sale_totals(s, &net, &tax);
   if (ev->total != net + tax)
@@ -552,6 +605,7 @@ static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) 
             "was NOT recorded and is closed: ring it up again under a new sale id",
             s->id, what);
     log_line(e, POSPLUG_LOG_ERROR, "%s", err->message);
+    remember_lost(e, s);
     drop_open(e, s);
     return -1;
   }
@@ -562,6 +616,7 @@ static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) 
 static int on_void(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   sale *s;
   if (find_open(e, ev, &s, err) < 0) return -1;
+  if (s == NULL && refuse_if_lost(e, ev, err)) return -1;
   char at[32];
   rfc3339_utc(now_ms(e), at);
   const char *store_id = s ? s->store : ev->store[0] ? ev->store : NULL;
@@ -573,7 +628,10 @@ static int on_void(engine *e, const event *ev, reply_buf *r, pi_error *err) {
                              reply_text(r, &reply_len), err);
   if (rc < 0) {
     /* Recorded by another till meanwhile: closed here, like a completion. */
-    if (s && err->code && strcmp(err->code, "conflict") == 0) drop_open(e, s);
+    if (s && err->code && strcmp(err->code, "conflict") == 0) {
+      remember_lost(e, s);
+      drop_open(e, s);
+    }
     return -1;
   }
   if (s) drop_open(e, s);

@@ -547,6 +547,40 @@ static void race_loser_is_refused(void **state) {
   engine_close(other);
 }
 
+/* The loser's later events never act on the winner's record: with the
+ * same total and tenders, a resent completion used to replay the other
+ * till's reply ("recorded") and a void used to void the other till's paid
+ * sale.  Both are refused as the completion was; the winner's record and
+ * the winner's own resend are untouched. */
+static void race_loser_never_acts_on_the_winner(void **state) {
+  fixture *f = *state;
+  engine *other = tu_engine(f->db, NULL);
+  BEGIN(f->e, "R2");
+  LINE(f->e, "R2", "L1", 1000, 190);
+  BEGIN(other, "R2");
+  LINE(other, "R2", "L1", 1000, 190); /* same total: only the lines differ */
+  cJSON *won = COMPLETE(f->e, "R2", 1190);
+  cJSON_Delete(tu_err(other, "conflict", "sale",
+                      "{\"type\":\"sale.complete\",\"sale\":\"R2\",\"total\":1190}"));
+  cJSON *r = tu_err(other, "conflict", "sale",
+                    "{\"type\":\"sale.complete\",\"sale\":\"R2\",\"total\":1190}");
+  assert_message_has(r, "NOT recorded");
+  cJSON_Delete(r);
+  cJSON_Delete(tu_err(other, "conflict", "sale",
+                      "{\"type\":\"sale.void\",\"sale\":\"R2\",\"reason\":\"cleanup\"}"));
+  cJSON_Delete(tu_err(other, "conflict", "sale",
+                      "{\"type\":\"sale.void\",\"sale\":\"R2\",\"store\":\"shop-1\","
+                      "\"terminal\":\"T1\",\"reason\":\"cleanup\"}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM sales WHERE status = 'completed'"), 1);
+  assert_int_equal(count(f, "SELECT count(*) FROM voids"), 0);
+  /* The winner's own resend still gets its reply. */
+  cJSON *again = COMPLETE(f->e, "R2", 1190);
+  assert_true(cJSON_Compare(won, again, 1));
+  cJSON_Delete(again);
+  cJSON_Delete(won);
+  engine_close(other);
+}
+
 /* A resend whose content differs from what was recorded is a conflict. */
 static void resend_with_other_content_conflicts(void **state) {
   fixture *f = *state;
@@ -1091,6 +1125,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(empty_sale_cannot_complete, setup, teardown),
       cmocka_unit_test_setup_teardown(money_is_exact, setup, teardown),
       cmocka_unit_test_setup_teardown(race_loser_is_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(race_loser_never_acts_on_the_winner, setup, teardown),
       cmocka_unit_test_setup_teardown(resend_with_other_content_conflicts, setup, teardown),
       cmocka_unit_test_setup_teardown(completion_resent_after_void_is_voided, setup,
                                       teardown),
