@@ -308,6 +308,10 @@ int main(int argc, char **argv) {
       printf("{\"ok\":false,\"error\":{\"code\":\"too_long\",\"message\":\"the event "
              "is longer than %u bytes\",\"field\":\"\"}}\n",
              EVENT_MAX_BYTES);
+      /* One event, one reply, written at once: a host waiting for this
+       * reply would otherwise wait for ever, and a pipelining one would
+       * match every later reply to the wrong event. */
+      fflush(stdout);
       continue;
     }
     failures += send_event(plug.api, inst, line, (size_t)len, &reply, &cap);
