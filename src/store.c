@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,9 +334,15 @@ static int open_existing(store *st, const char *path, pi_error *err) {
   }
   if (st->readonly && (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN ||
                        (rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN)) {
-    char wal[MANIFEST_PATH_MAX + 8];
+    /* SQLite follows a symlink to the database and keeps the -wal beside
+     * the target: look there, not beside the link (a copy read through a
+     * link lost the sales still in its -wal, and verify passed). */
+    char real[PATH_MAX], wal[PATH_MAX + 8];
     struct stat sb;
-    snprintf(wal, sizeof wal, "%s-wal", path);
+    if (realpath(path, real) == NULL)
+      return pi_fail(err, "storage", "database", "cannot resolve %s: %s", path,
+                     strerror(errno));
+    snprintf(wal, sizeof wal, "%s-wal", real);
     if (stat(wal, &sb) == 0)
       return pi_fail(err, "storage", "database",
                      "%s cannot be read here: it has a -wal file (a till may be "
@@ -347,7 +354,7 @@ static int open_existing(store *st, const char *path, pi_error *err) {
                      path, path);
     sqlite3_close(st->db);
     st->db = NULL;
-    uri = file_uri(path, "mode=ro&immutable=1");
+    uri = file_uri(real, "mode=ro&immutable=1");
     if (uri == NULL) return pi_fail(err, "nomem", "", "out of memory");
     rc = sqlite3_open_v2(uri, &st->db, flags, NULL);
     sqlite3_free(uri);

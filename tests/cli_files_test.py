@@ -168,6 +168,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check("...saying what to do", "-wal" in r.stderr and "copy" in r.stderr, r.stderr)
     check("...creating nothing", sorted(files_in(wal_dir)) == ["day.db", "day.db-wal"],
           f"{files_in(wal_dir)}")
+    # The same copy read through a symlink from another folder: SQLite
+    # keeps the -wal beside the link's target, so the copy is refused the
+    # same way (it used to be read immutable without the -wal's sales).
+    link_dir = os.path.join(tmp, "acct")
+    os.mkdir(link_dir)
+    os.symlink(os.path.join(wal_dir, "day.db"), os.path.join(link_dir, "day.db"))
+    os.chmod(link_dir, 0o555)
+    r = run(os.path.join(link_dir, "day.db"), ["verify"], user=user)
+    check("a read-only copy with a -wal, through a symlink, is refused",
+          r.returncode == 3 and "-wal" in r.stderr, f"exit {r.returncode}\n{r.stdout}{r.stderr}")
+    os.chmod(link_dir, 0o755)
     # An empty -wal too: a till may be about to write (never read immutable).
     os.chmod(wal_dir, 0o755)
     os.chmod(os.path.join(wal_dir, "day.db-wal"), 0o644)
