@@ -2,6 +2,7 @@
 /* event.c - parsing host events into typed structs (shape and types only). */
 #include "event.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,10 +64,69 @@ static int parse_begin(const cJSON *o, event *ev, pi_error *err) {
   return 0;
 }
 
+/* An attribute's name: 1-32 bytes of ASCII letters, digits, '_', '-', '.'
+ * (a Lua script indexes it as line.attributes.weight_kg). */
+static int attr_key_ok(const char *k) {
+  size_t n = 0;
+  for (; k[n]; n++) {
+    char c = k[n];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '_' || c == '-' || c == '.'))
+      return 0;
+  }
+  return n > 0 && n < SALE_ATTR_KEY_MAX;
+}
+
+/* sale.line's optional "attributes": at most SALE_ATTRS_MAX members, each a
+ * string of 1-64 bytes or a number within +-(2^53 - 1) (3 decimals at most,
+ * as every number of an event); anything beyond is refused, naming it. */
+static int parse_attributes(const cJSON *o, sale_line *l, pi_error *err) {
+  const cJSON *a;
+  if (ju_object(o, "attributes", "", JU_OPTIONAL, &a, err) < 0) return -1;
+  if (a == NULL) return 0;
+  char path[96];
+  for (const cJSON *it = a->child; it; it = it->next) {
+    const char *k = it->string ? it->string : "";
+    ju_path(path, sizeof path, "attributes", k);
+    if (!attr_key_ok(k))
+      return pi_fail(err, "bad_value", path,
+                     "attribute names are 1 to %d letters, digits, '_', '-' or '.'; "
+                     "\"%.40s\" is not one",
+                     SALE_ATTR_KEY_MAX - 1, k);
+    for (const cJSON *prev = a->child; prev != it; prev = prev->next)
+      if (strcmp(prev->string, k) == 0)
+        return pi_fail(err, "duplicate_field", path, "%s appears twice", path);
+    if (l->nattrs == SALE_ATTRS_MAX)
+      return pi_fail(err, "bad_value", path,
+                     "a line has at most %d attributes; %s is one more",
+                     SALE_ATTRS_MAX, path);
+    line_attr *at = &l->attrs[l->nattrs];
+    memset(at, 0, sizeof *at);
+    memcpy(at->key, k, strlen(k) + 1);
+    if (cJSON_IsString(it)) {
+      if (it->valuestring == NULL || it->valuestring[0] == '\0')
+        return pi_fail(err, "bad_value", path, "%s must not be empty", path);
+      if (ju_string(a, k, "attributes", JU_REQUIRED, at->text, sizeof at->text, err) < 0)
+        return -1;
+    } else if (cJSON_IsNumber(it)) {
+      double v = it->valuedouble;
+      if (!isfinite(v) || v > (double)MONEY_MAX || v < -(double)MONEY_MAX)
+        return pi_fail(err, "bad_value", path,
+                       "%s must be a number within +-%lld", path, (long long)MONEY_MAX);
+      at->is_number = 1;
+      at->number = v;
+    } else {
+      return pi_fail(err, "bad_type", path, "%s must be a string or a number", path);
+    }
+    l->nattrs++;
+  }
+  return 0;
+}
+
 static int parse_line(const cJSON *o, event *ev, pi_error *err) {
   static const char *const known[] = {"type", "sale", "store", "terminal", "line",
                                       "sku",  "name", "qty", "unit_price", "net",
-                                      "tax",  "remove", NULL};
+                                      "tax",  "remove", "attributes", NULL};
   sale_line *l = &ev->line;
   int rm = 0;
   if (only_known(o, "", known, err) ||
@@ -86,7 +146,8 @@ static int parse_line(const cJSON *o, event *ev, pi_error *err) {
   if (ju_int(o, "unit_price", "", JU_REQUIRED, 0, LINE_AMOUNT_MAX, &l->unit_price,
              err) < 0 ||
       ju_int(o, "net", "", JU_REQUIRED, 0, LINE_AMOUNT_MAX, &l->net, err) < 0 ||
-      ju_int(o, "tax", "", JU_REQUIRED, 0, LINE_AMOUNT_MAX, &l->tax, err) < 0)
+      ju_int(o, "tax", "", JU_REQUIRED, 0, LINE_AMOUNT_MAX, &l->tax, err) < 0 ||
+      parse_attributes(o, l, err))
     return -1;
   return 0;
 }

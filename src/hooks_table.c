@@ -54,6 +54,7 @@ int hook_parse(const char *s) {
   X(CODE, "code") X(RECEIPT, "receipt") X(RESALE_LINES, "resale_lines")          \
   X(GIFT_LINES, "gift_lines") X(OWN_USE_LINES, "own_use_lines")                  \
   X(UNTAGGED_LINES, "untagged_lines") X(ANSWERS, "answers")                      \
+  X(ATTRIBUTES, "attributes")                                                    \
   /* values that recur in every table */                                         \
   X(V_OWN_USE, "own_use") X(V_GIFT, "gift") X(V_RESALE, "resale")                \
   X(V_CONSUMER, "consumer") X(V_CUSTOMER, "customer") X(V_RESELLER, "reseller")  \
@@ -174,6 +175,20 @@ static void push_line(lua_State *L, int keys, const sale *s, const sale_line *l,
     push_gift(L, keys, g);
     set_top(L, keys, K_GIFT);
   }
+  /* Always a table: line.attributes.weight_kg needs no nil check.  Whole
+   * numbers are integers in Lua, as quantities are. */
+  lua_createtable(L, 0, (int)l->nattrs);
+  for (size_t i = 0; i < l->nattrs; i++) {
+    const line_attr *a = &l->attrs[i];
+    if (!a->is_number)
+      lua_pushstring(L, a->text);
+    else if (a->number == floor(a->number))
+      lua_pushinteger(L, (lua_Integer)a->number);
+    else
+      lua_pushnumber(L, (lua_Number)a->number);
+    lua_setfield(L, -2, a->key);
+  }
+  set_top(L, keys, K_ATTRIBUTES);
 }
 
 static void push_evidence(lua_State *L, int keys, const evidence *e) {

@@ -37,6 +37,9 @@
 #define SALE_QTY_MAX_MILLI INT64_C(1000000000) /* qty 1,000,000               */
 #define SALE_PROMPT_ID_MAX 32 /* a prompt's id ("gift_receipt", a script's own)    */
 #define SALE_ANSWERS_MAX 16   /* answered prompts in one sale (DECIDE_PROMPTS_MAX) */
+#define SALE_ATTRS_MAX 8      /* attributes of one line                          */
+#define SALE_ATTR_KEY_MAX 33  /* an attribute's name: 1-32 of A-Z a-z 0-9 _ - .   */
+#define SALE_ATTR_TEXT_MAX 65 /* an attribute's string value: 1-64 bytes         */
 
 typedef enum purpose {
   PURPOSE_NONE = 0, /* not tagged (a line: inherits the sale's purpose)  */
@@ -100,6 +103,15 @@ typedef struct party {
   size_t nev;
 } party;
 
+/* One attribute of a line (sale.line's "attributes"): a string or a
+ * number, as the host sent it; kept with the open sale for the hooks. */
+typedef struct line_attr {
+  char key[SALE_ATTR_KEY_MAX];
+  int is_number;                     /* 1: `number`; 0: `text`            */
+  double number;                     /* finite, |n| <= 2^53 - 1, 3 decimals */
+  char text[SALE_ATTR_TEXT_MAX];
+} line_attr;
+
 typedef struct sale_line {
   char line[SALE_ID_MAX];            /* the host's line id                */
   char sku[SALE_ID_MAX];
@@ -111,6 +123,8 @@ typedef struct sale_line {
   purpose purpose;                   /* PURPOSE_NONE: the sale's purpose  */
   gift_info gift;                    /* a gift tag on this line           */
   buyer_status status_override;      /* set by a classify hook, or NONE   */
+  line_attr attrs[SALE_ATTRS_MAX];   /* in the order sent                 */
+  size_t nattrs;
 } sale_line;
 
 /* The cashier's answer to a prompt (sale.answer), kept with the open sale

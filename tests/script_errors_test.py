@@ -35,7 +35,7 @@ TOTAL = {"type": "sale.total", "sale": "S1"}
 
 CRASH = """return {
   on_total = function(sale)
-    local weight = sale.lines[1].attributes.weight_kg
+    local weight = sale.lines[1].details.weight_kg  -- no such field: a crash
     return { treatment = weight > 10 and "standard" or nil }
   end,
 }

@@ -1098,6 +1098,95 @@ static void gift_receipt_answer_under_never_is_policy(void **state) {
                       "\"gift_receipt\",\"value\":\"yes\"}"));
 }
 
+/* ---- sale.line attributes (issue 17, point 8) -------------------------------- */
+
+#define ATTR_LINE(attrs)                                                        \
+  "{\"type\":\"sale.line\",\"sale\":\"B1\",\"line\":\"L9\",\"qty\":1,"          \
+  "\"unit_price\":100,\"net\":93,\"tax\":7,\"attributes\":" attrs "}"
+
+static void line_attributes_reach_hooks(void **state) {
+  fixture *f = *state;
+  with_scripts(f, "attrs.lua",
+               "return { on_total = function(sale)\n"
+               "  local out = {}\n"
+               "  for _, l in ipairs(sale.lines) do\n"
+               "    local a = l.attributes\n"
+               "    if next(a) == nil then out[#out + 1] = l.line .. ' none'\n"
+               "    else out[#out + 1] = string.format('%s %s %s %s %s', l.line,\n"
+               "      tostring(a.weight_kg), math.type(a.weight_kg), tostring(a.category),\n"
+               "      tostring(a['age.min'])) end\n"
+               "  end\n"
+               "  return { receipt = out }\n"
+               "end }\n",
+               NULL);
+  BEGIN(f->e, "B1");
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.line\",\"sale\":\"B1\",\"line\":\"L1\","
+                           "\"qty\":1,\"unit_price\":100,\"net\":93,\"tax\":7,"
+                           "\"attributes\":{\"weight_kg\":12,\"category\":\"coffee\","
+                           "\"age.min\":18}}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.line\",\"sale\":\"B1\",\"line\":\"L2\","
+                           "\"qty\":1,\"unit_price\":100,\"net\":93,\"tax\":7,"
+                           "\"attributes\":{\"weight_kg\":0.25}}"));
+  LINE(f->e, "B1", "L3", 93, 7);
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"B1\"}");
+  assert_string_equal(tu_str(t, "receipt.0"), "L1 12 integer coffee 18");
+  assert_string_equal(tu_str(t, "receipt.1"), "L2 0.25 float nil nil");
+  assert_string_equal(tu_str(t, "receipt.2"), "L3 none");
+  cJSON_Delete(t);
+  /* A line sent again replaces its attributes with the new event's. */
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.line\",\"sale\":\"B1\",\"line\":\"L1\","
+                           "\"qty\":2,\"unit_price\":100,\"net\":186,\"tax\":14}"));
+  t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"B1\"}");
+  assert_string_equal(tu_str(t, "receipt.0"), "L1 none");
+  cJSON_Delete(t);
+}
+
+static void line_attributes_are_bounded(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "B1");
+  cJSON_Delete(tu_ok(f->e, ATTR_LINE("{\"a1\":1,\"a2\":2,\"a3\":3,\"a4\":4,\"a5\":5,"
+                                     "\"a6\":6,\"a7\":7,\"a8\":\"eight\"}")));
+  cJSON *r = tu_err(f->e, "bad_value", "attributes.a9",
+                    ATTR_LINE("{\"a1\":1,\"a2\":2,\"a3\":3,\"a4\":4,\"a5\":5,"
+                              "\"a6\":6,\"a7\":7,\"a8\":8,\"a9\":9}"));
+  assert_non_null(strstr(tu_str(r, "error.message"), "at most 8 attributes"));
+  cJSON_Delete(r);
+  cJSON_Delete(tu_err(f->e, "bad_value", "attributes.abcdefghijklmnopqrstuvwxyz0123456",
+                      ATTR_LINE("{\"abcdefghijklmnopqrstuvwxyz0123456\":1}")));
+  cJSON_Delete(tu_ok(f->e, ATTR_LINE("{\"abcdefghijklmnopqrstuvwxyz012345\":1}")));
+  cJSON_Delete(tu_err(f->e, "bad_value", "attributes.net weight",
+                      ATTR_LINE("{\"net weight\":1}")));
+  cJSON_Delete(tu_err(f->e, "bad_value", "attributes.",
+                      ATTR_LINE("{\"\":1}")));
+  char big[100], ev[400];
+  memset(big, 'x', 65);
+  big[65] = '\0';
+  snprintf(ev, sizeof ev, ATTR_LINE("{\"k\":\"%s\"}"), big);
+  cJSON_Delete(tu_err(f->e, "too_long", "attributes.k", "%s", ev));
+  big[64] = '\0';
+  snprintf(ev, sizeof ev, ATTR_LINE("{\"k\":\"%s\"}"), big);
+  cJSON_Delete(tu_ok(f->e, "%s", ev));
+  cJSON_Delete(tu_err(f->e, "bad_value", "attributes.k", ATTR_LINE("{\"k\":\"\"}")));
+  cJSON_Delete(tu_err(f->e, "bad_value", "attributes.k", ATTR_LINE("{\"k\":\"a\\u0007\"}")));
+  cJSON_Delete(tu_err(f->e, "bad_type", "attributes.k", ATTR_LINE("{\"k\":true}")));
+  cJSON_Delete(tu_err(f->e, "bad_type", "attributes.k", ATTR_LINE("{\"k\":null}")));
+  cJSON_Delete(tu_err(f->e, "bad_type", "attributes.k", ATTR_LINE("{\"k\":[1]}")));
+  cJSON_Delete(tu_err(f->e, "bad_type", "attributes.k", ATTR_LINE("{\"k\":{\"x\":1}}")));
+  cJSON_Delete(tu_err(f->e, "bad_value", "attributes.k",
+                      ATTR_LINE("{\"k\":9007199254740992}")));
+  cJSON_Delete(tu_ok(f->e, ATTR_LINE("{\"k\":-9007199254740991}")));
+  cJSON_Delete(tu_err(f->e, "duplicate_field", "attributes.k",
+                      ATTR_LINE("{\"k\":1,\"k\":2}")));
+  cJSON_Delete(tu_err(f->e, "bad_type", "attributes", ATTR_LINE("[1]")));
+  cJSON *bad = tu_send(f->e, NULL, ATTR_LINE("{\"k\":1.0005}"));
+  assert_true(tu_num(bad, "ok") == 0);
+  cJSON_Delete(bad);
+  /* No refusal above added or changed a line: L9 is the last one accepted. */
+  cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"B1\"}");
+  assert_int_equal(tu_num(t, "total"), 100);
+  cJSON_Delete(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(own_use_by_default, setup, teardown),
@@ -1146,6 +1235,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(gift_receipt_prompt_is_answerable, setup, teardown),
       cmocka_unit_test_setup_teardown(gift_receipt_answer_under_never_is_policy,
                                       setup_never, teardown),
+      cmocka_unit_test_setup_teardown(line_attributes_reach_hooks, setup, teardown),
+      cmocka_unit_test_setup_teardown(line_attributes_are_bounded, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
