@@ -409,6 +409,49 @@ int journal_append_void(journal *j, int64_t sale_id, const char *at, pi_error *e
   return append(j, at, "void", sale_id, j->body.buf, "{}", err);
 }
 
+int journal_head(journal *j, int64_t *seq, char hash[65], pi_error *err) {
+  sqlite3_stmt *q = j->head;
+  *seq = 0;
+  memcpy(hash, zero_hash, 65);
+  int step = sqlite3_step(q);
+  if (step == SQLITE_ROW) {
+    *seq = sqlite3_column_int64(q, 0);
+    snprintf(hash, 65, "%s", (const char *)sqlite3_column_text(q, 1));
+  }
+  done(q);
+  if (step != SQLITE_ROW && step != SQLITE_DONE)
+    return db_fail(j->db, err, "reading the journal head");
+  return 0;
+}
+
+/* 1 when `body` is a period entry's body of a known format that names
+ * entry `seq`'s predecessor, seq - 1 with hash `prev`, as the head it was
+ * closed at; 0 otherwise. */
+static int period_body_ok(const char *body, int64_t seq, const char *prev) {
+  int version = 0;
+  if (sscanf(body, "{\"v\":%d,", &version) != 1 || version != JOURNAL_PERIOD_FORMAT)
+    return 0;
+  cJSON *b = cJSON_Parse(body);
+  const cJSON *hs = cJSON_GetObjectItemCaseSensitive(b, "head_seq");
+  const cJSON *h = cJSON_GetObjectItemCaseSensitive(b, "head");
+  int ok = cJSON_IsNumber(hs) && (double)(seq - 1) == hs->valuedouble &&
+           cJSON_IsString(h) && strcmp(h->valuestring, prev) == 0;
+  cJSON_Delete(b);
+  return ok;
+}
+
+int journal_append_period(journal *j, const char *at, const char *body, pi_error *err) {
+  int64_t seq;
+  char head[65];
+  if (journal_head(j, &seq, head, err)) return -1;
+  if (!period_body_ok(body, seq + 1, head))
+    return pi_fail(err, "storage", "journal",
+                   "the period entry does not name the journal's head (entry %lld): "
+                   "the journal moved since it was read",
+                   (long long)seq);
+  return append(j, at, "period", 0, body, "{}", err);
+}
+
 /* 1 when `field` is named in `which` (NULL: every field); "recipient_name"
  * also matches "line3.recipient_name". */
 static int wanted(const char *const *which, const char *field) {
@@ -755,6 +798,13 @@ int journal_verify(journal *j, journal_report *rep, pi_error *err) {
         problem(rep, seq, "entry %lld: %s", (long long)seq, why);
       else
         rep->sales++;
+    } else if (strcmp(kind, "period") == 0) {
+      /* The hash covers the body; what is left to check is that the
+       * closing names the head it was made at, its own predecessor. */
+      if (sale_id != 0 || !period_body_ok(sbody, seq, prev))
+        problem(rep, seq, "entry %lld, a period closing, does not name the journal "
+                          "head it was closed at (entry %lld)",
+                (long long)seq, (long long)seq - 1);
     } else if (strcmp(kind, "void") == 0) {
       int f = void_fact(j, sale_id, version, err);
       if (f < 0) rc = -1;

@@ -34,6 +34,11 @@
  * and verification then holds the reply to the latest such digest.  Any
  * other change to sales.reply is reported by journal_verify().
  *
+ * A "period" entry records the closing of a filed period (period.h): its
+ * body names the period, the report and format filed, the SHA-256 of the
+ * filed bytes and the head of the journal when it was closed, which is the
+ * entry's own predecessor; verification checks that it does.
+ *
  * journal_verify() walks the chain and rebuilds every body from the rows,
  * so an altered, deleted, inserted or reordered journal entry, and a sale,
  * line, evidence or void row altered or inserted behind the journal's back,
@@ -62,6 +67,27 @@
   "CREATE TABLE salts("                                                        \
   " sale_id INTEGER NOT NULL, field TEXT NOT NULL, salt BLOB NOT NULL,"        \
   " PRIMARY KEY(sale_id, field)) WITHOUT ROWID;"
+
+/* Schema 3 -> 4 (store.c): the journal also holds "period" entries, the
+ * closing of a filed period (period.h).  SQLite cannot change a CHECK
+ * constraint in place, so the table is rebuilt as its documented
+ * procedure does it (create, copy, drop, rename), inside the migration's
+ * transaction; the rows and their hashes are copied unchanged. */
+#define JOURNAL_SCHEMA_V4                                                      \
+  "CREATE TABLE journal_v4("                                                   \
+  " seq INTEGER PRIMARY KEY,"                                                  \
+  " at TEXT NOT NULL,"                                                         \
+  " kind TEXT NOT NULL CHECK(kind IN ('sale','void','erase','period')),"       \
+  " sale_id INTEGER NOT NULL,"                                                 \
+  " body TEXT NOT NULL, pii TEXT NOT NULL,"                                    \
+  " prev TEXT NOT NULL, hash TEXT NOT NULL);"                                  \
+  "INSERT INTO journal_v4(seq,at,kind,sale_id,body,pii,prev,hash)"             \
+  " SELECT seq,at,kind,sale_id,body,pii,prev,hash FROM journal ORDER BY seq;"  \
+  "DROP TABLE journal;"                                                        \
+  "ALTER TABLE journal_v4 RENAME TO journal;"
+
+/* The format version of "period" bodies: {"v":1,...}. */
+#define JOURNAL_PERIOD_FORMAT 1
 
 typedef struct journal journal;
 
@@ -99,6 +125,20 @@ int journal_erase(journal *j, int64_t sale_id, const char *const *which,
  * accepts.  Returns 0 or -1 with err. */
 int journal_rewrite_reply(journal *j, int64_t sale_id, const char *reply,
                           const char *at, pi_error *err);
+
+/* Inside the caller's transaction: the journal's head, the last entry's
+ * seq (0 when empty) and hash (64 zeros when empty), into *seq and
+ * hash[65].  Returns 0 or -1 with err. */
+int journal_head(journal *j, int64_t *seq, char hash[65], pi_error *err);
+
+/* Inside the caller's write transaction: append a "period" entry (sale_id
+ * 0) with `body`, canonical JSON built by period.c.  The body must start
+ * with {"v":1, and name the head it was closed at as "head_seq" (a number)
+ * and "head" (a string): the entry's own predecessor, which verification
+ * checks.  A body that names another head is refused (code "storage"):
+ * the head moved since the caller read it.  Returns 0 or -1 with err. */
+int journal_append_period(journal *j, const char *at, const char *body,
+                          pi_error *err);
 
 /* What verification found. */
 typedef struct journal_report {

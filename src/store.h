@@ -34,7 +34,9 @@
  * sales_resale (sales with a reseller line, by day) and lines_reseller
  * (reseller lines with net and tax); the till pays for them only on
  * resale sales.  Version 3 adds sales_sale(sale, terminal), to find a
- * sale by its id alone.  Version 1 also holds the journal (journal.h).
+ * sale by its id alone.  Version 4 lets the journal hold "period"
+ * entries, the closing of filed periods (period.h).  Version 1 also holds
+ * the journal (journal.h).
  */
 #ifndef POSINTENT_STORE_H
 #define POSINTENT_STORE_H
@@ -47,7 +49,7 @@
 #include "manifest.h"
 #include "sale.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 typedef struct store store;
 
