@@ -121,15 +121,23 @@ void report_bind_range(sqlite3_stmt *q, const char *from, const char *to,
 
 /* A deferred read transaction takes its snapshot at the first read: every
  * statement of the report then sees the same committed sales, even while
- * the till keeps recording (WAL readers never block the writer). */
+ * the till keeps recording (WAL readers never block the writer).  A report
+ * run inside the caller's own transaction (period.c closes a period under
+ * the write lock, so that the filed bytes and the head it records belong
+ * to one state) neither begins nor ends one: it reads that transaction's
+ * state. */
 int report_begin_read(sqlite3 *db, pi_error *err) {
+  if (!sqlite3_get_autocommit(db)) return 0; /* the caller's transaction */
   if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
     return report_db_fail(db, err, "starting a read transaction");
   return 0;
 }
 
 void report_end_read(sqlite3 *db) {
-  if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+  /* Never the caller's write transaction: only a read (or not yet
+   * reading) one, which report_begin_read began. */
+  if (!sqlite3_get_autocommit(db) && sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE)
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 }
 
 void report_warn(const report_out *out, const char *fmt, ...) {

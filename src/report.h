@@ -151,9 +151,12 @@ typedef enum ecsl_format {
 int ecsl_format_parse(const char *s, ecsl_format *out);
 
 /* Write the EC Sales List for period `p`: reverse-charge lines of
- * completed, unvoided sales to buyers whose best evidence was a valid VAT
- * number of an EU member state (or XI) other than the store's own, totalled
- * per customer VAT number.  hmrc and zm need every such sale in GBP and EUR
+ * completed sales to buyers whose best evidence was a valid VAT number of
+ * an EU member state (or XI) other than the store's own, totalled per
+ * customer VAT number.  A sale of `p` counts unless voided on its own
+ * business day; a sale voided on a later day is a full return, its lines
+ * negated, in the period of the void's day (docs/reports.md), so the
+ * figures of a period never change once it is over.  hmrc and zm need every such sale in GBP and EUR
  * respectively (there is no exchange rate here) and the store's identity;
  * otherwise they fail with code "ecsl" and nothing is written.  Amounts:
  * hmrc in whole pounds rounded down (pence dropped), zm in whole euros
@@ -167,6 +170,18 @@ int ecsl_format_parse(const char *s, ecsl_format *out);
 int report_ec_sales_list(store *st, const report_period *p,
                          const char *store_id, const report_identity *id,
                          ecsl_format fmt, const report_out *out, pi_error *err);
+
+/* What changed since period `p` was filed: every completed sale of `p`
+ * that the EC Sales List declares (as report_ec_sales_list selects it)
+ * and that was voided on a day after `p`, one row per sale: void_day,
+ * country, vat_number, currency, store, terminal, sale, sale_day, lines,
+ * net (the credit, negative, exact).  Each is declared as a credit in the
+ * period of its void_day, never by changing `p`.  Written through a sink
+ * in out->format (csv, json, table); `id` as for report_ec_sales_list.
+ * Returns 0 or -1 with err. */
+int report_ecsl_corrections(store *st, const report_period *p, const char *store_id,
+                            const report_identity *id, const report_out *out,
+                            pi_error *err);
 
 /* The EC Sales List's rounding rules, exposed for tests:
  * whole pounds with the pence dropped (-12.99 -> -12), and whole euros

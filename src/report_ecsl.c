@@ -43,18 +43,48 @@ int64_t report_hmrc_pounds(int64_t pence) { return pence / 100; }
  * nearest whole euro. */
 int64_t report_zm_euros(int64_t cents) { return money_round_major(cents, 2); }
 
-/* Per customer VAT number and currency: reverse-charge lines of completed,
- * unvoided sales to a valid VAT number.  The country filter (EU, not home)
- * is applied in C, where the list lives. */
+/* The lines an EC Sales List declares (sales aliased s, lines l): the
+ * reverse-charge lines of sales to a valid VAT number.  The country filter
+ * (EU, not home) is applied in C, where the list lives. */
+#define ECSL_LINES                                                             \
+  " s.status = 'completed' AND (?3 IS NULL OR s.store = ?3)"                   \
+  " AND s.reseller_reason IS NOT NULL AND s.reseller_kind = 'vat'"             \
+  " AND s.reseller_valid = 1 AND l.treatment = 'reverse_charge'"
+
+/* Per customer VAT number and currency, the period's supplies less its
+ * credits.  The rule (docs/reports.md, "Voids and filed periods"): a sale
+ * counts in the period of its business day unless it was voided on that
+ * very day (or, by a clock set wrong, before it); a completed sale voided
+ * on a later day stays in its own period and is a full return, a negative
+ * line for the same customer, in the period of the void's day.  So a
+ * period's figures never change once its last day is over, whether or not
+ * it was closed. */
 static const char ecsl_sql[] =
-    "SELECT s.reseller_country, s.reseller_id, s.currency,"
-    " count(DISTINCT s.id), count(*), sum(l.net)"
-    " FROM sales s JOIN lines l ON l.sale_id = s.id"
-    " WHERE" REPORT_SALES_WHERE
-    " AND s.reseller_reason IS NOT NULL AND s.reseller_kind = 'vat'"
-    " AND s.reseller_valid = 1 AND l.treatment = 'reverse_charge'"
-    " GROUP BY s.reseller_country, s.reseller_id, s.currency"
-    " ORDER BY 1, 2, 3";
+    "SELECT country, vat, currency, count(DISTINCT sid), count(*), sum(net)"
+    " FROM ("
+    "  SELECT s.reseller_country AS country, s.reseller_id AS vat,"
+    "   s.currency AS currency, s.id AS sid, l.net AS net"
+    "  FROM sales s JOIN lines l ON l.sale_id = s.id"
+    "  WHERE s.day BETWEEN ?1 AND ?2 AND" ECSL_LINES
+    "  AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id"
+    "   AND " REPORT_VOID_DAY " <= s.day)"
+    "  UNION ALL"
+    "  SELECT s.reseller_country, s.reseller_id, s.currency, s.id, -l.net"
+    "  FROM voids v JOIN sales s ON s.id = v.sale_id"
+    "  JOIN lines l ON l.sale_id = s.id"
+    "  WHERE " REPORT_VOID_DAY " BETWEEN ?1 AND ?2"
+    "  AND " REPORT_VOID_DAY " > s.day AND" ECSL_LINES
+    " ) GROUP BY country, vat, currency ORDER BY 1, 2, 3";
+
+/* The corrections to period [?1, ?2]: each of its sales voided on a day
+ * after the period, with the credit that the void's period declares. */
+static const char corrections_sql[] =
+    "SELECT s.reseller_country, s.reseller_id, s.currency, " REPORT_VOID_DAY ","
+    " s.store, s.terminal, s.sale, s.day, count(*), -sum(l.net)"
+    " FROM voids v JOIN sales s ON s.id = v.sale_id"
+    " JOIN lines l ON l.sale_id = s.id"
+    " WHERE s.day BETWEEN ?1 AND ?2 AND " REPORT_VOID_DAY " > ?2 AND" ECSL_LINES
+    " GROUP BY s.id ORDER BY 4, 1, 2, s.id";
 
 /* The customer's VAT number without its two-letter prefix. */
 static const char *without_prefix(const char *vat, const char *country) {
@@ -297,6 +327,62 @@ static int check_store(store *st, const report_identity *id, pi_error *err) {
                      id->store_id, own.store_id, id->store_id, fix);
   }
   return 0;
+}
+
+static const char *const correction_columns[] = {
+    "void_day", "country", "vat_number", "currency", "store", "terminal",
+    "sale",     "sale_day", "lines",     "net"};
+
+static int write_corrections(sqlite3 *db, sqlite3_stmt *q, const char *home,
+                             const report_out *out, pi_error *err) {
+  report_out plain = *out;
+  plain.hooks = NULL; /* fixed columns, as for the filing */
+  emitter e;
+  if (emit_begin(&e, db, &plain, correction_columns, 10, err)) return -1;
+  int rc, fail = 0;
+  while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (!eligible(q, home)) continue;
+    const char *country = report_col_text(q, 0);
+    int ex = report_exponent(out, report_col_text(q, 2));
+    cell c[10] = {cell_text(report_col_text(q, 3)),
+                  cell_text(country),
+                  cell_text(without_prefix(report_col_text(q, 1), country)),
+                  cell_text(report_col_text(q, 2)),
+                  cell_text(report_col_text(q, 4)),
+                  cell_text(report_col_text(q, 5)),
+                  cell_text(report_col_text(q, 6)),
+                  cell_text(report_col_text(q, 7)),
+                  cell_int(sqlite3_column_int64(q, 8)),
+                  cell_amount(sqlite3_column_int64(q, 9), ex)};
+    if (emit_row(&e, c, err)) fail = 1;
+  }
+  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading voids") != 0;
+  if (!fail && emit_end(&e, err)) fail = 1;
+  emit_free(&e);
+  return fail ? -1 : 0;
+}
+
+int report_ecsl_corrections(store *st, const report_period *p, const char *store_id,
+                            const report_identity *id, const report_out *out,
+                            pi_error *err) {
+  char home[3];
+  taxid_home_prefix(id->vat, id->country, home);
+  if (home[0] == '\0')
+    return pi_fail(err, "ecsl", "store_country",
+                   "the store's country is unknown: give --manifest, or open "
+                   "the database once with the plugin");
+  sqlite3 *db = store_db(st);
+  if (report_begin_read(db, err)) return -1;
+  sqlite3_stmt *q;
+  int rc = check_store(st, id, err);
+  if (rc == 0) rc = report_prepare(db, corrections_sql, &q, err);
+  if (rc == 0) {
+    report_bind_range(q, p->from, p->to, store_id);
+    rc = write_corrections(db, q, home, out, err);
+    sqlite3_finalize(q);
+  }
+  report_end_read(db);
+  return rc;
 }
 
 int report_ec_sales_list(store *st, const report_period *p,

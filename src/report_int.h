@@ -92,6 +92,18 @@ void report_warn(const report_out *out, const char *fmt, ...)
   " AND (?3 IS NULL OR s.store = ?3)"                                         \
   " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
 
+/* The business day of the void v of sale s: the date of v.at (the
+ * plugin's clock, UTC) on the sale's own clock, i.e. shifted by the UTC
+ * offset of s.began_at (RFC 3339, validated at sale.begin: "Z" or
+ * "+HH:MM"/"-HH:MM"), just as sales.day is the date of s.began_at as the
+ * till gave it.  A void at 00:30 in Berlin on 1 December is a December
+ * void, although it is still 30 November in UTC. */
+#define REPORT_VOID_DAY                                                        \
+  "date(v.at, (CASE WHEN upper(substr(s.began_at, -1)) = 'Z' THEN 0"          \
+  " ELSE (CASE substr(s.began_at, -6, 1) WHEN '-' THEN -1 ELSE 1 END)"        \
+  " * (CAST(substr(s.began_at, -5, 2) AS INTEGER) * 60"                       \
+  " + CAST(substr(s.began_at, -2, 2) AS INTEGER)) END) || ' minutes')"
+
 /* Bind ?1 ?2 ?3 as REPORT_SALES_WHERE expects. */
 void report_bind_range(sqlite3_stmt *q, const char *from, const char *to,
                        const char *store_id);

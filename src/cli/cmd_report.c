@@ -24,6 +24,8 @@ static const char report_help[] =
     "        [--to DATE] [--store ID] [--format csv|json|table|html] [--detail]\n"
     "    posintent ... report ec-sales-list --period YYYY-MM|YYYY-Qn\n"
     "        [--format hmrc|zm|csv] [--store ID]\n"
+    "    posintent ... report ec-sales-list --corrections --period P\n"
+    "        [--format csv|json|table] [--store ID]\n"
     "    posintent ... report purposes [--from DATE] [--to DATE] [--store ID]\n"
     "        [--by day|week|month] [--format csv|json|table|html]\n"
     "    posintent ... report gifts [--from DATE] [--to DATE] [--store ID]\n"
@@ -45,7 +47,12 @@ static const char report_help[] =
     "    ec-sales-list  Reverse-charge sales to valid VAT numbers of other EU\n"
     "                   member states, per customer: HMRC's bulk-submission\n"
     "                   CSV (hmrc), the German Zusammenfassende Meldung CSV\n"
-    "                   (zm), or plain CSV.\n"
+    "                   (zm), or plain CSV.  A sale voided on a later day\n"
+    "                   stays in its own period and is a credit (a negative\n"
+    "                   value) for the customer in the period of the void.\n"
+    "                   --corrections lists the sales of the period voided\n"
+    "                   after it: void_day, country, vat_number, currency,\n"
+    "                   store, terminal, sale, sale_day, lines, net.\n"
     "    purposes       Sales, lines, net and tax per purpose and buyer status.\n"
     "    gifts          Gift sales with recipient and gift-receipt flag.\n"
     "\n"
@@ -119,11 +126,14 @@ static const char export_help[] =
 
 typedef struct opts {
   const char *from, *to, *store, *format, *by, *period;
-  int detail;
+  int detail, corrections;
 } opts;
 
 /* What each subcommand accepts. */
-enum { O_RANGE = 1, O_FORMAT = 2, O_DETAIL = 4, O_BY = 8, O_PERIOD = 16, O_HTML = 32 };
+enum {
+  O_RANGE = 1, O_FORMAT = 2, O_DETAIL = 4, O_BY = 8, O_PERIOD = 16, O_HTML = 32,
+  O_CORRECTIONS = 64
+};
 
 /* Where a usage error of `what` points. */
 static const char *hint_of(const char *what) {
@@ -168,6 +178,13 @@ static int parse(const char *what, int argc, char **argv, unsigned allowed, opts
     if (f > 0) {
       o->detail = 1;
       continue;
+    }
+    if (f == 0 && (allowed & O_CORRECTIONS)) {
+      f = cliargs_flag(&a, "--corrections");
+      if (f > 0) {
+        o->corrections = 1;
+        continue;
+      }
     }
     if (f == 0) f = cliargs_take(&a, mine);
     if (f == 0) return cliargs_unknown(&a);
@@ -285,7 +302,7 @@ static int run_rows(const cli_globals *g, const char *label, unsigned allowed,
 static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   const char *label = "report ec-sales-list";
   opts o;
-  int rc = parse(label, argc, argv, O_FORMAT | O_PERIOD, &o);
+  int rc = parse(label, argc, argv, O_FORMAT | O_PERIOD | O_CORRECTIONS, &o);
   if (rc == 1) {
     fputs(report_help, stdout);
     return 0;
@@ -293,7 +310,12 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   if (rc) return rc;
   if (o.period == NULL) return usage(label, "--period YYYY-MM or YYYY-Qn is required");
   ecsl_format fmt = ECSL_CSV;
-  if (o.format && ecsl_format_parse(o.format, &fmt)) {
+  sink_format rows = SINK_CSV;
+  if (o.corrections) {
+    if (o.format && (sink_format_parse(o.format, &rows) || rows == SINK_JSONL))
+      return usage(label, "unknown --format '%s' with --corrections (csv, json or table)",
+                   o.format);
+  } else if (o.format && ecsl_format_parse(o.format, &fmt)) {
     return usage(label, "unknown --format '%s' (hmrc, zm or csv)", o.format);
   }
   pi_error err;
@@ -313,9 +335,12 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   }
   report_out out;
   init_out(&out, label, NULL);
-  rc = report_ec_sales_list(c.st, &p, o.store, &id, fmt, &out, &err)
-           ? fail(label, &err)
-           : 0;
+  out.format = rows;
+  if (o.corrections)
+    rc = report_ecsl_corrections(c.st, &p, o.store, &id, &out, &err);
+  else
+    rc = report_ec_sales_list(c.st, &p, o.store, &id, fmt, &out, &err);
+  rc = rc ? fail(label, &err) : 0;
   close_ctx(&c);
   return rc;
 }
