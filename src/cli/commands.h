@@ -30,5 +30,6 @@ int cmd_export(const cli_globals *g, int argc, char **argv);
 int cmd_script(const cli_globals *g, int argc, char **argv);
 int cmd_verify(const cli_globals *g, int argc, char **argv);
 int cmd_erase(const cli_globals *g, int argc, char **argv);
+int cmd_period(const cli_globals *g, int argc, char **argv);
 
 #endif

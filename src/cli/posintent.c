@@ -27,6 +27,7 @@ static const command commands[] = {
     {"script", cmd_script, "check and test store scripts"},
     {"verify", cmd_verify, "check the tamper-evident journal"},
     {"erase", cmd_erase, "erase a customer's or gift recipient's personal data"},
+    {"period", cmd_period, "close a filed period; list the closed ones"},
     {NULL, NULL, NULL},
 };
 

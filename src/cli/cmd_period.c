@@ -1,0 +1,221 @@
+/* cmd_period.c - `posintent period close|list`: a thin front end over
+ * period.h.  What closing means and records lives in src/period.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cliutil.h"
+#include "commands.h"
+#include "period.h"
+#include "report.h"
+#include "store.h"
+
+static const char period_help[] =
+    "NAME\n"
+    "    posintent period - close a filed period; list the closed ones\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    posintent [--db PATH | --manifest PATH] period close --period YYYY-MM|YYYY-Qn\n"
+    "        [--report ec-sales-list] [--format hmrc|zm|csv] [--store ID]\n"
+    "    posintent [--db PATH] period list [--format csv|json|table]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    close  Write the period's report on standard output, exactly as\n"
+    "           `posintent report ec-sales-list` writes it with the same\n"
+    "           options, and record in the journal's hash chain that it was\n"
+    "           filed: the period, the report and format, the SHA-256 of the\n"
+    "           bytes written and the journal's head.  Refused, with nothing\n"
+    "           recorded, when the period is not over in every time zone (it\n"
+    "           may be closed from the second day after its last day, UTC),\n"
+    "           when it overlaps a closed period, or when the database cannot\n"
+    "           be written (a read-only copy).  Reports never rewrite a\n"
+    "           period: a sale voided on a later day is a credit in the\n"
+    "           void's period, so the closed period's report regenerates\n"
+    "           byte for byte; `report ec-sales-list --corrections` lists\n"
+    "           what later periods declared against it.\n"
+    "    list   The closed periods, oldest first: period, from, to, report,\n"
+    "           format, store, bytes, sha256, head_seq, head, closed_at,\n"
+    "           entry (the journal entry).  Read-only.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 closed (the report written) or listed; 1 closing refused (not\n"
+    "    over, already closed); 2 usage error; 3 runtime failure (the\n"
+    "    database, a read-only copy, the manifest, writing, a report that\n"
+    "    cannot be filed as asked).\n"
+    "\n"
+    "EXAMPLES\n"
+    "    posintent --manifest plugin.manifest period close --period 2026-11 \\\n"
+    "        --format zm > zm-2026-11.csv\n"
+    "    posintent --db pos.db period list --format table\n"
+    "\n"
+    "SEE ALSO\n"
+    "    posintent report --help, docs/reports.md (\"Filing a month\")\n";
+
+static int usage(const char *why) {
+  cli_error("period: %s", why);
+  cli_error("see 'posintent period --help'");
+  return EXIT_USAGE;
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]: 1 with *value set, 0 when
+ * argv[*i] is another option, -1 (message printed) when the value is
+ * missing. */
+static int option(int argc, char **argv, int *i, const char *name, const char **value) {
+  size_t n = strlen(name);
+  const char *a = argv[*i];
+  if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '=')) return 0;
+  if (a[n] == '=') {
+    *value = a + n + 1;
+    return 1;
+  }
+  if (*i + 1 >= argc) {
+    char why[80];
+    snprintf(why, sizeof why, "%s needs a value", name);
+    usage(why);
+    return -1;
+  }
+  *value = argv[++*i];
+  return 1;
+}
+
+static void warn_stderr(void *ctx, const char *msg) {
+  fprintf(stderr, "posintent: %s: %s\n", (const char *)ctx, msg);
+}
+
+static int run_close(const cli_globals *g, int argc, char **argv) {
+  const char *period = NULL, *report = NULL, *format = NULL, *store_id = NULL;
+  for (int i = 0; i < argc; i++) {
+    int r = option(argc, argv, &i, "--period", &period);
+    if (r == 0) r = option(argc, argv, &i, "--report", &report);
+    if (r == 0) r = option(argc, argv, &i, "--format", &format);
+    if (r == 0) r = option(argc, argv, &i, "--store", &store_id);
+    if (r < 0) return EXIT_USAGE;
+    if (r == 0) {
+      char why[160];
+      snprintf(why, sizeof why, "unknown option or argument '%.100s'", argv[i]);
+      return usage(why);
+    }
+  }
+  if (period == NULL) return usage("close: --period YYYY-MM or YYYY-Qn is required");
+  if (report && strcmp(report, "ec-sales-list") != 0) {
+    char why[160];
+    snprintf(why, sizeof why, "close: unknown --report '%.60s' (ec-sales-list)", report);
+    return usage(why);
+  }
+  period_filing f = {ECSL_CSV, store_id, NULL};
+  if (format && ecsl_format_parse(format, &f.format)) {
+    char why[160];
+    snprintf(why, sizeof why, "close: unknown --format '%.60s' (hmrc, zm or csv)", format);
+    return usage(why);
+  }
+  plugin_config cfg;
+  int have_cfg = cli_load_manifest(g, &cfg);
+  if (have_cfg < 0) return EXIT_RUNTIME;
+  char buf[MANIFEST_PATH_MAX];
+  const char *path = cli_db_path(g, buf, sizeof buf);
+  if (path == NULL) return EXIT_RUNTIME;
+  store *st;
+  pi_error err;
+  pi_error_clear(&err);
+  /* STORE_EXISTING: a closing is written, so a read-only copy is refused. */
+  if (store_open(path, STORE_EXISTING, NULL, &st, &err)) {
+    cli_error("period close: %s", err.message);
+    return EXIT_RUNTIME;
+  }
+  /* The store's identity as `report ec-sales-list` takes it: the manifest
+   * when given, else what the plugin last wrote into the database. */
+  report_identity id;
+  if (have_cfg) {
+    report_identity_from_config(&cfg, &id);
+  } else if (report_identity_load(st, &id, &err)) {
+    cli_error("period close: %s", err.message);
+    store_close(st);
+    return EXIT_RUNTIME;
+  }
+  f.id = &id;
+  report_out out;
+  memset(&out, 0, sizeof out);
+  out.warn = warn_stderr;
+  out.warn_ctx = (void *)"period close";
+  out.label = "period close";
+  char *bytes = NULL;
+  size_t len = 0;
+  period_closing c;
+  int rc = period_close(st, period, &f, (int64_t)time(NULL), &out, &bytes, &len, &c, &err);
+  store_close(st);
+  if (rc) {
+    cli_error("period close: %s", err.message);
+    if (strcmp(err.code, "usage") == 0) return EXIT_USAGE;
+    if (strcmp(err.code, "period_open") == 0 || strcmp(err.code, "period_closed") == 0)
+      return 1;
+    return EXIT_RUNTIME;
+  }
+  int wrote = fwrite(bytes, 1, len, stdout) == len && fflush(stdout) == 0;
+  free(bytes);
+  fprintf(stderr,
+          "posintent: period %s closed: %s %s, %lld bytes, sha256 %s; journal entry "
+          "%lld, head at closing %lld %s\n",
+          c.period, c.report, c.format, (long long)c.bytes, c.sha256, (long long)c.seq,
+          (long long)c.head_seq, c.head);
+  if (!wrote) {
+    cli_error("period close: the period is closed, but writing the report failed; "
+              "`posintent report ec-sales-list --period %s --format %s` writes the "
+              "same bytes again",
+              c.period, c.format);
+    return EXIT_RUNTIME;
+  }
+  return 0;
+}
+
+static int run_list(const cli_globals *g, int argc, char **argv) {
+  const char *format = NULL;
+  for (int i = 0; i < argc; i++) {
+    int r = option(argc, argv, &i, "--format", &format);
+    if (r < 0) return EXIT_USAGE;
+    if (r == 0) {
+      char why[160];
+      snprintf(why, sizeof why, "unknown option or argument '%.100s'", argv[i]);
+      return usage(why);
+    }
+  }
+  report_out out;
+  memset(&out, 0, sizeof out);
+  out.file = stdout;
+  out.format = SINK_CSV;
+  if (format && (sink_format_parse(format, &out.format) || out.format == SINK_JSONL)) {
+    char why[160];
+    snprintf(why, sizeof why, "list: unknown --format '%.60s' (csv, json or table)",
+             format);
+    return usage(why);
+  }
+  store *st;
+  int rc = cli_open_store(g, &st);
+  if (rc) return rc;
+  pi_error err;
+  pi_error_clear(&err);
+  rc = period_list(st, &out, &err);
+  store_close(st);
+  if (rc) {
+    cli_error("period list: %s", err.message);
+    return EXIT_RUNTIME;
+  }
+  return 0;
+}
+
+/* `posintent period close|list ...` (argv[0] is "period").  Returns the
+ * exit status (commands.h). */
+int cmd_period(const cli_globals *g, int argc, char **argv) {
+  if (argc < 2) return usage("close or list?");
+  const char *sub = argv[1];
+  if (cli_wants_help(argc, argv) || strcmp(sub, "help") == 0) {
+    fputs(period_help, stdout);
+    return 0;
+  }
+  if (strcmp(sub, "close") == 0) return run_close(g, argc - 2, argv + 2);
+  if (strcmp(sub, "list") == 0) return run_list(g, argc - 2, argv + 2);
+  char why[160];
+  snprintf(why, sizeof why, "unknown subcommand '%.60s' (close or list)", sub);
+  return usage(why);
+}
