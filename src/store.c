@@ -367,6 +367,16 @@ static int open_existing(store *st, const char *path, pi_error *err) {
   if ((rc & 0xff) == SQLITE_NOTADB)
     return pi_fail(err, "not_a_database", "database",
                    "%s is not a posintent database (not an SQLite file)", path);
+  /* A command that writes (erase, period close) on an accountant's
+   * read-only copy: SQLite says "attempt to write a readonly database",
+   * which does not say what to do. */
+  if (!st->readonly && ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN ||
+                        (rc & 0xff) == SQLITE_PERM))
+    return pi_fail(err, "storage", "database",
+                   "%s can only be read here (a read-only copy, or a folder you cannot "
+                   "write), and this command records into the database: run it on the "
+                   "till's database, as a user who may write it",
+                   path);
   if (rc != SQLITE_OK)
     return pi_fail(err, "storage", "database", "cannot open %s: %s", path,
                    st->db ? sqlite3_errmsg(st->db) : "out of memory");

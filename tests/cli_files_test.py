@@ -14,7 +14,9 @@
    stop; as the user itself otherwise).  Their output equals the output on
    the till's own database.  A read-only copy with a -wal file (which may
    hold sales, or mean a till is writing) is refused with what to do, never
-   read without them.
+   read without them.  The commands that record (`erase`, `period close`)
+   refuse the read-only copy, saying that it can only be read, and leave it
+   as it was.
 
 usage: cli_files_test.py POS_HOST POSINTENT MANIFEST EVENTS
 """
@@ -47,9 +49,11 @@ READERS = [
     ["report", "gifts", "--format", "csv"],
     ["report", "ec-sales-list", "--period", "2026-Q4", "--format", "csv"],
     ["export", "--format", "jsonl"],
+    ["period", "list"],
 ]
 WRITERS = [["erase", "--customer", "C-AT-WIEN"],
-           ["erase", "--recipient", "S004", "--store", "roastery-berlin"]]
+           ["erase", "--recipient", "S004", "--store", "roastery-berlin"],
+           ["period", "close", "--period", "2026-11", "--format", "zm"]]
 
 
 def files_in(d):
@@ -138,6 +142,15 @@ with tempfile.TemporaryDirectory() as tmp:
         check(what + " exits 0", r.returncode == 0, f"exit {r.returncode}\n{r.stderr}")
         check(what + " matches the original", r.stdout == want[tuple(args)],
               f"\n{r.stdout[:300]}\nvs\n{want[tuple(args)][:300]}")
+    # Commands that record (erase, period close) refuse the copy, saying why.
+    copy_bytes = open(copy, "rb").read()
+    for args in WRITERS:
+        r = run(copy, args, user=user)
+        what = f"{' '.join(args)} on a read-only copy"
+        check(what + " is refused", r.returncode == 3, f"exit {r.returncode}\n{r.stderr}")
+        check(what + " says why", "can only be read here" in r.stderr, repr(r.stderr))
+        check(what + " writes nothing", r.stdout == "", repr(r.stdout[:200]))
+    check("the read-only copy is unchanged", open(copy, "rb").read() == copy_bytes)
     check("the read-only folder is untouched", files_in(copy_dir) == ["day.db"],
           f"{files_in(copy_dir)}")
     if user is not None:
