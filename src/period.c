@@ -1,6 +1,7 @@
 /* period.c - closing filed periods into the journal, listing them. */
 #include "period.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -184,6 +185,7 @@ int period_close(store *st, const char *period_text, const period_filing *f,
   *bytes = NULL;
   *len = 0;
   memset(closed, 0, sizeof *closed);
+  assert(f->format >= ECSL_HMRC && f->format <= ECSL_CSV);
   if (report_period_parse(period_text, &p, err)) return -1;
   period_name(&p, name);
   if (check_over(&p, name, now, err)) return -1;
