@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* period.c - closing filed periods into the journal, listing them. */
 #include "period.h"
 

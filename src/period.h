@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * period.h - filed periods: closing a period and listing the closed ones.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Filed periods stay filed (issue 18), through the till and the CLI.
 
 A Berlin roastery sells to an Austrian and a Dutch reseller in a month

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_period.c - filed periods (period.h) and the EC Sales List's rule for
  * voids (report.h): a sale voided on a later day stays in its own period
  * and is a credit in the void's period.

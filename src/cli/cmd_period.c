@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_period.c - `posintent period close|list`: a thin front end over
  * period.h.  What closing means and records lives in src/period.c. */
 #include <stdio.h>
