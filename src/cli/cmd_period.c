@@ -54,31 +54,19 @@ static const char period_help[] =
     "SEE ALSO\n"
     "    posintent report --help, docs/reports.md (\"Filing a month\")\n";
 
-static int usage(const char *why) {
-  cli_error("period: %s", why);
-  cli_error("see 'posintent period --help'");
-  return EXIT_USAGE;
-}
+#define HINT "posintent help period"
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]: 1 with *value set, 0 when
- * argv[*i] is another option, -1 (message printed) when the value is
- * missing. */
-static int option(int argc, char **argv, int *i, const char *name, const char **value) {
-  size_t n = strlen(name);
-  const char *a = argv[*i];
-  if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '=')) return 0;
-  if (a[n] == '=') {
-    *value = a + n + 1;
-    return 1;
+/* The options of one subcommand, parsed with the CLI's convention
+ * (cliargs.h).  Returns 0, or EXIT_USAGE after a one-line usage error. */
+static int parse(const char *what, int argc, char **argv, const cliargs_opt *opts) {
+  cliargs a;
+  cli_args(&a, what, HINT, argc, argv, 0);
+  for (; cliargs_cur(&a); a.i++) {
+    int f = cliargs_take(&a, opts);
+    if (f == 0) return cliargs_unknown(&a);
+    if (f < 0) return EXIT_USAGE;
   }
-  if (*i + 1 >= argc) {
-    char why[80];
-    snprintf(why, sizeof why, "%s needs a value", name);
-    usage(why);
-    return -1;
-  }
-  *value = argv[++*i];
-  return 1;
+  return 0;
 }
 
 static void warn_stderr(void *ctx, const char *msg) {
@@ -87,36 +75,26 @@ static void warn_stderr(void *ctx, const char *msg) {
 
 static int run_close(const cli_globals *g, int argc, char **argv) {
   const char *period = NULL, *report = NULL, *format = NULL, *store_id = NULL;
-  for (int i = 0; i < argc; i++) {
-    int r = option(argc, argv, &i, "--period", &period);
-    if (r == 0) r = option(argc, argv, &i, "--report", &report);
-    if (r == 0) r = option(argc, argv, &i, "--format", &format);
-    if (r == 0) r = option(argc, argv, &i, "--store", &store_id);
-    if (r < 0) return EXIT_USAGE;
-    if (r == 0) {
-      char why[160];
-      snprintf(why, sizeof why, "unknown option or argument '%.100s'", argv[i]);
-      return usage(why);
-    }
-  }
-  if (period == NULL) return usage("close: --period YYYY-MM or YYYY-Qn is required");
-  if (report && strcmp(report, "ec-sales-list") != 0) {
-    char why[160];
-    snprintf(why, sizeof why, "close: unknown --report '%.60s' (ec-sales-list)", report);
-    return usage(why);
-  }
+  const cliargs_opt opts[] = {{"--period", &period},
+                              {"--report", &report},
+                              {"--format", &format},
+                              {"--store", &store_id},
+                              {NULL, NULL}};
+  if (parse("period close", argc, argv, opts)) return EXIT_USAGE;
+  if (period == NULL)
+    return cli_usage(HINT, "period close: --period YYYY-MM or YYYY-Qn is required");
+  if (report && strcmp(report, "ec-sales-list") != 0)
+    return cli_usage(HINT, "period close: unknown --report '%s' (ec-sales-list)", report);
   period_filing f = {ECSL_CSV, store_id, NULL};
-  if (format && ecsl_format_parse(format, &f.format)) {
-    char why[160];
-    snprintf(why, sizeof why, "close: unknown --format '%.60s' (hmrc, zm or csv)", format);
-    return usage(why);
-  }
+  if (format && ecsl_format_parse(format, &f.format))
+    return cli_usage(HINT, "period close: unknown --format '%s' (hmrc, zm or csv)", format);
   plugin_config cfg;
   int have_cfg = cli_load_manifest(g, &cfg);
   if (have_cfg < 0) return EXIT_RUNTIME;
   char buf[MANIFEST_PATH_MAX];
-  const char *path = cli_db_path(g, buf, sizeof buf);
-  if (path == NULL) return EXIT_RUNTIME;
+  const char *path;
+  int prc = cli_db_path(g, buf, sizeof buf, &path);
+  if (prc) return prc;
   store *st;
   pi_error err;
   pi_error_clear(&err);
@@ -146,9 +124,10 @@ static int run_close(const cli_globals *g, int argc, char **argv) {
   period_closing c;
   int rc = period_close(st, period, &f, (int64_t)time(NULL), &out, &bytes, &len, &c, &err);
   store_close(st);
+  if (rc && strcmp(err.code, "usage") == 0) /* a malformed --period */
+    return cli_usage(HINT, "period close: %s", err.message);
   if (rc) {
     cli_error("period close: %s", err.message);
-    if (strcmp(err.code, "usage") == 0) return EXIT_USAGE;
     if (strcmp(err.code, "period_open") == 0 || strcmp(err.code, "period_closed") == 0)
       return 1;
     return EXIT_RUNTIME;
@@ -172,25 +151,15 @@ static int run_close(const cli_globals *g, int argc, char **argv) {
 
 static int run_list(const cli_globals *g, int argc, char **argv) {
   const char *format = NULL;
-  for (int i = 0; i < argc; i++) {
-    int r = option(argc, argv, &i, "--format", &format);
-    if (r < 0) return EXIT_USAGE;
-    if (r == 0) {
-      char why[160];
-      snprintf(why, sizeof why, "unknown option or argument '%.100s'", argv[i]);
-      return usage(why);
-    }
-  }
+  const cliargs_opt opts[] = {{"--format", &format}, {NULL, NULL}};
+  if (parse("period list", argc, argv, opts)) return EXIT_USAGE;
   report_out out;
   memset(&out, 0, sizeof out);
   out.file = stdout;
   out.format = SINK_CSV;
-  if (format && (sink_format_parse(format, &out.format) || out.format == SINK_JSONL)) {
-    char why[160];
-    snprintf(why, sizeof why, "list: unknown --format '%.60s' (csv, json or table)",
-             format);
-    return usage(why);
-  }
+  if (format && (sink_format_parse(format, &out.format) || out.format == SINK_JSONL))
+    return cli_usage(HINT, "period list: unknown --format '%s' (csv, json or table)",
+                     format);
   store *st;
   int rc = cli_open_store(g, &st);
   if (rc) return rc;
@@ -208,7 +177,7 @@ static int run_list(const cli_globals *g, int argc, char **argv) {
 /* `posintent period close|list ...` (argv[0] is "period").  Returns the
  * exit status (commands.h). */
 int cmd_period(const cli_globals *g, int argc, char **argv) {
-  if (argc < 2) return usage("close or list?");
+  if (argc < 2) return cli_usage(HINT, "period: close or list?");
   const char *sub = argv[1];
   if (cli_wants_help(argc, argv) || strcmp(sub, "help") == 0) {
     fputs(period_help, stdout);
@@ -216,7 +185,5 @@ int cmd_period(const cli_globals *g, int argc, char **argv) {
   }
   if (strcmp(sub, "close") == 0) return run_close(g, argc - 2, argv + 2);
   if (strcmp(sub, "list") == 0) return run_list(g, argc - 2, argv + 2);
-  char why[160];
-  snprintf(why, sizeof why, "unknown subcommand '%.60s' (close or list)", sub);
-  return usage(why);
+  return cli_usage(HINT, "period: unknown subcommand '%s' (close or list)", sub);
 }
