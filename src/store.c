@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* store.c - SQLite storage: schema, migrations, one transaction per sale. */
+#define _XOPEN_SOURCE 700 /* realpath() */
 #include "store.h"
 
 #include <assert.h>
