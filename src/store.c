@@ -147,6 +147,37 @@ static int read_version(store *st, int *ver, pi_error *err) {
   return *ver < 0 ? db_fail(st, err, "reading schema version") : 0;
 }
 
+/* A file whose schema version is 0 is a new database to posintent only
+ * when it holds nothing: one with tables (or indexes, views, triggers) is
+ * another application's, which a mistyped --db or config.database names;
+ * given posintent's tables and switched to WAL, it would take the till's
+ * sales and be damaged for its own program.  Both are read in one
+ * statement, so one snapshot: a till creating the database at the same
+ * moment writes its tables and version 1.. in one transaction, so it is
+ * seen either empty or migrated.  Returns 0, or -1 with err (st->busy set
+ * when a lock was in the way). */
+static int refuse_foreign(store *st, pi_error *err) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(st->db,
+                         "SELECT (SELECT user_version FROM pragma_user_version),"
+                         " (SELECT count(*) FROM sqlite_master)",
+                         -1, &q, NULL) != SQLITE_OK)
+    return db_fail(st, err, "reading the schema");
+  int rc = sqlite3_step(q);
+  int ver = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+  int objects = rc == SQLITE_ROW ? sqlite3_column_int(q, 1) : 0;
+  st->busy |= (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+  sqlite3_finalize(q);
+  if (rc != SQLITE_ROW) return db_fail(st, err, "reading the schema");
+  if (ver == 0 && objects > 0)
+    return pi_fail(err, "not_a_database", "database",
+                   "%s is an SQLite database of another application, not a "
+                   "posintent one (it has tables but no posintent schema "
+                   "version); nothing was changed: check the path",
+                   sqlite3_db_filename(st->db, "main"));
+  return 0;
+}
+
 /* Bring the schema to NMIGRATIONS.  Many tills may open a new (or older)
  * database at the same moment: the version is read again inside a write
  * transaction (BEGIN IMMEDIATE, which waits within the busy timeout), so
@@ -176,6 +207,9 @@ static int migrate(store *st, pi_error *err) {
             ver, (int)NMIGRATIONS);
     goto fail;
   }
+  /* Under the write lock, again: nothing may have been put in the file
+   * since setup() looked. */
+  if (ver == 0 && refuse_foreign(st, err)) goto fail;
   for (int v = ver; v < (int)NMIGRATIONS; v++) {
     char sql[64];
     if (exec(st, migrations[v], err)) goto fail;
@@ -414,6 +448,8 @@ static int setup(store *st, const plugin_config *cfg, pi_error *err) {
   /* journal_mode answers the mode in force: SQLite keeps the old one,
    * without an error, when it cannot switch (another process holds the
    * file).  An in-memory database (durability "none") answers "memory". */
+  /* Before anything is changed (the switch to WAL is permanent). */
+  if (refuse_foreign(st, err)) return -1;
   sqlite3_stmt *q;
   if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &q, NULL) != SQLITE_OK)
     return db_fail(st, err, "setting WAL mode");

@@ -769,6 +769,83 @@ static void non_durable_database_is_refused(void **state) {
   engine_close(e);
 }
 
+/* The whole file, into buf; its length, or -1 when it is missing. */
+static long slurp(const char *path, char *buf, size_t cap) {
+  FILE *fp = fopen(path, "rb");
+  if (fp == NULL) return -1;
+  size_t n = fread(buf, 1, cap, fp);
+  fclose(fp);
+  assert_true(n < cap);
+  return (long)n;
+}
+
+/* Another application's SQLite file (user_version 0, with tables) named
+ * as the till's database is refused before anything is changed: no
+ * posintent tables, no switch to WAL, not one byte written.  An empty
+ * file is still a new database. */
+static void foreign_database_is_refused(void **state) {
+  fixture *f = *state;
+  const char *schemas[] = {
+      "CREATE TABLE customers(name TEXT);"
+      "INSERT INTO customers VALUES('Important Data');",
+      /* a table posintent also has: once "table meta already exists" */
+      "CREATE TABLE meta(k, v);"};
+  for (size_t i = 0; i < sizeof schemas / sizeof schemas[0]; i++) {
+    char path[700], side[720], overrides[800];
+    snprintf(path, sizeof path, "%s/foreign%zu.db", f->dir, i);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, schemas[i], NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    static char before[1 << 16], after[1 << 16];
+    long n = slurp(path, before, sizeof before);
+    assert_true(n > 0);
+
+    snprintf(overrides, sizeof overrides, "{\"database\":\"%s\"}", path);
+    engine_options opt = {.manifest_path = POSINTENT_SOURCE_DIR "/tests/data/test.manifest",
+                          .overrides_json = overrides};
+    engine *e = NULL;
+    pi_error err;
+    pi_error_clear(&err);
+    if (engine_open(&opt, &e, &err) == 0) {
+      engine_close(e);
+      fail_msg("%s was adopted", schemas[i]);
+    }
+    assert_string_equal(err.code, "not_a_database");
+    assert_non_null(strstr(err.message, "is an SQLite database of another "
+                                        "application, not a posintent one"));
+    assert_non_null(strstr(err.message, "foreign"));
+    assert_int_equal(slurp(path, after, sizeof after), n);
+    assert_memory_equal(before, after, (size_t)n);
+    snprintf(side, sizeof side, "%s-wal", path);
+    assert_int_equal(access(side, F_OK), -1);
+    snprintf(side, sizeof side, "%s-shm", path);
+    assert_int_equal(access(side, F_OK), -1);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "delete");
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+  }
+  /* An existing, empty file: a new database, as before. */
+  char path[700], overrides[800];
+  snprintf(path, sizeof path, "%s/empty.db", f->dir);
+  FILE *fp = fopen(path, "wb");
+  assert_non_null(fp);
+  fclose(fp);
+  snprintf(overrides, sizeof overrides, "{\"database\":\"%s\"}", path);
+  engine_options opt = {.manifest_path = POSINTENT_SOURCE_DIR "/tests/data/test.manifest",
+                        .overrides_json = overrides};
+  engine *e = NULL;
+  pi_error err;
+  pi_error_clear(&err);
+  assert_int_equal(engine_open(&opt, &e, &err), 0);
+  engine_close(e);
+}
+
 /* Editing a stored reply is caught by verification. */
 static void edited_reply_fails_verification(void **state) {
   fixture *f = *state;
@@ -1224,6 +1301,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(total_past_2_53_is_refused_at_the_line, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(non_durable_database_is_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(foreign_database_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(edited_reply_fails_verification, setup, teardown),
       cmocka_unit_test_setup_teardown(rewritten_reply_verifies, setup, teardown),
       cmocka_unit_test_setup_teardown(many_processes_create_the_schema, setup, teardown),
