@@ -89,7 +89,8 @@ int engine_open(const engine_options *opt, engine **out, pi_error *err) {
   e->opt = *opt;
   if (manifest_load(opt->manifest_path, opt->overrides_json, &e->id, &e->cfg, err))
     goto fail;
-  if (store_open(e->cfg.database, STORE_READWRITE, &e->cfg, &e->st, err)) goto fail;
+  /* The scripts first: a start refused for its scripts must not have
+   * created the database (a new, empty file left behind). */
   hooks_env env = {.cfg = &e->cfg,
                    .log = hooks_log_adapter,
                    .log_ctx = e,
@@ -102,6 +103,7 @@ int engine_open(const engine_options *opt, engine **out, pi_error *err) {
       err->code = "script";
     goto fail;
   }
+  if (store_open(e->cfg.database, STORE_READWRITE, &e->cfg, &e->st, err)) goto fail;
   *out = e;
   return 0;
 fail:

@@ -118,22 +118,87 @@ static int exec(store *st, const char *sql, pi_error *err) {
 }
 
 /* Create the file with owner-only permissions before SQLite opens it, so
- * there is no moment where it exists world-readable.  WAL and -shm files
- * take their mode from the database file.  An existing file is left to
- * SQLite, which says what is wrong with it, if anything. */
-static int precreate(const char *path, pi_error *err) {
-  /* Names SQLite does not take as a file: in memory, temporary, a URI. */
-  if (strcmp(path, ":memory:") == 0 || path[0] == '\0' ||
-      strncmp(path, "file:", 5) == 0)
-    return 0;
-  int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    close(fd);
-    return 0;
+ * there is no moment where it exists world-readable.  SQLite gives the
+ * -wal and -shm files the database file's mode.  A symlink the admin made
+ * (/var/lib/posintent/shop.db -> /srv/tills/shop.db) is followed, as SQLite
+ * follows it: a dangling one has its target created here, 0600.  (open()
+ * with O_EXCL does not follow a symlink and fails with EEXIST, and SQLite
+ * then created the target with its default 0644.)  An existing file is
+ * left to SQLite, which says what is wrong with it, if anything.
+ * `created` gets the path of the file this call created, or "" when it
+ * created none, so that a start that fails can remove it. */
+#define SYMLINK_HOPS 40 /* as Linux's own limit (ELOOP) */
+static int precreate(const char *path, char created[PATH_MAX], pi_error *err) {
+  created[0] = '\0';
+  /* Names SQLite does not take as a file: in memory, temporary. */
+  if (strcmp(path, ":memory:") == 0 || path[0] == '\0') return 0;
+  char cur[PATH_MAX];
+  if (strlen(path) >= sizeof cur)
+    return pi_fail(err, "storage", "database",
+                   "cannot create %s: the path is longer than %d bytes", path,
+                   PATH_MAX - 1);
+  strcpy(cur, path);
+  for (int hops = 0;; hops++) {
+    int fd = open(cur, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      /* Exactly 0600, whatever the umask took away. */
+      int rc = fchmod(fd, 0600);
+      int saved = errno;
+      close(fd);
+      if (rc != 0) {
+        unlink(cur);
+        return pi_fail(err, "storage", "database",
+                       "cannot make %s readable by its owner only: %s", cur,
+                       strerror(saved));
+      }
+      strcpy(created, cur);
+      return 0;
+    }
+    if (errno != EEXIST)
+      return pi_fail(err, "storage", "database", "cannot create %s%s%s: %s",
+                     cur, hops ? ", the target of the symlink " : "",
+                     hops ? path : "", strerror(errno));
+    struct stat sb;
+    if (lstat(cur, &sb) != 0) {
+      if (errno == ENOENT && hops < SYMLINK_HOPS) continue; /* removed meanwhile */
+      return pi_fail(err, "storage", "database", "cannot read %s: %s", cur,
+                     strerror(errno));
+    }
+    if (!S_ISLNK(sb.st_mode) || stat(cur, &sb) == 0) return 0; /* it exists */
+    if (hops >= SYMLINK_HOPS)
+      return pi_fail(err, "storage", "database",
+                     "cannot create %s: more than %d symlinks in a row", path,
+                     SYMLINK_HOPS);
+    /* A dangling symlink: go on with its target, which a relative link
+     * names from the link's own folder. */
+    char target[PATH_MAX];
+    ssize_t n = readlink(cur, target, sizeof target);
+    if (n < 0 || (size_t)n >= sizeof target)
+      return pi_fail(err, "storage", "database", "cannot read the symlink %s: %s",
+                     cur, n < 0 ? strerror(errno) : "its target is too long");
+    target[n] = '\0';
+    const char *slash = strrchr(cur, '/');
+    int dir = target[0] == '/' || slash == NULL ? 0 : (int)(slash - cur) + 1;
+    if ((size_t)dir + (size_t)n >= sizeof cur)
+      return pi_fail(err, "storage", "database",
+                     "cannot create %s: the symlink's target is too long", path);
+    memcpy(cur + dir, target, (size_t)n + 1);
   }
-  if (errno == EEXIST) return 0;
-  return pi_fail(err, "storage", "database", "cannot create %s: %s", path,
-                 strerror(errno));
+}
+
+/* Remove the database file this start created (precreate's `created`)
+ * when the start failed, so that a refused start leaves nothing behind.
+ * Only a file still empty and without a -wal: one that another till
+ * opened meanwhile and wrote to is that till's database now.  (A till
+ * that opened it and has not written yet finds it deleted and writes it
+ * anew, see rebuild().) */
+static void remove_created(const char *created) {
+  struct stat sb;
+  char wal[PATH_MAX + 8];
+  if (created[0] == '\0') return;
+  snprintf(wal, sizeof wal, "%s-wal", created);
+  if (stat(created, &sb) == 0 && sb.st_size == 0 && lstat(wal, &sb) != 0)
+    unlink(created);
 }
 
 static int read_version(store *st, int *ver, pi_error *err) {
@@ -487,13 +552,24 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
   assert(mode == STORE_READWRITE || mode == STORE_READONLY || mode == STORE_EXISTING);
   st->readonly = mode == STORE_READONLY;
   st->cfg = cfg;
+  char created[PATH_MAX] = "";
   if (mode != STORE_READWRITE) {
     if (open_existing(st, path, err)) goto fail;
   } else {
-    if (precreate(path, err)) {
-      free(st);
-      return -1;
+    /* A "file:" name is an SQLite URI (Debian's SQLite takes one without
+     * SQLITE_OPEN_URI), whose options could open the till's database
+     * without locks (nolock=1), as unchanging (immutable=1), read-only
+     * or through another VFS, and whose file precreate cannot make
+     * owner-only. */
+    if (strncmp(path, "file:", 5) == 0) {
+      pi_fail(err, "config", "config.database",
+              "\"%s\" is an SQLite URI, which the till does not take: give the "
+              "database as a file path (a file whose name begins with \"file:\" "
+              "as \"./%s\")",
+              path, path);
+      goto fail;
     }
+    if (precreate(path, created, err)) goto fail;
     if (sqlite3_open_v2(path, &st->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
@@ -513,9 +589,8 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
     goto fail;
   }
   /* A reply that says "recorded" must survive the process: an in-memory
-   * or temporary database (":memory:", "", a "file::memory:" URI) has no
-   * file name, and is refused unless the manifest chose the mode meant
-   * for tests. */
+   * or temporary database (":memory:", "") has no file name, and is
+   * refused unless the manifest chose the mode meant for tests. */
   const char *file = sqlite3_db_filename(st->db, "main");
   if (!st->readonly && (cfg == NULL || cfg->durability != DURABILITY_NONE) &&
       (file == NULL || file[0] == '\0')) {
@@ -545,6 +620,7 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
   return 0;
 fail:
   store_close(st);
+  remove_created(created);
   return -1;
 }
 
@@ -843,7 +919,8 @@ static int rebuild(store *st, pi_error *err) {
                    "plugin to use the file now there",
                    path);
   sqlite3_stmt *q;
-  if (precreate(path, err)) return -1;
+  char created[PATH_MAX];
+  if (precreate(path, created, err)) return -1;
   if (sqlite3_prepare_v2(st->db, "VACUUM INTO ?1", -1, &q, NULL) != SQLITE_OK) {
     unlink(path);
     return db_fail(st, err, "rebuilding the deleted database file");

@@ -69,7 +69,9 @@ enum { STORE_READWRITE = 0, STORE_READONLY = 1, STORE_EXISTING = 2 };
  * cannot be durable (in memory, "", temporary) is refused (code "config",
  * field "config.database") unless cfg->durability is DURABILITY_NONE, and
  * another application's SQLite file (schema version 0, with tables) with
- * "not_a_database", unchanged.  Many processes may open a new or
+ * "not_a_database", unchanged, and a "file:" URI (code "config").  A new
+ * file is created 0600, through a dangling symlink too (its target), and
+ * removed again when the open fails.  Many processes may open a new or
  * older database at once: the schema is created or migrated once, under
  * the write lock, and the others wait (within cfg->busy_timeout_ms) and
  * open the result.  A database file deleted while open is written anew
