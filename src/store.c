@@ -302,6 +302,23 @@ static int put_meta(store *st, const char *key, const char *value, pi_error *err
   return rc == SQLITE_DONE ? 0 : db_fail(st, err, "writing meta");
 }
 
+/* *other = 1 when meta names a store and it is not store_id. */
+static int meta_names_other_store(store *st, const char *store_id, int *other,
+                                  pi_error *err) {
+  sqlite3_stmt *q;
+  *other = 0;
+  if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'store_id'", -1, &q,
+                         NULL) != SQLITE_OK)
+    return db_fail(st, err, "reading meta");
+  int rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW) {
+    const unsigned char *v = sqlite3_column_text(q, 0);
+    *other = v && v[0] && strcmp((const char *)v, store_id) != 0;
+  }
+  sqlite3_finalize(q);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading meta");
+}
+
 static int prepare(store *st, sqlite3_stmt **q, const char *sql, pi_error *err) {
   if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL) !=
       SQLITE_OK)
@@ -532,6 +549,18 @@ static int setup(store *st, const plugin_config *cfg, pi_error *err) {
     return -1;
   if (cfg == NULL) return 0;
   if (exec(st, "BEGIN IMMEDIATE", err)) return -1;
+  /* The database's identity (what reports file under) is its own store's:
+   * written when the database is new, and brought up to date by a till of
+   * that store (its manifest is the newer truth: a new VAT number, a new
+   * contact).  A till of another store may record its sales here too, but
+   * never makes the database another store's: one ping from a till with
+   * another manifest used to file every sale under that store. */
+  int other = 0;
+  if (meta_names_other_store(st, cfg->store_id, &other, err)) {
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+  }
+  if (other) return exec(st, "COMMIT", err);
   if (put_meta(st, "store_id", cfg->store_id, err) ||
       put_meta(st, "store_country", cfg->store_country, err) ||
       put_meta(st, "store_vat", cfg->store_vat, err) ||

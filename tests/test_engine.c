@@ -581,6 +581,26 @@ static void race_loser_never_acts_on_the_winner(void **state) {
   engine_close(other);
 }
 
+/* The database's identity is its own store's: a till of another store
+ * opening it (one ping) does not make it that store's, while a till of
+ * the same store brings it up to date. */
+static void another_stores_till_keeps_the_identity(void **state) {
+  fixture *f = *state;
+  char v[64];
+  engine *wien = tu_engine(f->db, "\"store_id\":\"wien-1\",\"store_country\":\"AT\","
+                                  "\"store_vat\":\"ATU13585627\"");
+  cJSON_Delete(tu_ok(wien, "{\"type\":\"ping\"}"));
+  engine_close(wien);
+  tu_sql_text(f->db, "SELECT value FROM meta WHERE key='store_id'", v, sizeof v);
+  assert_string_equal(v, "shop-1");
+  tu_sql_text(f->db, "SELECT value FROM meta WHERE key='store_vat'", v, sizeof v);
+  assert_string_equal(v, "DE136695976");
+  engine *same = tu_engine(f->db, "\"store_vat\":\"DE811569869\"");
+  engine_close(same);
+  tu_sql_text(f->db, "SELECT value FROM meta WHERE key='store_vat'", v, sizeof v);
+  assert_string_equal(v, "DE811569869");
+}
+
 /* A resend whose content differs from what was recorded is a conflict. */
 static void resend_with_other_content_conflicts(void **state) {
   fixture *f = *state;
@@ -1294,6 +1314,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(money_is_exact, setup, teardown),
       cmocka_unit_test_setup_teardown(race_loser_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(race_loser_never_acts_on_the_winner, setup, teardown),
+      cmocka_unit_test_setup_teardown(another_stores_till_keeps_the_identity, setup, teardown),
       cmocka_unit_test_setup_teardown(resend_with_other_content_conflicts, setup, teardown),
       cmocka_unit_test_setup_teardown(completion_resent_after_void_is_voided, setup,
                                       teardown),
