@@ -15,9 +15,12 @@
 #include "jsonw.h"
 
 /* Format 2 chains the script meta as a salted digest (a personal field)
- * instead of in plain in the body, so that erasure can remove it.  Format 1
- * entries are still verified as they were written. */
-#define FORMAT_VERSION 2
+ * instead of in plain in the body, so that erasure can remove it.  Format 3
+ * does the same for a void's reason, free text that cashiers fill with
+ * names ("refund: Anna K., returned it").  Entries of earlier formats are
+ * still verified as they were written. */
+#define FORMAT_VERSION 3
+#define VOID_PII_SINCE 3
 #define SALT_BYTES 16
 static const char zero_hash[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -64,6 +67,11 @@ static const char *const line_pii[] = {"gift_message", "recipient_name",
  * then checks the reply of that sale against nothing (the key's presence
  * is itself hashed, so it cannot be stripped from a newer entry). */
 #define REPLY_FIELD "reply"
+
+/* A void's reason among the digests and in salts (format 3 on).  The
+ * voids.reason column is NOT NULL (schema version 1), so an erased reason
+ * is set to '', and an empty reason counts as no personal value. */
+#define VOID_REASON_FIELD "void_reason"
 
 /* Statements and digest state prepared once per connection: recording a
  * sale runs all of them, and preparing SQL or fetching SHA-256 each time
@@ -342,24 +350,36 @@ static int sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, int with_r
   return 0;
 }
 
-/* Build j->body of the void of `sale_id`.  0, 1 when not voided, -1. */
-static int void_fact(journal *j, int64_t sale_id, int version, pi_error *err) {
+/* Build j->body (and j->pii) of the void of `sale_id`: store, terminal,
+ * sale and time in the body; the reason in the body up to format 2, as a
+ * salted digest in j->pii from format 3 on.  0, 1 when not voided, -1. */
+static int void_fact(journal *j, int64_t sale_id, enum pii_mode mode, int version,
+                     pi_error *err) {
   jsonw *body = &j->body;
   sqlite3_stmt *q = j->sel_void;
+  int rc = 0;
   jw_reset(body);
+  jw_reset(&j->pii);
+  jw_object(&j->pii);
   sqlite3_bind_int64(q, 1, sale_id);
   int step = sqlite3_step(q);
   if (step == SQLITE_ROW) {
+    int chained = version >= VOID_PII_SINCE;
     jw_object(body);
     jw_kint(body, "v", version);
     jw_key(body, "void");
-    row_array(body, q, 0, 5, -1);
+    row_array(body, q, 0, 5, chained ? 4 : -1);
     jw_end_object(body);
+    const char *reason = (const char *)sqlite3_column_text(q, 4);
+    if (chained && reason != NULL && reason[0] != '\0')
+      rc = pii_field(j, sale_id, mode, VOID_REASON_FIELD, reason, err);
   }
   done(q);
+  jw_end_object(&j->pii);
+  if (rc) return -1;
   if (step == SQLITE_DONE) return 1;
   if (step != SQLITE_ROW) return db_fail(j->db, err, "reading the void");
-  return jw_ok(body) ? 0 : pi_fail(err, "nomem", "journal", "out of memory");
+  return jw_ok(body) && jw_ok(&j->pii) ? 0 : pi_fail(err, "nomem", "journal", "out of memory");
 }
 
 static int append(journal *j, const char *at, const char *kind, int64_t sale_id,
@@ -402,11 +422,11 @@ int journal_append_sale(journal *j, int64_t sale_id, const char *at, pi_error *e
 }
 
 int journal_append_void(journal *j, int64_t sale_id, const char *at, pi_error *err) {
-  int rc = void_fact(j, sale_id, FORMAT_VERSION, err);
+  int rc = void_fact(j, sale_id, PII_RECORD, FORMAT_VERSION, err);
   if (rc == 1)
     return pi_fail(err, "storage", "journal", "sale %lld has no void", (long long)sale_id);
   if (rc) return -1;
-  return append(j, at, "void", sale_id, j->body.buf, "{}", err);
+  return append(j, at, "void", sale_id, j->body.buf, j->pii.buf, err);
 }
 
 int journal_head(journal *j, int64_t *seq, char hash[65], pi_error *err) {
@@ -470,11 +490,15 @@ static int null_field(journal *j, int64_t sale_id, const char *field, pi_error *
   long long seq;
   int is_line = sscanf(field, "line%lld.%31s", &seq, col) == 2;
   const char *base = is_line ? col : field;
+  int is_void = strcmp(field, VOID_REASON_FIELD) == 0;
   const char *const *list = is_line ? line_pii : sale_pii;
   int known = 0;
   for (int i = 0; list[i]; i++) known |= strcmp(base, list[i]) == 0;
-  if (!known) return pi_fail(err, "storage", "journal", "cannot erase field %s", field);
-  if (is_line)
+  if (!known && !is_void)
+    return pi_fail(err, "storage", "journal", "cannot erase field %s", field);
+  if (is_void) /* NOT NULL in the schema: '' is "no reason" */
+    snprintf(sql, sizeof sql, "UPDATE voids SET reason='' WHERE sale_id=?1");
+  else if (is_line)
     snprintf(sql, sizeof sql, "UPDATE lines SET %s=NULL WHERE sale_id=?1 AND seq=%lld",
              base, seq);
   else
@@ -806,11 +830,14 @@ int journal_verify(journal *j, journal_report *rep, pi_error *err) {
                           "head it was closed at (entry %lld)",
                 (long long)seq, (long long)seq - 1);
     } else if (strcmp(kind, "void") == 0) {
-      int f = void_fact(j, sale_id, version, err);
+      int f = void_fact(j, sale_id, PII_CHECK, version, err);
       if (f < 0) rc = -1;
       else if (f == 1 || strcmp(j->body.buf, sbody) != 0)
         problem(rep, seq, "the void of sale row %lld differs from entry %lld",
                 (long long)sale_id, (long long)seq);
+      else if (version >= VOID_PII_SINCE &&
+               !check_pii(spii, j->pii.buf, sale_id, erasures, why, sizeof why))
+        problem(rep, seq, "entry %lld: %s", (long long)seq, why);
     }
     memcpy(rep->head, hash, sizeof rep->head);
     rep->head_seq = seq;

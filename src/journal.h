@@ -12,8 +12,9 @@
  *   body  canonical JSON of the fact, rebuilt from the recorded rows, with
  *         no personal data in it
  *   pii   canonical JSON of salted SHA-256 digests of the personal data
- *         (customer name, gift message, recipient name and contact) that
- *         the sale holds, and of the stored reply (sales.reply, key
+ *         (customer name, gift message, recipient name and contact, script
+ *         meta; for a void, its reason) that the fact holds, and of the
+ *         stored reply (sales.reply, key
  *         "reply"), one random 16-byte salt per field, kept in
  *         salts(sale_id, field, salt)
  *   prev  the previous entry's hash (64 zeros for the first)

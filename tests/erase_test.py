@@ -73,9 +73,15 @@ GIFT = {"customer": "Kasimir Quarkbrot", "recipient": "Oma Hildegard Zwiebelkuch
 NOID = {"customer": "Bertholdine Ohnekundennummer", "recipient": "Cousin Ottokar Nirgendwo",
         "message": "Fuer Ottokar mit Gruessen"}
 BYSALE = {"customer": "Friedegund Kassenbonova"}
+# A void's reason is free text that cashiers fill with the customer's name
+# (review 2, finding 6): erased with the sale's personal data.
+VOIDED = {"customer": "Anna Kowalczykowa",
+          "reason": "refund: Anna Kowalczykowa, Hauptstr. 5, returned it"}
+OPEN_VOID = "Ludmilla Abbruchkowa walked out"
 ERASED = [GIFT["customer"], GIFT["recipient"], GIFT["contact"], GIFT["message"],
           NOID["customer"], NOID["recipient"], NOID["message"], BYSALE["customer"],
-          "Zwiebelkuchen", "Ottokar"]
+          "Zwiebelkuchen", "Ottokar", VOIDED["reason"], "Kowalczykowa", "Hauptstr. 5",
+          "Abbruchkowa"]
 KEPT_BUSINESS = "DE129273398"
 
 
@@ -184,11 +190,37 @@ with tempfile.TemporaryDirectory() as tmp:
          tag={"purpose": "gift", "recipient": {"name": NOID["recipient"]},
               "message": NOID["message"]})
     sale(till, "N2", 1, customer={"name": BYSALE["customer"]})
+    sale(till, "V1", 1, customer={"id": "C-VOID", "name": VOIDED["customer"]})
+    till.ok({"type": "sale.void", "sale": "V1", "terminal": "T1",
+             "reason": VOIDED["reason"]})
+    # Voided before completion: the reason is the sale's only personal value.
+    till.ok({"type": "sale.begin", "sale": "V2", "store": "roastery-berlin",
+             "terminal": "T1", "cashier": "mia", "at": "2026-11-20T10:00:00+01:00",
+             "currency": "EUR"})
+    till.ok({"type": "sale.void", "sale": "V2", "terminal": "T1", "reason": OPEN_VOID})
 
     found, _ = search(db, ERASED)
     check("before erasure the search finds what it looks for",
           set(found) == set(ERASED), f"found {sorted(found)}")
     before_amounts = amounts(db)
+    # The reason is chained as a salted digest: an edit, or a removal
+    # without an erase entry, shows.
+    for new in ("customer changed their mind", ""):
+        tampered = os.path.join(tmp, "void-tampered.db")
+        if os.path.exists(tampered):
+            os.unlink(tampered)
+        con = sqlite3.connect(db)
+        con.execute("VACUUM INTO ?", (tampered,))
+        con.close()
+        con = sqlite3.connect(tampered)
+        n = con.execute("UPDATE voids SET reason=? WHERE reason=?",
+                        (new, VOIDED["reason"])).rowcount
+        con.commit()
+        con.close()
+        r = posintent(tampered, "verify")
+        check(f"a void reason edited to {new!r} fails verify",
+              n == 1 and r.returncode == 1 and "void_reason" in r.stdout,
+              f"{n} rows; exit {r.returncode}: {r.stdout}{r.stderr}")
     before_purposes = posintent(db, "report", "purposes", "--format", "csv").stdout
 
     # ---- erase while the till runs ---------------------------------------
@@ -200,6 +232,14 @@ with tempfile.TemporaryDirectory() as tmp:
           f"exit {r.returncode}: {r.stdout}{r.stderr}")
     r = posintent(db, "erase", "--sale", "N2")
     check("erase --sale (no id)", r.returncode == 0 and "erased 1 field on 1 sale" in r.stdout,
+          f"exit {r.returncode}: {r.stdout}{r.stderr}")
+    r = posintent(db, "erase", "--customer", "C-VOID")
+    check("erase --customer takes the void's reason too",
+          r.returncode == 0 and r.stdout == "erased 2 fields on 1 sale\n",
+          f"exit {r.returncode}: {r.stdout}{r.stderr}")
+    r = posintent(db, "erase", "--sale", "V2")
+    check("erase --sale takes the reason of a sale voided before completion",
+          r.returncode == 0 and r.stdout == "erased 1 field on 1 sale\n",
           f"exit {r.returncode}: {r.stdout}{r.stderr}")
 
     found, nbytes = search(db, ERASED + [gift_line])
