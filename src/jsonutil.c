@@ -155,6 +155,7 @@ int ju_object(const cJSON *obj, const char *key, const char *prefix, int require
 
 /* The walk through the text, in step with the tree cJSON built from it. */
 typedef struct textwalk {
+  const char *start;    /* the whole text, for byte offsets              */
   const char *p, *end;  /* the text not yet walked                       */
   int max_decimals;
   char path[96];        /* dotted path of the member being walked        */
@@ -188,37 +189,50 @@ static int string_token(textwalk *w) {
   return nul;
 }
 
-/* Step over the number at w->p and return its decimal places as written:
- * the digits after the point, less the exponent, trailing zeros not
- * counted ("1.50" has 1, "15e-1" has 1, "1.5e3" and "0.0000" have 0). */
+/* Step over the number at w->p.  Returns -1 when it is not a number of
+ * RFC 8259's grammar, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?,
+ * which cJSON does not check (it hands "0100", "-00", "1." and "-.5" to
+ * strtod, which takes them).  Otherwise returns its decimal places as
+ * written: the digits after the point, less the exponent, trailing zeros
+ * not counted ("1.50" has 1, "15e-1" has 1, "1.5e3" and "0.0000" have 0). */
 static long long number_token(textwalk *w) {
   const char *p = w->p, *end = w->end;
   long long scale = 0, zeros = 0, exp = 0;
-  int nonzero = 0, frac = 0;
+  int nonzero = 0, bad = 0;
   assert(*p == '-' || (*p >= '0' && *p <= '9'));
   if (*p == '-') p++;
-  for (; p < end && ((*p >= '0' && *p <= '9') || (*p == '.' && !frac)); p++) {
-    if (*p == '.') {
-      frac = 1;
-      continue;
+  /* The integer part: one 0, or digits that do not start with 0. */
+  const char *int_start = p;
+  for (; p < end && *p >= '0' && *p <= '9'; p++) {
+    zeros = *p == '0' ? zeros + 1 : 0;
+    nonzero |= *p != '0';
+  }
+  bad |= p == int_start || (*int_start == '0' && p - int_start > 1);
+  if (p < end && *p == '.') {
+    const char *frac_start = ++p;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+      scale++;
+      zeros = *p == '0' ? zeros + 1 : 0;
+      nonzero |= *p != '0';
     }
-    scale += frac;
-    if (*p == '0') {
-      zeros++;
-    } else {
-      zeros = 0;
-      nonzero = 1;
-    }
+    bad |= p == frac_start;
   }
   if (p < end && (*p == 'e' || *p == 'E')) {
     int neg = 0;
     p++;
     if (p < end && (*p == '+' || *p == '-')) neg = *p++ == '-';
+    const char *exp_start = p;
     for (; p < end && *p >= '0' && *p <= '9'; p++)
       if (exp < 1000000000000LL) exp = exp * 10 + (*p - '0'); /* saturate */
+    bad |= p == exp_start;
     if (neg) exp = -exp;
   }
+  /* What cJSON took as part of the number (it reads any run of these
+   * characters) must all have been walked. */
+  bad |= p < end && (*p == '.' || *p == '+' || *p == '-' || *p == 'e' || *p == 'E' ||
+                     (*p >= '0' && *p <= '9'));
   w->p = p;
+  if (bad) return -1;
   if (!nonzero) return 0;
   long long places = scale - zeros - exp;
   return places > 0 ? places : 0;
@@ -234,7 +248,17 @@ static int walk(textwalk *w, const cJSON *it, int depth) {
       return pi_fail(w->err, "bad_value", w->path,
                      "%s holds an escaped NUL (\\u0000); text may not contain one", what);
   } else if (cJSON_IsNumber(it)) {
-    long long places = next_token(w) ? number_token(w) : 0; /* always step over it */
+    const char *at = next_token(w) ? w->p : NULL;
+    long long places = at ? number_token(w) : 0; /* always step over it */
+    if (places < 0) {
+      int n = (int)(w->p - at);
+      return pi_fail(w->err, "bad_json", w->path,
+                     "%s is not a valid JSON number: %.*s%s (at byte %zu; RFC 8259 "
+                     "allows no leading zeros, needs digits after a decimal point "
+                     "and in an exponent)",
+                     what, n > 24 ? 24 : n, at, n > 24 ? "..." : "",
+                     (size_t)(at - w->start));
+    }
     if (w->max_decimals >= 0 && places > w->max_decimals)
       return pi_fail(w->err, "bad_value", w->path, "%s has more than %d decimals", what,
                      w->max_decimals);
@@ -263,7 +287,7 @@ static int walk(textwalk *w, const cJSON *it, int depth) {
 int ju_check_text(const char *text, size_t len, const cJSON *root, int max_decimals,
                   pi_error *err) {
   textwalk w;
-  w.p = text;
+  w.start = w.p = text;
   w.end = text + len;
   w.max_decimals = max_decimals;
   w.path[0] = '\0';

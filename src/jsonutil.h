@@ -60,6 +60,8 @@ int ju_text_ok(const char *s, size_t len, int allow_newline);
  * cJSON parsed into `root` -- in step with the tree:
  *   - an escaped NUL (\u0000) in any string, member names included: cJSON
  *     keeps NUL-terminated strings, so "U1\u0000EVIL" would read as "U1";
+ *   - a number outside RFC 8259's grammar that cJSON's strtod takes
+ *     ("0100", "-00", "01.5", "1.", "-.5"): refused as bad_json;
  *   - a number with more than max_decimals decimal places as written
  *     (max_decimals < 0: not checked), judged on its digits, not on the
  *     nearest double (1000.0005 and 1000.001 are different numbers);

@@ -285,6 +285,63 @@ static void errors_never_carry_invalid_utf8(void **state) {
   assert_memory_equal(err.field, "customer.\xc3\xa9", 11);
 }
 
+/* RFC 8259's number grammar is strict; cJSON hands any run of digits,
+ * signs, points and exponents to strtod, which took "0100" as 100 and "1."
+ * as 1 (review 2, finding 9).  Every number of an event is held to it, in
+ * every member and at any depth. */
+static void numbers_follow_rfc8259(void **state) {
+  (void)state;
+  static const char *const bad[] = {"0100", "-00", "1.",   "01.5", "00",
+                                    "-01",  "1.e5", "-.5", "01e2", "0.e1", "-0."};
+  static const char *const refused_by_cjson[] = {".5", "+1",  "1e",   "0x1", "--1",
+                                                 "1..5", "1.5E", "1e+", "1e-"};
+  static const char *const ok[] = {"0", "-0", "10", "1.5", "0.25", "1e2", "1E+2", "25e-1",
+                                   "0e0", "-0.0"};
+  event ev;
+  pi_error err;
+  char json[256];
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    snprintf(json, sizeof json,
+             "{\"type\":\"sale.line\",\"sale\":\"S\",\"line\":\"1\",\"qty\":1,"
+             "\"unit_price\":1,\"net\":1,\"tax\":%s}",
+             bad[i]);
+    if (parse(json, &ev, &err) == 0) fail_msg("%s accepted", bad[i]);
+    if (strcmp(err.code, "bad_json") != 0 || strcmp(err.field, "tax") != 0)
+      fail_msg("%s: %s %s: %s", bad[i], err.code, err.field, err.message);
+    if (strstr(err.message, bad[i]) == NULL || strstr(err.message, "byte 79") == NULL)
+      fail_msg("%s: %s", bad[i], err.message);
+  }
+  for (size_t i = 0; i < sizeof refused_by_cjson / sizeof refused_by_cjson[0]; i++) {
+    snprintf(json, sizeof json,
+             "{\"type\":\"sale.complete\",\"sale\":\"S\",\"total\":%s}",
+             refused_by_cjson[i]);
+    if (parse(json, &ev, &err) == 0) fail_msg("%s accepted", refused_by_cjson[i]);
+    assert_string_equal(err.code, "bad_json");
+  }
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    snprintf(json, sizeof json,
+             "{\"type\":\"sale.line\",\"sale\":\"S\",\"line\":\"1\",\"qty\":%s,"
+             "\"unit_price\":1,\"net\":1,\"tax\":0}",
+             ok[i]);
+    if (parse(json, &ev, &err)) fail_msg("%s refused: %s", ok[i], err.message);
+  }
+  /* Nested, in a tender's amount: the dotted path is the field. */
+  assert_int_equal(parse("{\"type\":\"sale.complete\",\"sale\":\"S\",\"total\":1,"
+                         "\"tenders\":[{\"type\":\"card\",\"amount\":01}]}",
+                         &ev, &err),
+                   -1);
+  assert_string_equal(err.code, "bad_json");
+  assert_string_equal(err.field, "tenders.amount");
+  /* The manifest shares the walk (ju_check_text): no event-only rule. */
+  cJSON *o = cJSON_Parse("{\"a\":[1,2.0,-0100]}");
+  assert_non_null(o);
+  const char *text = "{\"a\":[1,2.0,-0100]}";
+  assert_int_equal(ju_check_text(text, strlen(text), o, -1, &err), -1);
+  assert_string_equal(err.code, "bad_json");
+  assert_string_equal(err.field, "a");
+  cJSON_Delete(o);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(begin), cmocka_unit_test(line_qty),
                                      cmocka_unit_test(customer_evidence),
@@ -292,6 +349,7 @@ int main(void) {
                                      cmocka_unit_test(utf8_and_dates),
                                      cmocka_unit_test(escaped_nul_is_refused),
                                      cmocka_unit_test(quantities_have_at_most_3_decimals_exactly),
+                                     cmocka_unit_test(numbers_follow_rfc8259),
                                      cmocka_unit_test(every_event_refuses_unknown_and_repeated_members),
                                      cmocka_unit_test(lowercase_t_and_z_are_rfc3339),
                                      cmocka_unit_test(errors_never_carry_invalid_utf8)};
