@@ -346,6 +346,25 @@ int event_parse_object(const cJSON *o, event *ev, pi_error *err) {
   }
 }
 
+/* The text walk refused the event before its members were read: give the
+ * reply the event's type and sale all the same (docs/events.md: a refused
+ * event's reply carries them, and a host matches replies by them), when
+ * they are well-formed and are not what was refused (a sale "U1\u0000EVIL"
+ * must not be answered as sale "U1"). */
+static void refused_ids(const cJSON *o, event *ev, const pi_error *why) {
+  char type[32];
+  pi_error ignored;
+  pi_error_clear(&ignored);
+  if (why == NULL || strcmp(why->field, "type") == 0 ||
+      ju_string(o, "type", "", JU_REQUIRED, type, sizeof type, &ignored) != 0)
+    return;
+  ev->type = event_type_parse(type);
+  if (ev->type == EVENT_NONE || ev->type == EVENT_PING || ev->type == EVENT_SCRIPTS_RELOAD ||
+      strcmp(why->field, "sale") == 0 ||
+      ju_string(o, "sale", "", JU_REQUIRED, ev->sale, sizeof ev->sale, &ignored) != 0)
+    ev->sale[0] = '\0';
+}
+
 int event_parse(const char *json, size_t len, event *ev, pi_error *err) {
   ev->type = EVENT_NONE;
   ev->sale[0] = '\0';
@@ -373,7 +392,13 @@ int event_parse(const char *json, size_t len, event *ev, pi_error *err) {
       return pi_fail(err, "bad_json", "", "trailing data after the event object");
     }
   /* An escaped NUL, a quantity's fourth decimal: the tree cannot show them. */
-  int rc = ju_check_text(json, len, o, 3, err) ? -1 : event_parse_object(o, ev, err);
+  int rc;
+  if (ju_check_text(json, len, o, 3, err)) {
+    refused_ids(o, ev, err);
+    rc = -1;
+  } else {
+    rc = event_parse_object(o, ev, err);
+  }
   cJSON_Delete(o);
   return rc;
 }

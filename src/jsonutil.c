@@ -89,7 +89,8 @@ int ju_int(const cJSON *obj, const char *key, const char *prefix, int required,
   if (!cJSON_IsNumber(it))
     return pi_fail(err, "bad_type", PATH(path), "%s must be a number", path);
   double v = it->valuedouble;
-  if (!isfinite(v) || v != floor(v))
+  /* 1e400 reads as infinity: out of range below, not a fraction. */
+  if (isnan(v) || (isfinite(v) && v != floor(v)))
     return pi_fail(err, "bad_value", PATH(path),
                    "%s must be a whole number of minor units", path);
   if (v < (double)min || v > (double)max) {
@@ -121,9 +122,13 @@ int ju_qty(const cJSON *obj, const char *key, const char *prefix, int required,
   if (!cJSON_IsNumber(it))
     return pi_fail(err, "bad_type", PATH(path), "%s must be a number", path);
   double v = it->valuedouble;
-  if (!isfinite(v) || v < 0)
+  /* 1e400 reads as infinity, -1e400 as minus infinity: too large, and
+   * negative, not both "negative". */
+  if (isnan(v))
+    return pi_fail(err, "bad_value", PATH(path), "%s must be a number", path);
+  if (v < 0)
     return pi_fail(err, "bad_value", PATH(path), "%s must not be negative", path);
-  if (v * 1000.0 > (double)max_milli)
+  if (!isfinite(v) || v * 1000.0 > (double)max_milli)
     return pi_fail(err, "bad_value", PATH(path), "%s is larger than %lld", path,
                    (long long)(max_milli / 1000));
   /* Exact, at any magnitude: v came from a decimal with at most 3 places

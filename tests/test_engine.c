@@ -470,6 +470,31 @@ static void bad_events(void **state) {
   cJSON_Delete(tu_err(f->e, "too_long", "sale", "{\"type\":\"sale.total\",\"sale\":\"%s\"}",
                       big));
 
+  /* Refused by the text walk, before the members were read: the reply
+   * still names the event's type and sale (review 2, finding 11), except
+   * a sale id that is itself what was refused. */
+  static const struct {
+    const char *event, *code, *field, *sale;
+  } walked[] = {
+      {"{\"type\":\"sale.line\",\"sale\":\"N1\",\"line\":\"L9\",\"qty\":1,"
+       "\"unit_price\":1,\"net\":1,\"tax\":100.0000000000000000001}",
+       "bad_value", "tax", "N1"},
+      {"{\"type\":\"sale.tag\",\"sale\":\"N1\",\"purpose\":\"own_use\",\"x\\u0000\":5}",
+       "bad_value", "x", "N1"},
+      {"{\"type\":\"sale.complete\",\"sale\":\"N1\",\"total\":0100}", "bad_json",
+       "total", "N1"},
+      {"{\"type\":\"sale.void\",\"sale\":\"U1\\u0000EVIL\"}", "bad_value", "sale", NULL},
+  };
+  for (size_t i = 0; i < sizeof walked / sizeof walked[0]; i++) {
+    cJSON *r = tu_err(f->e, walked[i].code, walked[i].field, "%s", walked[i].event);
+    const char *type = tu_str(r, "type"), *sid = tu_str(r, "sale");
+    if (type == NULL || strncmp(walked[i].event + 9, type, strlen(type)) != 0)
+      fail_msg("%s: type %s", walked[i].event, type ? type : "(none)");
+    if (walked[i].sale ? sid == NULL || strcmp(sid, walked[i].sale) != 0 : sid != NULL)
+      fail_msg("%s: sale %s", walked[i].event, sid ? sid : "(none)");
+    cJSON_Delete(r);
+  }
+
   /* Nothing recorded, the open sale unchanged, and it still completes. */
   assert_int_equal(count(f, "SELECT count(*) FROM sales"), 0);
   cJSON *t = tu_ok(f->e, "{\"type\":\"sale.total\",\"sale\":\"B1\"}");

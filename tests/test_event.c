@@ -342,6 +342,25 @@ static void numbers_follow_rfc8259(void **state) {
   cJSON_Delete(o);
 }
 
+/* 1e400 reads as infinity: "too large", never "negative" (review 2,
+ * finding 11); -1e400 is negative. */
+static void infinite_numbers_are_out_of_range(void **state) {
+  (void)state;
+  int64_t m;
+  pi_error err;
+  assert_int_equal(qty("1e400", &m, &err), -1);
+  assert_string_equal(err.field, "qty");
+  assert_non_null(strstr(err.message, "larger than"));
+  assert_int_equal(qty("-1e400", &m, &err), -1);
+  assert_non_null(strstr(err.message, "must not be negative"));
+  event ev;
+  assert_int_equal(parse("{\"type\":\"sale.complete\",\"sale\":\"S\",\"total\":1e400}",
+                         &ev, &err),
+                   -1);
+  assert_string_equal(err.field, "total");
+  assert_non_null(strstr(err.message, "between"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(begin), cmocka_unit_test(line_qty),
                                      cmocka_unit_test(customer_evidence),
@@ -350,6 +369,7 @@ int main(void) {
                                      cmocka_unit_test(escaped_nul_is_refused),
                                      cmocka_unit_test(quantities_have_at_most_3_decimals_exactly),
                                      cmocka_unit_test(numbers_follow_rfc8259),
+                                     cmocka_unit_test(infinite_numbers_are_out_of_range),
                                      cmocka_unit_test(every_event_refuses_unknown_and_repeated_members),
                                      cmocka_unit_test(lowercase_t_and_z_are_rfc3339),
                                      cmocka_unit_test(errors_never_carry_invalid_utf8)};
