@@ -241,6 +241,11 @@ with tempfile.TemporaryDirectory() as tmp:
     check("erase --sale takes the reason of a sale voided before completion",
           r.returncode == 0 and r.stdout == "erased 1 field on 1 sale\n",
           f"exit {r.returncode}: {r.stdout}{r.stderr}")
+    r = posintent(db, "erase", "--sale", "V2")
+    check("erasing it again says nothing is left, not \"0 sales\"",
+          r.returncode == 0 and
+          r.stdout == "nothing personal left to erase on 1 matching sale (already erased?)\n",
+          f"exit {r.returncode}: {r.stdout}{r.stderr}")
 
     found, nbytes = search(db, ERASED + [gift_line])
     check("no erased string in the .db, -wal or -shm while the till runs", not found,

@@ -65,9 +65,10 @@ static const char erase_help[] =
     "    are yours to delete.  See docs/privacy.md.\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 erased; 1 no such customer or sale (nothing erased); 2 usage error,\n"
-    "    or a sale id that names several sales; 3 database error (or a\n"
-    "    checkpoint that could not finish: run it again).\n";
+    "    0 erased (or nothing personal was left); 1 no such customer or sale\n"
+    "    (nothing erased); 2 usage error, or a sale id that names several\n"
+    "    sales; 3 database error (or a checkpoint that could not finish: run\n"
+    "    it again).\n";
 
 int cmd_verify(const cli_globals *g, int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
@@ -149,7 +150,11 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
   erase_result res;
   int rc = erase_personal_data(st, &rq, at, &res, &err);
   store_close(st);
-  if (res.fields || rc == 0)
+  /* A recorded sale whose personal data is already gone is not "0 sales". */
+  if (rc == 0 && res.fields == 0)
+    printf("nothing personal left to erase on %lld matching sale%s (already erased?)\n",
+           (long long)res.sales, res.sales == 1 ? "" : "s");
+  else if (res.fields || rc == 0)
     printf("erased %lld field%s on %lld sale%s\n", (long long)res.fields,
            res.fields == 1 ? "" : "s", (long long)res.erased, res.erased == 1 ? "" : "s");
   if (rc && strcmp(err.code, "ambiguous_sale") == 0)
