@@ -76,18 +76,25 @@ int cli_db_path(const cli_globals *g, char *buf, size_t cap, const char **out) {
   return 0;
 }
 
-int cli_open_store(const cli_globals *g, store **out) {
+int cli_open_store_as(const cli_globals *g, int mode, const char *what, store **out) {
   char buf[MANIFEST_PATH_MAX];
   const char *path;
   int rc = cli_db_path(g, buf, sizeof buf, &path);
   if (rc) return rc;
   pi_error err;
   pi_error_clear(&err);
-  if (store_open(path, STORE_READONLY, NULL, out, &err)) {
-    cli_error("%s", err.message);
+  if (store_open(path, mode, NULL, out, &err)) {
+    if (what)
+      cli_error("%s: %s", what, err.message);
+    else
+      cli_error("%s", err.message);
     return EXIT_RUNTIME;
   }
   return 0;
+}
+
+int cli_open_store(const cli_globals *g, store **out) {
+  return cli_open_store_as(g, STORE_READONLY, NULL, out);
 }
 
 int cli_check_date(const char *hint, const char *opt, const char *value) {

@@ -38,6 +38,11 @@ int cli_db_path(const cli_globals *g, char *buf, size_t cap, const char **out);
  * or cli_db_path's EXIT_USAGE, or EXIT_RUNTIME, with a message printed. */
 int cli_open_store(const cli_globals *g, store **out);
 
+/* The same in `mode` (STORE_READONLY, or STORE_EXISTING for commands that
+ * write: a read-only copy is then refused), the error prefixed with
+ * "what: " when what is not NULL. */
+int cli_open_store_as(const cli_globals *g, int mode, const char *what, store **out);
+
 /* Load the manifest named by --manifest (or ./plugin.manifest); returns 1
  * when one was loaded, 0 when none is available, -1 (message printed) when
  * it exists but is invalid. */

@@ -91,18 +91,12 @@ static int run_close(const cli_globals *g, int argc, char **argv) {
   plugin_config cfg;
   int have_cfg = cli_load_manifest(g, &cfg);
   if (have_cfg < 0) return EXIT_RUNTIME;
-  char buf[MANIFEST_PATH_MAX];
-  const char *path;
-  int prc = cli_db_path(g, buf, sizeof buf, &path);
-  if (prc) return prc;
   store *st;
+  /* STORE_EXISTING: a closing is written, so a read-only copy is refused. */
+  int orc = cli_open_store_as(g, STORE_EXISTING, "period close", &st);
+  if (orc) return orc;
   pi_error err;
   pi_error_clear(&err);
-  /* STORE_EXISTING: a closing is written, so a read-only copy is refused. */
-  if (store_open(path, STORE_EXISTING, NULL, &st, &err)) {
-    cli_error("period close: %s", err.message);
-    return EXIT_RUNTIME;
-  }
   /* The store's identity as `report ec-sales-list` takes it: the manifest
    * when given, else what the plugin last wrote into the database. */
   report_identity id;

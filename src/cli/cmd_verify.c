@@ -134,17 +134,11 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
   if (name) rq.kind = ERASE_CUSTOMER_NAME, rq.customer = name;
   if (sale_id) rq.kind = ERASE_SALE, rq.sale = sale_id;
   if (recipient) rq.kind = ERASE_RECIPIENT, rq.sale = recipient;
-  char buf[MANIFEST_PATH_MAX];
-  const char *path;
-  int prc = cli_db_path(g, buf, sizeof buf, &path);
-  if (prc) return prc;
   store *st;
+  int orc = cli_open_store_as(g, STORE_EXISTING, NULL, &st);
+  if (orc) return orc;
   pi_error err;
   pi_error_clear(&err);
-  if (store_open(path, STORE_EXISTING, NULL, &st, &err)) {
-    cli_error("%s", err.message);
-    return EXIT_RUNTIME;
-  }
   char at[32];
   now_rfc3339(at);
   erase_result res;
