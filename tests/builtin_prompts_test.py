@@ -17,12 +17,7 @@ import sys
 import tempfile
 
 cli = sys.argv[1]
-failures = []
-
-
-def check(what, ok, detail=""):
-    if not ok:
-        failures.append(f"{what}: {detail}")
+from checks import check, failures, finish
 
 
 def sale(amount, tag):
@@ -101,7 +96,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check("under offer, a yes is taken", len(r) > 2 and r[2].get("ok") is True and
           "Gift receipt" in r[3].get("receipt", []), str(r[2:]))
 
-for f in failures:
-    print("FAIL", f)
-print("ok" if not failures else f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish("built-in prompts")

@@ -24,15 +24,7 @@ import sys
 import tempfile
 
 host, cli, manifest, events, version = sys.argv[1:6]
-failures = []
-checked = 0
-
-
-def check(what, ok, detail=""):
-    global checked
-    checked += 1
-    if not ok:
-        failures.append(f"{what}: {detail}")
+from checks import check, failures, finish
 
 
 def run(prog, *args, cwd=None):
@@ -213,7 +205,4 @@ with tempfile.TemporaryDirectory() as tmp:
                            stdin=subprocess.DEVNULL)
         usage_error(" ".join(os.path.basename(a) for a in argv), r, prefix, names, hint)
 
-for f in failures:
-    print("FAIL", f)
-print(f"cli conventions: {checked} checks, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish("cli conventions")

@@ -29,15 +29,7 @@ import sys
 import tempfile
 
 host, cli, manifest, events = sys.argv[1:5]
-failures = []
-checked = 0
-
-
-def check(what, ok, detail=""):
-    global checked
-    checked += 1
-    if not ok:
-        failures.append(f"{what}: {detail}")
+from checks import check, failures, finish
 
 
 READERS = [
@@ -203,7 +195,4 @@ with tempfile.TemporaryDirectory() as tmp:
     for d in (copy_dir, wal_dir):
         os.chmod(d, 0o755)
 
-for f in failures:
-    print("FAIL", f)
-print(f"cli file checks: {checked - len(failures)} of {checked} passed")
-sys.exit(1 if failures else 0)
+finish("cli file checks")

@@ -38,15 +38,7 @@ import sys
 import tempfile
 
 host, cli, manifest_path, v1_sql = sys.argv[1:5]
-failures = []
-checked = 0
-
-
-def check(what, ok, detail=""):
-    global checked
-    checked += 1
-    if not ok:
-        failures.append(f"{what}: {detail}")
+from checks import check, failures, finish
 
 
 SCRIPT = r'''
@@ -388,7 +380,4 @@ with tempfile.TemporaryDirectory() as tmp:
     found, _ = search(old, ["Oma Hilde"])
     check("...leaving no copy", not found, f"{found}")
 
-for f in failures:
-    print("FAIL", f)
-print(f"erasure checks: {checked - len(failures)} of {checked} passed")
-sys.exit(1 if failures else 0)
+finish("erasure checks")

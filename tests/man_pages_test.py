@@ -27,15 +27,7 @@ import subprocess
 import sys
 
 src, host, cli = sys.argv[1:4]
-failures = []
-checked = 0
-
-
-def check(what, ok, detail=""):
-    global checked
-    checked += 1
-    if not ok:
-        failures.append(f"{what}: {detail}")
+from checks import check, failures, finish
 
 
 def plain(roff):
@@ -116,7 +108,4 @@ words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text["posplug.3"]))
 for n in sorted(names):
     check(f"posplug.3 mentions {n}", n in words)
 
-for f in failures:
-    print("FAIL", f)
-print(f"man pages: {checked} checks, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish("man pages")

@@ -25,12 +25,7 @@ import sys
 import tempfile
 
 host, cli, manifest = sys.argv[1:4]
-failures = []
-
-
-def check(what, ok, detail=""):
-    if not ok:
-        failures.append(f"{what}: {detail}")
+from checks import check, failures, finish
 
 
 def month_before(d, n):
@@ -149,7 +144,4 @@ with tempfile.TemporaryDirectory() as tmp:
           r.returncode == 1 and f"entry {seq}".encode() in r.stdout + r.stderr,
           (r.returncode, r.stdout, r.stderr))
 
-for f in failures:
-    print("FAIL", f)
-print(f"period checks: {'all passed' if not failures else f'{len(failures)} failed'}")
-sys.exit(1 if failures else 0)
+finish("period checks")

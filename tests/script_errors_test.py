@@ -19,12 +19,7 @@ import sys
 import tempfile
 
 cli, host, manifest, catalogue = sys.argv[1:5]
-failures = []
-
-
-def check(what, ok, detail=""):
-    if not ok:
-        failures.append(f"{what}: {detail}")
+from checks import check, failures, finish
 
 
 BEGIN = {"type": "sale.begin", "sale": "S1", "store": "test-store", "terminal": "T1",
@@ -117,7 +112,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check("the till shows the failed rule",
           "! STORE RULE FAILED: on_total scripts/bean.lua:3: " in p.stdout, p.stdout)
 
-for f in failures:
-    print("FAIL", f)
-print("ok" if not failures else f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish("script errors")

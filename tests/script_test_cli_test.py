@@ -20,12 +20,7 @@ import sys
 import tempfile
 
 cli = sys.argv[1]
-failures = []
-
-
-def check(what, ok, detail=""):
-    if not ok:
-        failures.append(f"{what}: {detail}")
+from checks import check, failures, finish
 
 
 BEGIN = {"type": "sale.begin", "sale": "S1", "store": "test-store", "terminal": "T1",
@@ -140,7 +135,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check("resellers rows are not gifts rows", rc == 1 and 'no column "recipient"' in err,
           f"exit {rc}: {err}")
 
-for f in failures:
-    print("FAIL", f)
-print("ok" if not failures else f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish("script test cli")

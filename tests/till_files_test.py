@@ -30,15 +30,7 @@ import sys
 import tempfile
 
 host, manifest = sys.argv[1:3]
-failures = []
-checked = 0
-
-
-def check(what, ok, detail=""):
-    global checked
-    checked += 1
-    if not ok:
-        failures.append(f"{what}: {detail}")
+from checks import check, failures, finish as finish_checks
 
 
 def mode(path):
@@ -156,7 +148,4 @@ with tempfile.TemporaryDirectory() as tmp:
     refused("an existing empty file that cannot be written", d, "was-here.db",
             "database", limit_size=True)
 
-print(f"{checked} checks, {len(failures)} failed")
-for f in failures:
-    print("FAIL", f)
-sys.exit(1 if failures else 0)
+finish_checks("till files")

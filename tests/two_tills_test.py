@@ -23,12 +23,7 @@ import sys
 import tempfile
 
 host, manifest_path = sys.argv[1:3]
-failures = []
-
-
-def check(what, ok, detail=""):
-    if not ok:
-        failures.append(f"{what}{': ' + detail if detail else ''}")
+from checks import check, failures, finish
 
 
 class Till:
@@ -130,7 +125,4 @@ with tempfile.TemporaryDirectory(prefix="posintent-tills-") as tmp:
             rc, e = t.close()
             check(f"round {round_}: till {i} exits 0", rc == 0, e.strip())
 
-for f in failures:
-    print("FAIL", f)
-print("two tills:", "ok" if not failures else f"{len(failures)} failures")
-sys.exit(1 if failures else 0)
+finish("two tills")
