@@ -26,9 +26,9 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "hooks.h"
-#include "luasandbox.h"
-#include "manifest.h"
+#include "script/hooks.h"
+#include "script/luasandbox.h"
+#include "config/manifest.h"
 
 /* A script with a few rules, like the examples. */
 static const char rules[] =

@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hooks.h"
-#include "manifest.h"
+#include "script/hooks.h"
+#include "config/manifest.h"
 
 static double now_ms(void) {
   struct timespec ts;

@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "report.h"
-#include "store.h"
+#include "report/report.h"
+#include "store/store.h"
 
 static double now(void) {
   struct timespec t;

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "taxid.h"
+#include "taxid/taxid.h"
 
 #ifndef BENCH_TAXID_STDNUM_PY
 #define BENCH_TAXID_STDNUM_PY "bench/bench_taxid_stdnum.py"

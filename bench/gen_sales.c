@@ -34,11 +34,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "calendar.h"
-#include "decide.h"
-#include "manifest.h"
-#include "store.h"
-#include "taxid.h"
+#include "base/calendar.h"
+#include "decision/decide.h"
+#include "config/manifest.h"
+#include "store/store.h"
+#include "taxid/taxid.h"
 
 /* xorshift64*: small, fast, reproducible across platforms. */
 static uint64_t rng_state = 88172645463325252u;

@@ -4,7 +4,7 @@
  *
  * The input is a session: one event per line (a single line when it has no
  * newline), each sent through handle() of a plugin instance obtained the
- * way a host obtains it, from posplug_entry()'s function table (src/plugin.c
+ * way a host obtains it, from posplug_entry()'s function table (src/abi/plugin.c
  * is linked in, the core statically).  The instance runs on an in-memory
  * database, so a session exercises the whole path: parse, domain, decision,
  * storage, reply.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_hooks.c - libFuzzer target for the conversion of sales into Lua
- * tables and of the scripts' answers back into C (src/hooks_table.c).
+ * tables and of the scripts' answers back into C (src/script/hooks_table.c).
  *
  * It is fuzz_event with one store script loaded, fuzz/hooks-scripts/echo.lua,
  * which answers every hook with whatever JSON the sale itself carries: the

@@ -8,7 +8,7 @@
  * file in a private temporary directory and read with manifest_load() and
  * manifest_read_identity(), as the plugin and the host's loader read them.
  *
- * Whatever the bytes, the contract of src/manifest.h must hold, or the
+ * Whatever the bytes, the contract of src/config/manifest.h must hold, or the
  * target aborts:
  *   - a refusal has an error code and a message;
  *   - an accepted manifest has every string NUL-terminated inside its
@@ -25,9 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "manifest.h"
-#include "money.h"
-#include "sale.h"
+#include "config/manifest.h"
+#include "base/money.h"
+#include "domain/sale.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

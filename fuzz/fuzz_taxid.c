@@ -10,14 +10,14 @@
  *
  * Build: cmake -DPOSINTENT_FUZZ=ON -DCMAKE_C_COMPILER=clang, or by hand:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *     src/taxid.c src/taxid_vat.c fuzz/fuzz_taxid.c -o fuzz_taxid
+ *     src/taxid/taxid.c src/taxid/taxid_vat.c fuzz/fuzz_taxid.c -o fuzz_taxid
  * Run:   ./fuzz_taxid fuzz/corpus/taxid
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "taxid.h"
+#include "taxid/taxid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

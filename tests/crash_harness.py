@@ -60,7 +60,7 @@ import tempfile
 import threading
 import time
 
-# Reseller evidence that the validator accepts (see tests of src/taxid.c).
+# Reseller evidence that the validator accepts (see tests of src/taxid/taxid.c).
 VALID_VAT = ["DE129273398", "ATU13585627"]
 
 

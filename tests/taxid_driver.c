@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "taxid.h"
+#include "taxid/taxid.h"
 
 static int hexval(int c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -22,7 +22,7 @@ through stdnum:
 Verdicts must be equal, and compact forms too when valid (the C compact is
 always prefixed; stdnum's is prefixed the way stdnum.eu.vat does it).  The
 only disagreements allowed are the deliberate ones documented in
-src/taxid_vat.c and docs/taxid.md; they are counted and listed per kind.
+src/taxid/taxid_vat.c and docs/taxid.md; they are counted and listed per kind.
 
 The test FAILS (exit 1) if stdnum cannot be imported: scripts/test.sh
 installs python3-stdnum, and /usr/bin/python3 is the interpreter that sees it.

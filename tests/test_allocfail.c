@@ -40,7 +40,7 @@
 #include <sqlite3.h>
 
 #include "posplug.h"
-#include "store.h"
+#include "store/store.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------------------------ */

@@ -6,8 +6,8 @@
 
 #include <cmocka.h>
 
-#include "calendar.h"
-#include "report.h"
+#include "base/calendar.h"
+#include "report/report.h"
 
 static void known_days(void **state) {
   (void)state;

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "store.h"
+#include "store/store.h"
 #include "testutil.h"
 
 typedef struct fixture {

@@ -9,10 +9,10 @@
 
 #include <cmocka.h>
 
-#include "calendar.h"
-#include "event.h"
-#include "jsonutil.h"
-#include "utf8.h"
+#include "base/calendar.h"
+#include "event/event.h"
+#include "base/jsonutil.h"
+#include "base/utf8.h"
 
 static int parse(const char *json, event *ev, pi_error *err) {
   pi_error_clear(err);

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "hooks.h"
-#include "hooks_int.h"
-#include "luasandbox.h"
+#include "script/hooks.h"
+#include "script/hooks_int.h"
+#include "script/luasandbox.h"
 #include "testutil.h"
 
 /* ---- captured log and trace ------------------------------------------------ */

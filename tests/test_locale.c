@@ -27,12 +27,12 @@
 
 #include <cmocka.h>
 
-#include "htmlout.h"
-#include "hooks.h"
-#include "manifest.h"
+#include "report/htmlout.h"
+#include "script/hooks.h"
+#include "config/manifest.h"
 #include "posplug.h"
-#include "report.h"
-#include "store.h"
+#include "report/report.h"
+#include "store/store.h"
 
 static char dir[256];
 

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include <lauxlib.h>
 
-#include "luasandbox.h"
+#include "script/luasandbox.h"
 
 #define MiB (1024u * 1024u)
 

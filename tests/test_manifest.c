@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "event.h"
-#include "manifest.h"
+#include "event/event.h"
+#include "config/manifest.h"
 #include "posplug.h"
-#include "sale.h"
+#include "domain/sale.h"
 
 static char path[256];
 

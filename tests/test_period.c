@@ -20,11 +20,11 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
-#include "calendar.h"
-#include "journal.h"
-#include "period.h"
-#include "report.h"
-#include "store.h"
+#include "base/calendar.h"
+#include "store/journal.h"
+#include "report/period.h"
+#include "report/report.h"
+#include "store/store.h"
 #include "testutil.h"
 
 typedef struct fixture {

@@ -34,7 +34,7 @@
 #include <cjson/cJSON.h>
 
 #include "posplug.h"
-#include "utf8.h"
+#include "base/utf8.h"
 
 #define REPLY_CAP 65536
 #define INPUT_MAX 4096

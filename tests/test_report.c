@@ -21,15 +21,15 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
-#include "csvout.h"
-#include "decide.h"
-#include "hooks.h"
-#include "manifest.h"
+#include "report/csvout.h"
+#include "decision/decide.h"
+#include "script/hooks.h"
+#include "config/manifest.h"
 #include "posplug.h"
-#include "report.h"
-#include "store.h"
-#include "taxid.h"
-#include "utf8.h"
+#include "report/report.h"
+#include "store/store.h"
+#include "taxid/taxid.h"
+#include "base/utf8.h"
 #include "testutil.h"
 
 /* ---- helpers -------------------------------------------------------------- */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_taxid.c - unit tests of the tax identifier module (src/taxid*.c).
+ * test_taxid.c - unit tests of the tax identifier module (src/taxid/).
  *
  * Per country: published valid numbers (python-stdnum's own examples),
  * the separators the country accepts and one it does not, and each invalid
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "taxid.h"
+#include "taxid/taxid.h"
 
 typedef struct vat_case {
   const char *cc;      /* country the row belongs to              */

@@ -9,10 +9,10 @@
 
 #include <cmocka.h>
 
-#include "error.h"
-#include "jsonw.h"
-#include "luasandbox.h"
-#include "utf8.h"
+#include "base/error.h"
+#include "base/jsonw.h"
+#include "script/luasandbox.h"
+#include "base/utf8.h"
 
 /* Length utf8_decode gives for the bytes of a string literal. */
 static size_t dec(const char *s, size_t n, uint32_t *cp) { return utf8_decode(s, n, cp); }

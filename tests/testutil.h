@@ -12,7 +12,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 /* A fresh directory under $TMPDIR; path written to buf.  Fails the test
  * on error. */

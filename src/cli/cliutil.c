@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* cliutil.c - shared helpers of the posintent subcommands. */
-#include "cliutil.h"
+#include "cli/cliutil.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "calendar.h"
+#include "base/calendar.h"
 
 void cli_error(const char *fmt, ...) {
   va_list ap;

@@ -5,10 +5,10 @@
 #ifndef POSINTENT_CLI_CLIUTIL_H
 #define POSINTENT_CLI_CLIUTIL_H
 
-#include "cliargs.h"
-#include "commands.h"
-#include "manifest.h"
-#include "store.h"
+#include "base/cliargs.h"
+#include "cli/commands.h"
+#include "config/manifest.h"
+#include "store/store.h"
 
 /* Print "posintent: <msg>" on stderr: for failures that are not usage
  * errors (those go through cli_usage or a cliargs cursor). */

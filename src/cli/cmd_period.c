@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_period.c - `posintent period close|list`: a thin front end over
- * period.h.  What closing means and records lives in src/period.c. */
+ * period.h.  What closing means and records lives in src/report/period.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "cliutil.h"
-#include "commands.h"
-#include "period.h"
-#include "report.h"
-#include "store.h"
+#include "cli/cliutil.h"
+#include "cli/commands.h"
+#include "report/period.h"
+#include "report/report.h"
+#include "store/store.h"
 
 static const char period_help[] =
     "NAME\n"

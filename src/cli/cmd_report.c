@@ -7,13 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cliutil.h"
-#include "commands.h"
-#include "hooks.h"
-#include "htmlout.h"
-#include "manifest.h"
-#include "report.h"
-#include "store.h"
+#include "cli/cliutil.h"
+#include "cli/commands.h"
+#include "script/hooks.h"
+#include "report/htmlout.h"
+#include "config/manifest.h"
+#include "report/report.h"
+#include "store/store.h"
 
 static const char report_help[] =
     "NAME\n"

@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cliutil.h"
-#include "commands.h"
-#include "csvout.h"
-#include "money.h"
-#include "sale.h"
+#include "cli/cliutil.h"
+#include "cli/commands.h"
+#include "report/csvout.h"
+#include "base/money.h"
+#include "domain/sale.h"
 
 /* Where a usage error points. */
 #define SALES_HINT "posintent help sales"

@@ -14,12 +14,12 @@
 
 #include <cjson/cJSON.h>
 
-#include "cliutil.h"
-#include "commands.h"
-#include "engine.h"
-#include "luasandbox.h"
+#include "cli/cliutil.h"
+#include "cli/commands.h"
+#include "engine/engine.h"
+#include "script/luasandbox.h"
 #include "posplug.h"
-#include "report.h"
+#include "report/report.h"
 
 #define FIXTURE_MAX_BYTES (4 * 1024 * 1024)
 

@@ -14,8 +14,8 @@
 #include <cjson/cJSON.h>
 
 #include "cli/commands.h"
-#include "taxid.h"
-#include "utf8.h"
+#include "taxid/taxid.h"
+#include "base/utf8.h"
 
 #define TAXID_LINE_MAX 1024 /* bytes of one stdin line that are checked  */
 #define SHOWN_MAX 64        /* bytes of an over-long line that are shown */

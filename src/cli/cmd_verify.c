@@ -4,10 +4,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cliutil.h"
-#include "commands.h"
-#include "erase.h"
-#include "journal.h"
+#include "cli/cliutil.h"
+#include "cli/commands.h"
+#include "store/erase.h"
+#include "store/journal.h"
 
 static const char verify_help[] =
     "NAME\n"

@@ -12,7 +12,7 @@
 #ifndef POSINTENT_CLI_COMMANDS_H
 #define POSINTENT_CLI_COMMANDS_H
 
-#include "cliargs.h"
+#include "base/cliargs.h"
 
 #define EXIT_USAGE CLIARGS_USAGE /* 2: one line on stderr (cliargs.h) */
 #define EXIT_RUNTIME 3

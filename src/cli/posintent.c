@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cliutil.h"
-#include "commands.h"
+#include "cli/cliutil.h"
+#include "cli/commands.h"
 
 #ifndef POSINTENT_VERSION
 #define POSINTENT_VERSION "unknown"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "manifest.h"
+#include "config/manifest.h"
 
 static posplug_status fail(posplug_loaded *out, posplug_error *err,
                            posplug_status st, const char *where, const char *fmt,

@@ -17,8 +17,8 @@
 
 #include "posplug.h"
 #include "posplug_loader.h"
-#include "cliargs.h"
-#include "till.h"
+#include "base/cliargs.h"
+#include "host/till.h"
 
 /* One event line may be at most this long; a longer one is refused with
  * an error reply of our own and the stream goes on. */

@@ -11,7 +11,7 @@
  * files read (till_catalogue.c), JSON (till_json.c), the display
  * (till_screen.c) and the keyboard (till_term.c).
  */
-#include "till.h"
+#include "host/till.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "till_int.h"
+#include "host/till_int.h"
 
 #define REPLY_MAX (16u << 20)   /* largest reply the till will fetch         */
 

@@ -4,7 +4,7 @@
  * manifest's store defaults and the catalogue of items it sells.  Both are
  * read once, before the first key.
  */
-#include "till_int.h"
+#include "host/till_int.h"
 
 #include <ctype.h>
 #include <inttypes.h>

@@ -25,7 +25,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "till.h"
+#include "host/till.h"
 
 #define WIN 9                   /* sale lines on screen: keys 1-9 pick one   */
 #define LINES_MAX 200           /* lines one till sale may hold              */

@@ -4,7 +4,7 @@
  * cJSON, members read from them and from the plugin's replies, and the
  * events written for the plugin.
  */
-#include "till_int.h"
+#include "host/till_int.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -8,7 +8,7 @@
  * The till only routes: each answer goes to the plugin as sale.tag or
  * sale.customer, and what the plugin replies is what the screen shows.
  */
-#include "till_int.h"
+#include "host/till_int.h"
 
 #include <ctype.h>
 #include <string.h>

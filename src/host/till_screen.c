@@ -7,7 +7,7 @@
  * Nothing here changes the sale; everything is drawn from the till as it
  * stands.
  */
-#include "till_int.h"
+#include "host/till_int.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

@@ -7,7 +7,7 @@
  * answered on the screen's last row; from a pipe the same functions read
  * lines, and an answer is echoed into the transcript.
  */
-#include "till_int.h"
+#include "host/till_int.h"
 
 #include <ctype.h>
 #include <errno.h>

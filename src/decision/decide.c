@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/* decide.c - prompts, blocks, receipt lines and the tax-treatment hint. */
+#include "decision/decide.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int decision_add_prompt(decision *d, const prompt *p) {
+  if (d->nprompts >= DECIDE_PROMPTS_MAX) return -1;
+  d->prompts[d->nprompts++] = *p;
+  return 0;
+}
+
+size_t decision_drop_prompt(decision *d, const char *id) {
+  size_t kept = 0, n = d->nprompts;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(d->prompts[i].id, id) != 0) d->prompts[kept++] = d->prompts[i];
+  d->nprompts = kept;
+  return n - kept;
+}
+
+int decision_add_block(decision *d, const char *code, const char *field,
+                       const char *message) {
+  if (d->nblocks >= DECIDE_BLOCKS_MAX) return -1;
+  block *b = &d->blocks[d->nblocks++];
+  snprintf(b->code, sizeof b->code, "%s", code);
+  snprintf(b->field, sizeof b->field, "%s", field ? field : "");
+  snprintf(b->message, sizeof b->message, "%s", message);
+  return 0;
+}
+
+int decision_add_receipt(decision *d, const char *text) {
+  if (d->nreceipt >= DECIDE_RECEIPT_MAX) return -1;
+  snprintf(d->receipt[d->nreceipt++], sizeof d->receipt[0], "%s", text);
+  return 0;
+}
+
+tax_treatment decision_line_treatment(const decision *d, buyer_status st) {
+  return st == STATUS_RESELLER ? d->treatment : TREAT_STANDARD;
+}
+
+/* The hint for resale lines: a US resale certificate exempts from sales
+ * tax; a valid VAT number of another EU member state, when the store is in
+ * the EU, makes it an intra-community B2B supply (reverse charge).  The
+ * hint assumes the goods leave the country; a store script can say
+ * otherwise (on_total). */
+static tax_treatment resale_treatment(const evidence *ev, const plugin_config *cfg) {
+  if (ev == NULL || !ev->verdict.valid) return TREAT_STANDARD;
+  if (ev->kind == TAXID_CERT) return TREAT_EXEMPT_RESALE;
+  if (ev->kind != TAXID_VAT) return TREAT_STANDARD;
+  char home[3];
+  taxid_home_prefix(cfg->store_vat, cfg->store_country, home);
+  /* Only a store inside the EU VAT area (XI included) supplies
+   * intra-community; a GB store's sale to the EU is an export. */
+  if (taxid_eu_vat_prefix(home) && taxid_other_eu_state(home, ev->verdict.country))
+    return TREAT_REVERSE_CHARGE;
+  return TREAT_STANDARD;
+}
+
+static int accepted(const plugin_config *cfg, const evidence *ev) {
+  return ev && (cfg->accepted_evidence & (1u << ev->kind));
+}
+
+const char *decide_evidence_problem(const sale *s, const plugin_config *cfg,
+                                    char *buf, size_t cap) {
+  const evidence *ev = sale_best_evidence(s);
+  if (ev == NULL) {
+    snprintf(buf, cap, "resale needs the reseller's VAT number, EORI number or "
+                       "resale certificate");
+    return buf;
+  }
+  if (!accepted(cfg, ev)) {
+    snprintf(buf, cap, "this store does not accept %s evidence for resale",
+             taxid_kind_name(ev->kind));
+    return buf;
+  }
+  if (!ev->verdict.valid) {
+    snprintf(buf, cap, "%s", ev->verdict.message[0] ? ev->verdict.message
+                                                    : "the identifier is not valid");
+    return buf;
+  }
+  return NULL;
+}
+
+static void set_prompt(prompt *p, const char *id, const char *text,
+                       const char *field, const char *line) {
+  memset(p, 0, sizeof *p);
+  snprintf(p->id, sizeof p->id, "%s", id);
+  snprintf(p->text, sizeof p->text, "%s", text);
+  snprintf(p->field, sizeof p->field, "%s", field);
+  snprintf(p->line, sizeof p->line, "%s", line ? line : "");
+}
+
+static void add_choice(prompt *p, const char *c) {
+  if (p->nchoices < 4) snprintf(p->choices[p->nchoices++], sizeof p->choices[0], "%s", c);
+}
+
+void decide(const sale *s, const plugin_config *cfg, decision *d) {
+  memset(d, 0, sizeof *d);
+  purpose dflt = (purpose)cfg->default_purpose;
+  int gift_receipt_wanted = 0, gift_undecided = 0;
+  for (size_t i = 0; i < s->nlines; i++) {
+    const sale_line *l = &s->lines[i];
+    purpose p = sale_line_purpose(s, l, dflt);
+    buyer_status st = sale_line_status(s, l, dflt);
+    if (p == PURPOSE_NONE) d->untagged_lines++;
+    if (st == STATUS_RESELLER) d->resale_lines++;
+    if (p == PURPOSE_GIFT) {
+      d->gift_lines++;
+      const gift_info *g = sale_line_gift(s, l);
+      if (g->gift_receipt > 0) gift_receipt_wanted = 1;
+      if (g->gift_receipt < 0) gift_undecided = 1;
+    }
+    if (p == PURPOSE_OWN_USE) d->own_use_lines++;
+  }
+  const evidence *ev = sale_best_evidence(s);
+  d->treatment = d->resale_lines ? resale_treatment(ev, cfg) : TREAT_STANDARD;
+
+  prompt pr;
+  if (d->untagged_lines) {
+    set_prompt(&pr, "purpose", "Purpose? own use, gift or resale", "purpose", NULL);
+    add_choice(&pr, "own_use");
+    add_choice(&pr, "gift");
+    add_choice(&pr, "resale");
+    decision_add_prompt(d, &pr);
+    decision_add_block(d, "purpose_missing", "purpose",
+                       "every line needs a purpose before the sale can complete");
+  }
+  if (d->resale_lines) {
+    char why[200];
+    if (decide_evidence_problem(s, cfg, why, sizeof why)) {
+      set_prompt(&pr, "reseller_id", "Reseller VAT number, EORI or resale certificate?",
+                 "customer.vat", NULL);
+      decision_add_prompt(d, &pr);
+      if (cfg->resale == RESALE_BLOCK)
+        decision_add_block(d, "reseller_evidence", "customer.vat", why);
+    }
+  }
+  if (d->gift_lines && gift_undecided && cfg->gift_receipt == GIFT_RECEIPT_OFFER) {
+    set_prompt(&pr, "gift_receipt", "Print a gift receipt?", "gift_receipt", NULL);
+    add_choice(&pr, "yes");
+    add_choice(&pr, "no");
+    decision_add_prompt(d, &pr);
+  }
+  if (d->gift_lines &&
+      (gift_receipt_wanted || cfg->gift_receipt == GIFT_RECEIPT_ALWAYS) &&
+      cfg->gift_receipt != GIFT_RECEIPT_NEVER)
+    decision_add_receipt(d, "Gift receipt");
+  if (d->resale_lines && ev && ev->verdict.valid) {
+    char line[128];
+    const char *what = ev->kind == TAXID_VAT    ? "VAT"
+                       : ev->kind == TAXID_EORI ? "EORI"
+                                                : "resale certificate";
+    snprintf(line, sizeof line, "Purchased for resale - %s %s", what,
+             ev->verdict.compact);
+    decision_add_receipt(d, line);
+  }
+}

@@ -1,0 +1,701 @@
+/* SPDX-License-Identifier: MIT */
+/* engine.c - one till's instance: event -> domain -> hooks -> decision ->
+ * storage -> reply. */
+#include "engine/engine.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "decision/decide.h"
+#include "event/event.h"
+#include "posplug.h"
+#include "engine/reply.h"
+#include "domain/sale.h"
+#include "store/store.h"
+
+/* Parked and in-progress sales one till may hold at once.  A host that
+ * never completes its sales gets a clear error instead of growing memory. */
+#define ENGINE_OPEN_SALES_MAX 256
+
+/* A sale this till began and then had to close because another till
+ * recorded the same store, terminal and sale id first ("conflict").  Kept
+ * for the instance's life (a few hundred bytes each; conflicts are rare)
+ * so that a resend of the refused completion, or a void meant to clean it
+ * up, gets the same refusal instead of acting on the other till's record. */
+typedef struct lost_sale {
+  char store[SALE_ID_MAX], terminal[SALE_ID_MAX], id[SALE_ID_MAX];
+  struct lost_sale *next;
+} lost_sale;
+
+struct engine {
+  manifest_identity id;
+  plugin_config cfg;
+  store *st;
+  hooks *hk;
+  sale *open;          /* singly linked list of open sales             */
+  size_t nopen;
+  lost_sale *lost;     /* sales closed by a conflict, newest first     */
+  engine_options opt;
+  reply_buf reply;     /* the last reply, owned here                   */
+  event ev;            /* the event in hand (kept here: it is large)   */
+};
+
+static void log_line(engine *e, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void log_line(engine *e, int level, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (e->opt.log)
+    e->opt.log(e->opt.log_ctx, level, msg);
+  else
+    fprintf(stderr, "posintent: %s\n", msg);
+}
+
+static void hooks_log_adapter(void *ctx, int level, const char *msg) {
+  log_line(ctx, level, "%s", msg);
+}
+
+static int64_t now_ms(const engine *e) {
+  if (e->opt.now_ms) return e->opt.now_ms(e->opt.now_ctx);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Format epoch milliseconds as RFC 3339 UTC with millisecond precision. */
+static void rfc3339_utc(int64_t ms, char out[32]) {
+  time_t secs = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char date[24];
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out, 32, "%s.%03dZ", date, (int)(ms % 1000));
+}
+
+int engine_open(const engine_options *opt, engine **out, pi_error *err) {
+  *out = NULL;
+  engine *e = calloc(1, sizeof *e);
+  if (e == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  e->opt = *opt;
+  if (manifest_load(opt->manifest_path, opt->overrides_json, &e->id, &e->cfg, err))
+    goto fail;
+  /* The scripts first: a start refused for its scripts must not have
+   * created the database (a new, empty file left behind). */
+  hooks_env env = {.cfg = &e->cfg,
+                   .log = hooks_log_adapter,
+                   .log_ctx = e,
+                   .now_ms = opt->now_ms,
+                   .now_ctx = opt->now_ctx,
+                   .trace = opt->trace,
+                   .trace_ctx = opt->trace_ctx};
+  if (hooks_open(&env, &e->hk, err)) {
+    if (err && (err->code == NULL || strcmp(err->code, "nomem") != 0))
+      err->code = "script";
+    goto fail;
+  }
+  if (store_open(e->cfg.database, STORE_READWRITE, &e->cfg, &e->st, err)) goto fail;
+  *out = e;
+  return 0;
+fail:
+  engine_close(e);
+  return -1;
+}
+
+void engine_close(engine *e) {
+  if (e == NULL) return;
+  while (e->open) {
+    sale *s = e->open;
+    e->open = s->next;
+    sale_free(s);
+    free(s);
+  }
+  while (e->lost) {
+    lost_sale *l = e->lost;
+    e->lost = l->next;
+    free(l);
+  }
+  hooks_close(e->hk);
+  store_close(e->st);
+  reply_buf_free(&e->reply);
+  free(e);
+}
+
+const plugin_config *engine_config(const engine *e) { return &e->cfg; }
+size_t engine_open_sales(const engine *e) { return e->nopen; }
+
+int engine_reload(engine *e, pi_error *err) { return hooks_reload(e->hk, err); }
+
+void engine_last_reply(const engine *e, const char **reply, size_t *len) {
+  *reply = reply_text(&e->reply, len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Open sales                                                                */
+
+/* The open sale an event is about: its id, and its store and terminal when
+ * the event names them.  Two open sales under one id (two terminals, or
+ * two stores, on this till) make an event that names neither ambiguous.
+ * Returns 1 with *out, 0 when none is open (*out NULL), -1 with err. */
+static int find_open(engine *e, const event *ev, sale **out, pi_error *err) {
+  *out = NULL;
+  int stores_differ = 0;
+  for (sale *s = e->open; s; s = s->next) {
+    if (strcmp(s->id, ev->sale) != 0 ||
+        (ev->store[0] && strcmp(ev->store, s->store) != 0) ||
+        (ev->terminal[0] && strcmp(ev->terminal, s->terminal) != 0))
+      continue;
+    if (*out == NULL) {
+      *out = s;
+      continue;
+    }
+    stores_differ = strcmp((*out)->store, s->store) != 0;
+    pi_fail(err, "ambiguous_sale", stores_differ ? "store" : "terminal",
+            "sale %s is open here twice (store %s, terminal %s; store %s, terminal "
+            "%s); name the %s in the event",
+            ev->sale, (*out)->store, (*out)->terminal, s->store, s->terminal,
+            stores_differ ? "store and terminal" : "terminal");
+    *out = NULL;
+    return -1;
+  }
+  return *out != NULL;
+}
+
+static void drop_open(engine *e, sale *s) {
+  for (sale **pp = &e->open; *pp; pp = &(*pp)->next)
+    if (*pp == s) {
+      *pp = s->next;
+      e->nopen--;
+      sale_free(s);
+      free(s);
+      return;
+    }
+}
+
+/* Remember that sale s lost the race for its id (see lost_sale).  Without
+ * memory the sale is closed all the same; only the later refusal is lost,
+ * and the log says so. */
+static void remember_lost(engine *e, const sale *s) {
+  lost_sale *l = calloc(1, sizeof *l);
+  if (l == NULL) {
+    log_line(e, POSPLUG_LOG_ERROR, "out of memory: a resend of sale %s may be "
+                                   "answered with the other till's record", s->id);
+    return;
+  }
+  snprintf(l->store, sizeof l->store, "%s", s->store);
+  snprintf(l->terminal, sizeof l->terminal, "%s", s->terminal);
+  snprintf(l->id, sizeof l->id, "%s", s->id);
+  l->next = e->lost;
+  e->lost = l;
+}
+
+/* When the event names a sale this till lost to another (by id, and by
+ * store and terminal where the event gives them), refuse it as the
+ * completion was refused: -1 with err; else 0. */
+static int refuse_if_lost(engine *e, const event *ev, pi_error *err) {
+  for (const lost_sale *l = e->lost; l; l = l->next) {
+    if (strcmp(l->id, ev->sale) != 0 ||
+        (ev->store[0] && strcmp(ev->store, l->store) != 0) ||
+        (ev->terminal[0] && strcmp(ev->terminal, l->terminal) != 0))
+      continue;
+    return pi_fail(err, "conflict", "sale",
+                   "sale %s (store %s, terminal %s) was recorded by another till, and "
+                   "this till's sale under that id was NOT recorded; this event is "
+                   "refused so as not to act on the other till's record: ring the "
+                   "sale up again under a new sale id (a void of the other record "
+                   "belongs to the till that recorded it)",
+                   l->id, l->store, l->terminal);
+  }
+  return 0;
+}
+
+/* The one recorded sale the event names: by its id, and by store and
+ * terminal when the event gives them.  A host that resends exactly the
+ * event it sent, after a restart, may not have named the store: any
+ * store's sale is found then, unless several match ("ambiguous_sale").
+ * 1 found (*r to free), 0 none, -1 error. */
+static int find_recorded(engine *e, const event *ev, store_sale *r, pi_error *err) {
+  return store_find(e->st, ev->store[0] ? ev->store : NULL,
+                    ev->terminal[0] ? ev->terminal : NULL, ev->sale, r, err);
+}
+
+/* The open sale an event is about, or an error saying why there is none. */
+static sale *need_open(engine *e, const event *ev, pi_error *err) {
+  sale *s;
+  int rc = find_open(e, ev, &s, err);
+  if (rc != 0) return s;
+  store_sale rec;
+  rc = find_recorded(e, ev, &rec, err);
+  if (rc < 0) return NULL;
+  if (rc == 1) {
+    char what[256];
+    store_sale_describe(&rec, what, sizeof what);
+    pi_fail(err, rec.voided ? "sale_voided" : "sale_completed", "sale",
+            "sale %s is already %s (%s); start a new sale", ev->sale,
+            rec.voided ? "voided" : "completed", what);
+    store_sale_free(&rec);
+  } else {
+    pi_fail(err, "unknown_sale", "sale",
+            "sale %s is neither open on this till nor recorded", ev->sale);
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Hook results                                                              */
+
+/* A refusal by a store script becomes the event's error. */
+static int hook_result(int rc, pi_error *err) {
+  if (rc == HOOK_PASS) return 0;
+  if (rc == HOOK_REFUSE) {
+    if (err && err->code == NULL) err->code = "refused";
+    return -1;
+  }
+  if (err && err->code == NULL)
+    pi_fail(err, "nomem", "", "out of memory in a store script");
+  return -1;
+}
+
+/* Classify lines, decide, let scripts amend: the decision for `s` now. */
+static int evaluate(engine *e, sale *s, decision *d, pi_error *err) {
+  pi_error_clear(err);
+  if (hook_result(hooks_classify(e->hk, s, err), err)) return -1;
+  decide(s, &e->cfg, d);
+  pi_error_clear(err);
+  return hook_result(hooks_on_total(e->hk, s, d, err), err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                    */
+
+static int on_begin(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *open;
+  if (find_open(e, ev, &open, err) != 0)
+    return pi_fail(err, "sale_open", "sale", "sale %s is already open on this till",
+                   ev->sale);
+  store_sale rec;
+  int rc = store_find(e->st, ev->store, ev->terminal, ev->sale, &rec, err);
+  if (rc < 0) return -1;
+  if (rc == 1) {
+    char what[256];
+    store_sale_describe(&rec, what, sizeof what);
+    store_sale_free(&rec);
+    return pi_fail(err, "already_recorded", "sale",
+                   "sale %s is already recorded (%s); a resent sale.complete gets "
+                   "its reply again",
+                   ev->sale, what);
+  }
+  if (e->nopen >= ENGINE_OPEN_SALES_MAX)
+    return pi_fail(err, "too_many_open_sales", "sale",
+                   "this till already holds %d open sales; complete or void some",
+                   ENGINE_OPEN_SALES_MAX);
+  sale *s = malloc(sizeof *s);
+  if (s == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  sale_init(s);
+  memcpy(s->store, ev->store, sizeof s->store);
+  memcpy(s->terminal, ev->terminal, sizeof s->terminal);
+  memcpy(s->id, ev->sale, sizeof s->id);
+  memcpy(s->cashier, ev->cashier, sizeof s->cashier);
+  memcpy(s->at, ev->at, sizeof s->at);
+  memcpy(s->currency, ev->currency[0] ? ev->currency : e->cfg.currency,
+         sizeof s->currency);
+  pi_error_clear(err);
+  if (hook_result(hooks_on_sale_begin(e->hk, s, err), err)) {
+    free(s);
+    return -1;
+  }
+  s->next = e->open;
+  e->open = s;
+  e->nopen++;
+  return reply_sale_begin(r, s, err);
+}
+
+static int on_line(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *s = need_open(e, ev, err);
+  if (s == NULL) return -1;
+  if (ev->remove) {
+    if (sale_remove_line(s, ev->line.line))
+      return pi_fail(err, "unknown_line", "line", "sale %s has no line %s", s->id,
+                     ev->line.line);
+  } else if (sale_put_line(s, &ev->line, err)) {
+    return -1;
+  }
+  return reply_sale_line(r, s, ev->line.line, ev->remove, err);
+}
+
+/* Validate every identifier the customer brought, against the sale date. */
+static void judge_evidence(const sale *s, party *p) {
+  char day[11];
+  memcpy(day, s->at, 10);
+  day[10] = '\0';
+  for (size_t i = 0; i < p->nev; i++) {
+    evidence *ev = &p->ev[i];
+    size_t n = strlen(ev->input);
+    if (ev->kind == TAXID_VAT)
+      taxid_check_vat(ev->input, n, NULL, &ev->verdict);
+    else if (ev->kind == TAXID_EORI)
+      taxid_check_eori(ev->input, n, &ev->verdict);
+    else
+      taxid_check_cert(ev->state, ev->input, n, ev->expires[0] ? ev->expires : NULL,
+                       day, &ev->verdict);
+  }
+}
+
+static int on_customer(engine *e, event *ev, reply_buf *r, pi_error *err) {
+  sale *s = need_open(e, ev, err);
+  if (s == NULL) return -1;
+  judge_evidence(s, &ev->customer);
+  pi_error_clear(err);
+  if (hook_result(
+          hooks_validate_party(e->hk, s, "customer", &ev->customer, NULL, err), err))
+    return -1;
+  s->customer = ev->customer;
+  return reply_sale_customer(r, s, err);
+}
+
+/* Under the block policy, a resale tag without usable evidence is refused
+ * with the validator's sentence so that the cashier can re-type it. */
+static int resale_allowed(engine *e, const sale *s, pi_error *err) {
+  char why[200];
+  if (e->cfg.resale == RESALE_BLOCK &&
+      decide_evidence_problem(s, &e->cfg, why, sizeof why))
+    return pi_fail(err, "reseller_evidence", "customer.vat", "%s", why);
+  return 0;
+}
+
+static int on_tag(engine *e, event *ev, reply_buf *r, pi_error *err) {
+  sale *s = need_open(e, ev, err);
+  if (s == NULL) return -1;
+  tag *t = &ev->tag;
+  if (t->line[0] && sale_find_line(s, t->line) == NULL)
+    return pi_fail(err, "unknown_line", "line", "sale %s has no line %s", s->id,
+                   t->line);
+  pi_error_clear(err);
+  if (hook_result(hooks_on_tag(e->hk, s, t, err), err)) return -1;
+  if (t->purpose == PURPOSE_GIFT && (t->gift.recipient_name[0] ||
+                                     t->gift.recipient_contact[0])) {
+    pi_error_clear(err);
+    if (hook_result(hooks_validate_party(e->hk, s, "recipient", NULL, &t->gift, err),
+                    err))
+      return -1;
+  }
+  if (t->purpose == PURPOSE_RESALE && resale_allowed(e, s, err)) return -1;
+  /* A yes the store will not honour must not be taken silently. */
+  if (t->purpose == PURPOSE_GIFT && t->gift.gift_receipt == 1 &&
+      e->cfg.gift_receipt == GIFT_RECEIPT_NEVER)
+    return pi_fail(err, "policy", "gift_receipt",
+                   "this store prints no gift receipts (its policy is \"never\"); "
+                   "tag the gift without one");
+  t->gift.tagged = t->purpose == PURPOSE_GIFT;
+  if (t->line[0]) {
+    sale_line *l = sale_find_line(s, t->line);
+    l->purpose = t->purpose;
+    l->gift = t->gift;
+  } else {
+    s->purpose = t->purpose;
+    s->gift = t->gift;
+    if (!t->gift.tagged) s->gift.gift_receipt = -1;
+  }
+  return reply_sale_tag(r, s, &e->cfg, t, err);
+}
+
+static int on_total(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *s = need_open(e, ev, err);
+  if (s == NULL) return -1;
+  decision d;
+  if (evaluate(e, s, &d, err)) return -1;
+  return reply_sale_total(r, s, &e->cfg, &d, err);
+}
+
+/* A prompt answered by another event than sale.answer. */
+static const char *answered_elsewhere(const char *prompt_id) {
+  if (strcmp(prompt_id, "purpose") == 0) return "a sale.tag with the purpose";
+  if (strcmp(prompt_id, "reseller_id") == 0)
+    return "a sale.customer with the identifier (then a sale.tag resale)";
+  return NULL;
+}
+
+/* The cashier answers a prompt (docs/events.md, sale.answer).  The prompt
+ * must be one the sale asks now -- the decision is rebuilt, scripts
+ * included, so the answer is judged against what the till was shown -- or
+ * one answered before (a correction: a script may stop asking once its
+ * prompt is answered).  A prompt with choices takes one of them.  The
+ * built-in gift_receipt ("yes"/"no") decides every gift tag still
+ * undecided, as a sale.tag with gift_receipt would; every other answer is
+ * kept with the open sale, where hooks read it as sale.answers. */
+static int on_answer(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *s = need_open(e, ev, err);
+  if (s == NULL) return -1;
+  const char *other = answered_elsewhere(ev->prompt);
+  if (other)
+    return pi_fail(err, "bad_value", "prompt",
+                   "prompt %s is answered by %s, not by sale.answer", ev->prompt, other);
+  int is_gift_receipt = strcmp(ev->prompt, "gift_receipt") == 0;
+  if (is_gift_receipt && e->cfg.gift_receipt == GIFT_RECEIPT_NEVER)
+    return pi_fail(err, "policy", "prompt",
+                   "this store prints no gift receipts (its policy is \"never\"); "
+                   "there is no gift_receipt prompt to answer");
+  decision d;
+  if (evaluate(e, s, &d, err)) return -1;
+  const prompt *p = NULL;
+  for (size_t i = 0; i < d.nprompts && p == NULL; i++)
+    if (strcmp(d.prompts[i].id, ev->prompt) == 0) p = &d.prompts[i];
+  if (p == NULL && (is_gift_receipt || sale_answer_of(s, ev->prompt) == NULL)) {
+    char asked[DECIDE_PROMPTS_MAX * (SALE_PROMPT_ID_MAX + 2) + 1] = "";
+    for (size_t i = 0; i < d.nprompts; i++) {
+      size_t n = strlen(asked);
+      snprintf(asked + n, sizeof asked - n, "%s%s", n ? ", " : "", d.prompts[i].id);
+    }
+    return pi_fail(err, "unknown_prompt", "prompt",
+                   "sale %s has no prompt %s to answer (it asks: %s)", s->id, ev->prompt,
+                   asked[0] ? asked : "nothing");
+  }
+  if (p && p->nchoices) {
+    size_t k = 0;
+    while (k < p->nchoices && strcmp(p->choices[k], ev->value) != 0) k++;
+    if (k == p->nchoices) {
+      char list[4 * 18] = "";
+      for (size_t i = 0; i < p->nchoices; i++) {
+        size_t n = strlen(list);
+        snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", p->choices[i]);
+      }
+      return pi_fail(err, "bad_value", "value",
+                     "prompt %s takes one of %s, not \"%s\"", ev->prompt, list,
+                     ev->value);
+    }
+  }
+  if (is_gift_receipt) {
+    /* The prompt offers yes/no (decide.c); only undecided tags are asked. */
+    int yes = strcmp(ev->value, "yes") == 0;
+    if (s->gift.tagged && s->gift.gift_receipt < 0) s->gift.gift_receipt = yes;
+    for (size_t i = 0; i < s->nlines; i++)
+      if (s->lines[i].gift.tagged && s->lines[i].gift.gift_receipt < 0)
+        s->lines[i].gift.gift_receipt = yes;
+  } else if (sale_put_answer(s, ev->prompt, ev->value, err)) {
+    return -1;
+  }
+  return reply_sale_answer(r, s, ev->prompt, ev->value, err);
+}
+
+/* Tender types a host may send.  Only cash gives change. */
+static const char *const tender_types[] = {"cash",    "card",      "invoice",
+                                           "voucher", "gift_card", "bank_transfer",
+                                           "mobile",  NULL};
+
+/* Tenders, when the host reports them, pay the total: no less, and more
+ * only as cash whose excess is change.  The host may leave tenders out;
+ * an empty list pays nothing. */
+static int check_tenders(const event *ev, pi_error *err) {
+  if (!ev->tenders_given) return 0;
+  int64_t paid = 0, cash = 0;
+  for (size_t i = 0; i < ev->ntenders; i++) {
+    const tender *t = &ev->tenders[i];
+    size_t k = 0;
+    while (tender_types[k] && strcmp(tender_types[k], t->type) != 0) k++;
+    if (tender_types[k] == NULL)
+      return pi_fail(err, "unknown_tender", "tenders",
+                     "tender type \"%s\" is not one of cash, card, invoice, voucher, "
+                     "gift_card, bank_transfer, mobile",
+                     t->type);
+    /* At most EVENT_TENDERS_MAX amounts of at most MONEY_MAX each. */
+    assert(t->amount >= 0 && t->amount <= INT64_MAX / EVENT_TENDERS_MAX);
+    paid += t->amount;
+    if (k == 0) cash += t->amount;
+  }
+  if (paid < ev->total)
+    return pi_fail(err, "tenders_mismatch", "tenders",
+                   "the tenders pay %lld of the total %lld; %lld is not paid",
+                   (long long)paid, (long long)ev->total, (long long)(ev->total - paid));
+  if (paid - ev->total > cash)
+    return pi_fail(err, "tenders_mismatch", "tenders",
+                   "the tenders pay %lld, %lld more than the total %lld, but only cash "
+                   "gives change (cash here: %lld)",
+                   (long long)paid, (long long)(paid - ev->total), (long long)ev->total,
+                   (long long)cash);
+  return 0;
+}
+
+/* A completion for a sale that is not open here: the one recorded sale it
+ * names gets the reply it got the first time, if the event says what was
+ * recorded; a voided sale answers as voided; anything else is refused. */
+static int replay_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  store_sale rec;
+  int rc = find_recorded(e, ev, &rec, err);
+  if (rc < 0) return -1;
+  if (rc == 0)
+    return pi_fail(err, "unknown_sale", "sale",
+                   "sale %s is neither open on this till nor recorded", ev->sale);
+  char what[256], tenders[2048];
+  store_sale_describe(&rec, what, sizeof what);
+  if (rec.voided)
+    rc = pi_fail(err, "sale_voided", "sale", "sale %s was voided (%s)", ev->sale, what);
+  else if (rec.total != ev->total)
+    rc = pi_fail(err, "conflict", "total",
+                 "sale %s is recorded with another total (%s); this completion says "
+                 "%lld: resend exactly the event that was sent, or begin a new sale",
+                 ev->sale, what, (long long)ev->total);
+  else if (reply_tenders_json(ev, tenders, sizeof tenders))
+    rc = pi_fail(err, "bad_value", "tenders", "tenders are too large");
+  else if (strcmp(rec.tenders ? rec.tenders : "", tenders) != 0)
+    rc = pi_fail(err, "conflict", "tenders",
+                 "sale %s is recorded (%s) with tenders %s; this completion has %s: "
+                 "resend exactly the event that was sent, or begin a new sale",
+                 ev->sale, what, rec.tenders ? rec.tenders : "none",
+                 tenders[0] ? tenders : "none");
+  else
+    rc = reply_set(r, rec.reply, err);
+  store_sale_free(&rec);
+  return rc;
+}
+
+static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *s;
+  int found = find_open(e, ev, &s, err);
+  if (found < 0) return -1;
+  if (found == 0) return refuse_if_lost(e, ev, err) ? -1 : replay_complete(e, ev, r, err);
+  int64_t net, tax;
+  sale_totals(s, &net, &tax);
+  if (ev->total != net + tax)
+    return pi_fail(err, "total_mismatch", "total",
+                   "total %lld does not match the lines' net + tax %lld",
+                   (long long)ev->total, (long long)(net + tax));
+  if (s->nlines == 0)
+    return pi_fail(err, "empty_sale", "sale", "sale %s has no lines", s->id);
+  if (check_tenders(ev, err)) return -1;
+  decision d;
+  if (evaluate(e, s, &d, err)) return -1;
+  if (d.nblocks)
+    return pi_fail(err, "blocked", d.blocks[0].field, "%s", d.blocks[0].message);
+  char meta[4096];
+  pi_error_clear(err);
+  if (hook_result(hooks_on_complete(e->hk, s, &d, meta, sizeof meta, err), err))
+    return -1;
+  char tenders[2048], at[32];
+  if (reply_tenders_json(ev, tenders, sizeof tenders))
+    return pi_fail(err, "bad_value", "tenders", "tenders are too large");
+  rfc3339_utc(now_ms(e), at);
+  if (reply_sale_complete(r, s, &e->cfg, &d, err)) return -1;
+  size_t reply_len;
+  int rc = store_record_sale(e->st, s, &d, (purpose)e->cfg.default_purpose, ev->total,
+                             tenders, meta[0] ? meta : NULL, at,
+                             reply_text(r, &reply_len), err);
+  if (rc < 0) {
+    log_line(e, POSPLUG_LOG_ERROR, "sale %s not recorded: %s", s->id, err->message);
+    return -1; /* the sale stays open: the host may retry the completion */
+  }
+  if (rc == 1) {
+    /* Another till recorded this store, terminal and sale id after this one
+     * began it.  Its record stands; this sale can never be recorded under
+     * that id, so it is closed here, and the host is told what is there. */
+    store_sale rec;
+    char what[256] = "details unavailable";
+    pi_error ignored;
+    if (store_find(e->st, s->store, s->terminal, s->id, &rec, &ignored) == 1)
+      store_sale_describe(&rec, what, sizeof what);
+    store_sale_free(&rec);
+    pi_fail(err, "conflict", "sale",
+            "sale %s was recorded by another till meanwhile (%s); this till's sale "
+            "was NOT recorded and is closed: ring it up again under a new sale id",
+            s->id, what);
+    log_line(e, POSPLUG_LOG_ERROR, "%s", err->message);
+    remember_lost(e, s);
+    drop_open(e, s);
+    return -1;
+  }
+  drop_open(e, s);
+  return 0;
+}
+
+static int on_void(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *s;
+  if (find_open(e, ev, &s, err) < 0) return -1;
+  if (s == NULL && refuse_if_lost(e, ev, err)) return -1;
+  char at[32];
+  rfc3339_utc(now_ms(e), at);
+  const char *store_id = s ? s->store : ev->store[0] ? ev->store : NULL;
+  const char *terminal = s ? s->terminal : ev->terminal[0] ? ev->terminal : NULL;
+  if (reply_sale_void(r, ev->sale, err)) return -1;
+  size_t reply_len;
+  int rc = store_record_void(e->st, s, (purpose)e->cfg.default_purpose, store_id,
+                             terminal, ev->sale, ev->reason, at,
+                             reply_text(r, &reply_len), err);
+  if (rc < 0) {
+    /* Recorded by another till meanwhile: closed here, like a completion. */
+    if (s && err->code && strcmp(err->code, "conflict") == 0) {
+      remember_lost(e, s);
+      drop_open(e, s);
+    }
+    return -1;
+  }
+  if (s) drop_open(e, s);
+  return 0;
+}
+
+static int on_reload(engine *e, reply_buf *r, pi_error *err) {
+  if (hooks_reload(e->hk, err)) {
+    if (err->code == NULL || strcmp(err->code, "nomem") != 0) err->code = "script";
+    return -1;
+  }
+  return reply_simple(r, "scripts.reload", "scripts",
+                      (int64_t)hooks_script_count(e->hk), err);
+}
+
+static int dispatch(engine *e, event *ev, reply_buf *r, pi_error *err) {
+  switch (ev->type) {
+  case EVENT_SALE_BEGIN: return on_begin(e, ev, r, err);
+  case EVENT_SALE_LINE: return on_line(e, ev, r, err);
+  case EVENT_SALE_CUSTOMER: return on_customer(e, ev, r, err);
+  case EVENT_SALE_TAG: return on_tag(e, ev, r, err);
+  case EVENT_SALE_TOTAL: return on_total(e, ev, r, err);
+  case EVENT_SALE_COMPLETE: return on_complete(e, ev, r, err);
+  case EVENT_SALE_VOID: return on_void(e, ev, r, err);
+  case EVENT_SALE_ANSWER: return on_answer(e, ev, r, err);
+  case EVENT_SCRIPTS_RELOAD: return on_reload(e, r, err);
+  case EVENT_PING:
+    return reply_simple(r, "ping", "open_sales", (int64_t)e->nopen, err);
+  default: return pi_fail(err, "unknown_type", "type", "unknown event type");
+  }
+}
+
+int engine_handle(engine *e, const char *json, size_t len, const char **reply,
+                  size_t *reply_len) {
+  pi_error err;
+  pi_error_clear(&err);
+  event *ev = &e->ev;
+  int status = POSPLUG_OK;
+  hooks_clear_failures(e->hk);
+  if (event_parse(json, len, ev, &err) == 0) {
+    /* The manifest's "events" list is what this plugin is configured to
+     * handle; anything else is refused before it touches a sale. */
+    if (!(e->id.events & (1u << ev->type)))
+      pi_fail(&err, "event_not_enabled", "type",
+              "this plugin is configured not to handle %s events (the manifest's "
+              "\"events\" list leaves it out)",
+              event_type_name(ev->type));
+    else if (dispatch(e, ev, &e->reply, &err) == 0)
+      goto done;
+  }
+  if (err.code == NULL) err.code = "internal";
+  if (strcmp(err.code, "storage") == 0) status = POSPLUG_ERR_STORAGE;
+  if (strcmp(err.code, "nomem") == 0) status = POSPLUG_ERR_NOMEM;
+  reply_error(&e->reply, ev->type, ev->sale, &err);
+done:;
+  /* Script failures are shown, also the ignored ones (docs/hooks.md). */
+  size_t nfail, more;
+  const hooks_failure *fails = hooks_failures(e->hk, &nfail, &more);
+  pi_error ferr;
+  pi_error_clear(&ferr);
+  if (reply_add_script_errors(&e->reply, fails, nfail, more, &ferr))
+    status = POSPLUG_ERR_NOMEM;
+  engine_last_reply(e, reply, reply_len);
+  return status;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.h - reports and exports over the recorded sales (docs/reports.md).
+ *
+ * Every report reads the plugin's database through a read-only store
+ * (store_open(..., STORE_READONLY, ...)): WAL mode lets it run while the
+ * till records, and a report sees one consistent snapshot because each
+ * runs as a single read transaction.  Rows are produced by SQLite one at a
+ * time and written as they come (csvout.h), so memory stays flat however
+ * large the database grows.
+ *
+ * What every report counts: completed sales that were not voided (no row
+ * in `voids`), whose business day (sales.day) lies in [from, to], of one
+ * store when a store id is given.  `export` is the exception: it writes
+ * every recorded sale, voided ones included and marked.
+ *
+ * The reports:
+ *   resellers      one row per reseller identity, verdict and currency
+ *                  (or, with detail, one row per resale line)
+ *   purposes       counts and totals per purpose and buyer status
+ *   gifts          gift sales with recipient and gift-receipt flag
+ *   ec-sales-list  reverse-charge sales to valid VAT numbers of other EU
+ *                  states, as HMRC's bulk CSV, the German ZM CSV, or CSV
+ *   export         every sale and line, as JSON lines or CSV
+ */
+#ifndef POSINTENT_REPORT_H
+#define POSINTENT_REPORT_H
+
+#include <stdio.h>
+
+#include "report/csvout.h"
+#include "base/error.h"
+#include "script/hooks.h"
+#include "config/manifest.h"
+#include "store/store.h"
+
+typedef enum report_by {
+  REPORT_BY_NONE = 0, /* one period: the whole range                   */
+  REPORT_BY_DAY,      /* "2024-03-05"                                   */
+  REPORT_BY_WEEK,     /* ISO 8601 week, "2024-W10"                      */
+  REPORT_BY_MONTH     /* "2024-03"                                      */
+} report_by;
+
+/* "day", "week", "month" -> the bucket.  Returns 0, or -1 when unknown. */
+int report_by_parse(const char *s, report_by *out);
+
+/* What to report on.  Strings are borrowed for the call. */
+typedef struct report_query {
+  const char *from;     /* "YYYY-MM-DD", inclusive; NULL: no lower bound   */
+  const char *to;       /* "YYYY-MM-DD", inclusive; NULL: no upper bound   */
+  const char *store_id; /* NULL: every store in the database               */
+  int detail;           /* resellers: one row per resale line              */
+  report_by by;         /* purposes: the period bucket                     */
+} report_query;
+
+/* Check a query: both dates real calendar dates and from <= to.  Returns 0,
+ * or -1 with err (code "usage", field "--from" / "--to"). */
+int report_query_check(const report_query *q, pi_error *err);
+
+typedef void (*report_warn_fn)(void *ctx, const char *msg);
+
+/* Where and how a report writes.  Everything is borrowed. */
+typedef struct report_out {
+  FILE *file;           /* the output stream (not closed)                  */
+  sink_format format;   /* for row reports; export takes CSV or JSONL      */
+  hooks *hooks;         /* NULL, or scripts whose report_row hooks add
+                           columns to each row (resellers, purposes, gifts) */
+  report_warn_fn warn;  /* NULL, or where warnings go (a skipped line, an
+                           unknown currency); they never stop the report   */
+  void *warn_ctx;
+  int progress;         /* 1: show a progress line on stderr once the work
+                           has taken a second (the CLI sets it when stderr
+                           is a terminal)                                   */
+  const char *label;    /* for the progress line: "report resellers"       */
+} report_out;
+
+/* The CSV columns of `report resellers`, in order, without and with
+ * --detail.  report_row hooks may append more. */
+extern const char *const report_reseller_columns[12];
+extern const char *const report_reseller_detail_columns[16];
+extern const char *const report_purpose_columns[8];
+extern const char *const report_gift_columns[10];
+
+/* The columns of the report named `name` ("resellers", "resellers_detail",
+ * "purposes", "gifts": the reports whose rows pass through report_row
+ * hooks), with their number in *n; NULL for any other name. */
+const char *const *report_columns(const char *name, size_t *n);
+
+/* The name of the report whose columns are `cols` (one of the arrays
+ * above), or NULL. */
+const char *report_name_of(const char *const *cols);
+
+/* Each report: run the query and write its rows to out.  Returns 0 (also
+ * for an empty report), or -1 with err (code "storage" for a database
+ * error, "io" for a write error, "script" for a refusing report_row hook). */
+int report_resellers(store *st, const report_query *q, const report_out *out,
+                     pi_error *err);
+int report_purposes(store *st, const report_query *q, const report_out *out,
+                    pi_error *err);
+int report_gifts(store *st, const report_query *q, const report_out *out,
+                 pi_error *err);
+
+/* Export every recorded sale with its lines, evidence and script meta.
+ * out->format SINK_JSONL writes one JSON object per sale (lines nested);
+ * SINK_CSV one row per line with the sale's columns repeated.  Hooks are
+ * not run.  Returns 0 or -1 with err. */
+int report_export(store *st, const report_query *q, const report_out *out,
+                  pi_error *err);
+
+/* ---- EC Sales List -------------------------------------------------------- */
+
+/* The store's own identity, for the EC Sales List header and for telling
+ * "another member state" from home. */
+typedef struct report_identity {
+  char store_id[65];
+  char country[3];   /* ISO 3166 alpha-2                               */
+  char vat[32];      /* the store's VAT number, compact, "" if none    */
+  char branch[8];    /* HMRC branch ("000" when none)                  */
+  char contact[65];
+  char currency[4];
+} report_identity;
+
+/* Fill `id` from a loaded manifest configuration. */
+void report_identity_from_config(const plugin_config *cfg, report_identity *id);
+
+/* Fill `id` from the database's meta table (written by the plugin when it
+ * opens the database).  Missing keys are left "".  Returns 0 or -1. */
+int report_identity_load(store *st, report_identity *id, pi_error *err);
+
+/* A declaration period: a month "YYYY-MM" or a quarter "YYYY-Qn". */
+typedef struct report_period {
+  char from[11];     /* first day, "YYYY-MM-DD"                         */
+  char to[11];       /* last day                                        */
+  int year;
+  int month;         /* the period's last month: what HMRC calls the
+                        period (03, 06, 09, 12 for quarters)            */
+  int quarter;       /* 1..4 for a quarter, 0 for a month               */
+} report_period;
+
+/* Parse "2024-03" or "2024-Q1" (also "2024-q1").  Returns 0, or -1 with
+ * err (code "usage", field "--period"). */
+int report_period_parse(const char *s, report_period *p, pi_error *err);
+
+typedef enum ecsl_format {
+  ECSL_HMRC = 0, /* HMRC EC Sales List bulk-submission CSV              */
+  ECSL_ZM,       /* German Zusammenfassende Meldung CSV (ELSTER import) */
+  ECSL_CSV       /* the same data as plain columns                      */
+} ecsl_format;
+
+/* "hmrc", "zm", "csv" -> the format; 0, or -1 when unknown. */
+int ecsl_format_parse(const char *s, ecsl_format *out);
+
+/* Write the EC Sales List for period `p`: reverse-charge lines of
+ * completed sales to buyers whose best evidence was a valid VAT number of
+ * an EU member state (or XI) other than the store's own, totalled per
+ * customer VAT number.  A sale of `p` counts unless voided on its own
+ * business day; a sale voided on a later day is a full return, its lines
+ * negated, in the period of the void's day (docs/reports.md), so the
+ * figures of a period never change once it is over.  hmrc and zm need every such sale in GBP and EUR
+ * respectively (there is no exchange rate here) and the store's identity;
+ * otherwise they fail with code "ecsl" and nothing is written.  Amounts:
+ * hmrc in whole pounds rounded down (pence dropped), zm in whole euros
+ * rounded half away from zero (docs/reports.md explains both).  A hmrc line
+ * that rounds to 0 is left out with a warning (HMRC refuses zero values).
+ * `id` must be the database's own store: the country and VAT number the
+ * plugin wrote into meta, and meta's store id or a store the database
+ * holds sales of; otherwise code "store_mismatch" (field store_country,
+ * store_vat or store_id) and nothing is written.
+ * Returns 0 or -1 with err. */
+int report_ec_sales_list(store *st, const report_period *p,
+                         const char *store_id, const report_identity *id,
+                         ecsl_format fmt, const report_out *out, pi_error *err);
+
+/* What changed since period `p` was filed: every completed sale of `p`
+ * that the EC Sales List declares (as report_ec_sales_list selects it)
+ * and that was voided on a day after `p`, one row per sale: void_day,
+ * country, vat_number, currency, store, terminal, sale, sale_day, lines,
+ * net (the credit, negative, exact).  Each is declared as a credit in the
+ * period of its void_day, never by changing `p`.  Written through a sink
+ * in out->format (csv, json, table); `id` as for report_ec_sales_list.
+ * Returns 0 or -1 with err. */
+int report_ecsl_corrections(store *st, const report_period *p, const char *store_id,
+                            const report_identity *id, const report_out *out,
+                            pi_error *err);
+
+/* The EC Sales List's rounding rules, exposed for tests:
+ * whole pounds with the pence dropped (-12.99 -> -12), and whole euros
+ * rounded half away from zero (12.50 -> 13, -12.50 -> -13). */
+int64_t report_hmrc_pounds(int64_t pence);
+int64_t report_zm_euros(int64_t cents);
+
+#endif

@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: MIT */
+/* report_ecsl.c - the EC Sales List: HMRC bulk CSV, German ZM CSV, CSV.
+ *
+ * Sources of the two filing formats (docs/reports.md quotes them):
+ *   HMRC, "Submitting EC Sales List declarations online using CSVs"
+ *     https://www.gov.uk/guidance/submitting-ec-sales-list-declarations-online-using-csvs
+ *   HMRC ECSL help, "Total value of supplies" (whole pounds, no pence,
+ *     rounded down, no zero values, minus sign for negatives).
+ *   ELSTER / BZSt, "Import von Meldelisten zur Zusammenfassenden Meldung"
+ *     https://www.elster.de/eportal/helpGlobal?themaGlobal=zmdo_import_eop
+ *     and its general CSV guide (first line "#v<version>", then a line of
+ *     field names, then one line per record).
+ */
+#include "report/report.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "base/money.h"
+#include "report/report_int.h"
+#include "taxid/taxid.h"
+
+int ecsl_format_parse(const char *s, ecsl_format *out) {
+  static const char *const names[] = {"hmrc", "zm", "csv"};
+  for (int i = 0; i < 3; i++)
+    if (s && strcmp(s, names[i]) == 0) {
+      *out = (ecsl_format)i;
+      return 0;
+    }
+  return -1;
+}
+
+/* HMRC: "Do not include pence in your figure" and "rounded down to the
+ * nearest pound sterling": the pence are dropped.  For a negative total
+ * (credit notes larger than supplies) dropping the pence moves toward zero
+ * as well, so -12.99 is declared as -12: the figure never overstates a
+ * credit. */
+int64_t report_hmrc_pounds(int64_t pence) { return pence / 100; }
+
+/* ZM: "Betrag in Euro ... eine ganze Zahl".  The import help names no
+ * rounding rule; we round commercially (kaufmännisch: half away from zero,
+ * the German convention, money_round_major), so the declared figure is the
+ * nearest whole euro. */
+int64_t report_zm_euros(int64_t cents) { return money_round_major(cents, 2); }
+
+/* The lines an EC Sales List declares (sales aliased s, lines l): the
+ * reverse-charge lines of sales to a valid VAT number.  The country filter
+ * (EU, not home) is applied in C, where the list lives. */
+#define ECSL_LINES                                                             \
+  " s.status = 'completed' AND (?3 IS NULL OR s.store = ?3)"                   \
+  " AND s.reseller_reason IS NOT NULL AND s.reseller_kind = 'vat'"             \
+  " AND s.reseller_valid = 1 AND l.treatment = 'reverse_charge'"
+
+/* Per customer VAT number and currency, the period's supplies less its
+ * credits.  The rule (docs/reports.md, "Voids and filed periods"): a sale
+ * counts in the period of its business day unless it was voided on that
+ * very day (or, by a clock set wrong, before it); a completed sale voided
+ * on a later day stays in its own period and is a full return, a negative
+ * line for the same customer, in the period of the void's day.  So a
+ * period's figures never change once its last day is over, whether or not
+ * it was closed. */
+static const char ecsl_sql[] =
+    "SELECT country, vat, currency, count(DISTINCT sid), count(*), sum(net)"
+    " FROM ("
+    "  SELECT s.reseller_country AS country, s.reseller_id AS vat,"
+    "   s.currency AS currency, s.id AS sid, l.net AS net"
+    "  FROM sales s JOIN lines l ON l.sale_id = s.id"
+    "  WHERE s.day BETWEEN ?1 AND ?2 AND" ECSL_LINES
+    "  AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id"
+    "   AND " REPORT_VOID_DAY " <= s.day)"
+    "  UNION ALL"
+    "  SELECT s.reseller_country, s.reseller_id, s.currency, s.id, -l.net"
+    "  FROM voids v JOIN sales s ON s.id = v.sale_id"
+    "  JOIN lines l ON l.sale_id = s.id"
+    "  WHERE " REPORT_VOID_DAY " BETWEEN ?1 AND ?2"
+    "  AND " REPORT_VOID_DAY " > s.day AND" ECSL_LINES
+    " ) GROUP BY country, vat, currency ORDER BY 1, 2, 3";
+
+/* The corrections to period [?1, ?2]: each of its sales voided on a day
+ * after the period, with the credit that the void's period declares. */
+static const char corrections_sql[] =
+    "SELECT s.reseller_country, s.reseller_id, s.currency, " REPORT_VOID_DAY ","
+    " s.store, s.terminal, s.sale, s.day, count(*), -sum(l.net)"
+    " FROM voids v JOIN sales s ON s.id = v.sale_id"
+    " JOIN lines l ON l.sale_id = s.id"
+    " WHERE s.day BETWEEN ?1 AND ?2 AND " REPORT_VOID_DAY " > ?2 AND" ECSL_LINES
+    " GROUP BY s.id ORDER BY 4, 1, 2, s.id";
+
+/* The customer's VAT number without its two-letter prefix. */
+static const char *without_prefix(const char *vat, const char *country) {
+  if (strlen(vat) > 2 && strncmp(vat, country, 2) == 0) return vat + 2;
+  return vat;
+}
+
+static int eligible(sqlite3_stmt *q, const char *home) {
+  const char *c = report_col_text(q, 0);
+  return taxid_other_eu_state(home, c);
+}
+
+/* HMRC's contact name: at most 35 characters, no ampersand ("A & N" must
+ * become "A and N"); commas, quotes and control characters would break the
+ * record, so they become spaces. */
+static void hmrc_contact(const char *in, char *out, size_t cap) {
+  size_t o = 0, chars = 0;
+  for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < cap; p++) {
+    int lead = (*p & 0xC0) != 0x80;
+    if (lead && chars == 35) break;
+    if (*p == '&') {
+      if (chars + 3 > 35) break;
+      memcpy(out + o, "and", 3);
+      o += 3;
+      chars += 3;
+      continue;
+    }
+    out[o++] = (*p < 0x20 || *p == ',' || *p == '"' || *p == 0x7F) ? ' ' : (char)*p;
+    if (lead) chars++;
+  }
+  out[o] = '\0';
+}
+
+/* The trader's 9-digit VAT registration number: the store's VAT number
+ * without its GB/XI prefix and spaces. */
+static int hmrc_vrn(const char *vat, char out[10]) {
+  size_t o = 0;
+  const char *p = vat;
+  if ((strncmp(p, "GB", 2) == 0 || strncmp(p, "XI", 2) == 0)) p += 2;
+  for (; *p; p++) {
+    if (*p == ' ') continue;
+    if (!isdigit((unsigned char)*p) || o == 9) return -1;
+    out[o++] = *p;
+  }
+  out[o] = '\0';
+  return o == 9 ? 0 : -1;
+}
+
+static int check_identity(ecsl_format fmt, const report_identity *id,
+                          const char *home, char vrn[10], char branch[4],
+                          pi_error *err) {
+  if (home[0] == '\0')
+    return pi_fail(err, "ecsl", "store_country",
+                   "the store's country is unknown: give --manifest, or open "
+                   "the database once with the plugin");
+  if (fmt != ECSL_HMRC) return 0;
+  if (hmrc_vrn(id->vat, vrn))
+    return pi_fail(err, "ecsl", "store_vat",
+                   "the store's VAT number \"%s\" is not a 9-digit UK VAT "
+                   "registration number (config.store_vat)",
+                   id->vat);
+  const char *b = id->branch[0] ? id->branch : "000";
+  if (strlen(b) != 3 || !isdigit((unsigned char)b[0]) ||
+      !isdigit((unsigned char)b[1]) || !isdigit((unsigned char)b[2]))
+    return pi_fail(err, "ecsl", "branch",
+                   "the branch \"%s\" is not 3 digits (config.branch; \"000\" "
+                   "when there is none)",
+                   b);
+  memcpy(branch, b, 4);
+  if (id->contact[0] == '\0')
+    return pi_fail(err, "ecsl", "contact_name",
+                   "HMRC requires a contact name: set config.contact_name");
+  return 0;
+}
+
+/* First pass: every row the filing will hold must be in the filing's
+ * currency, and fit its field; checked before a byte is written so that a
+ * half file never reaches an upload form. */
+static int first_pass(sqlite3 *db, sqlite3_stmt *q, ecsl_format fmt,
+                      const char *home, pi_error *err) {
+  const char *want = fmt == ECSL_HMRC ? "GBP" : "EUR";
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (!eligible(q, home)) continue;
+    const char *cur = report_col_text(q, 2);
+    if (strcmp(cur, want) != 0)
+      return pi_fail(err, "ecsl", "currency",
+                     "sales to %s are in %s; %s declarations are in %s and "
+                     "posintent has no exchange rates: use --format csv and "
+                     "convert by hand",
+                     report_col_text(q, 1), cur,
+                     fmt == ECSL_HMRC ? "HMRC" : "ZM", want);
+    int64_t v = sqlite3_column_int64(q, 5);
+    int64_t whole = fmt == ECSL_HMRC ? report_hmrc_pounds(v) : report_zm_euros(v);
+    if (whole > 999999999 || whole < -999999999)
+      return pi_fail(err, "ecsl", "value",
+                     "the total for %s does not fit the 9-digit value field",
+                     report_col_text(q, 1));
+  }
+  if (rc != SQLITE_DONE) return report_db_fail(db, err, "reading sales");
+  sqlite3_reset(q);
+  return 0;
+}
+
+static int put_fail(pi_error *err) {
+  return pi_fail(err, "io", "output", "cannot write the report");
+}
+
+static int write_filing(sqlite3 *db, sqlite3_stmt *q, const report_period *p,
+                        const report_identity *id, ecsl_format fmt,
+                        const char *home, const char *vrn, const char *branch,
+                        const report_out *out, pi_error *err) {
+  FILE *f = out->file;
+  if (fmt == ECSL_HMRC) {
+    char contact[160];
+    hmrc_contact(id->contact, contact, sizeof contact);
+    fprintf(f, "HMRC_VAT_ESL_BULK_SUBMISSION_FILE\r\n%s,%s,%04d,%02d,GBP,%s,0\r\n",
+            vrn, branch, p->year, p->month, contact);
+  } else {
+    /* ELSTER: version line, then the field names, then the records; the
+     * country code and the VAT number share one column since CSV v2.0. */
+    fputs("#v3.0\r\nUSt-IdNr.,Betrag(EUR),Art der Leistung\r\n", f);
+  }
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (!eligible(q, home)) continue;
+    const char *country = report_col_text(q, 0), *vat = report_col_text(q, 1);
+    int64_t v = sqlite3_column_int64(q, 5);
+    if (fmt == ECSL_HMRC) {
+      int64_t pounds = report_hmrc_pounds(v);
+      if (pounds == 0) {
+        char amount[32];
+        if (money_format(v, 2, amount, sizeof amount) < 0) amount[0] = '\0';
+        report_warn(out, "%s: the total of %s GBP is under one pound; HMRC "
+                         "refuses a zero value, so the line is left out",
+                    vat, amount);
+        continue;
+      }
+      /* Indicator 0: goods.  A till sells goods; services (3) and
+       * triangulation (2) are not something it records. */
+      fprintf(f, "%s,%s,%lld,0\r\n", country, without_prefix(vat, country),
+              (long long)pounds);
+    } else {
+      /* Art der Leistung L: innergemeinschaftliche Lieferung (goods). */
+      fprintf(f, "%s,%lld,L\r\n", vat, (long long)report_zm_euros(v));
+    }
+  }
+  if (rc != SQLITE_DONE) return report_db_fail(db, err, "reading sales");
+  if (fflush(f) != 0 || ferror(f)) return put_fail(err);
+  return 0;
+}
+
+static const char *const csv_columns[] = {"country", "vat_number", "currency",
+                                          "sales",   "lines",      "net",
+                                          "supply"};
+
+static int write_csv(sqlite3 *db, sqlite3_stmt *q, const char *home,
+                     const report_out *out, pi_error *err) {
+  report_out plain = *out;
+  plain.hooks = NULL; /* a filing's columns are fixed */
+  emitter e;
+  if (emit_begin(&e, db, &plain, csv_columns, 7, err)) return -1;
+  int rc, fail = 0;
+  while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (!eligible(q, home)) continue;
+    const char *country = report_col_text(q, 0);
+    int ex = report_exponent(out, report_col_text(q, 2));
+    cell c[7] = {cell_text(country),
+                 cell_text(without_prefix(report_col_text(q, 1), country)),
+                 cell_text(report_col_text(q, 2)),
+                 cell_int(sqlite3_column_int64(q, 3)),
+                 cell_int(sqlite3_column_int64(q, 4)),
+                 cell_amount(sqlite3_column_int64(q, 5), ex),
+                 cell_text("goods")};
+    if (emit_row(&e, c, err)) fail = 1;
+  }
+  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;
+  if (!fail && emit_end(&e, err)) fail = 1;
+  emit_free(&e);
+  return fail ? -1 : 0;
+}
+
+/* Two VAT numbers are the same registration when they agree but for
+ * spaces, dots and case ("DE 129 273 398" is "de129273398"). */
+static int same_vat(const char *a, const char *b) {
+  for (;;) {
+    while (*a == ' ' || *a == '.') a++;
+    while (*b == ' ' || *b == '.') b++;
+    if (toupper((unsigned char)*a) != toupper((unsigned char)*b)) return 0;
+    if (*a == '\0') return 1;
+    a++, b++;
+  }
+}
+
+/* 1 when the database holds a sale of store `id`, 0 when not, -1. */
+static int has_sales_of(sqlite3 *db, const char *id, pi_error *err) {
+  sqlite3_stmt *q;
+  if (report_prepare(db, "SELECT 1 FROM sales WHERE store = ?1 LIMIT 1", &q, err))
+    return -1;
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(q);
+  sqlite3_finalize(q);
+  if (rc == SQLITE_ROW) return 1;
+  return rc == SQLITE_DONE ? 0 : report_db_fail(db, err, "reading sales");
+}
+
+/* The filing declares the sales of one VAT registration under the identity
+ * `id` (the manifest's, or the database's own).  Refuse to declare a
+ * database's sales under another store's identity: a German manifest
+ * against a Northern Irish store's database would otherwise file an empty
+ * ZM (its sales are in pounds, to the wrong "other" countries) and say
+ * nothing.  The database knows whose it is: the plugin writes the store's
+ * id, country and VAT number into meta whenever it opens it, and each sale
+ * names its store.  Several stores under one VAT registration may share a
+ * database (meta then names the last one opened), so a store id other than
+ * meta's is accepted when the database holds sales of it.  Returns 0 or -1
+ * with err (code "store_mismatch"). */
+static int check_store(store *st, const report_identity *id, pi_error *err) {
+  report_identity own;
+  if (report_identity_load(st, &own, err)) return -1;
+  const char *fix = "give the manifest of the store whose database this is, or "
+                    "leave --manifest out to use the database's own identity";
+  if (own.country[0] && strcmp(own.country, id->country) != 0)
+    return pi_fail(err, "store_mismatch", "store_country",
+                   "the manifest puts store \"%s\" in %s, but this database was "
+                   "written by store \"%s\" in %s: %s",
+                   id->store_id, id->country, own.store_id, own.country, fix);
+  if (own.vat[0] && id->vat[0] && !same_vat(own.vat, id->vat))
+    return pi_fail(err, "store_mismatch", "store_vat",
+                   "the manifest gives store \"%s\" the VAT number %s, but this "
+                   "database was written under %s: %s",
+                   id->store_id, id->vat, own.vat, fix);
+  if (own.store_id[0] && id->store_id[0] && strcmp(own.store_id, id->store_id) != 0) {
+    int has = has_sales_of(store_db(st), id->store_id, err);
+    if (has < 0) return -1;
+    if (has == 0)
+      return pi_fail(err, "store_mismatch", "store_id",
+                     "the manifest is for store \"%s\", but this database was "
+                     "written by store \"%s\" and holds no sale of \"%s\": %s",
+                     id->store_id, own.store_id, id->store_id, fix);
+  }
+  return 0;
+}
+
+static const char *const correction_columns[] = {
+    "void_day", "country", "vat_number", "currency", "store", "terminal",
+    "sale",     "sale_day", "lines",     "net"};
+
+static int write_corrections(sqlite3 *db, sqlite3_stmt *q, const char *home,
+                             const report_out *out, pi_error *err) {
+  report_out plain = *out;
+  plain.hooks = NULL; /* fixed columns, as for the filing */
+  emitter e;
+  if (emit_begin(&e, db, &plain, correction_columns, 10, err)) return -1;
+  int rc, fail = 0;
+  while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (!eligible(q, home)) continue;
+    const char *country = report_col_text(q, 0);
+    int ex = report_exponent(out, report_col_text(q, 2));
+    cell c[10] = {cell_text(report_col_text(q, 3)),
+                  cell_text(country),
+                  cell_text(without_prefix(report_col_text(q, 1), country)),
+                  cell_text(report_col_text(q, 2)),
+                  cell_text(report_col_text(q, 4)),
+                  cell_text(report_col_text(q, 5)),
+                  cell_text(report_col_text(q, 6)),
+                  cell_text(report_col_text(q, 7)),
+                  cell_int(sqlite3_column_int64(q, 8)),
+                  cell_amount(sqlite3_column_int64(q, 9), ex)};
+    if (emit_row(&e, c, err)) fail = 1;
+  }
+  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading voids") != 0;
+  if (!fail && emit_end(&e, err)) fail = 1;
+  emit_free(&e);
+  return fail ? -1 : 0;
+}
+
+int report_ecsl_corrections(store *st, const report_period *p, const char *store_id,
+                            const report_identity *id, const report_out *out,
+                            pi_error *err) {
+  char home[3];
+  taxid_home_prefix(id->vat, id->country, home);
+  if (home[0] == '\0')
+    return pi_fail(err, "ecsl", "store_country",
+                   "the store's country is unknown: give --manifest, or open "
+                   "the database once with the plugin");
+  sqlite3 *db = store_db(st);
+  if (report_begin_read(db, err)) return -1;
+  sqlite3_stmt *q;
+  int rc = check_store(st, id, err);
+  if (rc == 0) rc = report_prepare(db, corrections_sql, &q, err);
+  if (rc == 0) {
+    report_bind_range(q, p->from, p->to, store_id);
+    rc = write_corrections(db, q, home, out, err);
+    sqlite3_finalize(q);
+  }
+  report_end_read(db);
+  return rc;
+}
+
+int report_ec_sales_list(store *st, const report_period *p,
+                         const char *store_id, const report_identity *id,
+                         ecsl_format fmt, const report_out *out, pi_error *err) {
+  char home[3], vrn[10] = "", branch[4] = "000";
+  taxid_home_prefix(id->vat, id->country, home);
+  if (check_identity(fmt, id, home, vrn, branch, err)) return -1;
+  sqlite3 *db = store_db(st);
+  if (report_begin_read(db, err)) return -1;
+  sqlite3_stmt *q;
+  int rc = check_store(st, id, err);
+  if (rc == 0) rc = report_prepare(db, ecsl_sql, &q, err);
+  if (rc == 0) {
+    report_bind_range(q, p->from, p->to, store_id);
+    if (fmt == ECSL_CSV)
+      rc = write_csv(db, q, home, out, err);
+    else if ((rc = first_pass(db, q, fmt, home, err)) == 0)
+      rc = write_filing(db, q, p, id, fmt, home, vrn, branch, out, err);
+    sqlite3_finalize(q);
+  }
+  report_end_read(db);
+  return rc;
+}

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/* report_purposes.c - `report purposes` (what left the shop as gifts, for
+ * resale, for own use) and `report gifts` (gift sales and recipients). */
+#include "report/report.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/calendar.h"
+#include "base/money.h"
+#include "report/report_int.h"
+
+const char *const report_purpose_columns[8] = {
+    "period", "currency", "purpose", "status", "sales", "lines", "net", "tax"};
+
+const char *const report_gift_columns[10] = {
+    "date",      "store",        "terminal", "sale", "currency",
+    "recipient", "gift_receipt", "lines",    "net",  "tax"};
+
+/* ---- periods -------------------------------------------------------------- */
+
+/* The year of day number z. */
+static int year_of_days(long z) {
+  int y, m, d;
+  cal_civil_from_days(z, &y, &m, &d);
+  return y;
+}
+
+/* A period label: "2024-03-05", "2024-W10", "2024-03", or the whole range
+ * "2024-01-01/2024-12-31". */
+#define PERIOD_MAX 32
+
+/* The period label of business day `day` ("YYYY-MM-DD") into buf[PERIOD_MAX]:
+ * the day itself, its month, or its ISO 8601 week.  An ISO week belongs to
+ * the year of its Thursday (weeks start on Monday), so 2021-01-03 is in
+ * 2020-W53 and 2024-12-30 in 2025-W01. */
+static void period_of(report_by by, const char *day, const char *whole,
+                      char buf[PERIOD_MAX]) {
+  int y = 0, m = 0, d = 0;
+  switch (by) {
+  case REPORT_BY_DAY:
+    snprintf(buf, PERIOD_MAX, "%.10s", day);
+    return;
+  case REPORT_BY_MONTH:
+    snprintf(buf, PERIOD_MAX, "%.7s", day);
+    return;
+  case REPORT_BY_WEEK:
+    if (sscanf(day, "%4d-%2d-%2d", &y, &m, &d) != 3) {
+      snprintf(buf, PERIOD_MAX, "?");
+      return;
+    }
+    {
+      long z = cal_days_from_civil(y, m, d);
+      long monday0 = ((z + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
+      long thursday = z - monday0 + 3;
+      int wy = year_of_days(thursday);
+      long week = (thursday - cal_days_from_civil(wy, 1, 1)) / 7 + 1;
+      snprintf(buf, PERIOD_MAX, "%04d-W%02ld", wy % 10000, week % 100);
+    }
+    return;
+  default:
+    snprintf(buf, PERIOD_MAX, "%s", whole);
+    return;
+  }
+}
+
+/* ---- report purposes -------------------------------------------------------- */
+
+/* One group of a period: a currency, purpose and buyer status. */
+typedef struct pgroup {
+  char currency[4];
+  char purpose[12];
+  char status[12];
+  int64_t sales, lines, net, tax;
+  sqlite3_int64 last_sale; /* to count each sale once per group */
+} pgroup;
+
+/* Currencies x purposes x statuses of one period: a few dozen in practice;
+ * the cap only stops a corrupt database from growing memory. */
+#define PGROUPS_MAX 4096
+
+typedef struct pstate {
+  pgroup *g;
+  size_t n, cap;
+  char period[PERIOD_MAX];
+} pstate;
+
+static int pgroup_cmp(const void *a, const void *b) {
+  const pgroup *x = a, *y = b;
+  int c = strcmp(x->currency, y->currency);
+  if (c == 0) c = strcmp(x->purpose, y->purpose);
+  if (c == 0) c = strcmp(x->status, y->status);
+  return c;
+}
+
+/* Write the period's groups, sorted, and forget them. */
+static int flush_period(pstate *p, emitter *e, const report_out *out, pi_error *err) {
+  qsort(p->g, p->n, sizeof *p->g, pgroup_cmp);
+  for (size_t i = 0; i < p->n; i++) {
+    const pgroup *g = &p->g[i];
+    int ex = report_exponent(out, g->currency);
+    cell c[8] = {cell_text(p->period), cell_text(g->currency), cell_text(g->purpose),
+                 cell_text(g->status), cell_int(g->sales),     cell_int(g->lines),
+                 cell_amount(g->net, ex), cell_amount(g->tax, ex)};
+    if (emit_row(e, c, err)) return -1;
+  }
+  p->n = 0;
+  return 0;
+}
+
+static pgroup *find_group(pstate *p, const char *cur, const char *purp,
+                          const char *status, pi_error *err) {
+  for (size_t i = p->n; i-- > 0;)
+    if (strcmp(p->g[i].purpose, purp) == 0 && strcmp(p->g[i].status, status) == 0 &&
+        strcmp(p->g[i].currency, cur) == 0)
+      return &p->g[i];
+  if (p->n == PGROUPS_MAX) {
+    pi_fail(err, "storage", "database", "more than %d currency, purpose and status "
+                                        "combinations in one period",
+            PGROUPS_MAX);
+    return NULL;
+  }
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? p->cap * 2 : 32;
+    pgroup *g = realloc(p->g, cap * sizeof *g);
+    if (g == NULL) {
+      pi_fail(err, "nomem", "", "out of memory");
+      return NULL;
+    }
+    p->g = g;
+    p->cap = cap;
+  }
+  pgroup *g = &p->g[p->n++];
+  memset(g, 0, sizeof *g);
+  g->last_sale = -1;
+  snprintf(g->currency, sizeof g->currency, "%s", cur);
+  snprintf(g->purpose, sizeof g->purpose, "%s", purp);
+  snprintf(g->status, sizeof g->status, "%s", status);
+  return g;
+}
+
+/*
+ * Why this is not one GROUP BY: grouping five million lines a year makes
+ * SQLite sort them all (ten seconds in the benchmark), and count(DISTINCT)
+ * adds a tree per group.  The rows come instead in business-day order
+ * (the sales_day index gives it without sorting), so every period's lines
+ * arrive together and are totalled in a small table, at most a few dozen
+ * groups, written out when the period ends.  A sale's lines are adjacent,
+ * so a group counts a sale when its id differs from the last one it saw.
+ */
+static const char purposes_sql[] =
+    "SELECT s.id, s.day, s.currency, l.purpose, l.status, l.net, l.tax"
+    " FROM sales s JOIN lines l ON l.sale_id = s.id"
+    " WHERE" REPORT_SALES_WHERE
+    " ORDER BY s.day, s.id";
+
+int report_purposes(store *st, const report_query *q, const report_out *out,
+                    pi_error *err) {
+  if (report_query_check(q, err)) return -1;
+  /* One period for the whole range: an ISO 8601 interval, ".." where the
+   * range is open ("2024-01-01/2024-12-31", "../2024-12-31"). */
+  char whole[32];
+  snprintf(whole, sizeof whole, "%s/%s", q->from ? q->from : "..", q->to ? q->to : "..");
+  sqlite3 *db = store_db(st);
+  if (report_begin_read(db, err)) return -1;
+  sqlite3_stmt *stmt;
+  if (report_prepare(db, purposes_sql, &stmt, err)) {
+    report_end_read(db);
+    return -1;
+  }
+  report_bind_range(stmt, report_from(q), report_to(q), q->store_id);
+  emitter e;
+  pstate p;
+  memset(&p, 0, sizeof p);
+  char day[11] = "", period[PERIOD_MAX];
+  int rc = SQLITE_DONE, fail = emit_begin(&e, db, out, report_purpose_columns, 8, err) != 0;
+  while (!fail && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    const char *d = report_col_text(stmt, 1);
+    if (strncmp(d, day, 10) != 0) { /* a new day: maybe a new period */
+      snprintf(day, sizeof day, "%.10s", d);
+      period_of(q->by, day, whole, period);
+      if (strcmp(period, p.period) != 0) {
+        if (p.n && flush_period(&p, &e, out, err)) {
+          fail = 1;
+          break;
+        }
+        snprintf(p.period, sizeof p.period, "%s", period);
+      }
+    }
+    pgroup *g = find_group(&p, report_col_text(stmt, 2), report_col_text(stmt, 3),
+                           report_col_text(stmt, 4), err);
+    if (g == NULL) {
+      fail = 1;
+      break;
+    }
+    sqlite3_int64 sale_id = sqlite3_column_int64(stmt, 0);
+    if (g->last_sale != sale_id) {
+      g->last_sale = sale_id;
+      g->sales++;
+    }
+    g->lines++;
+    /* A total that no longer fits 64 bits is an error, never a wrapped,
+     * plausible-looking negative figure in an accountant's file. */
+    const char *which = money_add(&g->net, sqlite3_column_int64(stmt, 5))   ? "net"
+                        : money_add(&g->tax, sqlite3_column_int64(stmt, 6)) ? "tax"
+                                                                            : NULL;
+    if (which) {
+      pi_fail(err, "overflow", which,
+              "the %s total of the %s %s lines in %s does not fit a 64-bit integer "
+              "of minor units; report shorter periods (--from/--to, --by)",
+              which, g->currency, g->purpose, p.period);
+      fail = 1;
+      break;
+    }
+  }
+  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;
+  if (!fail && p.n && flush_period(&p, &e, out, err)) fail = 1;
+  if (!fail && emit_end(&e, err)) fail = 1;
+  emit_free(&e);
+  free(p.g);
+  sqlite3_finalize(stmt);
+  report_end_read(db);
+  return fail ? -1 : 0;
+}
+
+/* One row per gift sale and recipient: a basket with gifts for two people
+ * gives two rows.  lines.recipient_name already holds the recipient that
+ * applies to the line (its own gift tag, else the sale's). */
+static const char gifts_sql[] =
+    "SELECT s.day, s.store, s.terminal, s.sale, s.currency,"
+    " COALESCE(l.recipient_name, '') AS recipient, max(l.gift_receipt),"
+    " count(*), sum(l.net), sum(l.tax)"
+    " FROM sales s JOIN lines l ON l.sale_id = s.id"
+    " WHERE" REPORT_SALES_WHERE " AND l.purpose = 'gift'"
+    " GROUP BY s.day, s.id, recipient"
+    " ORDER BY s.day, s.id, recipient";
+
+int report_gifts(store *st, const report_query *q, const report_out *out,
+                 pi_error *err) {
+  if (report_query_check(q, err)) return -1;
+  sqlite3 *db = store_db(st);
+  if (report_begin_read(db, err)) return -1;
+  sqlite3_stmt *stmt;
+  if (report_prepare(db, gifts_sql, &stmt, err)) {
+    report_end_read(db);
+    return -1;
+  }
+  report_bind_range(stmt, report_from(q), report_to(q), q->store_id);
+  emitter e;
+  int rc = SQLITE_DONE, fail = emit_begin(&e, db, out, report_gift_columns, 10, err) != 0;
+  while (!fail && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    int ex = report_exponent(out, report_col_text(stmt, 4));
+    const char *recipient = report_col_text(stmt, 5);
+    cell c[10];
+    for (int i = 0; i < 5; i++) c[i] = cell_text(report_col_text(stmt, i));
+    c[5] = recipient[0] ? cell_text(recipient) : cell_null();
+    c[6] = cell_bool(sqlite3_column_int(stmt, 6));
+    c[7] = cell_int(sqlite3_column_int64(stmt, 7));
+    c[8] = cell_amount(sqlite3_column_int64(stmt, 8), ex);
+    c[9] = cell_amount(sqlite3_column_int64(stmt, 9), ex);
+    if (emit_row(&e, c, err)) fail = 1;
+  }
+  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;
+  if (!fail && emit_end(&e, err)) fail = 1;
+  emit_free(&e);
+  sqlite3_finalize(stmt);
+  report_end_read(db);
+  return fail ? -1 : 0;
+}

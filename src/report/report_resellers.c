@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* report_resellers.c - `report resellers`: what was sold for resale, per
+ * reseller identity, with the evidence's verdict at the time of sale. */
+#include "report/report.h"
+
+#include <string.h>
+
+#include "base/money.h"
+#include "report/report_int.h"
+
+const char *const report_reseller_columns[12] = {
+    "identifier", "kind", "verdict", "name",  "country",    "currency",
+    "sales",      "lines", "net",    "tax",   "first_sale", "last_sale"};
+
+const char *const report_reseller_detail_columns[16] = {
+    "identifier", "kind",     "verdict", "name", "country", "currency",
+    "date",       "store",    "terminal", "sale", "line",   "sku",
+    "item",       "qty",      "net",      "tax"};
+
+/* The reports whose rows pass through report_row hooks. */
+static const struct {
+  const char *name;
+  const char *const *cols;
+  size_t n;
+} reports[] = {{"resellers", report_reseller_columns, 12},
+               {"resellers_detail", report_reseller_detail_columns, 16},
+               {"purposes", report_purpose_columns, 8},
+               {"gifts", report_gift_columns, 10}};
+
+const char *report_name_of(const char *const *cols) {
+  for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++)
+    if (reports[i].cols == cols) return reports[i].name;
+  return NULL;
+}
+
+const char *const *report_columns(const char *name, size_t *n) {
+  for (size_t i = 0; name && i < sizeof reports / sizeof reports[0]; i++)
+    if (strcmp(name, reports[i].name) == 0) {
+      *n = reports[i].n;
+      return reports[i].cols;
+    }
+  *n = 0;
+  return NULL;
+}
+
+/*
+ * What counts: every line whose buyer status is "reseller" (a resale tag on
+ * the line or the sale, or a classify hook's override), in a completed,
+ * unvoided sale.  A line tagged resale in a sale otherwise for own use
+ * counts; the other lines of that sale do not.
+ *
+ * The identity is the sale's best evidence as recorded (compact identifier,
+ * kind, country or US state).  The verdict is part of the group: a reseller
+ * whose evidence was valid on some sales and invalid on others gets one row
+ * per verdict, so an invalid or missing identifier is always visible and
+ * its amounts never hide inside a valid row.  Sales without any identifier
+ * ("missing") are grouped per customer (id, else name), so each such buyer
+ * shows as its own flagged row.
+ *
+ * The name is the customer name of the most recent sale in the group (a
+ * name typed differently on two days does not split a reseller).
+ *
+ * Why the query has this shape (bench/bench_report.c measures it): the
+ * straightforward join-and-GROUP-BY sorts one row per resale line (half a
+ * million a year in the benchmark) and keeps a count(DISTINCT) tree per
+ * group.  Here the lines are first totalled per sale from the partial
+ * index lines_reseller (in sale order, no sort), so the GROUP BY sorts one
+ * row per sale and counts sales with count(*).  The sale-id bounds keep
+ * that first step to the sales of the range: the first and last id of a
+ * sale with a reseller line in the range, read from the partial index
+ * sales_resale.  They bound every sale of the range whatever the order ids
+ * were given in, and in practice (ids grow with time) they are tight.
+ *
+ * `s.reseller_reason IS NOT NULL` is what the store writes on every sale
+ * with a reseller line (store.c: decision.resale_lines > 0, and decide()
+ * counts exactly the lines of status reseller), so it selects the same
+ * sales and lets SQLite use the partial index.
+ */
+#define VERDICT_SQL                                                           \
+  "CASE WHEN s.reseller_valid = 1 THEN 'valid'"                               \
+  " WHEN s.reseller_id IS NULL THEN 'missing'"                                \
+  " ELSE 'invalid:' || COALESCE(NULLIF(s.reseller_reason, ''), 'unknown') END"
+
+#define RESALE_BOUND(fn)                                                      \
+  "(SELECT " fn "(id) FROM sales WHERE day BETWEEN ?1 AND ?2"                 \
+  " AND reseller_reason IS NOT NULL)"
+
+static const char resellers_sql[] =
+    "SELECT COALESCE(s.reseller_id, ''), COALESCE(s.reseller_kind, ''),"
+    " " VERDICT_SQL " AS verdict,"
+    " substr(max(s.day || COALESCE(s.customer_name, '')), 11),"
+    " COALESCE(s.reseller_country, ''), s.currency,"
+    " count(*), sum(l.n), sum(l.net), sum(l.tax), min(s.day), max(s.day)"
+    " FROM (SELECT sale_id, count(*) AS n, sum(net) AS net, sum(tax) AS tax"
+    "  FROM lines WHERE status = 'reseller'"
+    "  AND sale_id BETWEEN " RESALE_BOUND("min") " AND " RESALE_BOUND("max")
+    "  GROUP BY sale_id) l"
+    " JOIN sales s ON s.id = l.sale_id"
+    " WHERE" REPORT_SALES_WHERE " AND s.reseller_reason IS NOT NULL"
+    " GROUP BY s.reseller_kind, s.reseller_id, verdict, s.reseller_country,"
+    " s.currency,"
+    " CASE WHEN s.reseller_id IS NULL"
+    "  THEN COALESCE(s.customer_id, s.customer_name, '') END"
+    " ORDER BY 2, 1, 6, 3, 4";
+
+static const char detail_sql[] =
+    "SELECT COALESCE(s.reseller_id, ''), COALESCE(s.reseller_kind, ''),"
+    " " VERDICT_SQL ","
+    " COALESCE(s.customer_name, ''), COALESCE(s.reseller_country, ''),"
+    " s.currency, s.day, s.store, s.terminal, s.sale, l.line,"
+    " COALESCE(l.sku, ''), COALESCE(l.name, ''), l.qty_milli, l.net, l.tax"
+    " FROM sales s JOIN lines l ON l.sale_id = s.id"
+    " WHERE" REPORT_SALES_WHERE
+    " AND s.reseller_reason IS NOT NULL AND l.status = 'reseller'"
+    " ORDER BY s.day, s.id, l.seq";
+
+static int run(store *st, const report_query *q, const report_out *out,
+               pi_error *err) {
+  sqlite3 *db = store_db(st);
+  const char *const *cols =
+      q->detail ? report_reseller_detail_columns : report_reseller_columns;
+  size_t ncols = q->detail ? 16 : 12;
+  sqlite3_stmt *stmt;
+  if (report_prepare(db, q->detail ? detail_sql : resellers_sql, &stmt, err))
+    return -1;
+  report_bind_range(stmt, report_from(q), report_to(q), q->store_id);
+  emitter e;
+  if (emit_begin(&e, db, out, cols, ncols, err)) {
+    sqlite3_finalize(stmt);
+    return -1;
+  }
+  int rc, fail = 0;
+  while (!fail && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    cell c[16];
+    char qty[32]; /* c[13] points here until emit_row */
+    const char *currency = report_col_text(stmt, 5);
+    int ex = report_exponent(out, currency);
+    for (int i = 0; i < 6; i++) c[i] = cell_text(report_col_text(stmt, i));
+    if (!q->detail) {
+      c[6] = cell_int(sqlite3_column_int64(stmt, 6));
+      c[7] = cell_int(sqlite3_column_int64(stmt, 7));
+      c[8] = cell_amount(sqlite3_column_int64(stmt, 8), ex);
+      c[9] = cell_amount(sqlite3_column_int64(stmt, 9), ex);
+      c[10] = cell_text(report_col_text(stmt, 10));
+      c[11] = cell_text(report_col_text(stmt, 11));
+    } else {
+      for (int i = 6; i < 13; i++) c[i] = cell_text(report_col_text(stmt, i));
+      if (qty_format(sqlite3_column_int64(stmt, 13), qty, sizeof qty) < 0)
+        qty[0] = '\0';
+      c[13] = (cell){CELL_NUMBER, qty, 0, 0};
+      c[14] = cell_amount(sqlite3_column_int64(stmt, 14), ex);
+      c[15] = cell_amount(sqlite3_column_int64(stmt, 15), ex);
+    }
+    if (emit_row(&e, c, err)) fail = 1;
+  }
+  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;
+  sqlite3_finalize(stmt);
+  if (!fail && emit_end(&e, err)) fail = 1;
+  emit_free(&e);
+  return fail ? -1 : 0;
+}
+
+int report_resellers(store *st, const report_query *q, const report_out *out,
+                     pi_error *err) {
+  if (report_query_check(q, err)) return -1;
+  if (report_begin_read(store_db(st), err)) return -1;
+  int rc = run(st, q, out, err);
+  report_end_read(store_db(st));
+  return rc;
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.h - durable recording of sales in SQLite.
+ *
+ * One transaction per completed (or voided) sale: the sale row, its lines,
+ * its evidence and its journal entry commit together or not at all.  WAL
+ * mode with synchronous=FULL by default, so a reply that says "recorded"
+ * survives a power cut.  The schema is versioned (PRAGMA user_version) and
+ * migrated forward on open.  Database files are created mode 0600.
+ *
+ * Idempotence: a sale is identified by (store, terminal, sale).  Recording
+ * it twice is refused (checked inside the write transaction, and by a
+ * UNIQUE constraint); store_find() lets the engine answer a resent
+ * sale.complete with the reply it gave the first time, or refuse it.
+ *
+ * The schema (docs/schema.md), version 1:
+ *   meta(key, value)                      store identity, created_by, ...
+ *   sales(id, store, terminal, sale, cashier, began_at, day, completed_at,
+ *         currency, purpose, net, tax, total, customer_id, customer_name,
+ *         customer_org, reseller_kind, reseller_id, reseller_country,
+ *         reseller_valid, reseller_reason, treatment, gift_receipt,
+ *         gift_message, recipient_name, recipient_contact, tenders, meta,
+ *         reply, status)
+ *   lines(sale_id, seq, line, sku, name, qty_milli, unit_price, net, tax,
+ *         purpose, status, treatment, gift_receipt, gift_message,
+ *         recipient_name, recipient_contact)
+ *   evidence(id, sale_id, kind, input, state, expires, compact, country,
+ *            valid, reason, chosen)
+ *   voids(sale_id, at, reason)
+ * sales.status is 'completed' or 'voided' (voided before completion);
+ * a completed sale voided later gets a row in voids and keeps its status.
+ * Reports exclude every sale with a row in voids.
+ * Version 2 adds two partial indexes for the reseller report:
+ * sales_resale (sales with a reseller line, by day) and lines_reseller
+ * (reseller lines with net and tax); the till pays for them only on
+ * resale sales.  Version 3 adds sales_sale(sale, terminal), to find a
+ * sale by its id alone.  Version 4 lets the journal hold "period"
+ * entries, the closing of filed periods (period.h).  Version 1 also holds
+ * the journal (journal.h).
+ */
+#ifndef POSINTENT_STORE_H
+#define POSINTENT_STORE_H
+
+#include <sqlite3.h>
+
+#include "decision/decide.h"
+#include "base/error.h"
+#include "store/journal.h"
+#include "config/manifest.h"
+#include "domain/sale.h"
+
+#define STORE_SCHEMA_VERSION 4
+
+typedef struct store store;
+
+/* How to open:
+ *   STORE_READWRITE  the till's: create when absent (mode 0600), migrate;
+ *   STORE_READONLY   reports and verify: never create or write; the path
+ *                    must be an existing posintent database, which may be a
+ *                    read-only copy in a folder that cannot be written;
+ *   STORE_EXISTING   admin writes (erase): read-write, but the path must be
+ *                    an existing posintent database; nothing is created. */
+enum { STORE_READWRITE = 0, STORE_READONLY = 1, STORE_EXISTING = 2 };
+
+/* Open (creating only in STORE_READWRITE) and migrate.  Anything but an
+ * existing posintent database is refused in the two other modes with code
+ * "not_a_database" and nothing created.  `cfg` (borrowed; it must outlive
+ * the store) may be NULL outside the till.  Read-write, a database that
+ * cannot be durable (in memory, "", temporary) is refused (code "config",
+ * field "config.database") unless cfg->durability is DURABILITY_NONE, and
+ * another application's SQLite file (schema version 0, with tables) with
+ * "not_a_database", unchanged, and a "file:" URI (code "config").  A new
+ * file is created 0600, through a dangling symlink too (its target), and
+ * removed again when the open fails.  Many processes may open a new or
+ * older database at once: the schema is created or migrated once, under
+ * the write lock, and the others wait (within cfg->busy_timeout_ms) and
+ * open the result.  A database file deleted while open is written anew
+ * from the open connection before the next write, so nothing is lost.
+ * Returns 0, or -1 with err. */
+int store_open(const char *path, int mode, const plugin_config *cfg,
+               store **out, pi_error *err);
+
+/* Close; NULL is a no-op. */
+void store_close(store *st);
+
+/* The underlying connection, for read-only queries (reports) and for
+ * erasure (erase.h). */
+sqlite3 *store_db(store *st);
+
+/* The journal kept on that connection (erase.h appends its entries). */
+journal *store_journal(store *st);
+
+/* What is recorded under one sale id: enough to compare a resent event
+ * with it and to tell a person what is there. */
+typedef struct store_sale {
+  int64_t rowid;                     /* sales.id                          */
+  char store[SALE_ID_MAX];
+  char terminal[SALE_ID_MAX];
+  char sale[SALE_ID_MAX];
+  char currency[4];
+  char completed_at[SALE_TIME_MAX];  /* "" when voided before completion  */
+  int64_t total;                     /* minor units (0 when voided open)  */
+  int completed;                     /* 1 completed, 0 voided while open  */
+  int voided;                        /* 1 voided: while open, or since    */
+  char *tenders;                     /* malloc'd tenders JSON, or NULL    */
+  char *reply;                       /* malloc'd stored reply             */
+} store_sale;
+
+/* Free what store_find allocated in *r (not r).  Safe on a zeroed one. */
+void store_sale_free(store_sale *r);
+
+/* One sentence naming where and how `r` is recorded ("store shop-1,
+ * terminal T1: completed at ..., total 11.90 EUR"), into buf[cap]. */
+void store_sale_describe(const store_sale *r, char *buf, size_t cap);
+
+/* Find the one recorded sale with id `sale_id`; `store_id` and `terminal`
+ * narrow the search when not NULL (a restarted host may know neither:
+ * then any store's sale is found).  Returns 1 with *out filled (the caller
+ * frees it with store_sale_free), 0 when nothing matches (*out zeroed), or
+ * -1 with err: "ambiguous_sale" when several sales match, with a sentence
+ * listing them and naming what to add (field "store" or "terminal"),
+ * "storage" or "nomem" otherwise. */
+int store_find(store *st, const char *store_id, const char *terminal,
+               const char *sale_id, store_sale *out, pi_error *err);
+
+/* Record a completed sale with its decision, tenders JSON, script meta JSON
+ * and the reply to give, in one transaction.  Returns 0; 1 when a sale with
+ * the same store, terminal and id is already recorded (by another till
+ * since this one began it; nothing written: never report it as recorded);
+ * -1 with err (code "storage"). */
+int store_record_sale(store *st, const sale *s, const decision *d,
+                      purpose dflt, int64_t total, const char *tenders_json,
+                      const char *meta_json, const char *completed_at,
+                      const char *reply, pi_error *err);
+
+/* Record a void: for an open sale, the sale (lines under purpose `dflt`
+ * where untagged) with status 'voided' and a void row ("conflict" when
+ * another till recorded that store, terminal and id meanwhile); for a
+ * recorded sale, found as store_find() finds it (`store_id` and `terminal`
+ * may be NULL; "ambiguous_sale" and "unknown_sale" refuse), a void row.
+ * Returns 0; 1 when it was already voided; -1 with err. */
+int store_record_void(store *st, const sale *open_sale, purpose dflt,
+                      const char *store_id,
+                      const char *terminal, const char *sale_id,
+                      const char *reason, const char *at, const char *reply,
+                      pi_error *err);
+
+/* Verify the journal against the records (read-only snapshot).  Returns 0
+ * with *rep filled, or -1 with err. */
+int store_verify(store *st, journal_report *rep, pi_error *err);
+
+#endif
