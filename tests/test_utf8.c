@@ -138,13 +138,13 @@ static void script_text_is_cleaned_strictly(void **state) {
 static void errors_hold_valid_text(void **state) {
   (void)state;
   pi_error err;
-  pi_fail(&err, "unknown_field", "\xff\xfe", "%s is not a member", "\xff\xfe");
+  pi_fail(&err, PI_E_UNKNOWN_FIELD, "\xff\xfe", "%s is not a member", "\xff\xfe");
   assert_true(utf8_valid(err.field));
   assert_true(utf8_valid(err.message));
   assert_string_equal(err.field, UTF8_REPLACEMENT UTF8_REPLACEMENT);
   char name[400] = "";
   for (int i = 0; i < 150; i++) strcat(name, "\xc3\xa9"); /* 300 bytes of é */
-  pi_fail(&err, "unknown_field", name, "%s is not a member", name);
+  pi_fail(&err, PI_E_UNKNOWN_FIELD, name, "%s is not a member", name);
   assert_true(utf8_valid(err.field));
   assert_true(utf8_valid(err.message));
   assert_int_equal(strlen(err.field), sizeof err.field - 2); /* 47 é: 94 bytes */
@@ -156,15 +156,15 @@ static void errors_hold_valid_text(void **state) {
   char big[2000];
   memset(big, 'x', sizeof big - 1);
   big[sizeof big - 1] = '\0';
-  pi_fail(&err, "x", "", "%s", big);
+  pi_fail(&err, PI_E_BAD_VALUE, "", "%s", big);
   m = strlen(err.message);
   assert_true(utf8_valid(err.message));
   assert_true(m >= 3 && memcmp(err.message + m - 3, "\xe2\x80\xa6", 3) == 0);
   /* ...and one that fits is whole, without one. */
   big[sizeof err.message - 1] = '\0';
-  pi_fail(&err, "x", "", "%s", big);
+  pi_fail(&err, PI_E_BAD_VALUE, "", "%s", big);
   assert_string_equal(err.message, big);
-  pi_fail(&err, "x", "a\nb", "line\r\nbreak");
+  pi_fail(&err, PI_E_BAD_VALUE, "a\nb", "line\r\nbreak");
   assert_string_equal(err.field, "a" UTF8_REPLACEMENT "b");
   assert_string_equal(err.message, "line" UTF8_REPLACEMENT UTF8_REPLACEMENT "break");
 }

@@ -34,13 +34,6 @@ static void set_error(posplug_error *err, int code, const char *msg,
   snprintf(err->where, sizeof err->where, "%s", where ? where : "");
 }
 
-static int status_of(const pi_error *e) {
-  if (e->code == NULL) return POSPLUG_ERR_INTERNAL;
-  if (strcmp(e->code, "nomem") == 0) return POSPLUG_ERR_NOMEM;
-  if (strcmp(e->code, "storage") == 0) return POSPLUG_ERR_STORAGE;
-  if (strcmp(e->code, "script") == 0) return POSPLUG_ERR_SCRIPT;
-  return POSPLUG_ERR_CONFIG;
-}
 
 static void host_log(void *ctx, int level, const char *msg) {
   posplug_instance *in = ctx;
@@ -121,7 +114,7 @@ static posplug_status create_in_c(const posplug_host_api *host, const char *mani
   pi_error e;
   pi_error_clear(&e);
   if (engine_open(&opt, &in->eng, &e)) {
-    int st = status_of(&e);
+    int st = (int)pi_error_status(&e, PI_PHASE_CREATE);
     set_error(err, st, e.message, e.field);
     free(in);
     return (posplug_status)st;
@@ -201,8 +194,7 @@ static posplug_status reload_in_c(posplug_instance *in, posplug_error *err) {
   pi_error e;
   pi_error_clear(&e);
   if (engine_reload(in->eng, &e)) {
-    int st = strcmp(e.code ? e.code : "", "nomem") == 0 ? POSPLUG_ERR_NOMEM
-                                                       : POSPLUG_ERR_SCRIPT;
+    int st = (int)pi_error_status(&e, PI_PHASE_RELOAD);
     set_error(err, st, e.message, e.field);
     return (posplug_status)st;
   }

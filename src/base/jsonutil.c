@@ -43,7 +43,7 @@ static const cJSON *member(const cJSON *obj, const char *key) {
 static int absent(int required, const char *prefix, const char *key, pi_error *err) {
   char path[96];
   if (!required) return 1;
-  return pi_fail(err, "missing_field", PATH(path), "%s is required", path);
+  return pi_fail(err, PI_E_MISSING_FIELD, PATH(path), "%s is required", path);
 }
 
 int ju_text_ok(const char *s, size_t len, int allow_newline) {
@@ -68,14 +68,14 @@ int ju_string(const cJSON *obj, const char *key, const char *prefix, int require
   const cJSON *it = member(obj, key);
   if (it == NULL) return absent(required, prefix, key, err);
   if (!cJSON_IsString(it) || it->valuestring == NULL)
-    return pi_fail(err, "bad_type", PATH(path), "%s must be a string", path);
+    return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be a string", path);
   size_t n = strlen(it->valuestring);
   if (n == 0) return absent(required, prefix, key, err);
   if (n >= cap)
-    return pi_fail(err, "too_long", PATH(path), "%s is %zu bytes long; the limit is %zu",
+    return pi_fail(err, PI_E_TOO_LONG, PATH(path), "%s is %zu bytes long; the limit is %zu",
                    path, n, cap - 1);
   if (!ju_text_ok(it->valuestring, n, 0))
-    return pi_fail(err, "bad_value", PATH(path),
+    return pi_fail(err, PI_E_BAD_VALUE, PATH(path),
                    "%s must be UTF-8 text without control characters", path);
   memcpy(buf, it->valuestring, n + 1);
   return 0;
@@ -87,16 +87,16 @@ int ju_int(const cJSON *obj, const char *key, const char *prefix, int required,
   const cJSON *it = member(obj, key);
   if (it == NULL) return absent(required, prefix, key, err);
   if (!cJSON_IsNumber(it))
-    return pi_fail(err, "bad_type", PATH(path), "%s must be a number", path);
+    return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be a number", path);
   double v = it->valuedouble;
   /* 1e400 reads as infinity: out of range below, not a fraction. */
   if (isnan(v) || (isfinite(v) && v != floor(v)))
-    return pi_fail(err, "bad_value", PATH(path),
+    return pi_fail(err, PI_E_BAD_VALUE, PATH(path),
                    "%s must be a whole number of minor units", path);
   if (v < (double)min || v > (double)max) {
     if (min == 0 && v < 0)
-      return pi_fail(err, "bad_value", PATH(path), "%s must not be negative", path);
-    return pi_fail(err, "bad_value", PATH(path), "%s must be between %lld and %lld",
+      return pi_fail(err, PI_E_BAD_VALUE, PATH(path), "%s must not be negative", path);
+    return pi_fail(err, PI_E_BAD_VALUE, PATH(path), "%s must be between %lld and %lld",
                    path, (long long)min, (long long)max);
   }
   *out = (int64_t)v;
@@ -109,7 +109,7 @@ int ju_bool(const cJSON *obj, const char *key, const char *prefix, int required,
   const cJSON *it = member(obj, key);
   if (it == NULL) return absent(required, prefix, key, err);
   if (!cJSON_IsBool(it))
-    return pi_fail(err, "bad_type", PATH(path), "%s must be true or false", path);
+    return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be true or false", path);
   *out = cJSON_IsTrue(it) ? 1 : 0;
   return 0;
 }
@@ -120,16 +120,16 @@ int ju_qty(const cJSON *obj, const char *key, const char *prefix, int required,
   const cJSON *it = member(obj, key);
   if (it == NULL) return absent(required, prefix, key, err);
   if (!cJSON_IsNumber(it))
-    return pi_fail(err, "bad_type", PATH(path), "%s must be a number", path);
+    return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be a number", path);
   double v = it->valuedouble;
   /* 1e400 reads as infinity, -1e400 as minus infinity: too large, and
    * negative, not both "negative". */
   if (isnan(v))
-    return pi_fail(err, "bad_value", PATH(path), "%s must be a number", path);
+    return pi_fail(err, PI_E_BAD_VALUE, PATH(path), "%s must be a number", path);
   if (v < 0)
-    return pi_fail(err, "bad_value", PATH(path), "%s must not be negative", path);
+    return pi_fail(err, PI_E_BAD_VALUE, PATH(path), "%s must not be negative", path);
   if (!isfinite(v) || v * 1000.0 > (double)max_milli)
-    return pi_fail(err, "bad_value", PATH(path), "%s is larger than %lld", path,
+    return pi_fail(err, PI_E_BAD_VALUE, PATH(path), "%s is larger than %lld", path,
                    (long long)(max_milli / 1000));
   /* Exact, at any magnitude: v came from a decimal with at most 3 places
    * exactly when the nearest double to m/1000 (m whole) is v itself.  m is
@@ -139,7 +139,7 @@ int ju_qty(const cJSON *obj, const char *key, const char *prefix, int required,
   double m = nearbyint(v * 1000.0);
   double back = m / 1000.0;
   if (back < v || back > v)
-    return pi_fail(err, "bad_value", PATH(path), "%s has more than 3 decimals", path);
+    return pi_fail(err, PI_E_BAD_VALUE, PATH(path), "%s has more than 3 decimals", path);
   *out = (int64_t)m;
   return 0;
 }
@@ -151,7 +151,7 @@ int ju_object(const cJSON *obj, const char *key, const char *prefix, int require
   *out = NULL;
   if (it == NULL) return absent(required, prefix, key, err);
   if (!cJSON_IsObject(it))
-    return pi_fail(err, "bad_type", PATH(path), "%s must be an object", path);
+    return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be an object", path);
   *out = it;
   return 0;
 }
@@ -245,19 +245,19 @@ static long long number_token(textwalk *w) {
 
 static int walk(textwalk *w, const cJSON *it, int depth) {
   if (depth > JU_DEPTH_MAX)
-    return pi_fail(w->err, "bad_json", w->path, "the JSON nests deeper than %d levels",
+    return pi_fail(w->err, PI_E_BAD_JSON, w->path, "the JSON nests deeper than %d levels",
                    JU_DEPTH_MAX);
   const char *what = w->path[0] ? w->path : "a value";
   if (cJSON_IsString(it)) {
     if (next_token(w) && string_token(w))
-      return pi_fail(w->err, "bad_value", w->path,
+      return pi_fail(w->err, PI_E_BAD_VALUE, w->path,
                      "%s holds an escaped NUL (\\u0000); text may not contain one", what);
   } else if (cJSON_IsNumber(it)) {
     const char *at = next_token(w) ? w->p : NULL;
     long long places = at ? number_token(w) : 0; /* always step over it */
     if (places < 0) {
       int n = (int)(w->p - at);
-      return pi_fail(w->err, "bad_json", w->path,
+      return pi_fail(w->err, PI_E_BAD_JSON, w->path,
                      "%s is not a valid JSON number: %.*s%s (at byte %zu; RFC 8259 "
                      "allows no leading zeros, needs digits after a decimal point "
                      "and in an exponent)",
@@ -265,7 +265,7 @@ static int walk(textwalk *w, const cJSON *it, int depth) {
                      (size_t)(at - w->start));
     }
     if (w->max_decimals >= 0 && places > w->max_decimals)
-      return pi_fail(w->err, "bad_value", w->path, "%s has more than %d decimals", what,
+      return pi_fail(w->err, PI_E_BAD_VALUE, w->path, "%s has more than %d decimals", what,
                      w->max_decimals);
   } else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
     for (const cJSON *c = it->child; c; c = c->next) {
@@ -276,7 +276,7 @@ static int walk(textwalk *w, const cJSON *it, int depth) {
         memcpy(prefix, w->path, saved + 1);
         w->plen = strlen(ju_path(w->path, sizeof w->path, prefix, c->string));
         if (nul)
-          return pi_fail(w->err, "bad_value", w->path,
+          return pi_fail(w->err, PI_E_BAD_VALUE, w->path,
                          "the member name \"%s\" holds an escaped NUL (\\u0000); "
                          "names may not contain one",
                          w->path);
@@ -302,7 +302,7 @@ int ju_check_text(const char *text, size_t len, const cJSON *root, int max_decim
 }
 
 int ju_only_known(const cJSON *obj, const char *prefix, const char *const *known,
-                  const char *code, const char *where, pi_error *err) {
+                  pi_kind kind, const char *where, pi_error *err) {
   for (const cJSON *it = obj->child; it; it = it->next) {
     const char *name = it->string ? it->string : "";
     int ok = 0;
@@ -311,13 +311,13 @@ int ju_only_known(const cJSON *obj, const char *prefix, const char *const *known
     char path[96];
     if (!ok) {
       ju_path(path, sizeof path, prefix, name);
-      return pi_fail(err, code ? code : "unknown_field", path,
+      return pi_fail(err, kind != PI_OK ? kind : PI_E_UNKNOWN_FIELD, path,
                      "%s is not a member of %s", path, where);
     }
     for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
       if (prev->string && prev->string[0] == name[0] && strcmp(prev->string, name) == 0) {
         ju_path(path, sizeof path, prefix, name);
-        return pi_fail(err, code ? code : "duplicate_field", path,
+        return pi_fail(err, kind != PI_OK ? kind : PI_E_DUPLICATE_FIELD, path,
                        "%s appears twice in %s", path, where);
       }
   }

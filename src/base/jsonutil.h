@@ -50,13 +50,13 @@ int ju_object(const cJSON *obj, const char *key, const char *prefix, int require
  * list, and a member that appears twice (which copy counts would be a
  * guess), so that a misspelt name ("purpse", "scirpts") is an error the
  * sender sees at once, never a silently ignored setting.  The error names
- * the member's dotted path; its code is `code` for both (the manifest's
- * "config"), or, when `code` is NULL, "unknown_field" and "duplicate_field"
- * (an event's).  `where` ends the sentence: "this event", "the manifest".
+ * the member's dotted path; its kind is `kind` for both (the manifest's
+ * PI_E_CONFIG), or, when `kind` is PI_OK, PI_E_UNKNOWN_FIELD and
+ * PI_E_DUPLICATE_FIELD (an event's).  `where` ends the sentence: "this event", "the manifest".
  * Runs on every event: names are compared by first byte before strcmp.
  * Returns 0, or -1 with err filled. */
 int ju_only_known(const cJSON *obj, const char *prefix, const char *const *known,
-                  const char *code, const char *where, pi_error *err);
+                  pi_kind kind, const char *where, pi_error *err);
 
 /* Join prefix and key into buf ("customer" + "vat" -> "customer.vat"). */
 const char *ju_path(char *buf, size_t cap, const char *prefix, const char *key);

@@ -118,11 +118,11 @@ static int run_close(const cli_globals *g, int argc, char **argv) {
   period_closing c;
   int rc = period_close(st, period, &f, (int64_t)time(NULL), &out, &bytes, &len, &c, &err);
   store_close(st);
-  if (rc && strcmp(err.code, "usage") == 0) /* a malformed --period */
+  if (rc && err.kind == PI_E_USAGE) /* a malformed --period */
     return cli_usage(HINT, "period close: %s", err.message);
   if (rc) {
     cli_error("period close: %s", err.message);
-    if (strcmp(err.code, "period_open") == 0 || strcmp(err.code, "period_closed") == 0)
+    if (err.kind == PI_E_PERIOD_OPEN || err.kind == PI_E_PERIOD_CLOSED)
       return 1;
     return EXIT_RUNTIME;
   }

@@ -211,7 +211,7 @@ typedef struct ctx {
 } ctx;
 
 static int fail(const char *what, const pi_error *err) {
-  if (err->code && strcmp(err->code, "usage") == 0) return usage(what, "%s", err->message);
+  if (err->kind == PI_E_USAGE) return usage(what, "%s", err->message);
   fprintf(stderr, "posintent: %s: %s\n", what, err->message);
   return EXIT_RUNTIME;
 }

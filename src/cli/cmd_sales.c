@@ -180,7 +180,7 @@ static int show_rows(sqlite3 *db, const char *title, const char *sql,
                      sqlite3_int64 id, int e, pi_error *err) {
   sqlite3_stmt *q;
   if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-    return pi_fail(err, "storage", "", "%s", sqlite3_errmsg(db));
+    return pi_fail(err, PI_E_STORAGE, "", "%s", sqlite3_errmsg(db));
   sqlite3_bind_int64(q, 1, id);
   int n = sqlite3_column_count(q), step, rows = 0;
   if (title) printf("\n%s\n", title);
@@ -199,7 +199,7 @@ static int show_rows(sqlite3 *db, const char *title, const char *sql,
     if (title) printf("\n");
   }
   sqlite3_finalize(q);
-  if (step != SQLITE_DONE) return pi_fail(err, "storage", "", "%s", sqlite3_errmsg(db));
+  if (step != SQLITE_DONE) return pi_fail(err, PI_E_STORAGE, "", "%s", sqlite3_errmsg(db));
   if (title && rows == 0) printf("  (none)\n");
   return 0;
 }

@@ -603,7 +603,7 @@ static int script_test(const cli_globals *g, const char *dir, const char *fixtur
     pi_error err;
     pi_error_clear(&err);
     if (engine_open(&opt, &e, &err)) {
-      int script = err.code && strcmp(err.code, "script") == 0;
+      int script = err.kind == PI_E_SCRIPT;
       cli_error("%s: %s", script ? "script" : m.path, err.message);
       rc = script ? 1 : EXIT_RUNTIME;
     } else {

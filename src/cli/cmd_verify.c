@@ -151,13 +151,13 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
   else if (res.fields || rc == 0)
     printf("erased %lld field%s on %lld sale%s\n", (long long)res.fields,
            res.fields == 1 ? "" : "s", (long long)res.erased, res.erased == 1 ? "" : "s");
-  if (rc && strcmp(err.code, "ambiguous_sale") == 0)
+  if (rc && err.kind == PI_E_AMBIGUOUS_SALE)
     return cliargs_usage(&a, "%s; nothing was erased: give %s", err.message,
                          strcmp(err.field, "store") == 0 ? "--store and --terminal"
                                                          : "--terminal");
   if (rc) {
     cli_error("%s", err.message);
-    if (strcmp(err.code, "not_found") == 0 || strcmp(err.code, "unknown_sale") == 0)
+    if (err.kind == PI_E_NOT_FOUND || err.kind == PI_E_UNKNOWN_SALE)
       return 1;
     return EXIT_RUNTIME;
   }

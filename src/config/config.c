@@ -75,7 +75,7 @@ static int read_enum(const cJSON *obj, const char *key, const char *prefix,
     strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
     strncat(list, names[i], sizeof list - strlen(list) - 1);
   }
-  return pi_fail(err, "config", path, "%s must be one of %s, not \"%s\"", path,
+  return pi_fail(err, PI_E_CONFIG, path, "%s must be one of %s, not \"%s\"", path,
                  list, buf);
 }
 
@@ -96,7 +96,7 @@ static int read_policy(const cJSON *cfgj, plugin_config *cfg, pi_error *err) {
   if (ju_object(cfgj, "policy", "config", JU_OPTIONAL, &p, err) < 0) return -1;
   if (p == NULL) return 0;
   int r = (int)cfg->resale, g = (int)cfg->gift_receipt;
-  if (ju_only_known(p, "config.policy", known, "config", "the manifest", err) ||
+  if (ju_only_known(p, "config.policy", known, PI_E_CONFIG, "the manifest", err) ||
       read_enum(p, "resale_evidence", "config.policy", resale, &r, err) ||
       read_enum(p, "gift_receipt", "config.policy", gift, &g, err))
     return -1;
@@ -105,7 +105,7 @@ static int read_policy(const cJSON *cfgj, plugin_config *cfg, pi_error *err) {
   const cJSON *acc = cJSON_GetObjectItemCaseSensitive(p, "accepted_evidence");
   if (acc) {
     if (!cJSON_IsArray(acc) || cJSON_GetArraySize(acc) == 0)
-      return pi_fail(err, "config", "config.policy.accepted_evidence",
+      return pi_fail(err, PI_E_CONFIG, "config.policy.accepted_evidence",
                      "config.policy.accepted_evidence must be a non-empty array "
                      "of \"vat\", \"eori\", \"resale_cert\"");
     cfg->accepted_evidence = 0;
@@ -113,7 +113,7 @@ static int read_policy(const cJSON *cfgj, plugin_config *cfg, pi_error *err) {
       taxid_kind k;
       if (!cJSON_IsString(it) || taxid_kind_parse(it->valuestring, &k) ||
           k == TAXID_ANY)
-        return pi_fail(err, "config", "config.policy.accepted_evidence",
+        return pi_fail(err, PI_E_CONFIG, "config.policy.accepted_evidence",
                        "config.policy.accepted_evidence: unknown kind %s",
                        cJSON_IsString(it) ? it->valuestring : "(not a string)");
       cfg->accepted_evidence |= 1u << k;
@@ -137,7 +137,7 @@ static int read_budget_signal(const cJSON *s, const char *pre, int *out,
     return 0;
   }
   if (!cJSON_IsString(v))
-    return pi_fail(err, "config", "config.scripts.budget_signal",
+    return pi_fail(err, PI_E_CONFIG, "config.scripts.budget_signal",
                    "config.scripts.budget_signal must be \"auto\", \"none\" or a "
                    "real-time signal's number (%d to %d)", SIGRTMIN, SIGRTMAX);
   int k = 0;
@@ -161,7 +161,7 @@ static int read_scripts(const cJSON *cfgj, const char *dir, plugin_config *cfg,
   unsigned kb = (unsigned)(cfg->scripts.max_file_bytes >> 10);
   int fc = cfg->scripts.fail_closed;
   int rc = ju_string(s, "dir", pre, JU_OPTIONAL, d, sizeof d, err);
-  if (ju_only_known(s, pre, known, "config", "the manifest", err) || rc < 0 ||
+  if (ju_only_known(s, pre, known, PI_E_CONFIG, "the manifest", err) || rc < 0 ||
       read_uint(s, "memory_mb", pre, 1, 1024, &mem, err) ||
       read_uint(s, "hook_ms", pre, 1, 10000, &cfg->scripts.hook_ms, err) ||
       read_uint(s, "load_ms", pre, 1, 60000, &cfg->scripts.load_ms, err) ||
@@ -193,7 +193,7 @@ static int read_config(const cJSON *root, const char *dir, plugin_config *cfg,
   manifest_default_config(cfg);
   if (ju_object(root, "config", "", JU_REQUIRED, &c, err) < 0) return -1;
   int dp = cfg->default_purpose, du = (int)cfg->durability;
-  if (ju_only_known(c, pre, known, "config", "the manifest", err) ||
+  if (ju_only_known(c, pre, known, PI_E_CONFIG, "the manifest", err) ||
       ju_string(c, "database", pre, JU_REQUIRED, db, sizeof db, err) < 0 ||
       ju_string(c, "store_id", pre, JU_REQUIRED, cfg->store_id,
                 sizeof cfg->store_id, err) < 0 ||
@@ -216,7 +216,7 @@ static int read_config(const cJSON *root, const char *dir, plugin_config *cfg,
   /* A packaged manifest ships with the store's identity left empty; a till
    * must not record sales under no store at all. */
   if (cfg->store_id[0] == '\0')
-    return pi_fail(err, "config", "config.store_id",
+    return pi_fail(err, PI_E_CONFIG, "config.store_id",
                    "config.store_id is empty: fill in this store's identity "
                    "(store_id, store_country, currency) in the manifest before "
                    "the till opens");
@@ -226,12 +226,12 @@ static int read_config(const cJSON *root, const char *dir, plugin_config *cfg,
     return -1;
   const char *cc = cfg->store_country;
   if (strlen(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z')
-    return pi_fail(err, "config", "config.store_country",
+    return pi_fail(err, PI_E_CONFIG, "config.store_country",
                    "config.store_country must be an ISO 3166 code such as DE, "
                    "not \"%s\"",
                    cc);
   if (money_exponent(cfg->currency) < 0)
-    return pi_fail(err, "config", "config.currency",
+    return pi_fail(err, PI_E_CONFIG, "config.currency",
                    "config.currency must be an ISO 4217 code such as EUR, not "
                    "\"%s\"",
                    cfg->currency);
@@ -250,12 +250,12 @@ int manifest_load(const char *path, const char *overrides_json,
     over = cJSON_Parse(overrides_json);
     cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "config");
     if (over == NULL || !cJSON_IsObject(over))
-      rc = pi_fail(err, "config", "overrides",
+      rc = pi_fail(err, PI_E_CONFIG, "overrides",
                    "the configuration overrides are not a JSON object");
     else if (ju_check_text(overrides_json, strlen(overrides_json), over, -1, err))
       rc = -1;
     else if (cJSON_IsObject(c) && merge(c, over))
-      rc = pi_fail(err, "nomem", "overrides", "out of memory");
+      rc = pi_fail(err, PI_E_NOMEM, "overrides", "out of memory");
   }
   if (rc == 0) rc = read_config(root, dir, cfg, err);
   if (rc == 0 && over) {

@@ -23,14 +23,14 @@
 static char *slurp(const char *path, pi_error *err) {
   FILE *f = fopen(path, "rb");
   if (f == NULL) {
-    pi_fail(err, "config", path, "cannot read manifest %s: %s", path,
+    pi_fail(err, PI_E_CONFIG, path, "cannot read manifest %s: %s", path,
             strerror(errno));
     return NULL;
   }
   char *buf = malloc(MANIFEST_MAX_BYTES + 1);
   if (buf == NULL) {
     fclose(f);
-    pi_fail(err, "nomem", path, "out of memory reading %s", path);
+    pi_fail(err, PI_E_NOMEM, path, "out of memory reading %s", path);
     return NULL;
   }
   size_t n = fread(buf, 1, MANIFEST_MAX_BYTES + 1, f);
@@ -38,7 +38,7 @@ static char *slurp(const char *path, pi_error *err) {
   fclose(f);
   if (bad || n > MANIFEST_MAX_BYTES) {
     free(buf);
-    pi_fail(err, "config", path,
+    pi_fail(err, PI_E_CONFIG, path,
             bad ? "cannot read manifest %s" : "manifest %s is larger than 256 KiB",
             path);
     return NULL;
@@ -59,7 +59,7 @@ cJSON *manifest_parse_file(const char *path, pi_error *err) {
     int line = 1;
     const char *stop = end;
     for (const char *p = text; stop && p < stop && *p; p++) line += *p == '\n';
-    pi_fail(err, "config", path, "%s:%d: the manifest is not a JSON object", path,
+    pi_fail(err, PI_E_CONFIG, path, "%s:%d: the manifest is not a JSON object", path,
             line);
     cJSON_Delete(root);
     root = NULL;
@@ -89,7 +89,7 @@ int manifest_resolve(const char *dir, const char *rel, char *out, size_t cap,
   else
     n = snprintf(out, cap, "%s%s", dir, rel);
   if (n < 0 || (size_t)n >= cap)
-    return pi_fail(err, "config", field, "%s is longer than %zu bytes", field,
+    return pi_fail(err, PI_E_CONFIG, field, "%s is longer than %zu bytes", field,
                    cap - 1);
   return 0;
 }
@@ -110,7 +110,7 @@ int manifest_identity_from(const cJSON *root, const char *path,
                                       "entry",  "events",  "config", NULL};
   char abi[16], lib[MANIFEST_PATH_MAX], dir[MANIFEST_PATH_MAX];
   memset(id, 0, sizeof *id);
-  if (ju_only_known(root, "", known, "config", "the manifest", err) ||
+  if (ju_only_known(root, "", known, PI_E_CONFIG, "the manifest", err) ||
       ju_string(root, "name", "", JU_REQUIRED, id->name, sizeof id->name, err) < 0 ||
       ju_string(root, "version", "", JU_REQUIRED, id->version, sizeof id->version,
                 err) < 0 ||
@@ -120,24 +120,24 @@ int manifest_identity_from(const cJSON *root, const char *path,
                 err) < 0)
     goto bad;
   if (parse_abi(abi, &id->abi)) {
-    pi_fail(err, "config", "abi", "abi must be \"MAJOR.MINOR\", not \"%s\"", abi);
+    pi_fail(err, PI_E_CONFIG, "abi", "abi must be \"MAJOR.MINOR\", not \"%s\"", abi);
     goto bad;
   }
   manifest_dir_of(path, dir, sizeof dir);
   if (manifest_resolve(dir, lib, id->library, sizeof id->library, "library", err)) goto bad;
   const cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, "events");
   if (ev == NULL) {
-    pi_fail(err, "missing_field", "events", "events is required");
+    pi_fail(err, PI_E_MISSING_FIELD, "events", "events is required");
     goto bad;
   }
   if (!cJSON_IsArray(ev)) {
-    pi_fail(err, "config", "events", "events must be an array of event types");
+    pi_fail(err, PI_E_CONFIG, "events", "events must be an array of event types");
     goto bad;
   }
   for (const cJSON *it = ev->child; it; it = it->next) {
     event_type t = cJSON_IsString(it) ? event_type_parse(it->valuestring) : EVENT_NONE;
     if (t == EVENT_NONE) {
-      pi_fail(err, "config", "events", "events: unknown event type %s",
+      pi_fail(err, PI_E_CONFIG, "events", "events: unknown event type %s",
               cJSON_IsString(it) ? it->valuestring : "(not a string)");
       goto bad;
     }
@@ -147,7 +147,7 @@ int manifest_identity_from(const cJSON *root, const char *path,
 bad:
   /* Errors from the typed readers use the key as field; keep it, but say
    * which file it was in. */
-  if (err && err->code && strcmp(err->code, "config") != 0) err->code = "config";
+  if (err && err->kind != PI_OK && err->kind != PI_E_CONFIG) pi_error_rekind(err, PI_E_CONFIG);
   return -1;
 }
 

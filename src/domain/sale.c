@@ -85,7 +85,7 @@ int sale_put_answer(sale *s, const char *prompt_id, const char *value, pi_error 
   size_t i = 0;
   while (i < s->nanswers && strcmp(s->answers[i].prompt, prompt_id) != 0) i++;
   if (i == SALE_ANSWERS_MAX)
-    return pi_fail(err, "too_many_answers", "prompt",
+    return pi_fail(err, PI_E_TOO_MANY_ANSWERS, "prompt",
                    "sale %s already holds answers to %d prompts, the limit; prompt %s "
                    "cannot be answered as well",
                    s->id, SALE_ANSWERS_MAX, prompt_id);
@@ -127,7 +127,7 @@ int sale_put_line(sale *s, const sale_line *l, pi_error *err) {
    * while the cashier can still split the sale. */
   int64_t total = total_with(s, old, l);
   if (total > MONEY_MAX)
-    return pi_fail(err, "total_too_large", "net",
+    return pi_fail(err, PI_E_TOTAL_TOO_LARGE, "net",
                    "line %s would take the sale's total to %" PRId64
                    " minor units, past the largest exact amount %" PRId64
                    " (2^53 - 1); split the sale",
@@ -144,12 +144,12 @@ int sale_put_line(sale *s, const sale_line *l, pi_error *err) {
     return 0;
   }
   if (s->nlines >= SALE_LINES_MAX)
-    return pi_fail(err, "too_many_lines", "line",
+    return pi_fail(err, PI_E_TOO_MANY_LINES, "line",
                    "a sale holds at most %d lines", SALE_LINES_MAX);
   if (s->nlines == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 16;
     sale_line *n = realloc(s->lines, cap * sizeof *n);
-    if (n == NULL) return pi_fail(err, "nomem", "line", "out of memory");
+    if (n == NULL) return pi_fail(err, PI_E_NOMEM, "line", "out of memory");
     s->lines = n;
     s->cap = cap;
   }

@@ -85,7 +85,7 @@ static void rfc3339_utc(int64_t ms, char out[32]) {
 int engine_open(const engine_options *opt, engine **out, pi_error *err) {
   *out = NULL;
   engine *e = calloc(1, sizeof *e);
-  if (e == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  if (e == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   e->opt = *opt;
   if (manifest_load(opt->manifest_path, opt->overrides_json, &e->id, &e->cfg, err))
     goto fail;
@@ -99,8 +99,7 @@ int engine_open(const engine_options *opt, engine **out, pi_error *err) {
                    .trace = opt->trace,
                    .trace_ctx = opt->trace_ctx};
   if (hooks_open(&env, &e->hk, err)) {
-    if (err && (err->code == NULL || strcmp(err->code, "nomem") != 0))
-      err->code = "script";
+    if (err && err->kind != PI_E_NOMEM) pi_error_rekind(err, PI_E_SCRIPT);
     goto fail;
   }
   if (store_open(e->cfg.database, STORE_READWRITE, &e->cfg, &e->st, err)) goto fail;
@@ -159,7 +158,7 @@ static int find_open(engine *e, const event *ev, sale **out, pi_error *err) {
       continue;
     }
     stores_differ = strcmp((*out)->store, s->store) != 0;
-    pi_fail(err, "ambiguous_sale", stores_differ ? "store" : "terminal",
+    pi_fail(err, PI_E_AMBIGUOUS_SALE, stores_differ ? "store" : "terminal",
             "sale %s is open here twice (store %s, terminal %s; store %s, terminal "
             "%s); name the %s in the event",
             ev->sale, (*out)->store, (*out)->terminal, s->store, s->terminal,
@@ -207,7 +206,7 @@ static int refuse_if_lost(engine *e, const event *ev, pi_error *err) {
         (ev->store[0] && strcmp(ev->store, l->store) != 0) ||
         (ev->terminal[0] && strcmp(ev->terminal, l->terminal) != 0))
       continue;
-    return pi_fail(err, "conflict", "sale",
+    return pi_fail(err, PI_E_CONFLICT, "sale",
                    "sale %s (store %s, terminal %s) was recorded by another till, and "
                    "this till's sale under that id was NOT recorded; this event is "
                    "refused so as not to act on the other till's record: ring the "
@@ -239,12 +238,12 @@ static sale *need_open(engine *e, const event *ev, pi_error *err) {
   if (rc == 1) {
     char what[256];
     store_sale_describe(&rec, what, sizeof what);
-    pi_fail(err, rec.voided ? "sale_voided" : "sale_completed", "sale",
+    pi_fail(err, rec.voided ? PI_E_SALE_VOIDED : PI_E_SALE_COMPLETED, "sale",
             "sale %s is already %s (%s); start a new sale", ev->sale,
             rec.voided ? "voided" : "completed", what);
     store_sale_free(&rec);
   } else {
-    pi_fail(err, "unknown_sale", "sale",
+    pi_fail(err, PI_E_UNKNOWN_SALE, "sale",
             "sale %s is neither open on this till nor recorded", ev->sale);
   }
   return NULL;
@@ -257,11 +256,11 @@ static sale *need_open(engine *e, const event *ev, pi_error *err) {
 static int hook_result(int rc, pi_error *err) {
   if (rc == HOOK_PASS) return 0;
   if (rc == HOOK_REFUSE) {
-    if (err && err->code == NULL) err->code = "refused";
+    if (err && err->kind == PI_OK) pi_error_rekind(err, PI_E_REFUSED);
     return -1;
   }
-  if (err && err->code == NULL)
-    pi_fail(err, "nomem", "", "out of memory in a store script");
+  if (err && err->kind == PI_OK)
+    pi_fail(err, PI_E_NOMEM, "", "out of memory in a store script");
   return -1;
 }
 
@@ -280,7 +279,7 @@ static int evaluate(engine *e, sale *s, decision *d, pi_error *err) {
 static int on_begin(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   sale *open;
   if (find_open(e, ev, &open, err) != 0)
-    return pi_fail(err, "sale_open", "sale", "sale %s is already open on this till",
+    return pi_fail(err, PI_E_SALE_OPEN, "sale", "sale %s is already open on this till",
                    ev->sale);
   store_sale rec;
   int rc = store_find(e->st, ev->store, ev->terminal, ev->sale, &rec, err);
@@ -289,17 +288,17 @@ static int on_begin(engine *e, const event *ev, reply_buf *r, pi_error *err) {
     char what[256];
     store_sale_describe(&rec, what, sizeof what);
     store_sale_free(&rec);
-    return pi_fail(err, "already_recorded", "sale",
+    return pi_fail(err, PI_E_ALREADY_RECORDED, "sale",
                    "sale %s is already recorded (%s); a resent sale.complete gets "
                    "its reply again",
                    ev->sale, what);
   }
   if (e->nopen >= ENGINE_OPEN_SALES_MAX)
-    return pi_fail(err, "too_many_open_sales", "sale",
+    return pi_fail(err, PI_E_TOO_MANY_OPEN_SALES, "sale",
                    "this till already holds %d open sales; complete or void some",
                    ENGINE_OPEN_SALES_MAX);
   sale *s = malloc(sizeof *s);
-  if (s == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  if (s == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   sale_init(s);
   memcpy(s->store, ev->store, sizeof s->store);
   memcpy(s->terminal, ev->terminal, sizeof s->terminal);
@@ -324,7 +323,7 @@ static int on_line(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   if (s == NULL) return -1;
   if (ev->remove) {
     if (sale_remove_line(s, ev->line.line))
-      return pi_fail(err, "unknown_line", "line", "sale %s has no line %s", s->id,
+      return pi_fail(err, PI_E_UNKNOWN_LINE, "line", "sale %s has no line %s", s->id,
                      ev->line.line);
   } else if (sale_put_line(s, &ev->line, err)) {
     return -1;
@@ -368,7 +367,7 @@ static int resale_allowed(engine *e, const sale *s, pi_error *err) {
   char why[200];
   if (e->cfg.resale == RESALE_BLOCK &&
       decide_evidence_problem(s, &e->cfg, why, sizeof why))
-    return pi_fail(err, "reseller_evidence", "customer.vat", "%s", why);
+    return pi_fail(err, PI_E_RESELLER_EVIDENCE, "customer.vat", "%s", why);
   return 0;
 }
 
@@ -377,7 +376,7 @@ static int on_tag(engine *e, event *ev, reply_buf *r, pi_error *err) {
   if (s == NULL) return -1;
   tag *t = &ev->tag;
   if (t->line[0] && sale_find_line(s, t->line) == NULL)
-    return pi_fail(err, "unknown_line", "line", "sale %s has no line %s", s->id,
+    return pi_fail(err, PI_E_UNKNOWN_LINE, "line", "sale %s has no line %s", s->id,
                    t->line);
   pi_error_clear(err);
   if (hook_result(hooks_on_tag(e->hk, s, t, err), err)) return -1;
@@ -392,7 +391,7 @@ static int on_tag(engine *e, event *ev, reply_buf *r, pi_error *err) {
   /* A yes the store will not honour must not be taken silently. */
   if (t->purpose == PURPOSE_GIFT && t->gift.gift_receipt == 1 &&
       e->cfg.gift_receipt == GIFT_RECEIPT_NEVER)
-    return pi_fail(err, "policy", "gift_receipt",
+    return pi_fail(err, PI_E_POLICY, "gift_receipt",
                    "this store prints no gift receipts (its policy is \"never\"); "
                    "tag the gift without one");
   t->gift.tagged = t->purpose == PURPOSE_GIFT;
@@ -437,11 +436,11 @@ static int on_answer(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   if (s == NULL) return -1;
   const char *other = answered_elsewhere(ev->prompt);
   if (other)
-    return pi_fail(err, "bad_value", "prompt",
+    return pi_fail(err, PI_E_BAD_VALUE, "prompt",
                    "prompt %s is answered by %s, not by sale.answer", ev->prompt, other);
   int is_gift_receipt = strcmp(ev->prompt, "gift_receipt") == 0;
   if (is_gift_receipt && e->cfg.gift_receipt == GIFT_RECEIPT_NEVER)
-    return pi_fail(err, "policy", "prompt",
+    return pi_fail(err, PI_E_POLICY, "prompt",
                    "this store prints no gift receipts (its policy is \"never\"); "
                    "there is no gift_receipt prompt to answer");
   decision d;
@@ -455,7 +454,7 @@ static int on_answer(engine *e, const event *ev, reply_buf *r, pi_error *err) {
       size_t n = strlen(asked);
       snprintf(asked + n, sizeof asked - n, "%s%s", n ? ", " : "", d.prompts[i].id);
     }
-    return pi_fail(err, "unknown_prompt", "prompt",
+    return pi_fail(err, PI_E_UNKNOWN_PROMPT, "prompt",
                    "sale %s has no prompt %s to answer (it asks: %s)", s->id, ev->prompt,
                    asked[0] ? asked : "nothing");
   }
@@ -468,7 +467,7 @@ static int on_answer(engine *e, const event *ev, reply_buf *r, pi_error *err) {
         size_t n = strlen(list);
         snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", p->choices[i]);
       }
-      return pi_fail(err, "bad_value", "value",
+      return pi_fail(err, PI_E_BAD_VALUE, "value",
                      "prompt %s takes one of %s, not \"%s\"", ev->prompt, list,
                      ev->value);
     }
@@ -502,7 +501,7 @@ static int check_tenders(const event *ev, pi_error *err) {
     size_t k = 0;
     while (tender_types[k] && strcmp(tender_types[k], t->type) != 0) k++;
     if (tender_types[k] == NULL)
-      return pi_fail(err, "unknown_tender", "tenders",
+      return pi_fail(err, PI_E_UNKNOWN_TENDER, "tenders",
                      "tender type \"%s\" is not one of cash, card, invoice, voucher, "
                      "gift_card, bank_transfer, mobile",
                      t->type);
@@ -512,11 +511,11 @@ static int check_tenders(const event *ev, pi_error *err) {
     if (k == 0) cash += t->amount;
   }
   if (paid < ev->total)
-    return pi_fail(err, "tenders_mismatch", "tenders",
+    return pi_fail(err, PI_E_TENDERS_MISMATCH, "tenders",
                    "the tenders pay %lld of the total %lld; %lld is not paid",
                    (long long)paid, (long long)ev->total, (long long)(ev->total - paid));
   if (paid - ev->total > cash)
-    return pi_fail(err, "tenders_mismatch", "tenders",
+    return pi_fail(err, PI_E_TENDERS_MISMATCH, "tenders",
                    "the tenders pay %lld, %lld more than the total %lld, but only cash "
                    "gives change (cash here: %lld)",
                    (long long)paid, (long long)(paid - ev->total), (long long)ev->total,
@@ -532,21 +531,21 @@ static int replay_complete(engine *e, const event *ev, reply_buf *r, pi_error *e
   int rc = find_recorded(e, ev, &rec, err);
   if (rc < 0) return -1;
   if (rc == 0)
-    return pi_fail(err, "unknown_sale", "sale",
+    return pi_fail(err, PI_E_UNKNOWN_SALE, "sale",
                    "sale %s is neither open on this till nor recorded", ev->sale);
   char what[256], tenders[2048];
   store_sale_describe(&rec, what, sizeof what);
   if (rec.voided)
-    rc = pi_fail(err, "sale_voided", "sale", "sale %s was voided (%s)", ev->sale, what);
+    rc = pi_fail(err, PI_E_SALE_VOIDED, "sale", "sale %s was voided (%s)", ev->sale, what);
   else if (rec.total != ev->total)
-    rc = pi_fail(err, "conflict", "total",
+    rc = pi_fail(err, PI_E_CONFLICT, "total",
                  "sale %s is recorded with another total (%s); this completion says "
                  "%lld: resend exactly the event that was sent, or begin a new sale",
                  ev->sale, what, (long long)ev->total);
   else if (reply_tenders_json(ev, tenders, sizeof tenders))
-    rc = pi_fail(err, "bad_value", "tenders", "tenders are too large");
+    rc = pi_fail(err, PI_E_BAD_VALUE, "tenders", "tenders are too large");
   else if (strcmp(rec.tenders ? rec.tenders : "", tenders) != 0)
-    rc = pi_fail(err, "conflict", "tenders",
+    rc = pi_fail(err, PI_E_CONFLICT, "tenders",
                  "sale %s is recorded (%s) with tenders %s; this completion has %s: "
                  "resend exactly the event that was sent, or begin a new sale",
                  ev->sale, what, rec.tenders ? rec.tenders : "none",
@@ -565,23 +564,23 @@ static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) 
   int64_t net, tax;
   sale_totals(s, &net, &tax);
   if (ev->total != net + tax)
-    return pi_fail(err, "total_mismatch", "total",
+    return pi_fail(err, PI_E_TOTAL_MISMATCH, "total",
                    "total %lld does not match the lines' net + tax %lld",
                    (long long)ev->total, (long long)(net + tax));
   if (s->nlines == 0)
-    return pi_fail(err, "empty_sale", "sale", "sale %s has no lines", s->id);
+    return pi_fail(err, PI_E_EMPTY_SALE, "sale", "sale %s has no lines", s->id);
   if (check_tenders(ev, err)) return -1;
   decision d;
   if (evaluate(e, s, &d, err)) return -1;
   if (d.nblocks)
-    return pi_fail(err, "blocked", d.blocks[0].field, "%s", d.blocks[0].message);
+    return pi_fail(err, PI_E_BLOCKED, d.blocks[0].field, "%s", d.blocks[0].message);
   char meta[4096];
   pi_error_clear(err);
   if (hook_result(hooks_on_complete(e->hk, s, &d, meta, sizeof meta, err), err))
     return -1;
   char tenders[2048], at[32];
   if (reply_tenders_json(ev, tenders, sizeof tenders))
-    return pi_fail(err, "bad_value", "tenders", "tenders are too large");
+    return pi_fail(err, PI_E_BAD_VALUE, "tenders", "tenders are too large");
   rfc3339_utc(now_ms(e), at);
   if (reply_sale_complete(r, s, &e->cfg, &d, err)) return -1;
   size_t reply_len;
@@ -602,7 +601,7 @@ static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) 
     if (store_find(e->st, s->store, s->terminal, s->id, &rec, &ignored) == 1)
       store_sale_describe(&rec, what, sizeof what);
     store_sale_free(&rec);
-    pi_fail(err, "conflict", "sale",
+    pi_fail(err, PI_E_CONFLICT, "sale",
             "sale %s was recorded by another till meanwhile (%s); this till's sale "
             "was NOT recorded and is closed: ring it up again under a new sale id",
             s->id, what);
@@ -630,7 +629,7 @@ static int on_void(engine *e, const event *ev, reply_buf *r, pi_error *err) {
                              reply_text(r, &reply_len), err);
   if (rc < 0) {
     /* Recorded by another till meanwhile: closed here, like a completion. */
-    if (s && err->code && strcmp(err->code, "conflict") == 0) {
+    if (s && err->kind == PI_E_CONFLICT) {
       remember_lost(e, s);
       drop_open(e, s);
     }
@@ -642,7 +641,7 @@ static int on_void(engine *e, const event *ev, reply_buf *r, pi_error *err) {
 
 static int on_reload(engine *e, reply_buf *r, pi_error *err) {
   if (hooks_reload(e->hk, err)) {
-    if (err->code == NULL || strcmp(err->code, "nomem") != 0) err->code = "script";
+    if (err->kind != PI_E_NOMEM) pi_error_rekind(err, PI_E_SCRIPT);
     return -1;
   }
   return reply_simple(r, "scripts.reload", "scripts",
@@ -662,7 +661,7 @@ static int dispatch(engine *e, event *ev, reply_buf *r, pi_error *err) {
   case EVENT_SCRIPTS_RELOAD: return on_reload(e, r, err);
   case EVENT_PING:
     return reply_simple(r, "ping", "open_sales", (int64_t)e->nopen, err);
-  default: return pi_fail(err, "unknown_type", "type", "unknown event type");
+  default: return pi_fail(err, PI_E_UNKNOWN_TYPE, "type", "unknown event type");
   }
 }
 
@@ -677,16 +676,16 @@ int engine_handle(engine *e, const char *json, size_t len, const char **reply,
     /* The manifest's "events" list is what this plugin is configured to
      * handle; anything else is refused before it touches a sale. */
     if (!(e->id.events & (1u << ev->type)))
-      pi_fail(&err, "event_not_enabled", "type",
+      pi_fail(&err, PI_E_EVENT_NOT_ENABLED, "type",
               "this plugin is configured not to handle %s events (the manifest's "
               "\"events\" list leaves it out)",
               event_type_name(ev->type));
     else if (dispatch(e, ev, &e->reply, &err) == 0)
       goto done;
   }
-  if (err.code == NULL) err.code = "internal";
-  if (strcmp(err.code, "storage") == 0) status = POSPLUG_ERR_STORAGE;
-  if (strcmp(err.code, "nomem") == 0) status = POSPLUG_ERR_NOMEM;
+  if (err.kind == PI_OK) /* a failure that said nothing is a bug */
+    pi_fail(&err, PI_E_INTERNAL, "", "the event failed without a reason");
+  status = (int)pi_error_status(&err, PI_PHASE_EVENT);
   reply_error(&e->reply, ev->type, ev->sale, &err);
 done:;
   /* Script failures are shown, also the ignored ones (docs/hooks.md). */

@@ -25,7 +25,7 @@ const char *reply_text(const reply_buf *r, size_t *len) {
 
 static int done(reply_buf *r, pi_error *err) {
   if (jw_ok(&r->w)) return 0;
-  return pi_fail(err, "nomem", "", "out of memory building the reply");
+  return pi_fail(err, PI_E_NOMEM, "", "out of memory building the reply");
 }
 
 int reply_set(reply_buf *r, const char *json, pi_error *err) {
@@ -260,7 +260,7 @@ int reply_add_script_errors(reply_buf *r, const hooks_failure *f, size_t n,
   }
   jw_end_array(w);
   jw_end_object(w);
-  return jw_ok(w) ? 0 : pi_fail(err, "nomem", "", "out of memory");
+  return jw_ok(w) ? 0 : pi_fail(err, PI_E_NOMEM, "", "out of memory");
 }
 
 int reply_tenders_json(const event *ev, char *buf, size_t cap) {

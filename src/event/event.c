@@ -16,7 +16,7 @@
 /* The strict member check of every event object (ju_only_known). */
 static int only_known(const cJSON *obj, const char *prefix,
                       const char *const *known, pi_error *err) {
-  return ju_only_known(obj, prefix, known, NULL, "this event", err);
+  return ju_only_known(obj, prefix, known, PI_OK, "this event", err);
 }
 
 static int parse_begin(const cJSON *o, event *ev, pi_error *err) {
@@ -33,12 +33,12 @@ static int parse_begin(const cJSON *o, event *ev, pi_error *err) {
       ju_string(o, "currency", "", JU_OPTIONAL, cur, sizeof cur, err) < 0)
     return -1;
   if (!cal_is_rfc3339(ev->at))
-    return pi_fail(err, "bad_value", "at",
+    return pi_fail(err, PI_E_BAD_VALUE, "at",
                    "at must be an RFC 3339 time such as 2026-11-26T09:30:00+01:00, "
                    "not \"%s\"",
                    ev->at);
   if (cur[0] && money_exponent(cur) < 0)
-    return pi_fail(err, "bad_value", "currency",
+    return pi_fail(err, PI_E_BAD_VALUE, "currency",
                    "currency must be an ISO 4217 code such as EUR, not \"%s\"", cur);
   if (cur[0]) memcpy(ev->currency, cur, sizeof ev->currency); /* "EUR\0" */
   return 0;
@@ -69,15 +69,15 @@ static int parse_attributes(const cJSON *o, sale_line *l, pi_error *err) {
     const char *k = it->string ? it->string : "";
     ju_path(path, sizeof path, "attributes", k);
     if (!attr_key_ok(k))
-      return pi_fail(err, "bad_value", path,
+      return pi_fail(err, PI_E_BAD_VALUE, path,
                      "attribute names are 1 to %d letters, digits, '_', '-' or '.'; "
                      "\"%.40s\" is not one",
                      SALE_ATTR_KEY_MAX - 1, k);
     for (const cJSON *prev = a->child; prev != it; prev = prev->next)
       if (strcmp(prev->string, k) == 0)
-        return pi_fail(err, "duplicate_field", path, "%s appears twice", path);
+        return pi_fail(err, PI_E_DUPLICATE_FIELD, path, "%s appears twice", path);
     if (l->nattrs == SALE_ATTRS_MAX)
-      return pi_fail(err, "bad_value", path,
+      return pi_fail(err, PI_E_BAD_VALUE, path,
                      "a line has at most %d attributes; %s is one more",
                      SALE_ATTRS_MAX, path);
     line_attr *at = &l->attrs[l->nattrs];
@@ -85,18 +85,18 @@ static int parse_attributes(const cJSON *o, sale_line *l, pi_error *err) {
     memcpy(at->key, k, strlen(k) + 1);
     if (cJSON_IsString(it)) {
       if (it->valuestring == NULL || it->valuestring[0] == '\0')
-        return pi_fail(err, "bad_value", path, "%s must not be empty", path);
+        return pi_fail(err, PI_E_BAD_VALUE, path, "%s must not be empty", path);
       if (ju_string(a, k, "attributes", JU_REQUIRED, at->text, sizeof at->text, err) < 0)
         return -1;
     } else if (cJSON_IsNumber(it)) {
       double v = it->valuedouble;
       if (!isfinite(v) || v > (double)MONEY_MAX || v < -(double)MONEY_MAX)
-        return pi_fail(err, "bad_value", path,
+        return pi_fail(err, PI_E_BAD_VALUE, path,
                        "%s must be a number within +-%lld", path, (long long)MONEY_MAX);
       at->is_number = 1;
       at->number = v;
     } else {
-      return pi_fail(err, "bad_type", path, "%s must be a string or a number", path);
+      return pi_fail(err, PI_E_BAD_TYPE, path, "%s must be a string or a number", path);
     }
     l->nattrs++;
   }
@@ -175,18 +175,18 @@ static int parse_customer(const cJSON *o, event *ev, pi_error *err) {
         ju_string(rc, "expires", pre, JU_OPTIONAL, expires, sizeof expires, err) < 0)
       return -1;
     if (strlen(state) != 2)
-      return pi_fail(err, "bad_value", "customer.resale_cert.state",
+      return pi_fail(err, PI_E_BAD_VALUE, "customer.resale_cert.state",
                      "customer.resale_cert.state must be a two-letter US state "
                      "code such as CA");
     if (expires[0] && cal_parse_date(expires, NULL, NULL, NULL) < 0)
-      return pi_fail(err, "bad_value", "customer.resale_cert.expires",
+      return pi_fail(err, PI_E_BAD_VALUE, "customer.resale_cert.expires",
                      "customer.resale_cert.expires must be a date YYYY-MM-DD, not "
                      "\"%s\"",
                      expires);
     add_evidence(p, TAXID_CERT, number, state, expires);
   }
   if (p->id[0] == '\0' && p->name[0] == '\0' && p->nev == 0)
-    return pi_fail(err, "missing_field", "customer",
+    return pi_fail(err, PI_E_MISSING_FIELD, "customer",
                    "customer needs at least an id, a name or an identifier");
   return 0;
 }
@@ -210,7 +210,7 @@ static int parse_tag(const cJSON *o, event *ev, pi_error *err) {
                 sizeof t->gift.message, err) < 0)
     return -1;
   if (purpose_parse(p, &t->purpose))
-    return pi_fail(err, "bad_value", "purpose",
+    return pi_fail(err, PI_E_BAD_VALUE, "purpose",
                    "purpose must be own_use, gift or resale, not \"%s\"", p);
   if (r && (only_known(r, "recipient", rknown, err) ||
             ju_string(r, "name", "recipient", JU_OPTIONAL, t->gift.recipient_name,
@@ -222,7 +222,7 @@ static int parse_tag(const cJSON *o, event *ev, pi_error *err) {
   t->gift.gift_receipt = gr;
   if (t->purpose != PURPOSE_GIFT &&
       (r || gr != -1 || t->gift.message[0]))
-    return pi_fail(err, "bad_value",
+    return pi_fail(err, PI_E_BAD_VALUE,
                    r ? "recipient" : gr != -1 ? "gift_receipt" : "message",
                    "recipient, gift_receipt and message belong to gift tags only");
   t->gift.tagged = t->purpose == PURPOSE_GIFT;
@@ -240,14 +240,14 @@ static int parse_complete(const cJSON *o, event *ev, pi_error *err) {
   if (ts == NULL || cJSON_IsNull(ts)) return 0;
   ev->tenders_given = 1;
   if (!cJSON_IsArray(ts))
-    return pi_fail(err, "bad_type", "tenders", "tenders must be an array");
+    return pi_fail(err, PI_E_BAD_TYPE, "tenders", "tenders must be an array");
   for (const cJSON *it = ts->child; it; it = it->next) {
     if (ev->ntenders == EVENT_TENDERS_MAX)
-      return pi_fail(err, "bad_value", "tenders", "at most %d tenders",
+      return pi_fail(err, PI_E_BAD_VALUE, "tenders", "at most %d tenders",
                      EVENT_TENDERS_MAX);
     tender *t = &ev->tenders[ev->ntenders];
     if (!cJSON_IsObject(it))
-      return pi_fail(err, "bad_type", "tenders", "each tender must be an object");
+      return pi_fail(err, PI_E_BAD_TYPE, "tenders", "each tender must be an object");
     if (only_known(it, "tenders", tknown, err) ||
         ju_string(it, "type", "tenders", JU_REQUIRED, t->type, sizeof t->type,
                   err) < 0 ||
@@ -297,14 +297,14 @@ int event_parse_object(const cJSON *o, event *ev, pi_error *err) {
   memset(ev, 0, sizeof *ev);
   ev->tag.gift.gift_receipt = -1;
   if (!cJSON_IsObject(o))
-    return pi_fail(err, "bad_json", "", "an event must be a JSON object");
+    return pi_fail(err, PI_E_BAD_JSON, "", "an event must be a JSON object");
   if (ju_string(o, "type", "", JU_REQUIRED, type, sizeof type, err) < 0) {
-    if (err && strcmp(err->code, "too_long") == 0) err->code = "unknown_type";
+    if (err && err->kind == PI_E_TOO_LONG) pi_error_rekind(err, PI_E_UNKNOWN_TYPE);
     return -1;
   }
   ev->type = event_type_parse(type);
   if (ev->type == EVENT_NONE)
-    return pi_fail(err, "unknown_type", "type", "unknown event type \"%s\"", type);
+    return pi_fail(err, PI_E_UNKNOWN_TYPE, "type", "unknown event type \"%s\"", type);
   if (ev->type == EVENT_SCRIPTS_RELOAD || ev->type == EVENT_PING)
     return parse_type_only(o, err);
   if (ju_string(o, "sale", "", JU_REQUIRED, ev->sale, sizeof ev->sale, err) < 0)
@@ -349,11 +349,11 @@ int event_parse(const char *json, size_t len, event *ev, pi_error *err) {
   ev->type = EVENT_NONE;
   ev->sale[0] = '\0';
   if (json == NULL || len == 0)
-    return pi_fail(err, "bad_json", "", "the event is empty");
+    return pi_fail(err, PI_E_BAD_JSON, "", "the event is empty");
   /* cJSON stops at a NUL; one inside the given length is an error, not a
    * silently shortened event. */
   if (memchr(json, '\0', len) != NULL)
-    return pi_fail(err, "bad_json", "", "the event contains a NUL byte");
+    return pi_fail(err, PI_E_BAD_JSON, "", "the event contains a NUL byte");
   const char *end = NULL;
   cJSON *o = cJSON_ParseWithLengthOpts(json, len, &end, 0);
   if (o == NULL) {
@@ -362,14 +362,14 @@ int event_parse(const char *json, size_t len, event *ev, pi_error *err) {
      * instance on another thread may be overwriting). */
     const char *at = end;
     size_t off = at && at >= json && at <= json + len ? (size_t)(at - json) : 0;
-    return pi_fail(err, "bad_json", "", "the event is not valid JSON (at byte %zu)",
+    return pi_fail(err, PI_E_BAD_JSON, "", "the event is not valid JSON (at byte %zu)",
                    off);
   }
   /* Only white space may follow the object. */
   for (const char *p = end; p && p < json + len; p++)
     if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
       cJSON_Delete(o);
-      return pi_fail(err, "bad_json", "", "trailing data after the event object");
+      return pi_fail(err, PI_E_BAD_JSON, "", "trailing data after the event object");
     }
   /* An escaped NUL, a quantity's fourth decimal: the tree cannot show them. */
   int rc;

@@ -18,26 +18,26 @@ FILE *csvin_temp(pi_error *err) {
   char path[4096];
   int n = snprintf(path, sizeof path, "%s/posintent-html-XXXXXX", dir);
   if (n < 0 || (size_t)n >= sizeof path) {
-    pi_fail(err, "io", "TMPDIR", "the temporary directory's name is too long");
+    pi_fail(err, PI_E_IO, "TMPDIR", "the temporary directory's name is too long");
     return NULL;
   }
   int fd = mkstemp(path);
   if (fd < 0) {
-    pi_fail(err, "io", "TMPDIR", "cannot create a temporary file in %.200s: %s", dir,
+    pi_fail(err, PI_E_IO, "TMPDIR", "cannot create a temporary file in %.200s: %s", dir,
             strerror(errno));
     return NULL;
   }
   unlink(path);
   FILE *f = fdopen(fd, "w+");
   if (f == NULL) {
-    pi_fail(err, "io", "TMPDIR", "cannot open a temporary file: %s", strerror(errno));
+    pi_fail(err, PI_E_IO, "TMPDIR", "cannot open a temporary file: %s", strerror(errno));
     close(fd);
   }
   return f;
 }
 
 int csvin_fail(pi_error *err, const char *why) {
-  return pi_fail(err, "io", "temporary file", "reading the report back: %s", why);
+  return pi_fail(err, PI_E_IO, "temporary file", "reading the report back: %s", why);
 }
 
 /* Append a byte.  Returns 0, -1 when the record is too long, -2 when
@@ -56,7 +56,7 @@ static int cin_put(csv_in *r, int c) {
 }
 
 static int cin_put_fail(int rc, pi_error *err) {
-  if (rc == -2) return pi_fail(err, "nomem", "", "out of memory");
+  if (rc == -2) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   return csvin_fail(err, "a row longer than 1 MiB");
 }
 

@@ -186,7 +186,7 @@ int cell_format(const cell *c, char *buf, size_t cap) {
 int sink_open(FILE *out, sink_format fmt, sink **out_sink, pi_error *err) {
   *out_sink = NULL;
   sink *s = calloc(1, sizeof *s);
-  if (s == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  if (s == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   s->out = out;
   s->fmt = fmt;
   *out_sink = s;
@@ -194,7 +194,7 @@ int sink_open(FILE *out, sink_format fmt, sink **out_sink, pi_error *err) {
 }
 
 static int write_fail(pi_error *err) {
-  return pi_fail(err, "io", "output", "cannot write the report");
+  return pi_fail(err, PI_E_IO, "output", "cannot write the report");
 }
 
 /* Append to the row buffer (a text_put_fn).  Returns 0, or -1 when memory
@@ -220,7 +220,7 @@ static int sb_put(void *ctx, const void *bytes, size_t n) {
 
 /* Write what the buffer holds and empty it.  Returns 0 or -1 with err. */
 static int sb_flush(sink *s, pi_error *err) {
-  if (s->nomem) return pi_fail(err, "nomem", "", "out of memory");
+  if (s->nomem) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   int rc = put(s->out, s->buf, s->len);
   s->len = 0;
   return rc ? write_fail(err) : 0;
@@ -249,7 +249,7 @@ static int csv_row(sink *s, const cell *cells, pi_error *err) {
       csv_escape_to(sb_put, s, num, 1);
     } else {
       s->len = 0;
-      return pi_fail(err, "internal", "", "a number does not fit its buffer");
+      return pi_fail(err, PI_E_INTERNAL, "", "a number does not fit its buffer");
     }
   }
   sb_put(s, "\r\n", 2);
@@ -376,7 +376,7 @@ static int table_row(sink *s, const cell *cells, pi_error *err) {
     texts[i] = table_text(t);
     if (texts[i] == NULL) {
       for (size_t k = 0; k < i; k++) free(texts[k]);
-      return pi_fail(err, "nomem", "", "out of memory");
+      return pi_fail(err, PI_E_NOMEM, "", "out of memory");
     }
     if (!s->table_streaming && is_number_kind(cells[i].kind)) s->right[i] = 1;
     size_t w = display_width(texts[i]);
@@ -397,14 +397,14 @@ static int table_row(sink *s, const cell *cells, pi_error *err) {
 
 int sink_columns(sink *s, const char *const *names, size_t n, pi_error *err) {
   if (s->have_columns)
-    return pi_fail(err, "internal", "", "report columns declared twice");
+    return pi_fail(err, PI_E_INTERNAL, "", "report columns declared twice");
   if (n == 0 || n > SINK_COLUMNS_MAX)
-    return pi_fail(err, "too_many_columns", "",
+    return pi_fail(err, PI_E_TOO_MANY_COLUMNS, "",
                    "a report has 1 to %d columns, not %zu", SINK_COLUMNS_MAX, n);
   for (size_t i = 0; i < n; i++) {
     size_t len = names[i] ? strlen(names[i]) : 0;
     if (len == 0 || len >= SINK_NAME_MAX)
-      return pi_fail(err, "bad_column", "",
+      return pi_fail(err, PI_E_BAD_COLUMN, "",
                      "column %zu: a name is 1 to %d bytes", i + 1,
                      SINK_NAME_MAX - 1);
     memcpy(s->names[i], names[i], len + 1);
@@ -414,7 +414,7 @@ int sink_columns(sink *s, const char *const *names, size_t n, pi_error *err) {
     s->held = calloc(SINK_TABLE_SAMPLE * n, sizeof *s->held);
     s->right = calloc(n, 1);
     if (s->held == NULL || s->right == NULL)
-      return pi_fail(err, "nomem", "", "out of memory");
+      return pi_fail(err, PI_E_NOMEM, "", "out of memory");
     for (size_t i = 0; i < n; i++) s->width[i] = display_width(names[i]);
   }
   s->have_columns = 1;
@@ -435,9 +435,9 @@ size_t sink_ncolumns(const sink *s) { return s->ncol; }
 
 int sink_row(sink *s, const cell *cells, size_t n, pi_error *err) {
   if (!s->have_columns || s->finished)
-    return pi_fail(err, "internal", "", "a row outside a report");
+    return pi_fail(err, PI_E_INTERNAL, "", "a row outside a report");
   if (n != s->ncol)
-    return pi_fail(err, "internal", "", "a row of %zu cells for %zu columns", n,
+    return pi_fail(err, PI_E_INTERNAL, "", "a row of %zu cells for %zu columns", n,
                    s->ncol);
   int rc = 0;
   switch (s->fmt) {
@@ -449,7 +449,7 @@ int sink_row(sink *s, const cell *cells, size_t n, pi_error *err) {
     if (s->fmt == SINK_JSON) sb_put(s, s->rows ? ",\n" : "[\n", 2);
     if (json_object(s, cells) && !s->nomem) {
       s->len = 0;
-      rc = pi_fail(err, "internal", "", "a number does not fit its buffer");
+      rc = pi_fail(err, PI_E_INTERNAL, "", "a number does not fit its buffer");
       break;
     }
     if (s->fmt == SINK_JSONL) sb_put(s, "\n", 1);

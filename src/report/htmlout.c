@@ -248,7 +248,7 @@ int html_report(store *st, html_report_kind kind, const report_query *q,
   if ((kind == HTML_PURPOSES ? report_purposes : report_resellers)(st, q, &csv, err))
     goto done;
   if ((ch = chart_new()) == NULL) {
-    pi_fail(err, "nomem", "", "out of memory");
+    pi_fail(err, PI_E_NOMEM, "", "out of memory");
     goto done;
   }
   if (kind == HTML_PURPOSES) {
@@ -271,11 +271,11 @@ int html_report(store *st, html_report_kind kind, const report_query *q,
   pw o = {out->file, 0};
   if (write_page(&o, rows, ch, kind, q, err)) goto done;
   if (o.nomem) {
-    pi_fail(err, "nomem", "", "out of memory");
+    pi_fail(err, PI_E_NOMEM, "", "out of memory");
     goto done;
   }
   if (fflush(out->file) != 0 || ferror(out->file)) {
-    pi_fail(err, "io", "output", "cannot write the report");
+    pi_fail(err, PI_E_IO, "output", "cannot write the report");
     goto done;
   }
   rc = 0;

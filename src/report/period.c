@@ -17,7 +17,7 @@
 static const char *const format_names[] = {"hmrc", "zm", "csv"};
 
 static int db_fail(sqlite3 *db, pi_error *err, const char *what) {
-  return pi_fail(err, "storage", "database", "%s: %s", what, sqlite3_errmsg(db));
+  return pi_fail(err, PI_E_STORAGE, "database", "%s: %s", what, sqlite3_errmsg(db));
 }
 
 /* The period as it is written everywhere: "2026-11", "2026-Q4". */
@@ -34,12 +34,12 @@ static int check_over(const report_period *p, const char *name, int64_t now,
                       pi_error *err) {
   int y, m, d;
   if (cal_parse_date(p->to, &y, &m, &d) != 0)
-    return pi_fail(err, "usage", "--period", "period %s has no last day", name);
+    return pi_fail(err, PI_E_USAGE, "--period", "period %s has no last day", name);
   long first_ok = cal_days_from_civil(y, m, d) + PERIOD_GRACE_DAYS;
   int64_t today = now >= 0 ? now / 86400 : -((-now + 86399) / 86400);
   if (today >= first_ok) return 0;
   cal_civil_from_days(first_ok, &y, &m, &d);
-  return pi_fail(err, "period_open", "--period",
+  return pi_fail(err, PI_E_PERIOD_OPEN, "--period",
                  "period %s is not over yet (it ends %s; it may be closed from "
                  "%04d-%02d-%02d UTC, when it is over in every time zone)",
                  name, p->to, y, m, d);
@@ -103,7 +103,7 @@ static int each_closing(sqlite3 *db, closing_fn fn, void *ctx, pi_error *err) {
     const char *at = (const char *)sqlite3_column_text(q, 1);
     const char *body = (const char *)sqlite3_column_text(q, 2);
     if (read_closing(sqlite3_column_int64(q, 0), at ? at : "", body ? body : "", &c))
-      rc = pi_fail(err, "storage", "journal",
+      rc = pi_fail(err, PI_E_STORAGE, "journal",
                    "journal entry %lld, a period closing, cannot be read; run "
                    "posintent verify",
                    (long long)sqlite3_column_int64(q, 0));
@@ -125,7 +125,7 @@ static int refuse_overlap(void *vctx, const period_closing *c, pi_error *err) {
   if (strcmp(c->from, o->p->to) > 0 || strcmp(c->to, o->p->from) < 0 ||
       !same_scope(c->store, o->store))
     return 0;
-  return pi_fail(err, "period_closed", "--period",
+  return pi_fail(err, PI_E_PERIOD_CLOSED, "--period",
                  "period %s (%s to %s%s%s) was closed at %s (journal entry %lld, "
                  "%s %s, sha256 %s); a closed period stays as filed: later "
                  "changes are declared in the period they happen in (see "
@@ -138,7 +138,7 @@ static int sha256_hex(const void *data, size_t len, char out[65], pi_error *err)
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
-    return pi_fail(err, "storage", "period", "SHA-256 is not available from libcrypto");
+    return pi_fail(err, PI_E_STORAGE, "period", "SHA-256 is not available from libcrypto");
   static const char h[] = "0123456789abcdef";
   for (unsigned i = 0; i < 32; i++) {
     out[2 * i] = h[md[i] >> 4];
@@ -156,13 +156,13 @@ static int render(store *st, const report_period *p, const period_filing *f,
   *bytes = NULL;
   *len = 0;
   FILE *mem = open_memstream(bytes, len);
-  if (mem == NULL) return pi_fail(err, "nomem", "period", "out of memory");
+  if (mem == NULL) return pi_fail(err, PI_E_NOMEM, "period", "out of memory");
   report_out o = *out_report;
   o.file = mem;
   o.format = SINK_CSV;
   o.hooks = NULL;
   int rc = report_ec_sales_list(st, p, f->store_id, f->id, f->format, &o, err);
-  if (fclose(mem) != 0 && rc == 0) rc = pi_fail(err, "nomem", "period", "out of memory");
+  if (fclose(mem) != 0 && rc == 0) rc = pi_fail(err, PI_E_NOMEM, "period", "out of memory");
   if (rc) {
     free(*bytes);
     *bytes = NULL;
@@ -230,7 +230,7 @@ int period_close(store *st, const char *period_text, const period_filing *f,
     jw_kint(&body, "head_seq", c->head_seq);
     jw_kstr(&body, "head", c->head);
     jw_end_object(&body);
-    if (!jw_ok(&body)) rc = pi_fail(err, "nomem", "period", "out of memory");
+    if (!jw_ok(&body)) rc = pi_fail(err, PI_E_NOMEM, "period", "out of memory");
   }
   if (rc == 0)
     rc = journal_append_period(store_journal(st), c->closed_at, body.buf, err);

@@ -30,13 +30,13 @@ int report_by_parse(const char *s, report_by *out) {
 
 int report_query_check(const report_query *q, pi_error *err) {
   if (q->from && cal_parse_date(q->from, NULL, NULL, NULL) < 0)
-    return pi_fail(err, "usage", "--from",
+    return pi_fail(err, PI_E_USAGE, "--from",
                    "--from %s: give a calendar date as YYYY-MM-DD", q->from);
   if (q->to && cal_parse_date(q->to, NULL, NULL, NULL) < 0)
-    return pi_fail(err, "usage", "--to",
+    return pi_fail(err, PI_E_USAGE, "--to",
                    "--to %s: give a calendar date as YYYY-MM-DD", q->to);
   if (q->from && q->to && strcmp(q->from, q->to) > 0)
-    return pi_fail(err, "usage", "--from", "--from %s is after --to %s", q->from,
+    return pi_fail(err, PI_E_USAGE, "--from", "--from %s is after --to %s", q->from,
                    q->to);
   return 0;
 }
@@ -73,13 +73,13 @@ int report_period_parse(const char *s, report_period *p, pi_error *err) {
     first = p->quarter * 3 - 2;
     last = p->quarter * 3;
   } else {
-    return pi_fail(err, "usage", "--period",
+    return pi_fail(err, PI_E_USAGE, "--period",
                    "--period %s: give a month YYYY-MM or a quarter YYYY-Qn",
                    s ? s : "");
   }
   p->year = atoi(s); /* four digits: 0..9999 */
   if (p->year < 1 || p->year > 9999 || first < 1 || last > 12)
-    return pi_fail(err, "usage", "--period", "--period %s: no such month", s);
+    return pi_fail(err, PI_E_USAGE, "--period", "--period %s: no such month", s);
   p->month = last;
   /* The modulo keeps the compiler's range analysis sure that 10 bytes
    * hold the date; the checks above already bound the values. */
@@ -93,7 +93,7 @@ int report_period_parse(const char *s, report_period *p, pi_error *err) {
 /* ---- small helpers -------------------------------------------------------- */
 
 int report_db_fail(sqlite3 *db, pi_error *err, const char *what) {
-  return pi_fail(err, "storage", "database", "%s: %s", what, sqlite3_errmsg(db));
+  return pi_fail(err, PI_E_STORAGE, "database", "%s: %s", what, sqlite3_errmsg(db));
 }
 
 int report_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **q, pi_error *err) {
@@ -368,16 +368,16 @@ static cell hook_cell(const cJSON *v, char *buf, size_t cap, char **alloc) {
 
 static int emit_hooked(emitter *e, const cell *cells, pi_error *err) {
   cJSON *o = row_object(e, cells);
-  if (o == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  if (o == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   pi_error herr;
   pi_error_clear(&herr);
   int rc = hooks_report_row_in(e->out->hooks, o, report_name_of(e->cols), &herr);
   if (rc != HOOK_PASS) {
     cJSON_Delete(o);
     if (rc == HOOK_REFUSE)
-      return pi_fail(err, "script", herr.field, "a report_row hook refused: %s",
+      return pi_fail(err, PI_E_SCRIPT, herr.field, "a report_row hook refused: %s",
                      herr.message);
-    return pi_fail(err, herr.code ? herr.code : "script", herr.field, "%s",
+    return pi_fail(err, herr.kind != PI_OK ? herr.kind : PI_E_SCRIPT, herr.field, "%s",
                    herr.message[0] ? herr.message : "a report_row hook failed");
   }
   if (!e->declared) {

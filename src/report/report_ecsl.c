@@ -137,25 +137,25 @@ static int check_identity(ecsl_format fmt, const report_identity *id,
                           const char *home, char vrn[10], char branch[4],
                           pi_error *err) {
   if (home[0] == '\0')
-    return pi_fail(err, "ecsl", "store_country",
+    return pi_fail(err, PI_E_ECSL, "store_country",
                    "the store's country is unknown: give --manifest, or open "
                    "the database once with the plugin");
   if (fmt != ECSL_HMRC) return 0;
   if (hmrc_vrn(id->vat, vrn))
-    return pi_fail(err, "ecsl", "store_vat",
+    return pi_fail(err, PI_E_ECSL, "store_vat",
                    "the store's VAT number \"%s\" is not a 9-digit UK VAT "
                    "registration number (config.store_vat)",
                    id->vat);
   const char *b = id->branch[0] ? id->branch : "000";
   if (strlen(b) != 3 || !isdigit((unsigned char)b[0]) ||
       !isdigit((unsigned char)b[1]) || !isdigit((unsigned char)b[2]))
-    return pi_fail(err, "ecsl", "branch",
+    return pi_fail(err, PI_E_ECSL, "branch",
                    "the branch \"%s\" is not 3 digits (config.branch; \"000\" "
                    "when there is none)",
                    b);
   memcpy(branch, b, 4);
   if (id->contact[0] == '\0')
-    return pi_fail(err, "ecsl", "contact_name",
+    return pi_fail(err, PI_E_ECSL, "contact_name",
                    "HMRC requires a contact name: set config.contact_name");
   return 0;
 }
@@ -171,7 +171,7 @@ static int first_pass(sqlite3 *db, sqlite3_stmt *q, ecsl_format fmt,
     if (!eligible(q, home)) continue;
     const char *cur = report_col_text(q, 2);
     if (strcmp(cur, want) != 0)
-      return pi_fail(err, "ecsl", "currency",
+      return pi_fail(err, PI_E_ECSL, "currency",
                      "sales to %s are in %s; %s declarations are in %s and "
                      "posintent has no exchange rates: use --format csv and "
                      "convert by hand",
@@ -180,7 +180,7 @@ static int first_pass(sqlite3 *db, sqlite3_stmt *q, ecsl_format fmt,
     int64_t v = sqlite3_column_int64(q, 5);
     int64_t whole = fmt == ECSL_HMRC ? report_hmrc_pounds(v) : report_zm_euros(v);
     if (whole > 999999999 || whole < -999999999)
-      return pi_fail(err, "ecsl", "value",
+      return pi_fail(err, PI_E_ECSL, "value",
                      "the total for %s does not fit the 9-digit value field",
                      report_col_text(q, 1));
   }
@@ -190,7 +190,7 @@ static int first_pass(sqlite3 *db, sqlite3_stmt *q, ecsl_format fmt,
 }
 
 static int put_fail(pi_error *err) {
-  return pi_fail(err, "io", "output", "cannot write the report");
+  return pi_fail(err, PI_E_IO, "output", "cannot write the report");
 }
 
 static int write_filing(sqlite3 *db, sqlite3_stmt *q, const report_period *p,
@@ -308,12 +308,12 @@ static int check_store(store *st, const report_identity *id, pi_error *err) {
   const char *fix = "give the manifest of the store whose database this is, or "
                     "leave --manifest out to use the database's own identity";
   if (own.country[0] && strcmp(own.country, id->country) != 0)
-    return pi_fail(err, "store_mismatch", "store_country",
+    return pi_fail(err, PI_E_STORE_MISMATCH, "store_country",
                    "the manifest puts store \"%s\" in %s, but this database was "
                    "written by store \"%s\" in %s: %s",
                    id->store_id, id->country, own.store_id, own.country, fix);
   if (own.vat[0] && id->vat[0] && !same_vat(own.vat, id->vat))
-    return pi_fail(err, "store_mismatch", "store_vat",
+    return pi_fail(err, PI_E_STORE_MISMATCH, "store_vat",
                    "the manifest gives store \"%s\" the VAT number %s, but this "
                    "database was written under %s: %s",
                    id->store_id, id->vat, own.vat, fix);
@@ -321,7 +321,7 @@ static int check_store(store *st, const report_identity *id, pi_error *err) {
     int has = has_sales_of(store_db(st), id->store_id, err);
     if (has < 0) return -1;
     if (has == 0)
-      return pi_fail(err, "store_mismatch", "store_id",
+      return pi_fail(err, PI_E_STORE_MISMATCH, "store_id",
                      "the manifest is for store \"%s\", but this database was "
                      "written by store \"%s\" and holds no sale of \"%s\": %s",
                      id->store_id, own.store_id, id->store_id, fix);
@@ -368,7 +368,7 @@ int report_ecsl_corrections(store *st, const report_period *p, const char *store
   char home[3];
   taxid_home_prefix(id->vat, id->country, home);
   if (home[0] == '\0')
-    return pi_fail(err, "ecsl", "store_country",
+    return pi_fail(err, PI_E_ECSL, "store_country",
                    "the store's country is unknown: give --manifest, or open "
                    "the database once with the plugin");
   sqlite3 *db = store_db(st);

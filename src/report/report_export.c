@@ -224,9 +224,9 @@ static int jsonl_sale(jsonw *w, sqlite3_stmt *s, sqlite3_stmt *l, const report_o
   jw_end_array(w);
   jw_end_object(w);
   if (rc != SQLITE_DONE) return -2;
-  if (!jw_ok(w)) return pi_fail(err, "nomem", "", "out of memory");
+  if (!jw_ok(w)) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   if (fwrite(w->buf, 1, w->len, out->file) != w->len || fputc('\n', out->file) == EOF)
-    return pi_fail(err, "io", "output", "cannot write the export");
+    return pi_fail(err, PI_E_IO, "output", "cannot write the export");
   return 0;
 }
 
@@ -331,7 +331,7 @@ int report_export(store *st, const report_query *q, const report_out *out,
                   pi_error *err) {
   if (report_query_check(q, err)) return -1;
   if (out->format != SINK_JSONL && out->format != SINK_CSV)
-    return pi_fail(err, "usage", "--format", "export writes jsonl or csv");
+    return pi_fail(err, PI_E_USAGE, "--format", "export writes jsonl or csv");
   sqlite3 *db = store_db(st);
   if (report_begin_read(db, err)) return -1;
   sqlite3_stmt *s = NULL, *l = NULL;
@@ -374,7 +374,7 @@ int report_export(store *st, const report_query *q, const report_out *out,
   } else {
     report_progress_stop(&prog, db);
     if (!fail && (fflush(out->file) != 0 || ferror(out->file)))
-      fail = pi_fail(err, "io", "output", "cannot write the export") != 0;
+      fail = pi_fail(err, PI_E_IO, "output", "cannot write the export") != 0;
   }
   jw_free(&w);
   sqlite3_finalize(l);

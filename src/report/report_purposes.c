@@ -117,7 +117,7 @@ static pgroup *find_group(pstate *p, const char *cur, const char *purp,
         strcmp(p->g[i].currency, cur) == 0)
       return &p->g[i];
   if (p->n == PGROUPS_MAX) {
-    pi_fail(err, "storage", "database", "more than %d currency, purpose and status "
+    pi_fail(err, PI_E_STORAGE, "database", "more than %d currency, purpose and status "
                                         "combinations in one period",
             PGROUPS_MAX);
     return NULL;
@@ -126,7 +126,7 @@ static pgroup *find_group(pstate *p, const char *cur, const char *purp,
     size_t cap = p->cap ? p->cap * 2 : 32;
     pgroup *g = realloc(p->g, cap * sizeof *g);
     if (g == NULL) {
-      pi_fail(err, "nomem", "", "out of memory");
+      pi_fail(err, PI_E_NOMEM, "", "out of memory");
       return NULL;
     }
     p->g = g;
@@ -207,7 +207,7 @@ int report_purposes(store *st, const report_query *q, const report_out *out,
                         : money_add(&g->tax, sqlite3_column_int64(stmt, 6)) ? "tax"
                                                                             : NULL;
     if (which) {
-      pi_fail(err, "overflow", which,
+      pi_fail(err, PI_E_OVERFLOW, which,
               "the %s total of the %s %s lines in %s does not fit a 64-bit integer "
               "of minor units; report shorter periods (--from/--to, --by)",
               which, g->currency, g->purpose, p.period);

@@ -120,16 +120,16 @@ static int read_source(const char *dir, source *s, size_t max, pi_error *err) {
   if (fd < 0 || fstat(fd, &st) != 0) {
     int e = errno;
     if (fd >= 0) close(fd);
-    return pi_fail(err, "script", s->chunk, "%s: cannot read: %s", s->chunk,
+    return pi_fail(err, PI_E_SCRIPT, s->chunk, "%s: cannot read: %s", s->chunk,
                    strerror(e));
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    return pi_fail(err, "script", s->chunk, "%s: not a regular file", s->chunk);
+    return pi_fail(err, PI_E_SCRIPT, s->chunk, "%s: not a regular file", s->chunk);
   }
   if ((size_t)st.st_size > max) {
     close(fd);
-    return pi_fail(err, "script", s->chunk,
+    return pi_fail(err, PI_E_SCRIPT, s->chunk,
                    "%s: %lld bytes is over the %zu KiB limit for a script "
                    "(config.scripts.max_file_kb)",
                    s->chunk, (long long)st.st_size, max >> 10);
@@ -137,7 +137,7 @@ static int read_source(const char *dir, source *s, size_t max, pi_error *err) {
   s->text = malloc(max + 1);
   if (s->text == NULL) {
     close(fd);
-    return pi_fail(err, "nomem", s->chunk, "out of memory reading %s", s->chunk);
+    return pi_fail(err, PI_E_NOMEM, s->chunk, "out of memory reading %s", s->chunk);
   }
   size_t got = 0;
   ssize_t r = 0;
@@ -147,10 +147,10 @@ static int read_source(const char *dir, source *s, size_t max, pi_error *err) {
   int e = errno;
   close(fd);
   if (r < 0)
-    return pi_fail(err, "script", s->chunk, "%s: cannot read: %s", s->chunk,
+    return pi_fail(err, PI_E_SCRIPT, s->chunk, "%s: cannot read: %s", s->chunk,
                    strerror(e));
   if (got > max)
-    return pi_fail(err, "script", s->chunk, "%s: over the %zu KiB limit", s->chunk,
+    return pi_fail(err, PI_E_SCRIPT, s->chunk, "%s: over the %zu KiB limit", s->chunk,
                    max >> 10);
   s->len = got;
   return 0;
@@ -166,26 +166,26 @@ static int list_sources(const script_limits *lim, source **out, size_t *nout,
   dir_label(lim->dir, label, sizeof label);
   DIR *d = opendir(lim->dir);
   if (d == NULL)
-    return pi_fail(err, "script", "config.scripts.dir",
+    return pi_fail(err, PI_E_SCRIPT, "config.scripts.dir",
                    "cannot open the scripts directory %s: %s", lim->dir,
                    strerror(errno));
   source *src = calloc(HOOKS_SCRIPTS_MAX, sizeof *src);
   size_t n = 0;
-  int rc = src ? 0 : pi_fail(err, "nomem", "", "out of memory");
+  int rc = src ? 0 : pi_fail(err, PI_E_NOMEM, "", "out of memory");
   struct dirent *de;
   while (rc == 0 && (de = readdir(d)) != NULL) {
     size_t len = strlen(de->d_name);
     if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".lua") != 0)
       continue;
     if (n == HOOKS_SCRIPTS_MAX) {
-      rc = pi_fail(err, "script", "config.scripts.dir",
+      rc = pi_fail(err, PI_E_SCRIPT, "config.scripts.dir",
                    "more than %d scripts in %s", HOOKS_SCRIPTS_MAX, lim->dir);
       break;
     }
     /* Messages name a script as Lua does ("scripts/gifts.lua:12"); Lua
      * abbreviates names past LUA_IDSIZE - 1 bytes, so keep them shorter. */
     if (len >= sizeof src[n].file || len >= LUA_IDSIZE) {
-      rc = pi_fail(err, "script", "config.scripts.dir",
+      rc = pi_fail(err, PI_E_SCRIPT, "config.scripts.dir",
                    "script file name %.40s... is longer than %d bytes", de->d_name,
                    LUA_IDSIZE - 1);
       break;
@@ -310,7 +310,7 @@ static int build(hooks *h, const source *src, size_t n, generation **out,
       free(g->policy);
     }
     free(g);
-    return pi_fail(err, "nomem", "", "out of memory");
+    return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   }
   for (size_t i = 0; i < n; i++) {
     g->policy[i] = -1;
@@ -320,14 +320,14 @@ static int build(hooks *h, const source *src, size_t n, generation **out,
   lsb_failure f;
   if (lsb_open(&ll, &g->sb, err)) goto fail;
   if (lsb_run(g->sb, hooks_pos_setup, &h->pos, "pos", HOOKS_SETUP_MS, &f) != LSB_OK) {
-    pi_fail(err, "nomem", "", "cannot build the pos library: %s", f.message);
+    pi_fail(err, PI_E_NOMEM, "", "cannot build the pos library: %s", f.message);
     goto fail;
   }
   int64_t start = cpu_ms();
   for (size_t i = 0; i < n; i++) {
     int64_t spent = cpu_ms() - start;
     if (spent >= (int64_t)lim->load_ms) {
-      pi_fail(err, "script", src[i].chunk,
+      pi_fail(err, PI_E_SCRIPT, src[i].chunk,
               "%s: loading the scripts took longer than %u ms (config.scripts.load_ms)",
               src[i].chunk, lim->load_ms);
       goto fail;
@@ -340,7 +340,7 @@ static int build(hooks *h, const source *src, size_t n, generation **out,
     h->pos.current = NULL;
     if (st != LSB_OK) {
       add_hint(&f);
-      pi_fail(err, "script", f.where, "%s", f.message);
+      pi_fail(err, PI_E_SCRIPT, f.where, "%s", f.message);
       goto fail;
     }
   }
@@ -373,7 +373,7 @@ static void reset(hooks *h, const char *why) {
 int hooks_open(const hooks_env *env, hooks **out, pi_error *err) {
   *out = NULL;
   hooks *h = calloc(1, sizeof *h);
-  if (h == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  if (h == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   h->env = *env;
   h->pos.env = &h->env;
   if (env->cfg->scripts.dir[0] != '\0' &&
@@ -512,7 +512,7 @@ static cJSON *answer(const char *result) {
 }
 
 static int refuse(call *c, pi_error *err) {
-  pi_fail(err, "refused", c->src->chunk, "%s", c->msg);
+  pi_fail(err, PI_E_REFUSED, c->src->chunk, "%s", c->msg);
   return HOOK_REFUSE;
 }
 
@@ -573,7 +573,7 @@ static int failed(call *c, hook_id id, const lsb_failure *f_in, pi_error *err) {
   }
   if (f->status != LSB_ERR_SCRIPT || lsb_tainted(h->gen->sb)) reset(h, f->message);
   if (!closed) return HOOK_PASS;
-  pi_fail(err, "refused", f->where,
+  pi_fail(err, PI_E_REFUSED, f->where,
           "A store rule could not be checked, so this step is refused; ask the "
           "store admin (%s failed: %s)",
           hook_name(id), f->message);
@@ -588,7 +588,7 @@ static int ready(hooks *h, pi_error *err, int *rc) {
     reset(h, "retrying after an earlier failure");
   if (h->gen) return 1;
   if (limits(h)->fail_closed) {
-    pi_fail(err, "refused", "scripts", "store scripts are unavailable: %s", h->broken);
+    pi_fail(err, PI_E_REFUSED, "scripts", "store scripts are unavailable: %s", h->broken);
     *rc = HOOK_REFUSE;
   }
   return 0;
@@ -628,7 +628,7 @@ static int each_script(call *c, hook_id id, lua_CFunction tr, apply_fn apply,
     c->msg[0] = '\0';
     if (c->json == NULL && (id == HOOK_ON_COMPLETE || id == HOOK_REPORT_ROW)) {
       c->json = cJSON_CreateObject();
-      if (c->json == NULL) return pi_fail(err, "nomem", "", "out of memory");
+      if (c->json == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
     }
     h->pos.current = c->src->chunk;
     h->pos.logged = 0;
@@ -780,7 +780,7 @@ int hooks_validate_party(hooks *h, const sale *s, const char *role, const party 
                          const gift_info *g, pi_error *err) {
   int is_customer = role && strcmp(role, "customer") == 0;
   if ((is_customer && p == NULL) || (!is_customer && g == NULL))
-    return pi_fail(err, "internal", "", "validate_party needs a party or a gift");
+    return pi_fail(err, PI_E_INTERNAL, "", "validate_party needs a party or a gift");
   BEGIN_CALL(h, s, err);
   c->role = role;
   c->p = is_customer ? p : NULL;
@@ -954,7 +954,7 @@ static int apply_complete(call *c, hook_id id, pi_error *err) {
   /* Merge into a copy, so that an answer that makes the whole too large
    * is dropped as a whole.  Later scripts override earlier keys. */
   cJSON *merged = cJSON_Duplicate(acc->root, 1);
-  if (merged == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  if (merged == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   for (cJSON *m = c->json->child; m; m = m->next) {
     cJSON *copy = cJSON_Duplicate(m, 1);
     if (copy == NULL || (cJSON_HasObjectItem(merged, m->string)
@@ -963,7 +963,7 @@ static int apply_complete(call *c, hook_id id, pi_error *err) {
                              : !cJSON_AddItemToObject(merged, m->string, copy))) {
       cJSON_Delete(copy);
       cJSON_Delete(merged);
-      return pi_fail(err, "nomem", "", "out of memory");
+      return pi_fail(err, PI_E_NOMEM, "", "out of memory");
     }
   }
   if (printed_size(merged) >= acc->cap) {
@@ -990,14 +990,14 @@ int hooks_on_complete(hooks *h, const sale *s, const decision *d, char *meta,
   if (cap > 0) meta[0] = '\0';
   BEGIN_CALL(h, s, err);
   meta_acc acc = {cJSON_CreateObject(), cap};
-  if (acc.root == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  if (acc.root == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   c->d = d;
   c->acc = &acc;
   int rc = each_script(c, HOOK_ON_COMPLETE, tr_complete, apply_complete, err);
   if (rc == HOOK_PASS && acc.root->child) {
     char *text = cJSON_PrintUnformatted(acc.root);
     if (text == NULL)
-      rc = pi_fail(err, "nomem", "", "out of memory");
+      rc = pi_fail(err, PI_E_NOMEM, "", "out of memory");
     else
       snprintf(meta, cap, "%s", text);
     free(text);
@@ -1032,7 +1032,7 @@ static int apply_report(call *c, hook_id id, pi_error *err) {
     cJSON *m = cJSON_DetachItemViaPointer(c->json, c->json->child);
     if (!cJSON_AddItemToObject(row, m->string, m)) {
       cJSON_Delete(m);
-      return pi_fail(err, "nomem", "", "out of memory");
+      return pi_fail(err, PI_E_NOMEM, "", "out of memory");
     }
   }
   return HOOK_PASS;

@@ -214,7 +214,7 @@ static int setup(lua_State *L) {
 int lsb_open(const lsb_limits *lim, luasandbox **out, pi_error *err) {
   *out = NULL;
   luasandbox *sb = calloc(1, sizeof *sb);
-  if (sb == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  if (sb == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   sb->limit = lim->memory_bytes;
   if (lsb_budget_open(sb, lim->check_every, lim->budget_signal, err)) {
     lsb_budget_close(sb);
@@ -225,7 +225,7 @@ int lsb_open(const lsb_limits *lim, luasandbox **out, pi_error *err) {
   if (sb->L == NULL) {
     lsb_budget_close(sb);
     free(sb);
-    return pi_fail(err, "nomem", "", "cannot create a Lua state within %zu KiB",
+    return pi_fail(err, PI_E_NOMEM, "", "cannot create a Lua state within %zu KiB",
                    lim->memory_bytes >> 10);
   }
   memcpy(lua_getextraspace(sb->L), &sb, sizeof sb);
@@ -233,7 +233,7 @@ int lsb_open(const lsb_limits *lim, luasandbox **out, pi_error *err) {
   lsb_failure f;
   if (lsb_run(sb, setup, NULL, "sandbox", 1000, &f) != LSB_OK) {
     lsb_close(sb);
-    return pi_fail(err, "nomem", "", "cannot open the script libraries: %s",
+    return pi_fail(err, PI_E_NOMEM, "", "cannot open the script libraries: %s",
                    f.message);
   }
   sb->tainted = 0;

@@ -176,17 +176,17 @@ static int signal_acquire(int want, pi_error *err) {
       for (int s = SIGRTMAX; s >= SIGRTMIN && !signal_take(s); s--)
         ;
     } else if (want < SIGRTMIN || want > SIGRTMAX) {
-      rc = pi_fail(err, "config", "config.scripts.budget_signal",
+      rc = pi_fail(err, PI_E_CONFIG, "config.scripts.budget_signal",
                    "signal %d is not a real-time signal (%d to %d on this system)",
                    want, SIGRTMIN, SIGRTMAX);
     } else if (!signal_take(want)) {
-      rc = pi_fail(err, "config", "config.scripts.budget_signal",
+      rc = pi_fail(err, PI_E_CONFIG, "config.scripts.budget_signal",
                    "signal %d (SIGRTMIN+%d) already has a handler or is ignored; "
                    "name a free one, or \"auto\" or \"none\"",
                    want, want - SIGRTMIN);
     }
   } else if (want != LSB_SIGNAL_AUTO && want != sig_no) {
-    rc = pi_fail(err, "config", "config.scripts.budget_signal",
+    rc = pi_fail(err, PI_E_CONFIG, "config.scripts.budget_signal",
                  "signal %d was asked for, but this process's store scripts already "
                  "use signal %d; every plugin instance of a process must name the "
                  "same one", want, sig_no);

@@ -13,7 +13,7 @@
 #include "base/jsonw.h"
 
 static int db_fail(sqlite3 *db, pi_error *err, const char *what) {
-  return pi_fail(err, "storage", "database", "%s: %s", what, sqlite3_errmsg(db));
+  return pi_fail(err, PI_E_STORAGE, "database", "%s: %s", what, sqlite3_errmsg(db));
 }
 
 static int exec(sqlite3 *db, const char *sql, pi_error *err) {
@@ -109,12 +109,12 @@ static int scrub_reply(store *st, int64_t id, const char *at, int *removed,
   char *fresh = NULL;
   if (*removed > 0) {
     if (!jw_ok(&w)) {
-      rc = pi_fail(err, "nomem", "", "out of memory");
+      rc = pi_fail(err, PI_E_NOMEM, "", "out of memory");
     } else {
       size_t pre = (size_t)(start - reply), arr = strlen(w.buf), post = strlen(end);
       fresh = malloc(pre + arr + post + 1);
       if (fresh == NULL) {
-        rc = pi_fail(err, "nomem", "", "out of memory");
+        rc = pi_fail(err, PI_E_NOMEM, "", "out of memory");
       } else {
         memcpy(fresh, reply, pre);
         memcpy(fresh + pre, w.buf, arr);
@@ -123,7 +123,7 @@ static int scrub_reply(store *st, int64_t id, const char *at, int *removed,
         cJSON *check = cJSON_Parse(fresh);
         if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(check, "receipt")) !=
             kept)
-          rc = pi_fail(err, "storage", "reply",
+          rc = pi_fail(err, PI_E_STORAGE, "reply",
                        "the stored reply of sale row %lld could not be rewritten "
                        "without its script lines",
                        (long long)id);
@@ -152,7 +152,7 @@ static int find_sale(store *st, const erase_request *rq, int64_t *id, pi_error *
   if (rc == 1) *id = found.rowid;
   store_sale_free(&found);
   if (rc == 0)
-    return pi_fail(err, "unknown_sale", "sale", "no sale %s is recorded%s%s%s%s", rq->sale,
+    return pi_fail(err, PI_E_UNKNOWN_SALE, "sale", "no sale %s is recorded%s%s%s%s", rq->sale,
                    rq->store ? " in store " : "", rq->store ? rq->store : "",
                    rq->terminal ? " on terminal " : "", rq->terminal ? rq->terminal : "");
   return rc == 1 ? 0 : -1;
@@ -239,7 +239,7 @@ static int erase_matching(store *st, const erase_request *rq, const char *at,
       if (n < 0) return -1;
     } while (n == ERASE_BATCH);
     if (res->sales == 0)
-      return pi_fail(err, "not_found", "customer",
+      return pi_fail(err, PI_E_NOT_FOUND, "customer",
                      "no sale is recorded for customer %s \"%s\"%s; nothing was erased",
                      rq->kind == ERASE_CUSTOMER ? "id" : "name", rq->customer,
                      rq->kind == ERASE_CUSTOMER_NAME ? " (already erased?)" : "");
@@ -265,7 +265,7 @@ int erase_personal_data(store *st, const erase_request *rq, const char *at,
   sqlite3 *db = store_db(st);
   memset(res, 0, sizeof *res);
   if (sqlite3_db_readonly(db, "main") != 0)
-    return pi_fail(err, "storage", "database", "the database is open read-only");
+    return pi_fail(err, PI_E_STORAGE, "database", "the database is open read-only");
   /* Freed bytes are overwritten, not left in the pages (this connection's
    * writes: the erasure's). */
   if (exec(db, "PRAGMA secure_delete=ON", err)) return -1;
@@ -279,10 +279,10 @@ int erase_personal_data(store *st, const erase_request *rq, const char *at,
    * checkpoint an earlier run could not. */
   int log = 0, done = 0;
   int ck = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
-  if (ck != SQLITE_OK && (rc == 0 || strcmp(err->code, "storage") != 0)) {
+  if (ck != SQLITE_OK && (rc == 0 || err->kind != PI_E_STORAGE)) {
     char first[sizeof err->message];
     snprintf(first, sizeof first, "%s", rc == 0 ? "the erasure is recorded" : err->message);
-    return pi_fail(err, "checkpoint", "database",
+    return pi_fail(err, PI_E_CHECKPOINT, "database",
                    "%s, but old copies may remain in the -wal file: the "
                    "checkpoint failed (%s); run the erasure again when no one "
                    "is reading the database",

@@ -87,7 +87,7 @@ struct journal {
 };
 
 static int db_fail(sqlite3 *db, pi_error *err, const char *what) {
-  return pi_fail(err, "storage", "journal", "%s: %s", what, sqlite3_errmsg(db));
+  return pi_fail(err, PI_E_STORAGE, "journal", "%s: %s", what, sqlite3_errmsg(db));
 }
 
 static void hex(const unsigned char *d, size_t n, char *out) {
@@ -178,7 +178,7 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err) {
   char sql[3][512];
   *out = NULL;
   journal *j = calloc(1, sizeof *j);
-  if (j == NULL) return pi_fail(err, "nomem", "journal", "out of memory");
+  if (j == NULL) return pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
   j->db = db;
   j->meta_col = col_index(sale_cols, "meta");
   assert(j->meta_col >= 0);
@@ -196,7 +196,7 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err) {
   j->ctx = EVP_MD_CTX_new();
   if (j->sha256 == NULL || j->ctx == NULL) {
     journal_close(j);
-    return pi_fail(err, "storage", "journal", "SHA-256 is not available from libcrypto");
+    return pi_fail(err, PI_E_STORAGE, "journal", "SHA-256 is not available from libcrypto");
   }
   if (prep(j, &j->sel_sale, sql[0], err) || prep(j, &j->sel_lines, sql[1], err) ||
       prep(j, &j->sel_evidence, sql[2], err) ||
@@ -256,7 +256,7 @@ static int pii_field(journal *j, int64_t sale_id, enum pii_mode mode, const char
   char digest[65];
   if (mode == PII_RECORD) {
     if (RAND_bytes(salt, sizeof salt) != 1)
-      return pi_fail(err, "storage", "journal", "no random bytes for a salt");
+      return pi_fail(err, PI_E_STORAGE, "journal", "no random bytes for a salt");
     sqlite3_stmt *q = j->put_salt;
     sqlite3_bind_int64(q, 1, sale_id);
     sqlite3_bind_text(q, 2, field, -1, SQLITE_TRANSIENT);
@@ -277,7 +277,7 @@ static int pii_field(journal *j, int64_t sale_id, enum pii_mode mode, const char
     }
   }
   if (salted_digest(j, salt, sizeof salt, value, digest))
-    return pi_fail(err, "storage", "journal", "SHA-256 failed");
+    return pi_fail(err, PI_E_STORAGE, "journal", "SHA-256 failed");
   jw_str(w, digest);
   return 0;
 }
@@ -346,7 +346,7 @@ static int sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, int with_r
   jw_end_object(body);
   jw_end_object(&j->pii);
   if (!jw_ok(body) || !jw_ok(&j->pii))
-    return pi_fail(err, "nomem", "journal", "out of memory building the journal entry");
+    return pi_fail(err, PI_E_NOMEM, "journal", "out of memory building the journal entry");
   return 0;
 }
 
@@ -379,7 +379,7 @@ static int void_fact(journal *j, int64_t sale_id, enum pii_mode mode, int versio
   if (rc) return -1;
   if (step == SQLITE_DONE) return 1;
   if (step != SQLITE_ROW) return db_fail(j->db, err, "reading the void");
-  return jw_ok(body) && jw_ok(&j->pii) ? 0 : pi_fail(err, "nomem", "journal", "out of memory");
+  return jw_ok(body) && jw_ok(&j->pii) ? 0 : pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
 }
 
 static int append(journal *j, const char *at, const char *kind, int64_t sale_id,
@@ -397,7 +397,7 @@ static int append(journal *j, const char *at, const char *kind, int64_t sale_id,
   if (step != SQLITE_ROW && step != SQLITE_DONE)
     return db_fail(j->db, err, "reading the journal head");
   if (entry_hash(j, prev, seq, kind, sale_id, at, body, pii, hash))
-    return pi_fail(err, "storage", "journal", "SHA-256 failed");
+    return pi_fail(err, PI_E_STORAGE, "journal", "SHA-256 failed");
   q = j->insert;
   sqlite3_bind_int64(q, 1, seq);
   sqlite3_bind_text(q, 2, at, -1, SQLITE_STATIC);
@@ -415,7 +415,7 @@ static int append(journal *j, const char *at, const char *kind, int64_t sale_id,
 int journal_append_sale(journal *j, int64_t sale_id, const char *at, pi_error *err) {
   int rc = sale_fact(j, sale_id, PII_RECORD, 1, FORMAT_VERSION, err);
   if (rc == 1)
-    return pi_fail(err, "storage", "journal", "sale %lld is not recorded",
+    return pi_fail(err, PI_E_STORAGE, "journal", "sale %lld is not recorded",
                    (long long)sale_id);
   if (rc) return -1;
   return append(j, at, "sale", sale_id, j->body.buf, j->pii.buf, err);
@@ -424,7 +424,7 @@ int journal_append_sale(journal *j, int64_t sale_id, const char *at, pi_error *e
 int journal_append_void(journal *j, int64_t sale_id, const char *at, pi_error *err) {
   int rc = void_fact(j, sale_id, PII_RECORD, FORMAT_VERSION, err);
   if (rc == 1)
-    return pi_fail(err, "storage", "journal", "sale %lld has no void", (long long)sale_id);
+    return pi_fail(err, PI_E_STORAGE, "journal", "sale %lld has no void", (long long)sale_id);
   if (rc) return -1;
   return append(j, at, "void", sale_id, j->body.buf, j->pii.buf, err);
 }
@@ -465,7 +465,7 @@ int journal_append_period(journal *j, const char *at, const char *body, pi_error
   char head[65];
   if (journal_head(j, &seq, head, err)) return -1;
   if (!period_body_ok(body, seq + 1, head))
-    return pi_fail(err, "storage", "journal",
+    return pi_fail(err, PI_E_STORAGE, "journal",
                    "the period entry does not name the journal's head (entry %lld): "
                    "the journal moved since it was read",
                    (long long)seq);
@@ -495,7 +495,7 @@ static int null_field(journal *j, int64_t sale_id, const char *field, pi_error *
   int known = 0;
   for (int i = 0; list[i]; i++) known |= strcmp(base, list[i]) == 0;
   if (!known && !is_void)
-    return pi_fail(err, "storage", "journal", "cannot erase field %s", field);
+    return pi_fail(err, PI_E_STORAGE, "journal", "cannot erase field %s", field);
   if (is_void) /* NOT NULL in the schema: '' is "no reason" */
     snprintf(sql, sizeof sql, "UPDATE voids SET reason='' WHERE sale_id=?1");
   else if (is_line)
@@ -555,7 +555,7 @@ int journal_erase(journal *j, int64_t sale_id, const char *const *which, const c
     /* The reply is not nulled: it is rewritten (journal_rewrite_reply). */
     if (f == NULL || strcmp(f, REPLY_FIELD) == 0 || !wanted(which, f)) continue;
     if (fields_add(&fields, f))
-      rc = pi_fail(err, "nomem", "journal", "out of memory listing the fields to erase");
+      rc = pi_fail(err, PI_E_NOMEM, "journal", "out of memory listing the fields to erase");
   }
   done(q);
   if (rc == 0 && step != SQLITE_DONE) rc = db_fail(j->db, err, "reading salts");
@@ -578,7 +578,7 @@ int journal_erase(journal *j, int64_t sale_id, const char *const *which, const c
   size_t n = fields.n;
   fields_free(&fields);
   if (rc) return rc;
-  if (!jw_ok(body)) return pi_fail(err, "nomem", "journal", "out of memory");
+  if (!jw_ok(body)) return pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
   assert(n <= (size_t)INT32_MAX);
   *erased = (int)n;
   return append(j, at, "erase", sale_id, body->buf, "{}", err);
@@ -589,7 +589,7 @@ int journal_rewrite_reply(journal *j, int64_t sale_id, const char *reply,
   unsigned char salt[SALT_BYTES];
   char digest[65];
   if (RAND_bytes(salt, sizeof salt) != 1)
-    return pi_fail(err, "storage", "journal", "no random bytes for a salt");
+    return pi_fail(err, PI_E_STORAGE, "journal", "no random bytes for a salt");
   sqlite3_stmt *u;
   if (sqlite3_prepare_v2(j->db, "UPDATE sales SET reply=?2 WHERE id=?1", -1, &u, NULL) !=
       SQLITE_OK)
@@ -600,7 +600,7 @@ int journal_rewrite_reply(journal *j, int64_t sale_id, const char *reply,
   sqlite3_finalize(u);
   if (s != SQLITE_DONE) return db_fail(j->db, err, "rewriting the reply");
   if (sqlite3_changes(j->db) != 1)
-    return pi_fail(err, "storage", "journal", "sale %lld is not recorded",
+    return pi_fail(err, PI_E_STORAGE, "journal", "sale %lld is not recorded",
                    (long long)sale_id);
   /* The old salt goes: without it the old digest links to nothing. */
   sqlite3_bind_int64(j->del_salt, 1, sale_id);
@@ -615,7 +615,7 @@ int journal_rewrite_reply(journal *j, int64_t sale_id, const char *reply,
   done(j->put_salt);
   if (s != SQLITE_DONE) return db_fail(j->db, err, "storing a salt");
   if (salted_digest(j, salt, sizeof salt, reply, digest))
-    return pi_fail(err, "storage", "journal", "SHA-256 failed");
+    return pi_fail(err, PI_E_STORAGE, "journal", "SHA-256 failed");
   jsonw *body = &j->body;
   jw_reset(body);
   jw_object(body);
@@ -626,7 +626,7 @@ int journal_rewrite_reply(journal *j, int64_t sale_id, const char *reply,
   jw_end_array(body);
   jw_kstr(body, REPLY_FIELD, digest);
   jw_end_object(body);
-  if (!jw_ok(body)) return pi_fail(err, "nomem", "journal", "out of memory");
+  if (!jw_ok(body)) return pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
   return append(j, at, "erase", sale_id, body->buf, "{}", err);
 }
 
@@ -651,7 +651,7 @@ static int problem(journal_report *rep, int64_t seq, const char *fmt, ...) {
 static int load_erasures(sqlite3 *db, cJSON **out, pi_error *err) {
   sqlite3_stmt *q;
   *out = cJSON_CreateObject();
-  if (*out == NULL) return pi_fail(err, "nomem", "journal", "out of memory");
+  if (*out == NULL) return pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
   if (sqlite3_prepare_v2(db,
                          "SELECT sale_id, body FROM journal WHERE kind='erase'"
                          " ORDER BY seq",

@@ -101,7 +101,7 @@ _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
                "store.h STORE_SCHEMA_VERSION must count the migrations");
 
 static int db_fail(store *st, pi_error *err, const char *what) {
-  return pi_fail(err, "storage", "database", "%s: %s", what,
+  return pi_fail(err, PI_E_STORAGE, "database", "%s: %s", what,
                  st && st->db ? sqlite3_errmsg(st->db) : "no database");
 }
 
@@ -110,7 +110,7 @@ static int exec(store *st, const char *sql, pi_error *err) {
   int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
   if (rc != SQLITE_OK) {
     st->busy |= (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
-    pi_fail(err, "storage", "database", "%s", msg ? msg : sqlite3_errmsg(st->db));
+    pi_fail(err, PI_E_STORAGE, "database", "%s", msg ? msg : sqlite3_errmsg(st->db));
     sqlite3_free(msg);
     return -1;
   }
@@ -134,7 +134,7 @@ static int precreate(const char *path, char created[PATH_MAX], pi_error *err) {
   if (strcmp(path, ":memory:") == 0 || path[0] == '\0') return 0;
   char cur[PATH_MAX];
   if (strlen(path) >= sizeof cur)
-    return pi_fail(err, "storage", "database",
+    return pi_fail(err, PI_E_STORAGE, "database",
                    "cannot create %s: the path is longer than %d bytes", path,
                    PATH_MAX - 1);
   strcpy(cur, path);
@@ -147,7 +147,7 @@ static int precreate(const char *path, char created[PATH_MAX], pi_error *err) {
       close(fd);
       if (rc != 0) {
         unlink(cur);
-        return pi_fail(err, "storage", "database",
+        return pi_fail(err, PI_E_STORAGE, "database",
                        "cannot make %s readable by its owner only: %s", cur,
                        strerror(saved));
       }
@@ -155,18 +155,18 @@ static int precreate(const char *path, char created[PATH_MAX], pi_error *err) {
       return 0;
     }
     if (errno != EEXIST)
-      return pi_fail(err, "storage", "database", "cannot create %s%s%s: %s",
+      return pi_fail(err, PI_E_STORAGE, "database", "cannot create %s%s%s: %s",
                      cur, hops ? ", the target of the symlink " : "",
                      hops ? path : "", strerror(errno));
     struct stat sb;
     if (lstat(cur, &sb) != 0) {
       if (errno == ENOENT && hops < SYMLINK_HOPS) continue; /* removed meanwhile */
-      return pi_fail(err, "storage", "database", "cannot read %s: %s", cur,
+      return pi_fail(err, PI_E_STORAGE, "database", "cannot read %s: %s", cur,
                      strerror(errno));
     }
     if (!S_ISLNK(sb.st_mode) || stat(cur, &sb) == 0) return 0; /* it exists */
     if (hops >= SYMLINK_HOPS)
-      return pi_fail(err, "storage", "database",
+      return pi_fail(err, PI_E_STORAGE, "database",
                      "cannot create %s: more than %d symlinks in a row", path,
                      SYMLINK_HOPS);
     /* A dangling symlink: go on with its target, which a relative link
@@ -174,13 +174,13 @@ static int precreate(const char *path, char created[PATH_MAX], pi_error *err) {
     char target[PATH_MAX];
     ssize_t n = readlink(cur, target, sizeof target);
     if (n < 0 || (size_t)n >= sizeof target)
-      return pi_fail(err, "storage", "database", "cannot read the symlink %s: %s",
+      return pi_fail(err, PI_E_STORAGE, "database", "cannot read the symlink %s: %s",
                      cur, n < 0 ? strerror(errno) : "its target is too long");
     target[n] = '\0';
     const char *slash = strrchr(cur, '/');
     int dir = target[0] == '/' || slash == NULL ? 0 : (int)(slash - cur) + 1;
     if ((size_t)dir + (size_t)n >= sizeof cur)
-      return pi_fail(err, "storage", "database",
+      return pi_fail(err, PI_E_STORAGE, "database",
                      "cannot create %s: the symlink's target is too long", path);
     memcpy(cur + dir, target, (size_t)n + 1);
   }
@@ -235,7 +235,7 @@ static int refuse_foreign(store *st, pi_error *err) {
   sqlite3_finalize(q);
   if (rc != SQLITE_ROW) return db_fail(st, err, "reading the schema");
   if (ver == 0 && objects > 0)
-    return pi_fail(err, "not_a_database", "database",
+    return pi_fail(err, PI_E_NOT_A_DATABASE, "database",
                    "%s is an SQLite database of another application, not a "
                    "posintent one (it has tables but no posintent schema "
                    "version); nothing was changed: check the path",
@@ -253,20 +253,20 @@ static int migrate(store *st, pi_error *err) {
   int ver;
   if (read_version(st, &ver, err)) return -1;
   if (ver > (int)NMIGRATIONS)
-    return pi_fail(err, "storage", "database",
+    return pi_fail(err, PI_E_STORAGE, "database",
                    "the database has schema version %d; this posintent knows "
                    "up to %d: upgrade posintent",
                    ver, (int)NMIGRATIONS);
   if (ver == (int)NMIGRATIONS) return 0;
   if (st->readonly)
-    return pi_fail(err, "storage", "database",
+    return pi_fail(err, PI_E_STORAGE, "database",
                    "the database has schema version %d and needs migrating to "
                    "%d; open it once with the plugin",
                    ver, (int)NMIGRATIONS);
   if (exec(st, "BEGIN IMMEDIATE", err)) return -1;
   if (read_version(st, &ver, err)) goto fail;
   if (ver > (int)NMIGRATIONS) {
-    pi_fail(err, "storage", "database",
+    pi_fail(err, PI_E_STORAGE, "database",
             "the database was migrated meanwhile to schema version %d; this "
             "posintent knows up to %d: upgrade posintent",
             ver, (int)NMIGRATIONS);
@@ -378,20 +378,20 @@ static int prepare_all(store *st, pi_error *err) {
 static int must_exist(const char *path, pi_error *err) {
   struct stat sb;
   if (path[0] == '\0' || strcmp(path, ":memory:") == 0)
-    return pi_fail(err, "not_a_database", "database",
+    return pi_fail(err, PI_E_NOT_A_DATABASE, "database",
                    "\"%s\" names no database file; give the path of the till's "
                    "database",
                    path);
   if (stat(path, &sb) != 0)
-    return pi_fail(err, "not_a_database", "database",
+    return pi_fail(err, PI_E_NOT_A_DATABASE, "database",
                    "there is no database at %s (%s); nothing was created: check "
                    "the path",
                    path, strerror(errno));
   if (!S_ISREG(sb.st_mode))
-    return pi_fail(err, "not_a_database", "database",
+    return pi_fail(err, PI_E_NOT_A_DATABASE, "database",
                    "%s is not a file, so not a posintent database", path);
   if (sb.st_size == 0)
-    return pi_fail(err, "not_a_database", "database",
+    return pi_fail(err, PI_E_NOT_A_DATABASE, "database",
                    "%s is empty: not a posintent database", path);
   return 0;
 }
@@ -444,7 +444,7 @@ static int probe_version(sqlite3 *db, int *ver) {
 static int open_existing(store *st, const char *path, pi_error *err) {
   if (must_exist(path, err)) return -1;
   char *uri = file_uri(path, st->readonly ? "mode=ro" : "mode=rw");
-  if (uri == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  if (uri == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
               (st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
   int rc = sqlite3_open_v2(uri, &st->db, flags, NULL), ver = -1;
@@ -461,11 +461,11 @@ static int open_existing(store *st, const char *path, pi_error *err) {
     char real[PATH_MAX], wal[PATH_MAX + 8];
     struct stat sb;
     if (realpath(path, real) == NULL)
-      return pi_fail(err, "storage", "database", "cannot resolve %s: %s", path,
+      return pi_fail(err, PI_E_STORAGE, "database", "cannot resolve %s: %s", path,
                      strerror(errno));
     snprintf(wal, sizeof wal, "%s-wal", real);
     if (stat(wal, &sb) == 0)
-      return pi_fail(err, "storage", "database",
+      return pi_fail(err, PI_E_STORAGE, "database",
                      "%s cannot be read here: it has a -wal file (a till may be "
                      "writing it, or the -wal holds sales not yet in the database "
                      "file), and SQLite needs to write a -shm file beside it to "
@@ -476,26 +476,26 @@ static int open_existing(store *st, const char *path, pi_error *err) {
     sqlite3_close(st->db);
     st->db = NULL;
     uri = file_uri(real, "mode=ro&immutable=1");
-    if (uri == NULL) return pi_fail(err, "nomem", "", "out of memory");
+    if (uri == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
     rc = sqlite3_open_v2(uri, &st->db, flags, NULL);
     sqlite3_free(uri);
     if (rc == SQLITE_OK) rc = probe_version(st->db, &ver);
   }
   if ((rc & 0xff) == SQLITE_NOTADB)
-    return pi_fail(err, "not_a_database", "database",
+    return pi_fail(err, PI_E_NOT_A_DATABASE, "database",
                    "%s is not a posintent database (not an SQLite file)", path);
   /* A command that writes (erase, period close) on an accountant's
    * read-only copy: SQLite says "attempt to write a readonly database",
    * which does not say what to do. */
   if (!st->readonly && ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN ||
                         (rc & 0xff) == SQLITE_PERM))
-    return pi_fail(err, "storage", "database",
+    return pi_fail(err, PI_E_STORAGE, "database",
                    "%s can only be read here (a read-only copy, or a folder you cannot "
                    "write), and this command records into the database: run it on the "
                    "till's database, as a user who may write it",
                    path);
   if (rc != SQLITE_OK)
-    return pi_fail(err, "storage", "database", "cannot open %s: %s", path,
+    return pi_fail(err, PI_E_STORAGE, "database", "cannot open %s: %s", path,
                    st->db ? sqlite3_errmsg(st->db) : "out of memory");
   sqlite3_extended_result_codes(st->db, 1);
   /* A posintent database: a schema version, and the tables every version
@@ -510,7 +510,7 @@ static int open_existing(store *st, const char *path, pi_error *err) {
   if (sqlite3_step(q) == SQLITE_ROW) tables = sqlite3_column_int(q, 0);
   sqlite3_finalize(q);
   if (ver < 1 || tables != 5)
-    return pi_fail(err, "not_a_database", "database",
+    return pi_fail(err, PI_E_NOT_A_DATABASE, "database",
                    "%s is an SQLite database but not a posintent one (it lacks "
                    "posintent's tables)",
                    path);
@@ -540,7 +540,7 @@ static int setup(store *st, const plugin_config *cfg, pi_error *err) {
   int wal = jm && (strcmp(jm, "wal") == 0 ||
                    (strcmp(jm, "memory") == 0 && cfg && cfg->durability == DURABILITY_NONE));
   st->busy |= (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED || (jm && !wal);
-  if (!wal) pi_fail(err, "storage", "database",
+  if (!wal) pi_fail(err, PI_E_STORAGE, "database",
                     "could not switch the database to WAL mode (%s)",
                     jm ? jm : sqlite3_errmsg(st->db));
   sqlite3_finalize(q);
@@ -577,7 +577,7 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
                store **out, pi_error *err) {
   *out = NULL;
   store *st = calloc(1, sizeof *st);
-  if (st == NULL) return pi_fail(err, "nomem", "", "out of memory");
+  if (st == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   assert(mode == STORE_READWRITE || mode == STORE_READONLY || mode == STORE_EXISTING);
   st->readonly = mode == STORE_READONLY;
   st->cfg = cfg;
@@ -591,7 +591,7 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
      * or through another VFS, and whose file precreate cannot make
      * owner-only. */
     if (strncmp(path, "file:", 5) == 0) {
-      pi_fail(err, "config", "config.database",
+      pi_fail(err, PI_E_CONFIG, "config.database",
               "\"%s\" is an SQLite URI, which the till does not take: give the "
               "database as a file path (a file whose name begins with \"file:\" "
               "as \"./%s\")",
@@ -602,7 +602,7 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
     if (sqlite3_open_v2(path, &st->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
-      pi_fail(err, "storage", "database", "cannot open %s: %s", path,
+      pi_fail(err, PI_E_STORAGE, "database", "cannot open %s: %s", path,
               st->db ? sqlite3_errmsg(st->db) : "out of memory");
       goto fail;
     }
@@ -611,7 +611,7 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
   /* SQLite quietly opens a write-protected file read-only; the till must
    * know now, not at the first sale. */
   if (!st->readonly && sqlite3_db_readonly(st->db, "main") == 1) {
-    pi_fail(err, "storage", "database",
+    pi_fail(err, PI_E_STORAGE, "database",
             "the database %s can only be read (file permissions or a read-only "
             "file system); %s needs to write to it",
             path, mode == STORE_EXISTING ? "this command" : "the till");
@@ -623,7 +623,7 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
   const char *file = sqlite3_db_filename(st->db, "main");
   if (!st->readonly && (cfg == NULL || cfg->durability != DURABILITY_NONE) &&
       (file == NULL || file[0] == '\0')) {
-    pi_fail(err, "config", "config.database",
+    pi_fail(err, PI_E_CONFIG, "config.database",
             "the database \"%s\" lives only in memory or in a temporary file, so "
             "recorded sales would not be durable: give a file path, or set "
             "config.durability to \"none\" (for tests only)",
@@ -754,7 +754,7 @@ int store_find(store *st, const char *store_id, const char *terminal,
   sqlite3_clear_bindings(q);
   if (rc == SQLITE_NOMEM) {
     store_sale_free(&first);
-    return pi_fail(err, "nomem", "", "out of memory");
+    return pi_fail(err, PI_E_NOMEM, "", "out of memory");
   }
   if (rc != SQLITE_DONE) {
     store_sale_free(&first);
@@ -768,7 +768,7 @@ int store_find(store *st, const char *store_id, const char *terminal,
     for (int i = 0; i < n && i < FIND_LIMIT - 1; i++)
       used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? "; " : "",
                                where[i]);
-    return pi_fail(err, "ambiguous_sale", stores_differ ? "store" : "terminal",
+    return pi_fail(err, PI_E_AMBIGUOUS_SALE, stores_differ ? "store" : "terminal",
                    "sale %s is recorded %s times (%s%s); name the %s in the event",
                    sale_id, n >= FIND_LIMIT ? "several" : n == 2 ? "two" : "three",
                    list, n >= FIND_LIMIT ? "; ..." : "",
@@ -942,7 +942,7 @@ static int rebuild(store *st, pi_error *err) {
   char path[MANIFEST_PATH_MAX];
   snprintf(path, sizeof path, "%s", sqlite3_db_filename(st->db, "main"));
   if (access(path, F_OK) == 0)
-    return pi_fail(err, "storage", "database",
+    return pi_fail(err, PI_E_STORAGE, "database",
                    "the database file %s was replaced by another file while open; "
                    "nothing was recorded: put the original back, or restart the "
                    "plugin to use the file now there",
@@ -958,7 +958,7 @@ static int rebuild(store *st, pi_error *err) {
   int rc = sqlite3_step(q);
   sqlite3_finalize(q);
   if (rc != SQLITE_DONE) {
-    pi_fail(err, "storage", "database",
+    pi_fail(err, PI_E_STORAGE, "database",
             "the database file %s was deleted while open and could not be written "
             "anew (%s); nothing was recorded",
             path, sqlite3_errmsg(st->db));
@@ -1009,7 +1009,7 @@ int store_record_sale(store *st, const sale *s, const decision *d,
                       const char *meta_json, const char *completed_at,
                       const char *reply, pi_error *err) {
   if (st->readonly)
-    return pi_fail(err, "storage", "database", "the database is read-only");
+    return pi_fail(err, PI_E_STORAGE, "database", "the database is read-only");
   if (check_file(st, err) || begin(st, err)) return -1;
   /* Inside the write transaction: another till (process) may have
    * recorded the same store, terminal and sale id since this one began. */
@@ -1035,7 +1035,7 @@ int store_record_void(store *st, const sale *open_sale, purpose dflt,
                       const char *reason, const char *at, const char *reply,
                       pi_error *err) {
   if (st->readonly)
-    return pi_fail(err, "storage", "database", "the database is read-only");
+    return pi_fail(err, PI_E_STORAGE, "database", "the database is read-only");
   if (check_file(st, err) || begin(st, err)) return -1;
   sqlite3_int64 rowid = 0;
   store_sale found;
@@ -1047,7 +1047,7 @@ int store_record_void(store *st, const sale *open_sale, purpose dflt,
     if (rc == 1) {
       char what[256];
       store_sale_describe(&found, what, sizeof what);
-      rc = pi_fail(err, "conflict", "sale",
+      rc = pi_fail(err, PI_E_CONFLICT, "sale",
                    "sale %s is already recorded by another till (%s); this till's "
                    "sale was not recorded",
                    open_sale->id, what);
@@ -1065,7 +1065,7 @@ int store_record_void(store *st, const sale *open_sale, purpose dflt,
     /* Exactly one recorded sale, or a refusal that says what to add. */
     rc = store_find(st, store_id, terminal, sale_id, &found, err);
     if (rc == 0)
-      rc = pi_fail(err, "unknown_sale", "sale",
+      rc = pi_fail(err, PI_E_UNKNOWN_SALE, "sale",
                    "sale %s is neither open on this till nor recorded%s%s", sale_id,
                    store_id ? " in store " : "", store_id ? store_id : "");
     else if (rc == 1) {
