@@ -653,6 +653,16 @@ static void push_fn(lua_State *L, const call *c) {
   c->h->pos.line = lua_getinfo(L, ">S", &ar) ? ar.linedefined : 0;
 }
 
+/* A trampoline's first steps: its call (the light userdata at 1), the
+ * key names table (*keys: its stack index) and the hook function, pushed
+ * in the order every hook's arguments expect. */
+static call *tr_begin(lua_State *L, int *keys) {
+  call *c = lua_touserdata(L, 1);
+  *keys = ht_push_keys(L);
+  push_fn(L, c);
+  return c;
+}
+
 /* Default refusal sentence. */
 static void default_refusal(const call *c, char *buf, size_t cap) {
   snprintf(buf, cap, "refused by store script %s", c->src->file);
@@ -682,9 +692,8 @@ static int apply_verdict(call *c, hook_id id, pi_error *err) {
 /* ---- on_sale_begin ------------------------------------------------------ */
 
 static int tr_sale_begin(lua_State *L) {
-  call *c = lua_touserdata(L, 1);
-  int keys = ht_push_keys(L);
-  push_fn(L, c);
+  int keys;
+  call *c = tr_begin(L, &keys);
   ht_push_sale(L, keys, c->s, c->dflt);
   lua_call(L, 1, 2);
   read_verdict(L, c, "on_sale_begin");
@@ -710,9 +719,8 @@ int hooks_on_sale_begin(hooks *h, const sale *s, pi_error *err) {
 /* ---- on_tag ------------------------------------------------------------- */
 
 static int tr_tag(lua_State *L) {
-  call *c = lua_touserdata(L, 1);
-  int keys = ht_push_keys(L);
-  push_fn(L, c);
+  int keys;
+  call *c = tr_begin(L, &keys);
   ht_push_sale(L, keys, c->s, c->dflt);
   ht_push_tag(L, keys, c->t);
   lua_call(L, 2, 2);
@@ -763,9 +771,8 @@ int hooks_on_tag(hooks *h, const sale *s, tag *t, pi_error *err) {
 /* ---- validate_party ----------------------------------------------------- */
 
 static int tr_party(lua_State *L) {
-  call *c = lua_touserdata(L, 1);
-  int keys = ht_push_keys(L);
-  push_fn(L, c);
+  int keys;
+  call *c = tr_begin(L, &keys);
   if (c->p)
     ht_push_customer(L, keys, c->p);
   else
@@ -846,9 +853,8 @@ int hooks_classify(hooks *h, sale *s, pi_error *err) {
 /* ---- on_total ----------------------------------------------------------- */
 
 static int tr_total(lua_State *L) {
-  call *c = lua_touserdata(L, 1);
-  int keys = ht_push_keys(L);
-  push_fn(L, c);
+  int keys;
+  call *c = tr_begin(L, &keys);
   ht_push_sale(L, keys, c->s, c->dflt);
   ht_push_decision(L, keys, c->d);
   lua_call(L, 2, 1);
@@ -927,9 +933,8 @@ int hooks_on_total(hooks *h, const sale *s, decision *d, pi_error *err) {
 /* ---- on_complete -------------------------------------------------------- */
 
 static int tr_complete(lua_State *L) {
-  call *c = lua_touserdata(L, 1);
-  int keys = ht_push_keys(L);
-  push_fn(L, c);
+  int keys;
+  call *c = tr_begin(L, &keys);
   ht_push_sale(L, keys, c->s, c->dflt);
   ht_push_decision(L, keys, c->d);
   lua_call(L, 2, 1);

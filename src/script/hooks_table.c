@@ -488,6 +488,22 @@ static size_t read_array(lua_State *L, int idx, const char *what, size_t max,
   return n;
 }
 
+/* An array of at most `max` strings (read_array's rules) copied into the
+ * rows of out[max][stride], each row holding at most stride - 1 bytes
+ * (copy_text refuses longer ones, naming "what[i]").  Returns the count. */
+static size_t read_text_array(lua_State *L, int idx, const char *what, size_t max,
+                              const char *hint, char *out, size_t stride) {
+  char name[96];
+  size_t n = read_array(L, idx, what, max, hint);
+  for (size_t i = 0; i < n; i++) {
+    lua_rawgeti(L, idx, (lua_Integer)i + 1);
+    snprintf(name, sizeof name, "%s[%zu]", what, i + 1);
+    copy_text(L, -1, name, out + i * stride, stride);
+    lua_pop(L, 1);
+  }
+  return n;
+}
+
 int ht_read_refusal(lua_State *L, int first, int n, const char *hook,
                     const char *dflt, char *msg) {
   int t = n >= 1 ? lua_type(L, first) : LUA_TNIL;
@@ -641,14 +657,9 @@ void ht_read_total(lua_State *L, int idx, total_answer *a) {
         lua_pop(L, 1);
       }
     } else if (strcmp(k, "receipt") == 0) {
-      a->nreceipt = read_array(L, v, "on_total: receipt", DECIDE_RECEIPT_MAX,
-                               "write receipt = { \"...\" }");
-      for (size_t i = 0; i < a->nreceipt; i++) {
-        lua_rawgeti(L, v, (lua_Integer)i + 1);
-        snprintf(what, sizeof what, "on_total: receipt[%zu]", i + 1);
-        copy_text(L, -1, what, a->receipt[i], sizeof a->receipt[i]);
-        lua_pop(L, 1);
-      }
+      a->nreceipt = read_text_array(L, v, "on_total: receipt", DECIDE_RECEIPT_MAX,
+                                    "write receipt = { \"...\" }", a->receipt[0],
+                                    sizeof a->receipt[0]);
     } else if (strcmp(k, "treatment") == 0) {
       char t[24];
       copy_text(L, v, "on_total: treatment", t, sizeof t);
@@ -662,24 +673,14 @@ void ht_read_total(lua_State *L, int idx, total_answer *a) {
         copy_text(L, v, "on_total: block", a->blocks[0], sizeof a->blocks[0]);
         a->nblocks = 1;
       } else {
-        a->nblocks = read_array(L, v, "on_total: block", DECIDE_BLOCKS_MAX,
-                                "write block = \"...\" or block = { \"...\" }");
-        for (size_t i = 0; i < a->nblocks; i++) {
-          lua_rawgeti(L, v, (lua_Integer)i + 1);
-          snprintf(what, sizeof what, "on_total: block[%zu]", i + 1);
-          copy_text(L, -1, what, a->blocks[i], sizeof a->blocks[i]);
-          lua_pop(L, 1);
-        }
+        a->nblocks = read_text_array(L, v, "on_total: block", DECIDE_BLOCKS_MAX,
+                                     "write block = \"...\" or block = { \"...\" }",
+                                     a->blocks[0], sizeof a->blocks[0]);
       }
     } else if (strcmp(k, "drop_prompts") == 0) {
-      a->ndrop = read_array(L, v, "on_total: drop_prompts", DECIDE_PROMPTS_MAX,
-                            "write drop_prompts = { \"gift_receipt\" }");
-      for (size_t i = 0; i < a->ndrop; i++) {
-        lua_rawgeti(L, v, (lua_Integer)i + 1);
-        snprintf(what, sizeof what, "on_total: drop_prompts[%zu]", i + 1);
-        copy_text(L, -1, what, a->drop[i], sizeof a->drop[i]);
-        lua_pop(L, 1);
-      }
+      a->ndrop = read_text_array(L, v, "on_total: drop_prompts", DECIDE_PROMPTS_MAX,
+                                 "write drop_prompts = { \"gift_receipt\" }", a->drop[0],
+                                 sizeof a->drop[0]);
     } else {
       unknown_field(L, "on_total", k, v,
                     "prompts, receipt, treatment, block, drop_prompts");

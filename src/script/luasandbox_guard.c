@@ -334,22 +334,20 @@ static int check_pattern(lua_State *L, int init_arg, int is_find, int may_anchor
   return 0;
 }
 
-static int guard_find(lua_State *L) {
-  check_pattern(L, 3, 1, 1);
-  return call_direct(L);
-}
-static int guard_match(lua_State *L) {
-  check_pattern(L, 3, 0, 1);
-  return call_direct(L);
-}
-static int guard_gmatch(lua_State *L) {
-  check_pattern(L, 3, 0, 0);
-  return call_direct(L);
-}
-static int guard_gsub(lua_State *L) {
-  check_pattern(L, 0, 0, 1);
-  return call_direct(L);
-}
+/* string.find, match, gmatch and gsub: the pattern checked, then the
+ * original called.  The arguments are check_pattern's: the index of the
+ * init argument (0: none), whether it is find (which has `plain`), and
+ * whether the pattern may be anchored with '^'. */
+#define PATTERN_GUARD(fn, init_arg, is_find, may_anchor)                     \
+  static int guard_##fn(lua_State *L) {                                      \
+    check_pattern(L, init_arg, is_find, may_anchor);                         \
+    return call_direct(L);                                                   \
+  }
+PATTERN_GUARD(find, 3, 1, 1)
+PATTERN_GUARD(match, 3, 0, 1)
+PATTERN_GUARD(gmatch, 3, 0, 0)
+PATTERN_GUARD(gsub, 0, 0, 1)
+#undef PATTERN_GUARD
 
 /* ------------------------------------------------------------------------ */
 /* table                                                                     */
