@@ -6,16 +6,19 @@
 set -euo pipefail
 
 # Build and runtime: compiler, CMake, pkg-config and the libraries the
-# plugin links (README "Dependencies" says why each is there).
+# plugin links (README "Dependencies" says why each is there); libpq-dev
+# for `posintent sync` and the chain's reports (the admin CLI links it, the
+# plugin does not).
 PKGS_BUILD=(gcc make cmake pkg-config liblua5.4-dev lua-cjson-dev libcjson-dev
-            libsqlite3-dev libssl-dev)
+            libsqlite3-dev libssl-dev libpq-dev)
 # Tests: cmocka, the stdnum reference, the sqlite3 shell, valgrind, clang
 # for the sanitizer runtime and libFuzzer, chromium to render the HTML
 # reports headless, g++ to build the README's C++17 host
 # (examples/minimal_host.cpp) in the install test, locales for the source
-# of de_DE.UTF-8, which test_locale generates with localedef.
+# of de_DE.UTF-8, which test_locale generates with localedef, postgresql
+# for the throwaway server the chain tests sync to (tests/pg_server.sh).
 PKGS_TEST=(libcmocka-dev python3 python3-stdnum sqlite3 valgrind clang chromium
-           libclang-rt-14-dev g++ locales)
+           libclang-rt-14-dev g++ locales postgresql)
 
 # Packaging (scripts/package.sh): dpkg-shlibdeps and the file(1) it needs.
 PKGS_PACKAGE=(dpkg-dev file)
