@@ -15,7 +15,9 @@
 #     "src/report/csvout.h/.c" names both csvout.h and csvout.c;
 #   - each Markdown link target [text](target) that is not a URL or an
 #     anchor of the same page, relative to the page's own folder (an
-#     "#anchor" after a file name is not checked).
+#     "#anchor" after a file name is not checked);
+#   - in a table row whose first cell is a folder (| `src/store/` | ...),
+#     each file named there by its bare name (`store.c`, `plugin.map`).
 # Prints one FAIL line per missing path, with the page and line, and exits
 # 1; CHANGELOG.md is history and may name files that are gone.
 #
@@ -69,6 +71,22 @@ for page in $pages; do
       fi
     done
   done
+  # A table row whose first cell is a folder (| `src/store/` | ...) names
+  # files of that folder by their bare names (`store.c`): each must be
+  # there.
+  rows=$(grep -n -E '^\| `[A-Za-z0-9_./-]+/` \|' "$root/$page" | sed -E 's/ /\x1f/g') || true
+  for r in $rows; do
+    line=${r%%:*}
+    text=$(printf '%s' "${r#*:}" | tr '\037' ' ')
+    folder=$(printf '%s' "$text" | sed -E 's/^\| `([^`]*)`.*/\1/')
+    for f in $(printf '%s' "$text" | grep -o -E '`[A-Za-z0-9_.-]+\.(c|h|map)`' | tr -d '`'); do
+      checked=$((checked + 1))
+      if ! exists "$root" "$folder$f"; then
+        echo "FAIL $page:$line: names $f in $folder, which does not exist"
+        fail=1
+      fi
+    done
+  done
   # Markdown links: ](target) or ](target "title").
   links=$(grep -n -o -E '\]\([^) ]+' "$root/$page" | sed -E 's/^([0-9]+):\]\(/\1:/') || true
   for l in $links; do
@@ -104,6 +122,9 @@ Gone: src/a/gone.c. A folder: src/a/ and src/b/. Globs: src/a/o*.c, src/zz*.c.
 Tested by tests/test_ok.c and tests/test_gone.c; see docs/y.md.
 [up](../y.md) [sec](../y.md#part) [none](missing.md) [code](../../src/a/ok.c)
 [web](https://example.com/src/x.c) [here](#anchor) [title](../y.md "Y")
+| folder | files |
+|---|---|
+| `src/a/` | `ok.c`, `ok.h`, `half.c` and `gone.h` |
 EOF
   printf 'See [the page](docs/none.md) and [ok](docs/y.md).\n' > "$t/README.md"
   out=$(check "$t" || echo "exit=1")
@@ -114,6 +135,8 @@ FAIL docs/sub/page.md:2: cites src/b/, which does not exist
 FAIL docs/sub/page.md:2: cites src/zz*.c, which does not exist
 FAIL docs/sub/page.md:3: cites tests/test_gone.c, which does not exist
 FAIL docs/sub/page.md:4: links to missing.md, which does not exist
+FAIL docs/sub/page.md:8: names half.c in src/a/, which does not exist
+FAIL docs/sub/page.md:8: names gone.h in src/a/, which does not exist
 exit=1'
   got=$(printf '%s\n' "$out" | sort)
   want=$(printf '%s\n' "$want" | sort)
@@ -121,7 +144,7 @@ exit=1'
     printf 'FAIL self-test: expected\n%s\ngot\n%s\n' "$want" "$got"
     exit 1
   fi
-  echo "doc paths self-test: the check names exactly the seven broken citations: ok"
+  echo "doc paths self-test: the check names exactly the nine broken citations: ok"
 }
 
 case ${1:-} in
