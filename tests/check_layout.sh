@@ -12,7 +12,7 @@
 # a manifest needs -- never the plugin's insides.  Every file under src/
 # must be in a listed folder.
 set -eu
-order="base taxid domain event config decision script store report engine abi cli host"
+order="base taxid domain event config decision script store report chain engine abi cli host"
 rank() {
   i=0
   for f in $order; do

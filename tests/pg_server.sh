@@ -12,7 +12,9 @@
 #   stop     pg_ctl stop (immediate) and remove the folder; a no-op when
 #            STATE names none.  CTest runs it as the fixture's cleanup, also
 #            when tests failed.
-#   restart  pg_ctl restart, for a test of sync across a server restart.
+#   restart  pg_ctl restart -m immediate: the server's crash (no shutdown
+#            checkpoint; crash recovery on start), for a test of sync
+#            across it.
 #
 # initdb refuses to run as root: as root the server runs as the `postgres`
 # system user (Debian's postgresql package creates it; it is created here
@@ -67,7 +69,7 @@ case "$cmd" in
   restart)
     # shellcheck disable=SC1090
     . "$state"
-    as_server "$bindir/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -m fast -w restart >/dev/null
+    as_server "$bindir/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -m immediate -w restart >/dev/null
     ;;
   start)
     # A server an interrupted run left behind is stopped first.

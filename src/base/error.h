@@ -52,7 +52,9 @@
   X(SALE_COMPLETED, "sale_completed") \
   X(SALE_OPEN, "sale_open") \
   X(SALE_VOIDED, "sale_voided") \
+  X(SCHEMA, "schema") \
   X(SCRIPT, "script") \
+  X(SERVER, "server") \
   X(STORAGE, "storage") \
   X(STORE_MISMATCH, "store_mismatch") \
   X(TENDERS_MISMATCH, "tenders_mismatch") \

@@ -15,6 +15,7 @@ static const char verify_help[] =
     "\n"
     "SYNOPSIS\n"
     "    posintent [--db PATH] verify\n"
+    "    posintent --db postgresql://URL verify\n"
     "\n"
     "DESCRIPTION\n"
     "    Walks the hash chain of the journal from its first entry: every entry\n"
@@ -73,10 +74,12 @@ static const char erase_help[] =
 int cmd_verify(const cli_globals *g, int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
     fputs(verify_help, stdout);
+    fputs(cmd_verify_chain_help(), stdout);
     return 0;
   }
   if (argc > 1)
     return cli_usage("posintent help verify", "verify: takes no arguments, not '%s'", argv[1]);
+  if (g->db_path && cli_db_is_server(g->db_path)) return cmd_verify_chain(g->db_path);
   store *st;
   int rc = cli_open_store(g, &st);
   if (rc) return rc;

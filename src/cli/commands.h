@@ -31,5 +31,15 @@ int cmd_script(const cli_globals *g, int argc, char **argv);
 int cmd_verify(const cli_globals *g, int argc, char **argv);
 int cmd_erase(const cli_globals *g, int argc, char **argv);
 int cmd_period(const cli_globals *g, int argc, char **argv);
+int cmd_sync(const cli_globals *g, int argc, char **argv);
+
+/* `posintent verify` with --db postgresql://URL: every till's chain on
+ * the server (cmd_sync.c); and the paragraph its help adds. */
+int cmd_verify_chain(const char *url);
+const char *cmd_verify_chain_help(void);
+
+/* 1 when a --db value names a PostgreSQL server (postgresql:// or
+ * postgres://) rather than a till's database file. */
+int cli_db_is_server(const char *db);
 
 #endif

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/* central.c - the connection to the central PostgreSQL and its schema. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/chain.h"
+#include "chain/chain_int.h"
+
+/* Forward-only migrations of the central schema: migrations[i] takes
+ * version i to i+1.  Every table is keyed by store first (chain.h). */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE chains("
+    " store text NOT NULL, chain text NOT NULL,"
+    " first_at text NOT NULL,"
+    " PRIMARY KEY(store, chain));"
+    "CREATE TABLE journal("
+    " store text NOT NULL, chain text NOT NULL,"
+    " seq bigint NOT NULL, at text NOT NULL, kind text NOT NULL,"
+    " sale_id bigint NOT NULL, body text NOT NULL, pii text NOT NULL,"
+    " prev text NOT NULL, hash text NOT NULL,"
+    " PRIMARY KEY(store, chain, seq));"
+    "CREATE TABLE sales("
+    " chain text NOT NULL,"
+    " id bigint NOT NULL,"
+    " store text NOT NULL, terminal text NOT NULL, sale text NOT NULL,"
+    " cashier text NOT NULL, began_at text NOT NULL, day text NOT NULL,"
+    " completed_at text, currency text NOT NULL, purpose text NOT NULL,"
+    " net bigint NOT NULL, tax bigint NOT NULL, total bigint NOT NULL,"
+    " customer_id text, customer_name text, customer_org bigint NOT NULL,"
+    " reseller_kind text, reseller_id text, reseller_country text,"
+    " reseller_valid bigint, reseller_reason text, treatment text NOT NULL,"
+    " gift_receipt bigint NOT NULL, gift_message text, recipient_name text,"
+    " recipient_contact text, tenders text, meta text, reply text NOT NULL,"
+    " status text NOT NULL,"
+    " PRIMARY KEY(store, terminal, sale),"
+    " UNIQUE(store, chain, id));"
+    "CREATE INDEX sales_day ON sales(store, day);"
+    "CREATE TABLE lines("
+    " store text NOT NULL, chain text NOT NULL,"
+    " sale_id bigint NOT NULL, seq bigint NOT NULL, line text NOT NULL,"
+    " sku text, name text, qty_milli bigint NOT NULL,"
+    " unit_price bigint NOT NULL, net bigint NOT NULL, tax bigint NOT NULL,"
+    " purpose text NOT NULL, status text NOT NULL, treatment text NOT NULL,"
+    " gift_receipt bigint NOT NULL, gift_message text, recipient_name text,"
+    " recipient_contact text,"
+    " PRIMARY KEY(store, chain, sale_id, seq));"
+    "CREATE TABLE evidence("
+    " store text NOT NULL, chain text NOT NULL,"
+    " id bigint NOT NULL, sale_id bigint NOT NULL, kind text NOT NULL,"
+    " input text NOT NULL, state text, expires text, compact text NOT NULL,"
+    " country text NOT NULL, valid bigint NOT NULL, reason text NOT NULL,"
+    " chosen bigint NOT NULL,"
+    " PRIMARY KEY(store, chain, id));"
+    "CREATE TABLE voids("
+    " store text NOT NULL, chain text NOT NULL,"
+    " sale_id bigint NOT NULL, at text NOT NULL, reason text NOT NULL,"
+    " PRIMARY KEY(store, chain, sale_id));"
+    "CREATE TABLE salts("
+    " store text NOT NULL, chain text NOT NULL,"
+    " sale_id bigint NOT NULL, field text NOT NULL, salt bytea NOT NULL,"
+    " PRIMARY KEY(store, chain, sale_id, field));",
+};
+#define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
+_Static_assert(NMIGRATIONS == CHAIN_SCHEMA_VERSION,
+               "chain.h CHAIN_SCHEMA_VERSION must count the migrations");
+
+/* The advisory lock under which the schema is migrated: any constant
+ * other programs are unlikely to pick ("posi" in ASCII). */
+#define MIGRATE_LOCK "1886351209"
+
+/* libpq's sentences end in a newline; one line reads better in ours. */
+static void one_line(char *s) {
+  char *o = s;
+  for (const char *p = s; *p; p++) {
+    char ch = *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p;
+    if (ch == ' ' && (o == s || o[-1] == ' ')) continue;
+    *o++ = ch;
+  }
+  while (o > s && o[-1] == ' ') o--;
+  *o = '\0';
+}
+
+int chain_pg_fail(PGconn *pg, const PGresult *res, const char *what, pi_error *err) {
+  char msg[200];
+  const char *m = res ? PQresultErrorMessage(res) : NULL;
+  if (m == NULL || m[0] == '\0') m = pg ? PQerrorMessage(pg) : "no connection";
+  snprintf(msg, sizeof msg, "%s", m);
+  one_line(msg);
+  if (pg == NULL || PQstatus(pg) != CONNECTION_OK)
+    return pi_fail(err, PI_E_SERVER, "server",
+                   "%s: the connection to the server was lost (%s); run sync "
+                   "again: it resumes after the last batch the server "
+                   "acknowledged",
+                   what, msg);
+  return pi_fail(err, PI_E_STORAGE, "server", "%s: %s", what, msg);
+}
+
+static int exec(PGconn *pg, const char *sql, const char *what, pi_error *err) {
+  PGresult *r = PQexec(pg, sql);
+  ExecStatusType s = PQresultStatus(r);
+  int rc = 0;
+  if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) rc = chain_pg_fail(pg, r, what, err);
+  PQclear(r);
+  return rc;
+}
+
+/* The server's schema version: 0 when there is no posintent schema yet.
+ * Returns 0 or -1 with err. */
+static int read_version(PGconn *pg, int *ver, pi_error *err) {
+  PGresult *r = PQexec(pg, "SELECT CASE WHEN to_regclass('posintent.schema_version')"
+                           " IS NULL THEN 0 ELSE -1 END");
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    chain_pg_fail(pg, r, "reading the central schema version", err);
+    PQclear(r);
+    return -1;
+  }
+  *ver = atoi(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  if (*ver == 0) return 0;
+  r = PQexec(pg, "SELECT coalesce(max(version), 0) FROM posintent.schema_version");
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    chain_pg_fail(pg, r, "reading the central schema version", err);
+    PQclear(r);
+    return -1;
+  }
+  *ver = atoi(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return 0;
+}
+
+static int newer(int ver, pi_error *err) {
+  return pi_fail(err, PI_E_SCHEMA, "server",
+                 "the server's posintent schema has version %d; this posintent "
+                 "knows up to %d: upgrade posintent (nothing was changed on the "
+                 "server)",
+                 ver, CHAIN_SCHEMA_VERSION);
+}
+
+static int migrate(PGconn *pg, pi_error *err) {
+  int ver;
+  if (read_version(pg, &ver, err)) return -1;
+  if (ver > CHAIN_SCHEMA_VERSION) return newer(ver, err);
+  if (ver == CHAIN_SCHEMA_VERSION) return 0;
+  /* Whoever connects first migrates; the others wait on the lock and
+   * find the result, as the till's store.c does with SQLite's. */
+  if (exec(pg, "BEGIN", "starting the schema migration", err)) return -1;
+  if (exec(pg, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")",
+           "locking the schema migration", err) ||
+      exec(pg, "CREATE SCHEMA IF NOT EXISTS posintent;"
+               "CREATE TABLE IF NOT EXISTS posintent.schema_version("
+               " version integer NOT NULL)",
+           "creating the central schema", err) ||
+      read_version(pg, &ver, err))
+    goto fail;
+  if (ver > CHAIN_SCHEMA_VERSION) {
+    newer(ver, err);
+    goto fail;
+  }
+  for (int v = ver; v < CHAIN_SCHEMA_VERSION; v++) {
+    char sql[96];
+    if (exec(pg, migrations[v], "migrating the central schema", err)) goto fail;
+    snprintf(sql, sizeof sql,
+             "DELETE FROM posintent.schema_version;"
+             "INSERT INTO posintent.schema_version VALUES(%d)",
+             v + 1);
+    if (exec(pg, sql, "migrating the central schema", err)) goto fail;
+  }
+  return exec(pg, "COMMIT", "committing the schema migration", err);
+fail:
+  PQclear(PQexec(pg, "ROLLBACK"));
+  return -1;
+}
+
+static void quiet(void *arg, const char *message) {
+  (void)arg;
+  (void)message; /* NOTICEs ("already exists, skipping") are no news */
+}
+
+int chain_connect(const char *url, PGconn **out, pi_error *err) {
+  *out = NULL;
+  PGconn *pg = PQconnectdb(url);
+  if (pg == NULL) return pi_fail(err, PI_E_NOMEM, "server", "out of memory");
+  if (PQstatus(pg) != CONNECTION_OK) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
+    one_line(msg);
+    PQfinish(pg);
+    return pi_fail(err, PI_E_SERVER, "server",
+                   "cannot connect to the PostgreSQL server: %s", msg);
+  }
+  PQsetNoticeProcessor(pg, quiet, NULL);
+  if (PQsetClientEncoding(pg, "UTF8") != 0 ||
+      exec(pg, "SET search_path TO posintent", "setting the search path", err) ||
+      migrate(pg, err)) {
+    if (err && err->kind == PI_OK) chain_pg_fail(pg, NULL, "setting up", err);
+    PQfinish(pg);
+    return -1;
+  }
+  *out = pg;
+  return 0;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * chain_int.h - what the chain's files share: the till tables' columns,
+ * as the central tables repeat them (central.c creates them, sync.c
+ * ships into them, cverify.c reads them back into a till database).
+ */
+#ifndef POSINTENT_CHAIN_INT_H
+#define POSINTENT_CHAIN_INT_H
+
+/* The till's columns of each table (store.c's schema 4), in the order the
+ * central table holds them after its prefix.  A till schema that adds a
+ * column adds it here and in a central migration. */
+#define CHAIN_SALES_COLS                                                       \
+  "id,store,terminal,sale,cashier,began_at,day,completed_at,currency,"         \
+  "purpose,net,tax,total,customer_id,customer_name,customer_org,"              \
+  "reseller_kind,reseller_id,reseller_country,reseller_valid,"                 \
+  "reseller_reason,treatment,gift_receipt,gift_message,recipient_name,"        \
+  "recipient_contact,tenders,meta,reply,status"
+#define CHAIN_LINES_COLS                                                       \
+  "sale_id,seq,line,sku,name,qty_milli,unit_price,net,tax,purpose,status,"     \
+  "treatment,gift_receipt,gift_message,recipient_name,recipient_contact"
+#define CHAIN_EVIDENCE_COLS                                                    \
+  "id,sale_id,kind,input,state,expires,compact,country,valid,reason,chosen"
+#define CHAIN_VOIDS_COLS "sale_id,at,reason"
+#define CHAIN_SALTS_COLS "sale_id,field,salt"
+#define CHAIN_JOURNAL_COLS "seq,at,kind,sale_id,body,pii,prev,hash"
+
+#endif
