@@ -301,6 +301,41 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-") as tmp:
     print(f"sales on the server: {n}", flush=True)
     central_verify("after the kills", 3)
 
+    step("reports")
+    # -- reports across the chain ----------------------------------------------
+    # For one till the server's report is that till's own, byte for byte.
+    for args in (["report", "resellers"], ["report", "resellers", "--detail"],
+                 ["report", "purposes", "--by", "month"], ["report", "gifts"],
+                 ["report", "resellers", "--format", "json"], ["export"],
+                 ["report", "ec-sales-list", "--period", "2026-11"]):
+        mine = posintent("--db", A.db, "--manifest", A.manifest, *args)
+        central = posintent("--db", url, "--manifest", A.manifest, *args, "--store",
+                            "shop-1", "--terminal", "T1")
+        check(f"{' '.join(args)}: the till's report has rows",
+              mine.returncode == 0 and mine.stdout.count("\n") > 1, mine.stderr)
+        check(f"{' '.join(args)}: for one till, the server's report is the till's",
+              central.returncode == 0 and central.stdout == mine.stdout,
+              (central.stderr, mine.stdout[:300], central.stdout[:300]))
+
+    # The chain's totals are the sum of the tills' reports.
+    def resale_net(out):
+        rows = [l.split(",") for l in out.strip().splitlines()[1:]]
+        return round(sum(float(r[8]) for r in rows), 2), sum(int(r[6]) for r in rows)
+
+    per_till = [resale_net(posintent("--db", t.db, "report", "resellers").stdout)
+                for t in tills]
+    chain = resale_net(posintent("--db", url, "report", "resellers").stdout)
+    check("the chain's reseller net and sales are the sum of the tills'",
+          chain == (round(sum(p[0] for p in per_till), 2), sum(p[1] for p in per_till)),
+          (chain, per_till))
+    shop1 = resale_net(posintent("--db", url, "report", "resellers", "--store",
+                                 "shop-1").stdout)
+    check("--store: the sum of that store's tills",
+          shop1 == (round(per_till[0][0] + per_till[1][0], 2), per_till[0][1] +
+                    per_till[1][1]), (shop1, per_till))
+    r = posintent("--db", A.db, "report", "resellers", "--terminal", "T1")
+    check("--terminal on a till's database: a usage error", r.returncode == 2, r.stderr)
+
     step("5 errors")
     # -- 5. errors ----------------------------------------------------------------
     before = server_rows()

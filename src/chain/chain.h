@@ -37,6 +37,7 @@
 
 #include "base/error.h"
 #include "store/journal.h"
+#include "store/store.h"
 
 /* The central schema version this posintent writes. */
 #define CHAIN_SCHEMA_VERSION 1
@@ -102,5 +103,18 @@ typedef int (*chain_verify_fn)(const chain_verify_item *item, void *ctx);
  * the server or memory failed. */
 int chain_verify(PGconn *pg, chain_verify_fn fn, void *ctx, int64_t *chains,
                  pi_error *err);
+
+/* The rows of the server's sales of store `store_id` and terminal
+ * `terminal` (either NULL or "": all), with their lines, evidence and
+ * voids, as one in-memory till database (*out; store_close it), for the
+ * report code of src/report/ to run on unchanged: a report across the
+ * chain is the same code, so for one till its output is the per-till
+ * report's, byte for byte.  Sale and evidence ids are renumbered (each
+ * till numbers its own from 1), in the order of till and id, so each
+ * till's sales keep their order.  The rows are read in one REPEATABLE
+ * READ snapshot.  Memory: the selected rows; docs/chain.md says what a
+ * chain-scale report would need instead.  Returns 0, or -1 with err. */
+int chain_report_store(PGconn *pg, const char *store_id, const char *terminal,
+                       store **out, pi_error *err);
 
 #endif

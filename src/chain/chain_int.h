@@ -25,4 +25,25 @@
 #define CHAIN_SALTS_COLS "sale_id,field,salt"
 #define CHAIN_JOURNAL_COLS "seq,at,kind,sale_id,body,pii,prev,hash"
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "base/error.h"
+#include "store/store.h"
+
+/* Run `select` (parameters $1..$n, text) on the server, row by row, and
+ * insert each row into the SQLite database `db` with `insert`, an
+ * "INSERT INTO t(cols)" to which the VALUES(?, ...) for as many columns
+ * as the query returns is appended.  NULL stays NULL; column `blob_col`
+ * (-1: none) is bytea as hex (encode(x, 'hex')) and goes in as a blob;
+ * the rest go in as text, which the till's column affinities turn back
+ * into integers.  Returns 0, or -1 with err. */
+int chain_load_rows(PGconn *pg, sqlite3 *db, const char *select, int nparams,
+                    const char *const *params, const char *insert, int blob_col,
+                    pi_error *err);
+
+/* An in-memory till database (store.c's schema), for rows read back from
+ * the server; the caller store_close()s it. */
+int chain_scratch_store(store **out, pi_error *err);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chain/chain.h"
 #include "cli/cliutil.h"
 #include "cli/commands.h"
 #include "script/hooks.h"
@@ -59,6 +60,7 @@ static const char report_help[] =
     "OPTIONS\n"
     "    --from DATE, --to DATE  Business days, YYYY-MM-DD, inclusive.\n"
     "    --store ID      Only this store's sales.\n"
+    "    --terminal ID   With --db postgresql://URL: only this terminal's.\n"
     "    --format FMT    csv (default; RFC 4180, spreadsheet formulas\n"
     "                    neutralised), json (an array of objects) or table;\n"
     "                    resellers and purposes also html: one self-contained\n"
@@ -68,6 +70,11 @@ static const char report_help[] =
     "    --by UNIT       purposes: one period per day, ISO week or month.\n"
     "    --period P      ec-sales-list: a month (2024-03) or quarter (2024-Q1).\n"
     "    -h, --help      Show this help.\n"
+    "\n"
+    "    With --db postgresql://URL every report runs across the chain: the\n"
+    "    sales every till shipped there (posintent sync), all stores or\n"
+    "    --store's, all terminals or --terminal's; for one till the output is\n"
+    "    that till's own report, byte for byte (docs/chain.md).\n"
     "\n"
     "    The database is --db PATH, else the manifest's config.database\n"
     "    (--manifest FILE, else ./plugin.manifest).  The manifest also\n"
@@ -114,6 +121,7 @@ static const char export_help[] =
     "OPTIONS\n"
     "    --from DATE, --to DATE  Business days, YYYY-MM-DD, inclusive.\n"
     "    --store ID      Only this store's sales.\n"
+    "    --terminal ID   With --db postgresql://URL: only this terminal's.\n"
     "    --format FMT    jsonl (default) or csv.\n"
     "    -h, --help      Show this help.\n"
     "\n"
@@ -125,7 +133,7 @@ static const char export_help[] =
     "    posintent --db pos.db export --format csv > all.csv\n";
 
 typedef struct opts {
-  const char *from, *to, *store, *format, *by, *period;
+  const char *from, *to, *store, *terminal, *format, *by, *period;
   int detail, corrections;
 } opts;
 
@@ -162,6 +170,7 @@ static int parse(const char *what, int argc, char **argv, unsigned allowed, opts
   } table[] = {
       {{"--from", &o->from}, O_RANGE},     {{"--to", &o->to}, O_RANGE},
       {{"--store", &o->store}, O_RANGE | O_PERIOD},
+      {{"--terminal", &o->terminal}, O_RANGE | O_PERIOD},
       {{"--format", &o->format}, O_FORMAT}, {{"--by", &o->by}, O_BY},
       {{"--period", &o->period}, O_PERIOD},
   };
@@ -216,14 +225,39 @@ static int fail(const char *what, const pi_error *err) {
   return EXIT_RUNTIME;
 }
 
+/* The chain's sales of `store_id` and `terminal` (NULL: all) from the
+ * server at `url`, as a till database the reports run on (chain.h). */
+static int open_chain(const char *url, const char *what, const char *store_id,
+                      const char *terminal, store **st) {
+  PGconn *pg;
+  pi_error err;
+  pi_error_clear(&err);
+  if (chain_connect(url, &pg, &err) == 0) {
+    int rc = chain_report_store(pg, store_id, terminal, st, &err);
+    PQfinish(pg);
+    if (rc == 0) return 0;
+  }
+  fprintf(stderr, "posintent: %s: %s\n", what, err.message);
+  return EXIT_RUNTIME;
+}
+
 /* Load the manifest (--manifest, else ./plugin.manifest when present) and
- * open the database read-only, the way every posintent command does. */
-static int open_ctx(const cli_globals *g, const char *what, int want_hooks, ctx *c) {
+ * open the database read-only, the way every posintent command does; with
+ * --db postgresql://URL, the chain's sales of the store and terminal
+ * given (NULL: all).  --terminal goes with a server only: a till's own
+ * reports are per store. */
+static int open_ctx(const cli_globals *g, const char *what, int want_hooks, ctx *c,
+                    const char *store_id, const char *terminal) {
   memset(c, 0, sizeof *c);
+  int server = g->db_path && cli_db_is_server(g->db_path);
+  if (terminal && !server)
+    return usage(what, "--terminal goes with --db postgresql://URL (the chain's "
+                       "server); a till's database is reported per store");
   int m = cli_load_manifest(g, &c->cfg);
   if (m < 0) return EXIT_RUNTIME;
   c->have_cfg = m;
-  int rc = cli_open_store(g, &c->st);
+  int rc = server ? open_chain(g->db_path, what, store_id, terminal, &c->st)
+                  : cli_open_store(g, &c->st);
   if (rc) return rc;
   if (want_hooks && c->have_cfg && c->cfg.scripts.dir[0]) {
     pi_error err;
@@ -285,7 +319,7 @@ static int run_rows(const cli_globals *g, const char *label, unsigned allowed,
   pi_error_clear(&err);
   if (report_query_check(&q, &err)) return fail(label, &err);
   ctx c;
-  if ((rc = open_ctx(g, label, 1, &c)) != 0) return rc;
+  if ((rc = open_ctx(g, label, 1, &c, o.store, o.terminal)) != 0) return rc;
   report_out out;
   init_out(&out, label, c.h);
   out.format = fmt;
@@ -323,7 +357,7 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   report_period p;
   if (report_period_parse(o.period, &p, &err)) return fail(label, &err);
   ctx c;
-  if ((rc = open_ctx(g, label, 0, &c)) != 0) return rc;
+  if ((rc = open_ctx(g, label, 0, &c, o.store, o.terminal)) != 0) return rc;
   /* The store's identity: the manifest when given (what the admin set up
    * now), else what the plugin last wrote into the database. */
   report_identity id;
@@ -389,7 +423,7 @@ int cmd_export(const cli_globals *g, int argc, char **argv) {
   pi_error_clear(&err);
   if (report_query_check(&q, &err)) return fail(label, &err);
   ctx c;
-  if ((rc = open_ctx(g, label, 0, &c)) != 0) return rc;
+  if ((rc = open_ctx(g, label, 0, &c, o.store, o.terminal)) != 0) return rc;
   report_out out;
   init_out(&out, label, NULL);
   out.format = fmt;
