@@ -301,6 +301,26 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-") as tmp:
     print(f"sales on the server: {n}", flush=True)
     central_verify("after the kills", 3)
 
+    step("follow")
+    # --follow ships sales as they land, and ends on SIGTERM.
+    p = subprocess.Popen([a.posintent, "--db", C.db, "sync", "--to", url, "--follow",
+                          "--interval", "1"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    C.ring(C.events_for(10))
+    want = len(till_rows(C.db)[0])
+    got = None
+    for _ in range(120):
+        got = int(pg.query(url, "SELECT count(*) FROM posintent.sales WHERE store ="
+                           " 'shop-2'")[0][0])
+        if got == want:
+            break
+        time.sleep(0.5)
+    check("--follow ships the sales that land", got == want, (got, want))
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=60)
+    check("--follow ends on SIGTERM, exit 0", p.returncode == 0, (p.returncode, err))
+    compare("after --follow", tills)
+
     step("reports")
     # -- reports across the chain ----------------------------------------------
     # For one till the server's report is that till's own, byte for byte.

@@ -88,11 +88,17 @@ int chain_pg_fail(PGconn *pg, const PGresult *res, const char *what, pi_error *e
   if (m == NULL || m[0] == '\0') m = pg ? PQerrorMessage(pg) : "no connection";
   snprintf(msg, sizeof msg, "%s", m);
   one_line(msg);
-  if (pg == NULL || PQstatus(pg) != CONNECTION_OK)
+  /* Gone: libpq says so, or the error is its own (no SQLSTATE: "server
+   * closed the connection unexpectedly"), or the server's class 08
+   * (connection exception) or 57P01-57P03 (shut down, crashed, starting). */
+  const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  int gone = pg == NULL || PQstatus(pg) != CONNECTION_OK || state == NULL ||
+             strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+             strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0;
+  if (gone)
     return pi_fail(err, PI_E_SERVER, "server",
-                   "%s: the connection to the server was lost (%s); run sync "
-                   "again: it resumes after the last batch the server "
-                   "acknowledged",
+                   "%s: the connection to the server was lost (%.120s); the "
+                   "next run resumes after the last batch it acknowledged",
                    what, msg);
   return pi_fail(err, PI_E_STORAGE, "server", "%s: %s", what, msg);
 }
