@@ -6,8 +6,8 @@
  * VAT verdicts and compact forms agree with python-stdnum 1.18 (stdnum.eu.vat,
  * stdnum.gb.vat, stdnum.ch.vat, stdnum.no.mva) except for the few deliberate
  * differences listed in docs/taxid.md.  The rules per country live in
- * src/taxid/taxid_vat.c; normalisation, EORI, certificates and results in
- * src/taxid/taxid.c.
+ * src/taxid/taxid_vat.c, EORI in taxid_eori.c, certificates in taxid_cert.c,
+ * text normalisation and messages in taxid_text.c, dispatch in taxid.c.
  *
  * Every function here is pure: it reads only its arguments and constant
  * tables, never allocates, keeps no state between calls and is safe to call

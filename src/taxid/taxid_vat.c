@@ -14,7 +14,7 @@
  * Normalisation, the way stdnum does it for a prefixed number:
  *   t = strip(upper(fold(input)));  prefix = t[0:2]
  *   u = strip(remove(t, separators of that country));  drop the prefix
- * where fold() maps Unicode look-alikes to ASCII (taxid_int.h) and strip()
+ * where fold() maps Unicode look-alikes to ASCII (taxid_text.h) and strip()
  * removes whitespace at both ends.  A run of whitespace other than ' '
  * left inside is kept as one TX_WS: it makes the number invalid except in
  * the one place stdnum strips it again (NL, before the "B01" suffix).
@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "taxid/taxid.h"
-#include "taxid/taxid_int.h"
+#include "taxid/taxid_text.h"
 
 #define TX_BODY_MAX 48 /* significant characters kept; more is TOO_LONG */
 
@@ -96,10 +96,13 @@ static long pmod(long a, long m) {
 }
 
 /* Luhn: from the right, every second digit doubled (digit sum of the
-   product), all added; valid when the total is 0 mod 10. */
-static unsigned luhn(const char *s, size_t n) {
+   product), all added; returns the total mod 10, which is 0 for a valid
+   number.  check_digit_next: 1 when s[0..n) still lacks its check digit,
+   so the doubling starts at the last digit of s; the digit to append is
+   then (10 - luhn(s, n, 1)) % 10. */
+static unsigned luhn(const char *s, size_t n, int check_digit_next) {
   unsigned t = 0;
-  int dbl = 0;
+  int dbl = check_digit_next;
   for (size_t i = n; i-- > 0;) {
     unsigned d = dv(s[i]);
     if (dbl) {
@@ -110,23 +113,6 @@ static unsigned luhn(const char *s, size_t n) {
     dbl = !dbl;
   }
   return t % 10;
-}
-
-/* Luhn check digit to append to s[0..n). */
-static unsigned luhn_digit(const char *s, size_t n) {
-  /* checksum of s + "0": the appended 0 shifts the doubling by one. */
-  unsigned t = 0;
-  int dbl = 1;
-  for (size_t i = n; i-- > 0;) {
-    unsigned d = dv(s[i]);
-    if (dbl) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    t += d;
-    dbl = !dbl;
-  }
-  return (10 - t % 10) % 10;
 }
 
 /* ISO 7064 MOD 11,10 (DE, HR): a running value p starts at 10; for each
@@ -188,7 +174,7 @@ static taxid_reason vat_at(tx_body *b) {
   if (b->n != 9) return TAXID_BAD_LENGTH;
   if (b->s[0] != 'U' || !digits(b->s + 1, 8))
     return fmt(b, NULL);
-  if ((16u - luhn(b->s + 1, 7)) % 10 != dv(b->s[8])) return TAXID_BAD_CHECK_DIGIT;
+  if ((16u - luhn(b->s + 1, 7, 0)) % 10 != dv(b->s[8])) return TAXID_BAD_CHECK_DIGIT;
   return TAXID_OK;
 }
 
@@ -349,7 +335,7 @@ static taxid_reason vat_es(tx_body *b) {
     if (!strchr("ABCDEFGHJNPQRSUVW", c0))
       return fmt(b, "ES numbers start with a digit or one of the letters "
                     "ABCDEFGHJKLMNPQRSUVWXYZ.");
-    unsigned d = luhn_digit(s + 1, 7);
+    unsigned d = (10u - luhn(s + 1, 7, 1)) % 10u;
     if (s[8] != (char)('0' + d) && s[8] != "JABCDEFGHI"[d]) return TAXID_BAD_CHECK_DIGIT;
   }
   return TAXID_OK;
@@ -378,7 +364,7 @@ static taxid_reason vat_fr(tx_body *b) {
   int i0 = fr_index(s[0]), i1 = fr_index(s[1]);
   if (i0 < 0 || i1 < 0 || !digits(s + 2, 9)) return fmt(b, NULL);
   unsigned long long siren = num(s + 2, 9);
-  if (!(s[2] == '0' && s[3] == '0' && s[4] == '0') && luhn(s + 2, 9) != 0)
+  if (!(s[2] == '0' && s[3] == '0' && s[4] == '0') && luhn(s + 2, 9, 0) != 0)
     return TAXID_BAD_CHECK_DIGIT;
   if (isd(s[0]) && isd(s[1])) {
     if (num(s, 2) != (siren * 100 + 12) % 97) return TAXID_BAD_CHECK_DIGIT;
@@ -449,7 +435,7 @@ static taxid_reason vat_it(tx_body *b) {
   if (!((office >= 1 && office <= 100) || office == 120 || office == 121 ||
         office == 888 || office == 999))
     return fmt(b, "The office code (digits 8 to 10) of this IT VAT number does not exist.");
-  if (luhn(b->s, 11) != 0) return TAXID_BAD_CHECK_DIGIT;
+  if (luhn(b->s, 11, 0) != 0) return TAXID_BAD_CHECK_DIGIT;
   return TAXID_OK;
 }
 
@@ -614,7 +600,7 @@ static taxid_reason vat_ro(tx_body *b) {
 static taxid_reason vat_se(tx_body *b) {
   if (b->n != 12) return TAXID_BAD_LENGTH;
   if (b->s[10] != '0' || b->s[11] != '1') return fmt(b, NULL);
-  if (luhn(b->s, 10) != 0) return TAXID_BAD_CHECK_DIGIT;
+  if (luhn(b->s, 10, 0) != 0) return TAXID_BAD_CHECK_DIGIT;
   return TAXID_OK;
 }
 
@@ -922,6 +908,156 @@ static inline size_t collect(const unsigned char *p, size_t len, size_t i, char 
 }
 
 /* ------------------------------------------------------------------ */
+/* The phases of a check.                                               */
+
+static const char not_vat_country[] =
+    "' is not a VAT country; use an EU code (EL for Greece), XI, GB, CH or NO.";
+
+/* Phase 1, prefix given apart: the country row for `country` (NUL-
+   terminated, any case), or NULL with out->reason and message set. */
+static const tx_vat_country *country_given(const char *country, taxid_result *out) {
+  const tx_vat_country *vc = NULL;
+  if (country[0] && country[1] && !country[2])
+    vc = find_country(tx_ascii((unsigned char)country[0]), tx_ascii((unsigned char)country[1]));
+  if (!vc) {
+    tx_msg m;
+    tx_msg_init(&m, out->message, sizeof out->message);
+    out->reason = TAXID_UNKNOWN_COUNTRY;
+    tx_msg_str(&m, "'");
+    for (size_t k = 0; k < 3 && country[k]; k++)
+      if (country[k] > 0x20 && country[k] < 0x7f) tx_msg_mem(&m, country + k, 1);
+    tx_msg_str(&m, not_vat_country);
+  }
+  return vc;
+}
+
+/* Phase 1, prefix typed: as stdnum.eu.vat, the prefix is the first two
+   characters once the whitespace around the number is gone.  Returns the
+   country row with *i just past the two prefix characters, stored in
+   *c0 and *c1; or NULL with out->reason and message set. */
+static const tx_vat_country *country_typed(const unsigned char *p, size_t len, size_t *i,
+                                           char *c0, char *c1, taxid_result *out) {
+  while (*i < len) {
+    size_t at = *i;
+    char c = tx_next(p, len, i);
+    if (c != ' ' && c != TX_WS) {
+      *i = at;
+      break;
+    }
+  }
+  if (*i >= len) {
+    out->reason = TAXID_EMPTY;
+    strcpy(out->message, "Nothing was entered.");
+    return NULL;
+  }
+  *c0 = tx_next(p, len, i);
+  *c1 = *i < len ? tx_next(p, len, i) : 0;
+  const tx_vat_country *vc = find_country(*c0, *c1);
+  if (!vc) {
+    tx_msg m;
+    tx_msg_init(&m, out->message, sizeof out->message);
+    out->reason = TAXID_UNKNOWN_COUNTRY;
+    if (tx_is_upper(*c0) && tx_is_upper(*c1)) {
+      char cc[2] = {*c0, *c1};
+      tx_msg_str(&m, "'");
+      tx_msg_mem(&m, cc, 2);
+      tx_msg_str(&m, not_vat_country);
+    } else {
+      tx_msg_str(&m, "A VAT number starts with its country code, as in DE 136695976.");
+    }
+  }
+  return vc;
+}
+
+/* Phase 2: the significant characters of p[i..len) appended to b->s after
+   the `total` already there (the typed prefix): separators of the country
+   dropped, runs of other whitespace kept as one TX_WS, at most TX_BODY_MAX
+   stored, whitespace at both ends stripped.  Sets b->n and *cls (the
+   character sets every collected character belongs to); returns the count
+   of significant characters, which may exceed TX_BODY_MAX. */
+static size_t collect_body(const unsigned char *p, size_t len, size_t i, size_t total,
+                           const tx_vat_country *vc, tx_body *b, unsigned *cls) {
+  char last = 0;
+  *cls = 0xff;
+  const unsigned seps = vc->seps | S_SP;
+  if (len - i <= TX_BODY_MAX - total) /* cannot overflow: no bound checks */
+    total = collect(p, len, i, b->s, total, seps, cls, &last, 0);
+  else
+    total = collect(p, len, i, b->s, total, seps, cls, &last, 1);
+  b->n = total < TX_BODY_MAX ? total : TX_BODY_MAX;
+  /* strip(): after the collapsing there is at most one TX_WS per end. */
+  if (last == TX_WS) {
+    total--;
+    if (b->n > total) b->n = total;
+  }
+  if (b->n > 0 && b->s[0] == TX_WS) {
+    b->s++;
+    b->n--;
+    total--;
+  }
+  return total;
+}
+
+/* Phase 3: drops the prefix from b as the country's own compact() does.
+   Swiss numbers keep theirs ("CHE..."); given apart (`given`), it is put
+   back. */
+static void drop_prefix(tx_body *b, const tx_vat_country *vc, int given) {
+  if (vc->check == vat_ch) {
+    if (given && !(b->n >= 3 && memcmp(b->s, "CHE", 3) == 0)) {
+      size_t z = (b->n > 0 && b->s[0] == 'E') ? 2 : 3;
+      b->s -= z;
+      memcpy(b->s, "CHE", z);
+      b->n += z;
+    }
+  } else if (b->n >= 2 && ((b->s[0] == vc->cc[0] && b->s[1] == vc->cc[1]) ||
+                           (vc->alias[0] && b->s[0] == vc->alias[0] && b->s[1] == vc->alias[1]))) {
+    b->s += 2;
+    b->n -= 2;
+  }
+}
+
+/* Phase 4: the country's rules over the number in b: first the characters
+   outside its set (BE and NL rewrite the number first, CS_OWN), then its
+   check function.  cls is from collect_body(); with the prefix given apart
+   it may include the prefix's letters: then each character is looked at. */
+static taxid_reason apply_rules(tx_body *b, const tx_vat_country *vc, unsigned cls) {
+  if (vc->charset != CS_OWN && !(cls & vc->charset)) {
+    for (size_t k = 0; k < b->n; k++)
+      if (!(char_class[(unsigned char)b->s[k] & 0x7f] & vc->charset)) {
+        b->bad = k;
+        return TAXID_BAD_CHARACTERS;
+      }
+  }
+  return vc->check(b);
+}
+
+/* Phase 5: the verdict in *out.  The compact form is always our prefix +
+   the number (the Swiss number carries its own).
+   DIFF (compact only): Greece is stored as EL also when typed GR
+   (stdnum keeps "GR..."): Directive 2006/112/EC art. 215 and VIES use EL.
+   DIFF (compact only): a French number whose key is "FR" keeps the
+   prefix ("FRFR100000009"); stdnum.eu.vat drops it, leaving a string
+   that is not a valid number itself.  The French VAT number is FR + key
+   + SIREN (DGFiP), whatever the key.  Returns out->valid. */
+static int verdict(taxid_result *out, const tx_vat_country *vc, const tx_body *b, taxid_reason r,
+                   const char *input, size_t len, size_t total) {
+  size_t pn = vc->check == vat_ch ? 0 : 2;
+  if (r == TAXID_OK) { /* letters and digits only, and short */
+    char *d = out->compact;
+    d[0] = vc->cc[0];
+    d[1] = vc->cc[1];
+    memcpy(d + pn, b->s, b->n);
+    d[pn + b->n] = '\0';
+    out->valid = 1;
+    return 1;
+  }
+  tx_result_compact(out, vc->cc, pn, b->s, b->n);
+  out->reason = r;
+  vat_message(out, vc, b, input, len, total);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Entry point.                                                         */
 
 /* Contract in taxid.h: VAT verdict in *out (caller-owned, every member
@@ -930,157 +1066,37 @@ int taxid_check_vat(const char *input, size_t len, const char *country, taxid_re
   tx_result_init(out, TAXID_VAT);
   const unsigned char *p = (const unsigned char *)input;
   if (!p) len = 0;
-  const tx_vat_country *vc;
   size_t i = 0, total = 0;
   char c0 = 0, c1 = 0;
-
+  const tx_vat_country *vc;
   if (country) {
-    vc = NULL;
-    if (country[0] && country[1] && !country[2])
-      vc = find_country(tx_ascii((unsigned char)country[0]), tx_ascii((unsigned char)country[1]));
-    if (!vc) {
-      tx_msg m;
-      tx_msg_init(&m, out->message, sizeof out->message);
-      out->reason = TAXID_UNKNOWN_COUNTRY;
-      tx_msg_str(&m, "'");
-      for (size_t k = 0; k < 3 && country[k]; k++)
-        if (country[k] > 0x20 && country[k] < 0x7f) tx_msg_mem(&m, country + k, 1);
-      tx_msg_str(&m, "' is not a VAT country; use an EU code (EL for Greece), XI, GB, CH or NO.");
-      return 0;
-    }
+    vc = country_given(country, out);
   } else {
-    /* stdnum.eu.vat: the prefix is the first two characters once the
-       whitespace around the number is gone. */
-    while (i < len) {
-      size_t at = i;
-      c0 = tx_next(p, len, &i);
-      if (c0 != ' ' && c0 != TX_WS) {
-        i = at;
-        break;
-      }
-      c0 = 0;
-    }
-    if (i >= len) {
-      out->reason = TAXID_EMPTY;
-      strcpy(out->message, "Nothing was entered.");
-      return 0;
-    }
-    size_t j = i;
-    c0 = tx_next(p, len, &j);
-    c1 = j < len ? tx_next(p, len, &j) : 0;
-    vc = find_country(c0, c1);
-    i = j; /* the prefix letters are the first two kept characters */
-    total = 2;
-    if (!vc) {
-      tx_msg m;
-      tx_msg_init(&m, out->message, sizeof out->message);
-      out->reason = TAXID_UNKNOWN_COUNTRY;
-      if (c0 >= 'A' && c0 <= 'Z' && c1 >= 'A' && c1 <= 'Z') {
-        char cc[2] = {c0, c1};
-        tx_msg_str(&m, "'");
-        tx_msg_mem(&m, cc, 2);
-        tx_msg_str(&m, "' is not a VAT country; use an EU code (EL for Greece), XI, GB, CH or NO.");
-      } else {
-        tx_msg_str(&m, "A VAT number starts with its country code, as in DE 136695976.");
-      }
-      return 0;
-    }
+    vc = country_typed(p, len, &i, &c0, &c1, out);
+    total = 2; /* the prefix letters are the first two kept characters */
   }
+  if (!vc) return 0;
 
-  /* Collect the significant characters: separators dropped, runs of
-     other whitespace kept as one TX_WS, at most TX_BODY_MAX of them. */
   tx_body b;
   b.s = b.buf + TX_HEAD;
-  b.n = 0;
   b.bad = 0;
   b.why = NULL;
-  /* cls collects the character sets that every character after the
-     prefix belongs to. */
-  char last = 0;
-  unsigned cls = 0xff;
   b.s[0] = c0;
   b.s[1] = c1;
-  const unsigned seps = vc->seps | S_SP;
-  if (len - i <= TX_BODY_MAX - total) /* cannot overflow: no bound checks */
-    total = collect(p, len, i, b.s, total, seps, &cls, &last, 0);
-  else
-    total = collect(p, len, i, b.s, total, seps, &cls, &last, 1);
-  b.n = total < TX_BODY_MAX ? total : TX_BODY_MAX;
-  /* strip(): after the collapsing there is at most one TX_WS per end. */
-  if (last == TX_WS) {
-    total--;
-    if (b.n > total) b.n = total;
-  }
-  if (b.n > 0 && b.s[0] == TX_WS) {
-    b.s++;
-    b.n--;
-    total--;
-  }
+  unsigned cls;
+  total = collect_body(p, len, i, total, vc, &b, &cls);
   if (total == 0) {
     out->reason = TAXID_EMPTY;
     strcpy(out->message, "Nothing was entered.");
     return 0;
   }
   memcpy(out->country, vc->cc, 3);
-
   if (total > TX_BODY_MAX) {
     out->reason = TAXID_TOO_LONG;
     vat_message(out, vc, &b, input, len, total);
     return 0;
   }
 
-  /* Drop the prefix as the country's own compact() does.  Swiss numbers
-     keep theirs ("CHE..."); given separately, it is put back. */
-  int is_ch = vc->check == vat_ch;
-  if (is_ch) {
-    if (country && !(b.n >= 3 && memcmp(b.s, "CHE", 3) == 0)) {
-      size_t z = (b.n > 0 && b.s[0] == 'E') ? 2 : 3;
-      b.s -= z;
-      memcpy(b.s, "CHE", z);
-      b.n += z;
-    }
-  } else if (b.n >= 2 && ((b.s[0] == vc->cc[0] && b.s[1] == vc->cc[1]) ||
-                          (vc->alias[0] && b.s[0] == vc->alias[0] && b.s[1] == vc->alias[1]))) {
-    b.s += 2;
-    b.n -= 2;
-  }
-
-  taxid_reason r = TAXID_OK;
-  /* Characters outside the country's set (BE and NL rewrite the number
-     first).  With the prefix given separately cls may include it: then
-     look closer. */
-  if (vc->charset != CS_OWN && !(cls & vc->charset)) {
-    for (size_t k = 0; k < b.n; k++)
-      if (!(char_class[(unsigned char)b.s[k] & 0x7f] & vc->charset)) {
-        b.bad = k;
-        r = TAXID_BAD_CHARACTERS;
-        break;
-      }
-  }
-  if (r == TAXID_OK) r = vc->check(&b);
-
-  /* The compact form is always our prefix + the number.
-     DIFF (compact only): Greece is stored as EL also when typed GR
-     (stdnum keeps "GR..."): Directive 2006/112/EC art. 215 and VIES use EL.
-     DIFF (compact only): a French number whose key is "FR" keeps the
-     prefix ("FRFR100000009"); stdnum.eu.vat drops it, leaving a string
-     that is not a valid number itself.  The French VAT number is FR + key
-     + SIREN (DGFiP), whatever the key. */
-  if (r == TAXID_OK) { /* letters and digits only, and short */
-    char *d = out->compact;
-    size_t pn = is_ch ? 0 : 2;
-    d[0] = vc->cc[0];
-    d[1] = vc->cc[1];
-    memcpy(d + pn, b.s, b.n);
-    d[pn + b.n] = '\0';
-    out->valid = 1;
-    return 1;
-  }
-  if (is_ch)
-    tx_result_compact(out, "", 0, b.s, b.n);
-  else
-    tx_result_compact(out, vc->cc, 2, b.s, b.n);
-  out->reason = r;
-  vat_message(out, vc, &b, input, len, total);
-  return 0;
+  drop_prefix(&b, vc, country != NULL);
+  return verdict(out, vc, &b, apply_rules(&b, vc, cls), input, len, total);
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * taxid_int.h - private helpers shared by src/taxid/taxid.c and src/taxid/taxid_vat.c.
- * Not part of the public interface (that is taxid.h).
+ * taxid_text.h - how the tax identifier checks read text and write
+ * results (src/taxid/taxid_text.c): the character stream, the message
+ * builder, result set-up and the date check, shared by the VAT, EORI and
+ * certificate checks.  Not part of the public interface (that is taxid.h).
  */
-#ifndef POSINTENT_TAXID_INT_H
-#define POSINTENT_TAXID_INT_H
+#ifndef POSINTENT_TAXID_TEXT_H
+#define POSINTENT_TAXID_TEXT_H
 
 #include <stddef.h>
 
@@ -37,6 +39,10 @@ extern const char tx_ascii_map[128];
 
 /* Maps one byte if it is ASCII; TX_BAD otherwise. */
 static inline char tx_ascii(unsigned char c) { return c < 0x80 ? tx_ascii_map[c] : TX_BAD; }
+
+/* 1 for an ASCII upper-case letter / digit (of a mapped character). */
+static inline int tx_is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static inline int tx_is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* Next mapped character of p[0..len) at *i (which must be < len). */
 static inline char tx_next(const unsigned char *p, size_t len, size_t *i) {
