@@ -75,7 +75,7 @@ posplug_status pi_error_status(const pi_error *err, pi_phase phase) {
   case PI_PHASE_RELOAD:
     return POSPLUG_ERR_SCRIPT;
   }
-  assert(!"no such phase");
+  assert(0 && "no such phase");
   return POSPLUG_ERR_INTERNAL;
 }
 
