@@ -10,7 +10,9 @@
  *
  * Build: cmake -DPOSINTENT_FUZZ=ON -DCMAKE_C_COMPILER=clang, or by hand:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *     src/taxid/*.c src/base/utf8.c fuzz/fuzz_taxid.c -o fuzz_taxid
+ *     src/taxid/taxid.c src/taxid/taxid_vat.c src/taxid/taxid_eori.c \
+ *     src/taxid/taxid_cert.c src/taxid/taxid_text.c src/base/utf8.c \
+ *     fuzz/fuzz_taxid.c -o fuzz_taxid
  * Run:   ./fuzz_taxid fuzz/corpus/taxid
  */
 #include <stdint.h>
