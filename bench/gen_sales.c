@@ -255,7 +255,7 @@ int main(int argc, char **argv) {
     char completed[48];
     snprintf(completed, sizeof completed, "%.19s%s", s.at, sh->tz);
     unsigned v = pick(1000);
-    int rc;
+    store_rec rc;
     if (v < 5) {
       rc = store_record_void(st, &s, PURPOSE_OWN_USE, s.store, s.terminal, s.id,
                              "customer left", s.at, "{\"ok\":true}", &err);
@@ -264,13 +264,13 @@ int main(int argc, char **argv) {
       rc = store_record_sale(st, &s, &dec, PURPOSE_OWN_USE, net + tax,
                              "[{\"type\":\"card\"}]", NULL, completed,
                              "{\"ok\":true}", &err);
-      if (rc == 0 && v < 15) {
+      if (rc == STORE_REC_DONE && v < 15) {
         rc = store_record_void(st, NULL, PURPOSE_OWN_USE, s.store, s.terminal,
                                s.id, "refund", completed, "{\"ok\":true}", &err);
         voided++;
       }
     }
-    if (rc < 0) {
+    if (rc == STORE_REC_FAILED) {
       fprintf(stderr, "gen_sales: sale %ld: %s\n", k + 1, err.message);
       return 1;
     }

@@ -54,7 +54,7 @@ static void void_at(store *st, const char *id, const char *at) {
   pi_error err;
   pi_error_clear(&err);
   if (store_record_void(st, NULL, PURPOSE_OWN_USE, "shop-1", "T1", id, "returned", at,
-                        "{}", &err))
+                        "{}", &err) != STORE_REC_DONE)
     fail_msg("voiding %s: %s", id, err.message);
 }
 
@@ -338,8 +338,45 @@ static void read_only_store_cannot_close(void **state) {
                    0);
 }
 
+/* The store's three-way results say what happened: found or not, recorded
+ * now or before (a second void writes nothing), refused. */
+static void store_results_name_what_happened(void **state) {
+  fixture *f = *state;
+  pi_error err;
+  pi_error_clear(&err);
+  store_sale found;
+  assert_int_equal(store_find(f->st, "shop-1", "T1", "A", &found, &err), STORE_FOUND);
+  assert_false(found.voided);
+  store_sale_free(&found);
+  assert_int_equal(store_find(f->st, "shop-1", "T1", "B", &found, &err), STORE_FOUND);
+  assert_true(found.voided);
+  store_sale_free(&found);
+  assert_int_equal(store_find(f->st, "shop-1", "T1", "Z", &found, &err), STORE_NOT_FOUND);
+  assert_int_equal(store_find(f->st, NULL, NULL, "A", &found, &err), STORE_FOUND);
+  store_sale_free(&found);
+
+  int64_t entries = tu_sql_int(f->path, "SELECT count(*) FROM journal");
+  assert_int_equal(store_record_void(f->st, NULL, PURPOSE_OWN_USE, "shop-1", "T1", "B",
+                                     "again", "2024-03-21T09:00:00.000Z", "{}", &err),
+                   STORE_REC_ALREADY);
+  assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM journal"), entries);
+  assert_int_equal(store_record_void(f->st, NULL, PURPOSE_OWN_USE, "shop-1", "T1", "Z",
+                                     "none", "2024-03-21T09:00:00.000Z", "{}", &err),
+                   STORE_REC_FAILED);
+  assert_int_equal(err.kind, PI_E_UNKNOWN_SALE);
+  pi_error_clear(&err);
+  assert_int_equal(store_record_void(f->st, NULL, PURPOSE_OWN_USE, "shop-1", "T1", "A",
+                                     "returned", "2024-03-21T09:00:00.000Z", "{}", &err),
+                   STORE_REC_DONE);
+  assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM journal"), entries + 1);
+  journal_report rep;
+  verify(f, &rep);
+  assert_true(rep.ok);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(store_results_name_what_happened, setup, teardown),
       cmocka_unit_test_setup_teardown(voids_after_the_day_are_credits_in_their_period,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(closing_records_the_filed_bytes_in_the_chain, setup,

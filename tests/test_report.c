@@ -271,18 +271,18 @@ static void record(store *st, const plugin_config *cfg, const tsale *t) {
   decide(&s, cfg, &d);
   int64_t net = 0, tax = 0;
   sale_totals(&s, &net, &tax);
-  int rc;
+  store_rec rc;
   if (t->voided == VOID_OPEN) {
     rc = store_record_void(st, &s, (purpose)cfg->default_purpose, s.store, s.terminal,
                            s.id, "left", s.at, "{}", &err);
   } else {
     rc = store_record_sale(st, &s, &d, (purpose)cfg->default_purpose, net + tax,
                            "[{\"type\":\"cash\"}]", t->meta, s.at, "{}", &err);
-    if (rc == 0 && t->voided == VOID_AFTER)
+    if (rc == STORE_REC_DONE && t->voided == VOID_AFTER)
       rc = store_record_void(st, NULL, (purpose)cfg->default_purpose, s.store,
                              s.terminal, s.id, "refund", s.at, "{}", &err);
   }
-  if (rc != 0) fail_msg("recording %s: %s", t->id, err.message);
+  if (rc != STORE_REC_DONE) fail_msg("recording %s: %s", t->id, err.message);
   sale_free(&s);
 }
 

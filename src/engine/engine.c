@@ -144,8 +144,11 @@ void engine_last_reply(const engine *e, const char **reply, size_t *len) {
 /* The open sale an event is about: its id, and its store and terminal when
  * the event names them.  Two open sales under one id (two terminals, or
  * two stores, on this till) make an event that names neither ambiguous.
- * Returns 1 with *out, 0 when none is open (*out NULL), -1 with err. */
-static int find_open(engine *e, const event *ev, sale **out, pi_error *err) {
+ * Returns OPEN_FOUND with *out, OPEN_NONE when none is open (*out NULL),
+ * or OPEN_FAILED with err. */
+typedef enum open_lookup { OPEN_FAILED = -1, OPEN_NONE = 0, OPEN_FOUND = 1 } open_lookup;
+
+static open_lookup find_open(engine *e, const event *ev, sale **out, pi_error *err) {
   *out = NULL;
   int stores_differ = 0;
   for (sale *s = e->open; s; s = s->next) {
@@ -164,9 +167,9 @@ static int find_open(engine *e, const event *ev, sale **out, pi_error *err) {
             ev->sale, (*out)->store, (*out)->terminal, s->store, s->terminal,
             stores_differ ? "store and terminal" : "terminal");
     *out = NULL;
-    return -1;
+    return OPEN_FAILED;
   }
-  return *out != NULL;
+  return *out != NULL ? OPEN_FOUND : OPEN_NONE;
 }
 
 static void drop_open(engine *e, sale *s) {
@@ -221,8 +224,9 @@ static int refuse_if_lost(engine *e, const event *ev, pi_error *err) {
  * terminal when the event gives them.  A host that resends exactly the
  * event it sent, after a restart, may not have named the store: any
  * store's sale is found then, unless several match ("ambiguous_sale").
- * 1 found (*r to free), 0 none, -1 error. */
-static int find_recorded(engine *e, const event *ev, store_sale *r, pi_error *err) {
+ * As store_find: STORE_FOUND (*r to free), STORE_NOT_FOUND or
+ * STORE_LOOKUP_FAILED. */
+static store_lookup find_recorded(engine *e, const event *ev, store_sale *r, pi_error *err) {
   return store_find(e->st, ev->store[0] ? ev->store : NULL,
                     ev->terminal[0] ? ev->terminal : NULL, ev->sale, r, err);
 }
@@ -230,12 +234,11 @@ static int find_recorded(engine *e, const event *ev, store_sale *r, pi_error *er
 /* The open sale an event is about, or an error saying why there is none. */
 static sale *need_open(engine *e, const event *ev, pi_error *err) {
   sale *s;
-  int rc = find_open(e, ev, &s, err);
-  if (rc != 0) return s;
+  if (find_open(e, ev, &s, err) != OPEN_NONE) return s;
   store_sale rec;
-  rc = find_recorded(e, ev, &rec, err);
-  if (rc < 0) return NULL;
-  if (rc == 1) {
+  store_lookup rc = find_recorded(e, ev, &rec, err);
+  if (rc == STORE_LOOKUP_FAILED) return NULL;
+  if (rc == STORE_FOUND) {
     char what[256];
     store_sale_describe(&rec, what, sizeof what);
     pi_fail(err, rec.voided ? PI_E_SALE_VOIDED : PI_E_SALE_COMPLETED, "sale",
@@ -278,13 +281,13 @@ static int evaluate(engine *e, sale *s, decision *d, pi_error *err) {
 
 static int on_begin(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   sale *open;
-  if (find_open(e, ev, &open, err) != 0)
+  if (find_open(e, ev, &open, err) != OPEN_NONE)
     return pi_fail(err, PI_E_SALE_OPEN, "sale", "sale %s is already open on this till",
                    ev->sale);
   store_sale rec;
-  int rc = store_find(e->st, ev->store, ev->terminal, ev->sale, &rec, err);
-  if (rc < 0) return -1;
-  if (rc == 1) {
+  store_lookup rc = store_find(e->st, ev->store, ev->terminal, ev->sale, &rec, err);
+  if (rc == STORE_LOOKUP_FAILED) return -1;
+  if (rc == STORE_FOUND) {
     char what[256];
     store_sale_describe(&rec, what, sizeof what);
     store_sale_free(&rec);
@@ -528,12 +531,13 @@ static int check_tenders(const event *ev, pi_error *err) {
  * recorded; a voided sale answers as voided; anything else is refused. */
 static int replay_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   store_sale rec;
-  int rc = find_recorded(e, ev, &rec, err);
-  if (rc < 0) return -1;
-  if (rc == 0)
+  store_lookup seen = find_recorded(e, ev, &rec, err);
+  if (seen == STORE_LOOKUP_FAILED) return -1;
+  if (seen == STORE_NOT_FOUND)
     return pi_fail(err, PI_E_UNKNOWN_SALE, "sale",
                    "sale %s is neither open on this till nor recorded", ev->sale);
   char what[256], tenders[2048];
+  int rc;
   store_sale_describe(&rec, what, sizeof what);
   if (rec.voided)
     rc = pi_fail(err, PI_E_SALE_VOIDED, "sale", "sale %s was voided (%s)", ev->sale, what);
@@ -558,9 +562,9 @@ static int replay_complete(engine *e, const event *ev, reply_buf *r, pi_error *e
 
 static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   sale *s;
-  int found = find_open(e, ev, &s, err);
-  if (found < 0) return -1;
-  if (found == 0) return refuse_if_lost(e, ev, err) ? -1 : replay_complete(e, ev, r, err);
+  open_lookup found = find_open(e, ev, &s, err);
+  if (found == OPEN_FAILED) return -1;
+  if (found == OPEN_NONE) return refuse_if_lost(e, ev, err) ? -1 : replay_complete(e, ev, r, err);
   int64_t net, tax;
   sale_totals(s, &net, &tax);
   if (ev->total != net + tax)
@@ -584,21 +588,21 @@ static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) 
   rfc3339_utc(now_ms(e), at);
   if (reply_sale_complete(r, s, &e->cfg, &d, err)) return -1;
   size_t reply_len;
-  int rc = store_record_sale(e->st, s, &d, (purpose)e->cfg.default_purpose, ev->total,
-                             tenders, meta[0] ? meta : NULL, at,
-                             reply_text(r, &reply_len), err);
-  if (rc < 0) {
+  store_rec rc = store_record_sale(e->st, s, &d, (purpose)e->cfg.default_purpose,
+                                   ev->total, tenders, meta[0] ? meta : NULL, at,
+                                   reply_text(r, &reply_len), err);
+  if (rc == STORE_REC_FAILED) {
     log_line(e, POSPLUG_LOG_ERROR, "sale %s not recorded: %s", s->id, err->message);
     return -1; /* the sale stays open: the host may retry the completion */
   }
-  if (rc == 1) {
+  if (rc == STORE_REC_ALREADY) {
     /* Another till recorded this store, terminal and sale id after this one
      * began it.  Its record stands; this sale can never be recorded under
      * that id, so it is closed here, and the host is told what is there. */
     store_sale rec;
     char what[256] = "details unavailable";
     pi_error ignored;
-    if (store_find(e->st, s->store, s->terminal, s->id, &rec, &ignored) == 1)
+    if (store_find(e->st, s->store, s->terminal, s->id, &rec, &ignored) == STORE_FOUND)
       store_sale_describe(&rec, what, sizeof what);
     store_sale_free(&rec);
     pi_fail(err, PI_E_CONFLICT, "sale",
@@ -616,7 +620,7 @@ static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) 
 
 static int on_void(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   sale *s;
-  if (find_open(e, ev, &s, err) < 0) return -1;
+  if (find_open(e, ev, &s, err) == OPEN_FAILED) return -1;
   if (s == NULL && refuse_if_lost(e, ev, err)) return -1;
   char at[32];
   rfc3339_utc(now_ms(e), at);
@@ -624,10 +628,11 @@ static int on_void(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   const char *terminal = s ? s->terminal : ev->terminal[0] ? ev->terminal : NULL;
   if (reply_sale_void(r, ev->sale, err)) return -1;
   size_t reply_len;
-  int rc = store_record_void(e->st, s, (purpose)e->cfg.default_purpose, store_id,
-                             terminal, ev->sale, ev->reason, at,
-                             reply_text(r, &reply_len), err);
-  if (rc < 0) {
+  /* STORE_REC_ALREADY (voided before) answers as a void does. */
+  store_rec rc = store_record_void(e->st, s, (purpose)e->cfg.default_purpose, store_id,
+                                   terminal, ev->sale, ev->reason, at,
+                                   reply_text(r, &reply_len), err);
+  if (rc == STORE_REC_FAILED) {
     /* Recorded by another till meanwhile: closed here, like a completion. */
     if (s && err->kind == PI_E_CONFLICT) {
       remember_lost(e, s);

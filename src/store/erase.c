@@ -148,14 +148,14 @@ static int scrub_reply(store *st, int64_t id, const char *at, int *removed,
  * ambiguous_sale, storage). */
 static int find_sale(store *st, const erase_request *rq, int64_t *id, pi_error *err) {
   store_sale found;
-  int rc = store_find(st, rq->store, rq->terminal, rq->sale, &found, err);
-  if (rc == 1) *id = found.rowid;
+  store_lookup rc = store_find(st, rq->store, rq->terminal, rq->sale, &found, err);
+  if (rc == STORE_FOUND) *id = found.rowid;
   store_sale_free(&found);
-  if (rc == 0)
+  if (rc == STORE_NOT_FOUND)
     return pi_fail(err, PI_E_UNKNOWN_SALE, "sale", "no sale %s is recorded%s%s%s%s", rq->sale,
                    rq->store ? " in store " : "", rq->store ? rq->store : "",
                    rq->terminal ? " on terminal " : "", rq->terminal ? rq->terminal : "");
-  return rc == 1 ? 0 : -1;
+  return rc == STORE_FOUND ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* store.c - SQLite storage: schema, migrations, one transaction per sale. */
+/* store.c - SQLite storage: opening (the file, its mode, the schema and its
+ * migrations, this store's identity) and closing.  Looking sales up is in
+ * store_find.c, recording them in store_record.c. */
 #define _XOPEN_SOURCE 700 /* realpath() */
 #include "store/store.h"
 
@@ -15,18 +17,9 @@
 #include <unistd.h>
 
 #include "store/journal.h"
+#include "store/store_int.h"
 #include "base/money.h"
 
-struct store {
-  sqlite3 *db;
-  int readonly;
-  int busy; /* the last setup step failed on another connection's lock */
-  const plugin_config *cfg; /* borrowed from the caller; may be NULL */
-  /* Prepared once: the till records every sale through these. */
-  sqlite3_stmt *find_store, *find_any, *ins_sale, *ins_line, *ins_ev, *ins_void;
-  sqlite3_stmt *begin, *commit, *rollback;
-  journal *jr;
-};
 
 /* Forward-only migrations: migrations[i] takes user_version i to i+1. */
 static const char *const migrations[] = {
@@ -100,7 +93,7 @@ static const char *const migrations[] = {
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
                "store.h STORE_SCHEMA_VERSION must count the migrations");
 
-static int db_fail(store *st, pi_error *err, const char *what) {
+int store_db_fail(store *st, pi_error *err, const char *what) {
   return pi_fail(err, PI_E_STORAGE, "database", "%s: %s", what,
                  st && st->db ? sqlite3_errmsg(st->db) : "no database");
 }
@@ -128,7 +121,7 @@ static int exec(store *st, const char *sql, pi_error *err) {
  * `created` gets the path of the file this call created, or "" when it
  * created none, so that a start that fails can remove it. */
 #define SYMLINK_HOPS 40 /* as Linux's own limit (ELOOP) */
-static int precreate(const char *path, char created[PATH_MAX], pi_error *err) {
+int store_precreate(const char *path, char created[PATH_MAX], pi_error *err) {
   created[0] = '\0';
   /* Names SQLite does not take as a file: in memory, temporary. */
   if (strcmp(path, ":memory:") == 0 || path[0] == '\0') return 0;
@@ -204,12 +197,12 @@ static void remove_created(const char *created) {
 static int read_version(store *st, int *ver, pi_error *err) {
   sqlite3_stmt *q;
   if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
-    return db_fail(st, err, "reading schema version");
+    return store_db_fail(st, err, "reading schema version");
   int rc = sqlite3_step(q);
   *ver = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
   st->busy |= (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
   sqlite3_finalize(q);
-  return *ver < 0 ? db_fail(st, err, "reading schema version") : 0;
+  return *ver < 0 ? store_db_fail(st, err, "reading schema version") : 0;
 }
 
 /* A file whose schema version is 0 is a new database to posintent only
@@ -227,13 +220,13 @@ static int refuse_foreign(store *st, pi_error *err) {
                          "SELECT (SELECT user_version FROM pragma_user_version),"
                          " (SELECT count(*) FROM sqlite_master)",
                          -1, &q, NULL) != SQLITE_OK)
-    return db_fail(st, err, "reading the schema");
+    return store_db_fail(st, err, "reading the schema");
   int rc = sqlite3_step(q);
   int ver = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
   int objects = rc == SQLITE_ROW ? sqlite3_column_int(q, 1) : 0;
   st->busy |= (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
   sqlite3_finalize(q);
-  if (rc != SQLITE_ROW) return db_fail(st, err, "reading the schema");
+  if (rc != SQLITE_ROW) return store_db_fail(st, err, "reading the schema");
   if (ver == 0 && objects > 0)
     return pi_fail(err, PI_E_NOT_A_DATABASE, "database",
                    "%s is an SQLite database of another application, not a "
@@ -294,12 +287,12 @@ static int put_meta(store *st, const char *key, const char *value, pi_error *err
                          "ON CONFLICT(key) DO UPDATE SET value=excluded.value "
                          "WHERE value IS NOT excluded.value",
                          -1, &q, NULL) != SQLITE_OK)
-    return db_fail(st, err, "preparing meta");
+    return store_db_fail(st, err, "preparing meta");
   sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
   int rc = sqlite3_step(q);
   sqlite3_finalize(q);
-  return rc == SQLITE_DONE ? 0 : db_fail(st, err, "writing meta");
+  return rc == SQLITE_DONE ? 0 : store_db_fail(st, err, "writing meta");
 }
 
 /* *other = 1 when meta names a store and it is not store_id. */
@@ -309,31 +302,23 @@ static int meta_names_other_store(store *st, const char *store_id, int *other,
   *other = 0;
   if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'store_id'", -1, &q,
                          NULL) != SQLITE_OK)
-    return db_fail(st, err, "reading meta");
+    return store_db_fail(st, err, "reading meta");
   int rc = sqlite3_step(q);
   if (rc == SQLITE_ROW) {
     const unsigned char *v = sqlite3_column_text(q, 0);
     *other = v && v[0] && strcmp((const char *)v, store_id) != 0;
   }
   sqlite3_finalize(q);
-  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading meta");
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_fail(st, err, "reading meta");
 }
 
 static int prepare(store *st, sqlite3_stmt **q, const char *sql, pi_error *err) {
   if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL) !=
       SQLITE_OK)
-    return db_fail(st, err, "preparing a statement");
+    return store_db_fail(st, err, "preparing a statement");
   return 0;
 }
 
-/* What store_find reads of a sale.  At most FIND_LIMIT rows are read: one
- * is the answer, more are listed in the "ambiguous" sentence. */
-#define FIND_COLS                                                              \
-  "SELECT id, store, terminal, sale, currency, completed_at, total, status,"   \
-  " EXISTS(SELECT 1 FROM voids v WHERE v.sale_id=s.id), tenders, reply"        \
-  " FROM sales s "
-#define FIND_LIMIT 4
-#define FIND_LIMIT_SQL "4"
 
 static int prepare_all(store *st, pi_error *err) {
   if (prepare(st, &st->begin, "BEGIN IMMEDIATE", err) ||
@@ -506,7 +491,7 @@ static int open_existing(store *st, const char *path, pi_error *err) {
                          "SELECT count(*) FROM sqlite_master WHERE type='table' AND"
                          " name IN ('meta','sales','lines','journal','salts')",
                          -1, &q, NULL) != SQLITE_OK)
-    return db_fail(st, err, "reading the schema");
+    return store_db_fail(st, err, "reading the schema");
   if (sqlite3_step(q) == SQLITE_ROW) tables = sqlite3_column_int(q, 0);
   sqlite3_finalize(q);
   if (ver < 1 || tables != 5)
@@ -534,7 +519,7 @@ static int setup(store *st, const plugin_config *cfg, pi_error *err) {
   if (refuse_foreign(st, err)) return -1;
   sqlite3_stmt *q;
   if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &q, NULL) != SQLITE_OK)
-    return db_fail(st, err, "setting WAL mode");
+    return store_db_fail(st, err, "setting WAL mode");
   int rc = sqlite3_step(q);
   const char *jm = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
   int wal = jm && (strcmp(jm, "wal") == 0 ||
@@ -598,7 +583,7 @@ int store_open(const char *path, int mode, const plugin_config *cfg,
               path, path);
       goto fail;
     }
-    if (precreate(path, created, err)) goto fail;
+    if (store_precreate(path, created, err)) goto fail;
     if (sqlite3_open_v2(path, &st->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
@@ -676,415 +661,8 @@ journal *store_journal(store *st) { return st->jr; }
 int store_verify(store *st, journal_report *rep, pi_error *err) {
   /* One read transaction: a consistent snapshot while the till writes. */
   if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-    return db_fail(st, err, "starting to read");
+    return store_db_fail(st, err, "starting to read");
   int rc = journal_verify(st->jr, rep, err);
   sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
   return rc;
-}
-
-void store_sale_free(store_sale *r) {
-  if (r == NULL) return;
-  free(r->tenders);
-  free(r->reply);
-  r->tenders = r->reply = NULL;
-}
-
-/* Copy a text column, NULL staying NULL; -1 when out of memory. */
-static int dup_col(sqlite3_stmt *q, int i, char **out) {
-  const char *t = (const char *)sqlite3_column_text(q, i);
-  *out = t ? strdup(t) : NULL;
-  return t && *out == NULL ? -1 : 0;
-}
-
-static void read_found(sqlite3_stmt *q, store_sale *r) {
-  r->rowid = sqlite3_column_int64(q, 0);
-  snprintf(r->store, sizeof r->store, "%s", (const char *)sqlite3_column_text(q, 1));
-  snprintf(r->terminal, sizeof r->terminal, "%s", (const char *)sqlite3_column_text(q, 2));
-  snprintf(r->sale, sizeof r->sale, "%s", (const char *)sqlite3_column_text(q, 3));
-  snprintf(r->currency, sizeof r->currency, "%s", (const char *)sqlite3_column_text(q, 4));
-  const char *at = (const char *)sqlite3_column_text(q, 5);
-  snprintf(r->completed_at, sizeof r->completed_at, "%s", at ? at : "");
-  r->total = sqlite3_column_int64(q, 6);
-  r->completed = strcmp((const char *)sqlite3_column_text(q, 7), "completed") == 0;
-  r->voided = !r->completed || sqlite3_column_int(q, 8) != 0;
-}
-
-void store_sale_describe(const store_sale *r, char *buf, size_t cap) {
-  char amount[48];
-  int exp = money_exponent(r->currency);
-  if (money_format(r->total, exp < 0 ? 0 : exp, amount, sizeof amount) < 0)
-    snprintf(amount, sizeof amount, "%lld", (long long)r->total);
-  if (r->completed)
-    snprintf(buf, cap, "store %s, terminal %s: completed at %s, total %s %s%s", r->store,
-             r->terminal, r->completed_at, amount, r->currency,
-             r->voided ? ", voided since" : "");
-  else
-    snprintf(buf, cap, "store %s, terminal %s: voided before completion", r->store,
-             r->terminal);
-}
-
-int store_find(store *st, const char *store_id, const char *terminal,
-               const char *sale_id, store_sale *out, pi_error *err) {
-  memset(out, 0, sizeof *out);
-  sqlite3_stmt *q = store_id ? st->find_store : st->find_any;
-  if (store_id) sqlite3_bind_text(q, 1, store_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 2, sale_id, -1, SQLITE_STATIC);
-  if (terminal) sqlite3_bind_text(q, 3, terminal, -1, SQLITE_STATIC);
-  int rc, n = 0, stores_differ = 0;
-  char where[FIND_LIMIT][2 * SALE_ID_MAX + 32];
-  store_sale first;
-  memset(&first, 0, sizeof first);
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    store_sale r;
-    read_found(q, &r);
-    if (n == 0) {
-      first = r;
-      if (dup_col(q, 9, &first.tenders) || dup_col(q, 10, &first.reply)) {
-        rc = SQLITE_NOMEM;
-        n++;
-        break;
-      }
-    } else {
-      stores_differ |= strcmp(r.store, first.store) != 0;
-    }
-    snprintf(where[n], sizeof where[n], "store %s, terminal %s", r.store, r.terminal);
-    n++;
-  }
-  sqlite3_reset(q);
-  sqlite3_clear_bindings(q);
-  if (rc == SQLITE_NOMEM) {
-    store_sale_free(&first);
-    return pi_fail(err, PI_E_NOMEM, "", "out of memory");
-  }
-  if (rc != SQLITE_DONE) {
-    store_sale_free(&first);
-    return db_fail(st, err, "looking up the sale");
-  }
-  if (n == 0) return 0;
-  if (n > 1) {
-    store_sale_free(&first);
-    char list[FIND_LIMIT * (2 * SALE_ID_MAX + 34)] = "";
-    size_t used = 0;
-    for (int i = 0; i < n && i < FIND_LIMIT - 1; i++)
-      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? "; " : "",
-                               where[i]);
-    return pi_fail(err, PI_E_AMBIGUOUS_SALE, stores_differ ? "store" : "terminal",
-                   "sale %s is recorded %s times (%s%s); name the %s in the event",
-                   sale_id, n >= FIND_LIMIT ? "several" : n == 2 ? "two" : "three",
-                   list, n >= FIND_LIMIT ? "; ..." : "",
-                   stores_differ ? "store and terminal" : "terminal");
-  }
-  *out = first;
-  return 1;
-}
-
-/* Bind a string, NULL when empty. */
-static void bind_opt(sqlite3_stmt *q, int i, const char *s) {
-  if (s && *s)
-    sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null(q, i);
-}
-
-static int step_done(store *st, sqlite3_stmt *q, pi_error *err, const char *what) {
-  int rc = sqlite3_step(q);
-  sqlite3_reset(q);
-  sqlite3_clear_bindings(q);
-  if (rc == SQLITE_DONE) return 0;
-  return db_fail(st, err, what);
-}
-
-/* The sale's day: the date part of its RFC 3339 timestamp, as the till
- * saw it (local business day, not UTC). */
-static void day_of(const char *at, char day[11]) {
-  memcpy(day, at, 10);
-  day[10] = '\0';
-}
-
-static int insert_sale_row(store *st, const sale *s, const decision *d,
-                           purpose dflt, int64_t total, const char *tenders,
-                           const char *meta, const char *completed_at,
-                           const char *reply, const char *status,
-                           sqlite3_int64 *rowid, pi_error *err) {
-  sqlite3_stmt *q = st->ins_sale;
-  int64_t net, tax;
-  sale_totals(s, &net, &tax);
-  char day[11];
-  day_of(s->at, day);
-  purpose sp = s->purpose != PURPOSE_NONE ? s->purpose : dflt;
-  const evidence *ev = sale_best_evidence(s);
-  sqlite3_bind_text(q, 1, s->store, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 2, s->terminal, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 3, s->id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 4, s->cashier, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 5, s->at, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 6, day, -1, SQLITE_TRANSIENT);
-  bind_opt(q, 7, completed_at);
-  sqlite3_bind_text(q, 8, s->currency, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 9, sp == PURPOSE_NONE ? "none" : purpose_name(sp), -1,
-                    SQLITE_STATIC);
-  sqlite3_bind_int64(q, 10, net);
-  sqlite3_bind_int64(q, 11, tax);
-  sqlite3_bind_int64(q, 12, total);
-  if (s->customer.present) {
-    bind_opt(q, 13, s->customer.id);
-    bind_opt(q, 14, s->customer.name);
-    sqlite3_bind_int(q, 15, s->customer.org);
-  } else {
-    sqlite3_bind_null(q, 13);
-    sqlite3_bind_null(q, 14);
-    sqlite3_bind_int(q, 15, 0);
-  }
-  /* The reseller identity is the best evidence, recorded only when some
-   * line of the sale was sold for resale. */
-  int resale = d && d->resale_lines > 0;
-  if (resale && ev) {
-    sqlite3_bind_text(q, 16, taxid_kind_name(ev->kind), -1, SQLITE_STATIC);
-    bind_opt(q, 17, ev->verdict.compact[0] ? ev->verdict.compact : ev->input);
-    bind_opt(q, 18, ev->verdict.country);
-    sqlite3_bind_int(q, 19, ev->verdict.valid);
-    sqlite3_bind_text(q, 20, taxid_reason_code(ev->verdict.reason), -1,
-                      SQLITE_STATIC);
-  } else if (resale) {
-    sqlite3_bind_null(q, 16);
-    sqlite3_bind_null(q, 17);
-    sqlite3_bind_null(q, 18);
-    sqlite3_bind_int(q, 19, 0);
-    sqlite3_bind_text(q, 20, "missing", -1, SQLITE_STATIC);
-  } else {
-    for (int i = 16; i <= 20; i++) sqlite3_bind_null(q, i);
-  }
-  sqlite3_bind_text(q, 21,
-                    treatment_name(resale && d ? d->treatment : TREAT_STANDARD),
-                    -1, SQLITE_STATIC);
-  sqlite3_bind_int(q, 22, s->gift.gift_receipt > 0);
-  bind_opt(q, 23, s->gift.message);
-  bind_opt(q, 24, s->gift.recipient_name);
-  bind_opt(q, 25, s->gift.recipient_contact);
-  bind_opt(q, 26, tenders);
-  bind_opt(q, 27, meta);
-  sqlite3_bind_text(q, 28, reply, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 29, status, -1, SQLITE_STATIC);
-  if (step_done(st, q, err, "recording the sale")) return -1;
-  *rowid = sqlite3_last_insert_rowid(st->db);
-  return 0;
-}
-
-static int insert_lines(store *st, const sale *s, const decision *d,
-                        purpose dflt, sqlite3_int64 rowid, pi_error *err) {
-  sqlite3_stmt *q = st->ins_line;
-  for (size_t i = 0; i < s->nlines; i++) {
-    const sale_line *l = &s->lines[i];
-    purpose p = sale_line_purpose(s, l, dflt);
-    buyer_status bs = sale_line_status(s, l, dflt);
-    const gift_info *g = sale_line_gift(s, l);
-    tax_treatment tt = d ? decision_line_treatment(d, bs) : TREAT_STANDARD;
-    sqlite3_bind_int64(q, 1, rowid);
-    sqlite3_bind_int64(q, 2, (sqlite3_int64)i + 1);
-    sqlite3_bind_text(q, 3, l->line, -1, SQLITE_STATIC);
-    bind_opt(q, 4, l->sku);
-    bind_opt(q, 5, l->name);
-    sqlite3_bind_int64(q, 6, l->qty_milli);
-    sqlite3_bind_int64(q, 7, l->unit_price);
-    sqlite3_bind_int64(q, 8, l->net);
-    sqlite3_bind_int64(q, 9, l->tax);
-    sqlite3_bind_text(q, 10, p == PURPOSE_NONE ? "none" : purpose_name(p), -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(q, 11, bs == STATUS_NONE ? "none" : status_name(bs), -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(q, 12, treatment_name(tt), -1, SQLITE_STATIC);
-    int gift = p == PURPOSE_GIFT && g;
-    sqlite3_bind_int(q, 13, gift && g->gift_receipt > 0);
-    bind_opt(q, 14, gift ? g->message : NULL);
-    bind_opt(q, 15, gift ? g->recipient_name : NULL);
-    bind_opt(q, 16, gift ? g->recipient_contact : NULL);
-    if (step_done(st, q, err, "recording a line")) return -1;
-  }
-  return 0;
-}
-
-static int insert_evidence(store *st, const sale *s, sqlite3_int64 rowid,
-                           pi_error *err) {
-  if (!s->customer.present) return 0;
-  const evidence *best = sale_best_evidence(s);
-  sqlite3_stmt *q = st->ins_ev;
-  for (size_t i = 0; i < s->customer.nev; i++) {
-    const evidence *e = &s->customer.ev[i];
-    sqlite3_bind_int64(q, 1, rowid);
-    sqlite3_bind_text(q, 2, taxid_kind_name(e->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, e->input, -1, SQLITE_STATIC);
-    bind_opt(q, 4, e->state);
-    bind_opt(q, 5, e->expires);
-    sqlite3_bind_text(q, 6, e->verdict.compact, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 7, e->verdict.country, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 8, e->verdict.valid);
-    sqlite3_bind_text(q, 9, taxid_reason_code(e->verdict.reason), -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_int(q, 10, e == best);
-    if (step_done(st, q, err, "recording evidence")) return -1;
-  }
-  return 0;
-}
-
-/* Is the database file still the one we opened?  When it was deleted (or
- * replaced) while open, SQLite would go on writing into the unlinked file
- * and every "recorded" reply would be a lie: the data vanishes when the
- * connection closes.  So each write first asks the VFS (one stat()); the
- * sale in hand is refused and stays open until the file is back. */
-/* The database file was deleted while open (a cleanup script, a careless
- * rm): SQLite would go on writing into the unlinked file, and every sale
- * "recorded" there would vanish when the plugin closes.  Instead the file
- * is written anew from the open connection (VACUUM INTO copies every
- * committed row, the WAL's included), owner-only as before, and the store
- * reopens on it: nothing recorded before or after is lost.  A file put in
- * its place by someone else is not overwritten: that is refused. */
-static int rebuild(store *st, pi_error *err) {
-  char path[MANIFEST_PATH_MAX];
-  snprintf(path, sizeof path, "%s", sqlite3_db_filename(st->db, "main"));
-  if (access(path, F_OK) == 0)
-    return pi_fail(err, PI_E_STORAGE, "database",
-                   "the database file %s was replaced by another file while open; "
-                   "nothing was recorded: put the original back, or restart the "
-                   "plugin to use the file now there",
-                   path);
-  sqlite3_stmt *q;
-  char created[PATH_MAX];
-  if (precreate(path, created, err)) return -1;
-  if (sqlite3_prepare_v2(st->db, "VACUUM INTO ?1", -1, &q, NULL) != SQLITE_OK) {
-    unlink(path);
-    return db_fail(st, err, "rebuilding the deleted database file");
-  }
-  sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(q);
-  sqlite3_finalize(q);
-  if (rc != SQLITE_DONE) {
-    pi_fail(err, PI_E_STORAGE, "database",
-            "the database file %s was deleted while open and could not be written "
-            "anew (%s); nothing was recorded",
-            path, sqlite3_errmsg(st->db));
-    unlink(path);
-    return -1;
-  }
-  store *fresh;
-  if (store_open(path, STORE_READWRITE, st->cfg, &fresh, err)) return -1;
-  /* Swap: the caller's handle now points at the new file.  The old
-   * connection must not checkpoint or delete "its" -wal and -shm on close:
-   * those names are the new file's now. */
-  store old = *st;
-  *st = *fresh;
-  *fresh = old;
-  int persist = 1;
-  sqlite3_file_control(fresh->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-  sqlite3_db_config(fresh->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
-  store_close(fresh);
-  return 0;
-}
-
-static int check_file(store *st, pi_error *err) {
-  int moved = 0;
-  if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) !=
-      SQLITE_OK)
-    return 0; /* an in-memory database, or a VFS that cannot tell */
-  return moved ? rebuild(st, err) : 0;
-}
-
-/* Transactions for recording: prepared once, since every sale runs them.
- * finish() commits when ok == 0 and rolls back otherwise, so that nothing
- * is half-recorded. */
-static int begin(store *st, pi_error *err) {
-  return step_done(st, st->begin, err, "starting a transaction");
-}
-
-static int finish(store *st, int ok, pi_error *err) {
-  if (ok == 0 && step_done(st, st->commit, err, "committing") == 0) return 0;
-  if (!sqlite3_get_autocommit(st->db)) {
-    sqlite3_step(st->rollback);
-    sqlite3_reset(st->rollback);
-  }
-  return -1;
-}
-
-int store_record_sale(store *st, const sale *s, const decision *d,
-                      purpose dflt, int64_t total, const char *tenders_json,
-                      const char *meta_json, const char *completed_at,
-                      const char *reply, pi_error *err) {
-  if (st->readonly)
-    return pi_fail(err, PI_E_STORAGE, "database", "the database is read-only");
-  if (check_file(st, err) || begin(st, err)) return -1;
-  /* Inside the write transaction: another till (process) may have
-   * recorded the same store, terminal and sale id since this one began. */
-  store_sale found;
-  int rc = store_find(st, s->store, s->terminal, s->id, &found, err);
-  store_sale_free(&found);
-  if (rc != 0) {
-    finish(st, -1, err);
-    return rc; /* 1: already recorded; -1: error */
-  }
-  sqlite3_int64 rowid = 0;
-  rc = insert_sale_row(st, s, d, dflt, total, tenders_json, meta_json, completed_at,
-                       reply, "completed", &rowid, err);
-  if (rc == 0) rc = insert_lines(st, s, d, dflt, rowid, err);
-  if (rc == 0) rc = insert_evidence(st, s, rowid, err);
-  if (rc == 0) rc = journal_append_sale(st->jr, rowid, completed_at, err);
-  return finish(st, rc, err);
-}
-
-int store_record_void(store *st, const sale *open_sale, purpose dflt,
-                      const char *store_id,
-                      const char *terminal, const char *sale_id,
-                      const char *reason, const char *at, const char *reply,
-                      pi_error *err) {
-  if (st->readonly)
-    return pi_fail(err, PI_E_STORAGE, "database", "the database is read-only");
-  if (check_file(st, err) || begin(st, err)) return -1;
-  sqlite3_int64 rowid = 0;
-  store_sale found;
-  int rc;
-  if (open_sale) {
-    /* Another till may have recorded this store, terminal and sale id. */
-    rc = store_find(st, open_sale->store, open_sale->terminal, open_sale->id, &found,
-                    err);
-    if (rc == 1) {
-      char what[256];
-      store_sale_describe(&found, what, sizeof what);
-      rc = pi_fail(err, PI_E_CONFLICT, "sale",
-                   "sale %s is already recorded by another till (%s); this till's "
-                   "sale was not recorded",
-                   open_sale->id, what);
-    }
-    store_sale_free(&found);
-    decision d;
-    memset(&d, 0, sizeof d);
-    if (rc == 0)
-      rc = insert_sale_row(st, open_sale, &d, dflt, 0, NULL, NULL, NULL, reply,
-                           "voided", &rowid, err);
-    if (rc == 0) rc = insert_lines(st, open_sale, &d, dflt, rowid, err);
-    if (rc == 0) rc = insert_evidence(st, open_sale, rowid, err);
-    if (rc == 0) rc = journal_append_sale(st->jr, rowid, at, err);
-  } else {
-    /* Exactly one recorded sale, or a refusal that says what to add. */
-    rc = store_find(st, store_id, terminal, sale_id, &found, err);
-    if (rc == 0)
-      rc = pi_fail(err, PI_E_UNKNOWN_SALE, "sale",
-                   "sale %s is neither open on this till nor recorded%s%s", sale_id,
-                   store_id ? " in store " : "", store_id ? store_id : "");
-    else if (rc == 1) {
-      rowid = found.rowid;
-      rc = found.voided ? 1 : 0;
-    }
-    store_sale_free(&found);
-  }
-  if (rc == 0) {
-    sqlite3_stmt *q = st->ins_void;
-    sqlite3_bind_int64(q, 1, rowid);
-    sqlite3_bind_text(q, 2, at, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, reason, -1, SQLITE_STATIC);
-    rc = step_done(st, q, err, "recording the void");
-    if (rc == 0) rc = journal_append_void(st->jr, rowid, at, err);
-  }
-  if (rc == 1) {
-    finish(st, -1, err);
-    return 1;
-  }
-  return finish(st, rc, err);
 }

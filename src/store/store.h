@@ -113,22 +113,38 @@ void store_sale_free(store_sale *r);
  * terminal T1: completed at ..., total 11.90 EUR"), into buf[cap]. */
 void store_sale_describe(const store_sale *r, char *buf, size_t cap);
 
+/* What looking a sale up found. */
+typedef enum store_lookup {
+  STORE_LOOKUP_FAILED = -1, /* err set                                  */
+  STORE_NOT_FOUND = 0,      /* no sale matches; *out zeroed             */
+  STORE_FOUND = 1           /* exactly one; *out filled                 */
+} store_lookup;
+
 /* Find the one recorded sale with id `sale_id`; `store_id` and `terminal`
  * narrow the search when not NULL (a restarted host may know neither:
- * then any store's sale is found).  Returns 1 with *out filled (the caller
- * frees it with store_sale_free), 0 when nothing matches (*out zeroed), or
- * -1 with err: "ambiguous_sale" when several sales match, with a sentence
- * listing them and naming what to add (field "store" or "terminal"),
- * "storage" or "nomem" otherwise. */
-int store_find(store *st, const char *store_id, const char *terminal,
+ * then any store's sale is found).  Returns STORE_FOUND with *out filled
+ * (the caller frees it with store_sale_free), STORE_NOT_FOUND when nothing
+ * matches (*out zeroed), or STORE_LOOKUP_FAILED with err: "ambiguous_sale"
+ * when several sales match, with a sentence listing them and naming what
+ * to add (field "store" or "terminal"), "storage" or "nomem" otherwise. */
+store_lookup store_find(store *st, const char *store_id, const char *terminal,
                const char *sale_id, store_sale *out, pi_error *err);
 
+/* What recording a sale or a void did. */
+typedef enum store_rec {
+  STORE_REC_FAILED = -1, /* err set; nothing written                     */
+  STORE_REC_DONE = 0,    /* recorded, with its journal entry             */
+  STORE_REC_ALREADY = 1  /* it was recorded before (the sale) or voided
+                            before (the void); nothing written           */
+} store_rec;
+
 /* Record a completed sale with its decision, tenders JSON, script meta JSON
- * and the reply to give, in one transaction.  Returns 0; 1 when a sale with
- * the same store, terminal and id is already recorded (by another till
- * since this one began it; nothing written: never report it as recorded);
- * -1 with err (code "storage"). */
-int store_record_sale(store *st, const sale *s, const decision *d,
+ * and the reply to give, in one transaction.  Returns STORE_REC_DONE;
+ * STORE_REC_ALREADY when a sale with the same store, terminal and id is
+ * already recorded (by another till since this one began it; nothing
+ * written: never report it as recorded); STORE_REC_FAILED with err (code
+ * "storage"). */
+store_rec store_record_sale(store *st, const sale *s, const decision *d,
                       purpose dflt, int64_t total, const char *tenders_json,
                       const char *meta_json, const char *completed_at,
                       const char *reply, pi_error *err);
@@ -138,8 +154,9 @@ int store_record_sale(store *st, const sale *s, const decision *d,
  * another till recorded that store, terminal and id meanwhile); for a
  * recorded sale, found as store_find() finds it (`store_id` and `terminal`
  * may be NULL; "ambiguous_sale" and "unknown_sale" refuse), a void row.
- * Returns 0; 1 when it was already voided; -1 with err. */
-int store_record_void(store *st, const sale *open_sale, purpose dflt,
+ * Returns STORE_REC_DONE; STORE_REC_ALREADY when it was already voided;
+ * STORE_REC_FAILED with err. */
+store_rec store_record_void(store *st, const sale *open_sale, purpose dflt,
                       const char *store_id,
                       const char *terminal, const char *sale_id,
                       const char *reason, const char *at, const char *reply,
