@@ -62,15 +62,15 @@ static void eori_embedded(taxid_result *out, const char *body, size_t bn) {
   out->embedded_vat_valid = taxid_check_vat(vat, vn, cc, &v);
 }
 
-/* Contract in taxid.h: EORI verdict in *out (caller-owned), returns valid;
-   input is borrowed, never written. */
-int taxid_check_eori(const char *input, size_t len, taxid_result *out) {
-  tx_result_init(out, TAXID_EORI);
-  const unsigned char *p = (const unsigned char *)input;
-  if (!p) len = 0;
-  char s[48];
-  size_t n = 0, total = 0, i = 0;
+/* The significant characters of input[0..len): separators ' ' - . /
+   dropped, whitespace at the start and the end dropped (inside it stays,
+   and makes the number invalid), at most `cap` stored in s.  *n gets the
+   count stored; returns the count of significant characters, which may
+   exceed cap. */
+static size_t eori_collect(const unsigned char *p, size_t len, char *s, size_t cap, size_t *n) {
+  size_t total = 0, i = 0;
   size_t trail = 0; /* whitespace at the end is dropped, inside it is not */
+  *n = 0;
   while (i < len) {
     char c = tx_next(p, len, &i);
     if (c == ' ' || c == '-' || c == '.' || c == '/') continue;
@@ -80,11 +80,76 @@ int taxid_check_eori(const char *input, size_t len, taxid_result *out) {
     } else {
       trail = 0;
     }
-    if (total < sizeof s) s[n++] = c;
+    if (total < cap) s[(*n)++] = c;
     total++;
   }
   total -= trail;
-  if (n > total) n = total;
+  if (*n > total) *n = total;
+  return total;
+}
+
+/* The issuing state that s[0..total) starts with, or NULL with
+   out->reason and the message in m. */
+static const char *eori_state(const char *s, size_t total, taxid_result *out, tx_msg *m) {
+  if (total < 2 || !tx_is_upper(s[0]) || !tx_is_upper(s[1])) {
+    out->reason = TAXID_UNKNOWN_COUNTRY;
+    tx_msg_str(m, "An EORI number starts with the issuing state's code, as in GB 123456789000.");
+    return NULL;
+  }
+  for (size_t k = 0; k < sizeof eori_states / sizeof eori_states[0]; k++)
+    if (eori_states[k][0] == s[0] && eori_states[k][1] == s[1]) return eori_states[k];
+  out->reason = TAXID_UNKNOWN_COUNTRY;
+  if (s[0] == 'E' && s[1] == 'L') {
+    tx_msg_str(m, "Greek EORI numbers start with GR; EL is only the VAT prefix.");
+  } else {
+    tx_msg_str(m, "'");
+    tx_msg_mem(m, s, 2);
+    tx_msg_str(m, "' does not issue EORI numbers; they start with an EU country code, XI or GB.");
+  }
+  return NULL;
+}
+
+/* The number after the state code, body[0..bn): only digits (GB, XI) or
+   letters and digits, 12 to 15 of them (GB, XI) or 1 to 15.  Returns 1,
+   or 0 with out->reason and the message in m. */
+static int eori_body_ok(const char *state, const char *body, size_t bn, const char *input,
+                        size_t len, taxid_result *out, tx_msg *m) {
+  int uk = strcmp(state, "GB") == 0 || strcmp(state, "XI") == 0;
+  for (size_t k = 0; k < bn; k++) {
+    if (tx_is_digit(body[k]) || (!uk && tx_is_upper(body[k]))) continue;
+    out->reason = TAXID_BAD_CHARACTERS;
+    tx_msg_mem(m, state, 2);
+    tx_msg_str(m, uk ? " EORI numbers contain only digits after " :
+                       " EORI numbers contain only letters and digits after ");
+    tx_msg_mem(m, state, 2);
+    tx_msg_str(m, "; ");
+    tx_msg_badchar(m, input, len, body[k]);
+    tx_msg_str(m, " is not allowed.");
+    return 0;
+  }
+  if (uk ? (bn < 12 || bn > 15) : (bn < 1 || bn > 15)) {
+    out->reason = TAXID_BAD_LENGTH;
+    tx_msg_mem(m, state, 2);
+    tx_msg_str(m, uk ? " EORI numbers have 12 to 15 digits after " :
+                       " EORI numbers have 1 to 15 letters or digits after ");
+    tx_msg_mem(m, state, 2);
+    tx_msg_str(m, "; this one has ");
+    tx_msg_uint(m, bn);
+    tx_msg_str(m, ".");
+    return 0;
+  }
+  return 1;
+}
+
+/* Contract in taxid.h: EORI verdict in *out (caller-owned), returns valid;
+   input is borrowed, never written. */
+int taxid_check_eori(const char *input, size_t len, taxid_result *out) {
+  tx_result_init(out, TAXID_EORI);
+  const unsigned char *p = (const unsigned char *)input;
+  if (!p) len = 0;
+  char s[48];
+  size_t n;
+  size_t total = eori_collect(p, len, s, sizeof s, &n);
   tx_msg m;
   tx_msg_init(&m, out->message, sizeof out->message);
   if (total == 0) {
@@ -92,25 +157,8 @@ int taxid_check_eori(const char *input, size_t len, taxid_result *out) {
     tx_msg_str(&m, "Nothing was entered.");
     return 0;
   }
-  if (total < 2 || !tx_is_upper(s[0]) || !tx_is_upper(s[1])) {
-    out->reason = TAXID_UNKNOWN_COUNTRY;
-    tx_msg_str(&m, "An EORI number starts with the issuing state's code, as in GB 123456789000.");
-    return 0;
-  }
-  const char *state = NULL;
-  for (size_t k = 0; k < sizeof eori_states / sizeof eori_states[0]; k++)
-    if (eori_states[k][0] == s[0] && eori_states[k][1] == s[1]) state = eori_states[k];
-  if (!state) {
-    out->reason = TAXID_UNKNOWN_COUNTRY;
-    if (s[0] == 'E' && s[1] == 'L') {
-      tx_msg_str(&m, "Greek EORI numbers start with GR; EL is only the VAT prefix.");
-    } else {
-      tx_msg_str(&m, "'");
-      tx_msg_mem(&m, s, 2);
-      tx_msg_str(&m, "' does not issue EORI numbers; they start with an EU country code, XI or GB.");
-    }
-    return 0;
-  }
+  const char *state = eori_state(s, total, out, &m);
+  if (!state) return 0;
   memcpy(out->country, state, 3);
   if (total > sizeof s) {
     out->reason = TAXID_TOO_LONG;
@@ -119,34 +167,9 @@ int taxid_check_eori(const char *input, size_t len, taxid_result *out) {
     tx_msg_str(&m, " characters).");
     return 0;
   }
-  const char *body = s + 2;
-  size_t bn = n - 2;
-  int uk = (s[0] == 'G' && s[1] == 'B') || (s[0] == 'X' && s[1] == 'I');
   tx_result_compact(out, "", 0, s, n);
-  for (size_t k = 0; k < bn; k++) {
-    if (tx_is_digit(body[k]) || (!uk && tx_is_upper(body[k]))) continue;
-    out->reason = TAXID_BAD_CHARACTERS;
-    tx_msg_mem(&m, state, 2);
-    tx_msg_str(&m, uk ? " EORI numbers contain only digits after " :
-                        " EORI numbers contain only letters and digits after ");
-    tx_msg_mem(&m, state, 2);
-    tx_msg_str(&m, "; ");
-    tx_msg_badchar(&m, input, len, body[k]);
-    tx_msg_str(&m, " is not allowed.");
-    return 0;
-  }
-  if (uk ? (bn < 12 || bn > 15) : (bn < 1 || bn > 15)) {
-    out->reason = TAXID_BAD_LENGTH;
-    tx_msg_mem(&m, state, 2);
-    tx_msg_str(&m, uk ? " EORI numbers have 12 to 15 digits after " :
-                        " EORI numbers have 1 to 15 letters or digits after ");
-    tx_msg_mem(&m, state, 2);
-    tx_msg_str(&m, "; this one has ");
-    tx_msg_uint(&m, bn);
-    tx_msg_str(&m, ".");
-    return 0;
-  }
-  eori_embedded(out, body, bn);
+  if (!eori_body_ok(state, s + 2, n - 2, input, len, out, &m)) return 0;
+  eori_embedded(out, s + 2, n - 2);
   out->valid = 1;
   return 1;
 }
