@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* csvin.c - the report's CSV read back for the HTML page: spooled to an
  * unlinked temporary file, then read one record at a time, so that memory
- * stays flat however many rows there are.  See htmlout_int.h. */
-#include "report/htmlout_int.h"
+ * stays flat however many rows there are.  See csvin.h. */
+#include "report/csvin.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,7 +44,7 @@ int csvin_fail(pi_error *err, const char *why) {
  * memory runs out. */
 static int cin_put(csv_in *r, int c) {
   if (r->len == r->cap) {
-    if (r->cap >= HTML_ROW_MAX) return -1;
+    if (r->cap >= CSVIN_RECORD_MAX) return -1;
     size_t cap = r->cap ? r->cap * 2 : 512;
     char *b = realloc(r->buf, cap);
     if (b == NULL) return -2;

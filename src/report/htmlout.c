@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* htmlout.c - a report as one self-contained HTML page (htmlout.h): the
  * head and CSS, the report's CSV read back into a <table> (csvin.c), and
- * the chart (htmlchart.c) above it.  See htmlout_int.h. */
+ * the chart (htmlchart.c) above it.  See htmlpage.h, csvin.h and
+ * htmlchart.h. */
 #include "base/clocale.h"
-#include "report/htmlout_int.h"
+#include "report/htmlpage.h"
+#include "report/csvin.h"
+#include "report/htmlchart.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -33,10 +33,6 @@
  * currencies are never added up).  Others are named in a note. */
 #define HTML_CHART_CURRENCIES_MAX 6
 
-/* Longest CSV record read back (a guard against a runaway row; a report
- * row is a few hundred bytes). */
-#define HTML_ROW_MAX (1024 * 1024)
-
 typedef enum html_report_kind {
   HTML_RESELLERS = 0, /* report_resellers (with or without q->detail)      */
   HTML_PURPOSES       /* report_purposes, periods as q->by says            */
