@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* htmlchart.c - the HTML report's chart: net sales per currency, period
  * and purpose, read from a purposes CSV onto a calendar axis, drawn as
- * stacked columns in inline SVG.  See htmlout_int.h. */
-#include "report/htmlout_int.h"
+ * stacked columns in inline SVG.  See htmlchart.h. */
+#include "report/htmlchart.h"
+#include "report/csvin.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -374,87 +375,109 @@ static void stack_of(const int64_t v[NPURPOSES], int64_t *pos, int64_t *neg) {
   }
 }
 
-/* One currency's chart: stacked columns per period, a labelled amount
- * axis, period labels thinned to fit, and a legend with the exact totals. */
-static void draw_currency(pw *o, const chart *ch, size_t ci) {
-  const char *cur = ch->cur[ci];
-  int ex = ch->exp[ci];
+/* How one currency's amounts map onto the plot: the axis from `bottom` to
+ * `top` in ticks of `step` (minor units), `scale` SVG units per minor unit;
+ * the periods in bands of `band`, each column `bw` wide. */
+typedef struct plot {
+  const char *cur;
+  int ex;
+  int64_t top, bottom, step;
+  double scale, band, bw;
+} plot;
+
+/* The SVG y of amount v. */
+static double plot_y(const plot *pl, int64_t v) {
+  return PLOT_T + (double)(pl->top - v) * pl->scale;
+}
+
+/* The plot of currency ci: an axis that holds every stacked column.
+ * Returns 0, or -1 when its amounts are too large to chart. */
+static int plot_scale(const chart *ch, size_t ci, plot *pl) {
   int64_t ymax = 0, ymin = 0;
   for (size_t b = 0; b < ch->nb; b++) {
     for (int p = 0; p < NPURPOSES; p++)
-      if (ch->net[ci][b][p] > CHART_LIMIT || ch->net[ci][b][p] < -CHART_LIMIT) {
-        wf(o, "<p class=\"note\">The %s amounts are too large to chart.</p>\n", cur);
-        return;
-      }
+      if (ch->net[ci][b][p] > CHART_LIMIT || ch->net[ci][b][p] < -CHART_LIMIT) return -1;
     int64_t pos, neg;
     stack_of(ch->net[ci][b], &pos, &neg);
     if (pos > ymax) ymax = pos;
     if (neg < ymin) ymin = neg;
   }
   if (ymax == ymin) ymax = 1; /* nothing but zeros: still draw an axis */
-  int64_t step = nice_step(ymax - ymin);
-  int64_t top = ceil_to(ymax, step), bottom = floor_to(ymin, step);
+  pl->cur = ch->cur[ci];
+  pl->ex = ch->exp[ci];
+  pl->step = nice_step(ymax - ymin);
+  pl->top = ceil_to(ymax, pl->step);
+  pl->bottom = floor_to(ymin, pl->step);
   double plot_w = SVG_W - PLOT_L - PLOT_R, plot_h = SVG_H - PLOT_T - PLOT_B;
-  double scale = plot_h / (double)(top - bottom);
-#define Y(v) (PLOT_T + (double)(top - (v)) * scale)
+  pl->scale = plot_h / (double)(pl->top - pl->bottom);
+  pl->band = plot_w / (double)ch->nb;
+  pl->bw = pl->band * 0.72;
+  if (pl->bw < 0.5) pl->bw = 0.5;
+  if (pl->bw > 56) pl->bw = 56; /* one or two periods: columns, not walls */
+  return 0;
+}
+
+/* Amount axis: gridlines with exact labels, and the currency. */
+static void draw_amount_axis(pw *o, const plot *pl) {
   char amt[48];
-  wf(o, "<figure class=\"chart\">\n<svg class=\"plot\" viewBox=\"0 0 %.0f %.0f\" "
-        "role=\"img\" aria-label=\"Net sales by purpose per %s, %s\">\n",
-     SVG_W, SVG_H, chart_unit_word[ch->unit], cur);
-  /* Amount axis: gridlines with exact labels. */
-  for (int64_t t = bottom; t <= top; t += step) {
-    amount_text(t, ex, amt, sizeof amt);
+  for (int64_t t = pl->bottom; t <= pl->top; t += pl->step) {
+    amount_text(t, pl->ex, amt, sizeof amt);
     wf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
           "stroke-width=\"1\"/>\n",
-       PLOT_L, Y(t), SVG_W - PLOT_R, Y(t), t == 0 ? "#000000" : "#D0D0D0");
+       PLOT_L, plot_y(pl, t), SVG_W - PLOT_R, plot_y(pl, t), t == 0 ? "#000000" : "#D0D0D0");
     wf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"tick\">%s</text>\n",
-       PLOT_L - 6, Y(t) + 4, amt);
+       PLOT_L - 6, plot_y(pl, t) + 4, amt);
   }
-  wf(o, "<text x=\"8\" y=\"14\" class=\"tick\">%s</text>\n", cur);
-  /* Columns. */
-  double band = plot_w / (double)ch->nb, bw = band * 0.72;
-  if (bw < 0.5) bw = 0.5;
-  if (bw > 56) bw = 56; /* one or two periods: columns, not walls */
-  for (size_t b = 0; b < ch->nb; b++) {
-    double x = PLOT_L + band * (double)b + (band - bw) / 2;
-    int64_t up = 0, down = 0, sum = 0;
-    w(o, "<g class=\"period\" data-period=\"");
+  wf(o, "<text x=\"8\" y=\"14\" class=\"tick\">%s</text>\n", pl->cur);
+}
+
+/* Period b's stacked column: one rect per purpose, positive amounts
+ * above zero and negative below, with its total on top when few. */
+static void draw_column(pw *o, const chart *ch, size_t ci, const plot *pl, size_t b) {
+  char amt[48];
+  double x = PLOT_L + pl->band * (double)b + (pl->band - pl->bw) / 2;
+  int64_t up = 0, down = 0, sum = 0;
+  w(o, "<g class=\"period\" data-period=\"");
+  wt(o, ch->label[b]);
+  w(o, "\">\n");
+  for (int p = 0; p < NPURPOSES; p++) {
+    int64_t v = ch->net[ci][b][p];
+    if (v == 0) continue;
+    double y0, y1;
+    if (v > 0) {
+      y0 = plot_y(pl, up + v), y1 = plot_y(pl, up);
+      up += v;
+    } else {
+      y0 = plot_y(pl, down), y1 = plot_y(pl, down + v);
+      down += v;
+    }
+    sum += v;
+    amount_text(v, pl->ex, amt, sizeof amt);
+    wf(o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\">"
+          "<title>",
+       x, y0, pl->bw, y1 - y0, purpose_fill[p]);
     wt(o, ch->label[b]);
-    w(o, "\">\n");
-    for (int p = 0; p < NPURPOSES; p++) {
-      int64_t v = ch->net[ci][b][p];
-      if (v == 0) continue;
-      double y0, y1;
-      if (v > 0) {
-        y0 = Y(up + v), y1 = Y(up);
-        up += v;
-      } else {
-        y0 = Y(down), y1 = Y(down + v);
-        down += v;
-      }
-      sum += v;
-      amount_text(v, ex, amt, sizeof amt);
-      wf(o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\">"
-            "<title>",
-         x, y0, bw, y1 - y0, purpose_fill[p]);
-      wt(o, ch->label[b]);
-      wf(o, " %s: %s %s</title></rect>\n", purpose_label[p], amt, cur);
-    }
-    /* Few columns: their totals written on top, exact. */
-    if (ch->nb <= 16 && (up != 0 || down != 0)) {
-      amount_text(sum, ex, amt, sizeof amt);
-      wf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"val\">%s</text>\n",
-         x + bw / 2, Y(up) - 5, amt);
-    }
-    w(o, "</g>\n");
+    wf(o, " %s: %s %s</title></rect>\n", purpose_label[p], amt, pl->cur);
   }
-  /* Period labels, thinned so that they do not overlap. */
+  /* Few columns: their totals written on top, exact. */
+  if (ch->nb <= 16 && (up != 0 || down != 0)) {
+    amount_text(sum, pl->ex, amt, sizeof amt);
+    wf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"val\">%s</text>\n",
+       x + pl->bw / 2, plot_y(pl, up) - 5, amt);
+  }
+  w(o, "</g>\n");
+}
+
+/* Period labels under the columns, thinned so that they do not overlap,
+ * and the amount axis's line. */
+static void draw_period_axis(pw *o, const chart *ch, const plot *pl) {
+  double plot_w = SVG_W - PLOT_L - PLOT_R;
   size_t chars = strlen(ch->label[0]) ? strlen(ch->label[0]) : 1;
   size_t fit = (size_t)(plot_w / ((double)chars * 7.8 + 14));
   size_t every = fit ? (ch->nb + fit - 1) / fit : ch->nb;
   if (every == 0) every = 1;
   for (size_t b = 0; b < ch->nb; b += every) {
-    double cx = PLOT_L + band * ((double)b + 0.5);
+    double cx = PLOT_L + pl->band * ((double)b + 0.5);
     wf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\"/>\n",
        cx, SVG_H - PLOT_B, cx, SVG_H - PLOT_B + 4);
     wf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"tick\">", cx,
@@ -464,15 +487,36 @@ static void draw_currency(pw *o, const chart *ch, size_t ci) {
   }
   wf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\"/>\n",
      PLOT_L, PLOT_T, PLOT_L, SVG_H - PLOT_B);
-#undef Y
-  w(o, "</svg>\n<figcaption class=\"legend\">");
-  wf(o, "<b>%s</b>, net totals of the %ss shown:", cur, chart_unit_word[ch->unit]);
+}
+
+/* The legend: each purpose's colour and exact total over the periods. */
+static void draw_legend(pw *o, const chart *ch, size_t ci, const plot *pl) {
+  char amt[48];
+  wf(o, "<b>%s</b>, net totals of the %ss shown:", pl->cur, chart_unit_word[ch->unit]);
   for (int p = 0; p < NPURPOSES; p++) {
-    amount_text(ch->total[ci][p], ex, amt, sizeof amt);
+    amount_text(ch->total[ci][p], pl->ex, amt, sizeof amt);
     wf(o, " <span class=\"key\"><svg width=\"12\" height=\"12\" aria-hidden=\"true\">"
           "<rect width=\"12\" height=\"12\" fill=\"%s\"/></svg> %s %s</span>",
        purpose_fill[p], purpose_label[p], amt);
   }
+}
+
+/* One currency's chart: stacked columns per period, a labelled amount
+ * axis, period labels thinned to fit, and a legend with the exact totals. */
+static void draw_currency(pw *o, const chart *ch, size_t ci) {
+  plot pl;
+  if (plot_scale(ch, ci, &pl)) {
+    wf(o, "<p class=\"note\">The %s amounts are too large to chart.</p>\n", ch->cur[ci]);
+    return;
+  }
+  wf(o, "<figure class=\"chart\">\n<svg class=\"plot\" viewBox=\"0 0 %.0f %.0f\" "
+        "role=\"img\" aria-label=\"Net sales by purpose per %s, %s\">\n",
+     SVG_W, SVG_H, chart_unit_word[ch->unit], pl.cur);
+  draw_amount_axis(o, &pl);
+  for (size_t b = 0; b < ch->nb; b++) draw_column(o, ch, ci, &pl, b);
+  draw_period_axis(o, ch, &pl);
+  w(o, "</svg>\n<figcaption class=\"legend\">");
+  draw_legend(o, ch, ci, &pl);
   w(o, "</figcaption>\n</figure>\n");
 }
 
