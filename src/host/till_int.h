@@ -4,15 +4,18 @@
  * entry point, till_run(), is in till.h).
  *
  * The till is one session object, `till`, passed to every function; the
- * files divide the work on it:
- *   till.c            the session: the sale, the key loop, the plugin call,
- *                     items, total, pay, void
+ * files divide the work on it, each calling only the files listed below
+ * it (no two call each other):
+ *   till.c            the key loop: items, total, pay, void; till_run()
  *   till_purpose.c    what the goods are for: tags G/R/O, gift details D,
  *                     the customer C and the identifiers, the prompts at P
+ *   till_term.c       raw mode and its restoration, keys, typed answers
+ *   till_session.c    the plugin call and its replies, beginning a sale,
+ *                     reloading the scripts
+ *   till_screen.c     the status line, the 80x24 screen, the transcript
+ *   till_sale.c       the sale as held: emptied, summed, purpose words
  *   till_catalogue.c  the catalogue and the manifest's store defaults
  *   till_json.c       JSON in (files, members of replies) and out (events)
- *   till_screen.c     the status line, the 80x24 screen, the transcript
- *   till_term.c       raw mode and its restoration, keys, typed answers
  * Everything here runs on the one thread that called till_run().
  */
 #ifndef POSINTENT_TILL_INT_H
@@ -138,7 +141,19 @@ typedef struct evb {
   int first[8];
 } evb;
 
-/* ---- till.c: the session ------------------------------------------------ */
+/* ---- till_sale.c: the sale as the till holds it ------------------------ */
+
+/* Forget the sale: no sale open, no lines, no tags, customer or total. */
+void reset_sale(till *t);
+/* The sale's net and tax, summed over its lines, in minor units. */
+void sale_totals(const till *t, int64_t *net, int64_t *tax);
+/* The buyer status a purpose gives: "consumer", "customer", "reseller";
+ * "" for none or an unknown one. */
+const char *status_of(const char *purpose);
+/* A purpose as shown: "own use" for "own_use", "-" for none. */
+const char *purpose_word(const char *purpose);
+
+/* ---- till_session.c: the till and the plugin ---------------------------- */
 
 /* Send one event and return its parsed reply (the caller cJSON_Delete()s
  * it), or NULL when there is none to show (a message has been said).
@@ -151,8 +166,6 @@ const char *err_message(const cJSON *r);
 void say_refusal(till *t, const char *what, const cJSON *r);
 /* Take the lines' purpose, status and treatment from a reply's "lines". */
 void apply_lines(till *t, const cJSON *r);
-/* The sale's net and tax, summed over its lines, in minor units. */
-void sale_totals(const till *t, int64_t *net, int64_t *tax);
 /* Begin a sale when none is open.  Returns 0, or -1 (said why). */
 int ensure_sale(till *t);
 /* S, or a SIGHUP while waiting for a key: ask the plugin to recompile the
@@ -164,11 +177,6 @@ void reload_scripts(till *t, const char *why);
 
 /* ---- till_purpose.c: tags, gifts, customer, prompts --------------------- */
 
-/* The buyer status a purpose gives: "consumer", "customer", "reseller";
- * "" for none or an unknown one. */
-const char *status_of(const char *purpose);
-/* A purpose as shown: "own use" for "own_use", "-" for none. */
-const char *purpose_word(const char *purpose);
 /* Tag the scope with `purpose` at once, keeping a gift's details.
  * Returns 0 tagged, 1 refused for want of reseller evidence (nothing
  * said), -1 refused or failed (said why). */

@@ -17,22 +17,6 @@
 /* ======================================================================== */
 /* words                                                                    */
 
-/* The buyer status a purpose gives, as the till shows it before the
- * plugin has said: own use a consumer, a gift the customer, resale a
- * reseller; "" for no purpose. */
-const char *status_of(const char *purpose) {
-  if (strcmp(purpose, "own_use") == 0) return "consumer";
-  if (strcmp(purpose, "gift") == 0) return "customer";
-  if (strcmp(purpose, "resale") == 0) return "reseller";
-  return "";
-}
-
-/* A purpose as a word for the cashier: "own use"; "-" for none. */
-const char *purpose_word(const char *purpose) {
-  if (strcmp(purpose, "own_use") == 0) return "own use";
-  return purpose[0] ? purpose : "-";
-}
-
 static int ends_with_stop(const char *s) {
   size_t n = strlen(s);
   return n > 0 && (s[n - 1] == '.' || s[n - 1] == '!' || s[n - 1] == '?');
