@@ -606,6 +606,221 @@ static void race_loser_never_acts_on_the_winner(void **state) {
   engine_close(other);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Attempt keys (docs/events.md, "Attempt keys")                            */
+
+#define BEGIN_KEY(e, sale, key)                                                 \
+  cJSON_Delete(tu_ok(e, "{\"type\":\"sale.begin\",\"sale\":\"%s\",\"store\":\"shop-1\"," \
+                        "\"terminal\":\"T1\",\"cashier\":\"c\","                \
+                        "\"at\":\"2026-11-20T10:00:00+01:00\",\"attempt\":\"%s\"}", \
+                     sale, key))
+#define COMPLETE_KEY "{\"type\":\"sale.complete\",\"sale\":\"%s\",\"total\":%d,"  \
+                     "\"tenders\":[{\"type\":\"card\",\"amount\":%d}],\"attempt\":\"%s\"}"
+
+/* What a refusal must leave as it was: every row of the sale and the
+ * journal, as one string. */
+static void snapshot(fixture *f, char *buf, size_t cap) {
+  tu_sql_text(f->db,
+              "SELECT (SELECT count(*) FROM sales) || '/' || (SELECT count(*) FROM voids)"
+              " || '/' || (SELECT count(*) FROM journal) || '/' ||"
+              " (SELECT group_concat(sale || ':' || total || ':' || ifnull(attempt, '-'))"
+              " FROM sales) || '/' || (SELECT hash FROM journal ORDER BY seq DESC LIMIT 1)",
+              buf, cap);
+}
+
+/* Two tills race on the same ids with the same content.  The loser is
+ * refused in its process; restarted, it resends exactly the completion it
+ * sent, which matches the winner's record in every field but the attempt
+ * key: refused (conflict, field attempt, saying what is recorded), nothing
+ * changed, never "recorded".  Its void is refused the same way.  The
+ * winner's own resend, after a restart too, is replayed. */
+static void attempt_key_refuses_the_restarted_loser(void **state) {
+  fixture *f = *state;
+  engine *loser = tu_engine(f->db, NULL);
+  BEGIN_KEY(f->e, "K1", "winner-7f3a");
+  LINE(f->e, "K1", "L1", 1000, 190);
+  BEGIN_KEY(loser, "K1", "loser-09bc");
+  LINE(loser, "K1", "L1", 1000, 190);
+  cJSON *won = tu_ok(f->e, COMPLETE_KEY, "K1", 1190, 1190, "winner-7f3a");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(won, "recorded")));
+  cJSON_Delete(tu_err(loser, "conflict", "sale", COMPLETE_KEY, "K1", 1190, 1190,
+                      "loser-09bc"));
+  engine_close(loser);
+  char before[1024], after[1024];
+  snapshot(f, before, sizeof before);
+  assert_non_null(strstr(before, "K1:1190:winner-7f3a"));
+
+  loser = tu_engine(f->db, NULL); /* the restart: no lost sale in memory */
+  cJSON *r = tu_err(loser, "conflict", "attempt", COMPLETE_KEY, "K1", 1190, 1190,
+                    "loser-09bc");
+  assert_null(cJSON_GetObjectItem(r, "recorded"));
+  assert_message_has(r, "11.90 EUR");
+  assert_message_has(r, "T1");
+  assert_message_has(r, "NOT recorded");
+  if (strstr(tu_str(r, "error.message"), "winner-7f3a"))
+    fail_msg("the refusal echoes the other till's key: %s", tu_str(r, "error.message"));
+  cJSON_Delete(r);
+  cJSON_Delete(tu_err(loser, "conflict", "attempt",
+                      "{\"type\":\"sale.void\",\"sale\":\"K1\",\"reason\":\"x\","
+                      "\"attempt\":\"loser-09bc\"}"));
+  snapshot(f, after, sizeof after);
+  assert_string_equal(before, after);
+
+  /* The winner's resend is replayed, in its process and after a restart;
+   * so is a resend without a key (judged by content, as before keys). */
+  cJSON *again = tu_ok(f->e, COMPLETE_KEY, "K1", 1190, 1190, "winner-7f3a");
+  assert_true(cJSON_Compare(won, again, 1));
+  cJSON_Delete(again);
+  engine_close(f->e);
+  f->e = tu_engine(f->db, NULL);
+  again = tu_ok(f->e, COMPLETE_KEY, "K1", 1190, 1190, "winner-7f3a");
+  assert_true(cJSON_Compare(won, again, 1));
+  cJSON_Delete(again);
+  again = tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"K1\",\"total\":1190,"
+                      "\"tenders\":[{\"type\":\"card\",\"amount\":1190}]}");
+  assert_true(cJSON_Compare(won, again, 1));
+  cJSON_Delete(again);
+  snapshot(f, after, sizeof after);
+  assert_string_equal(before, after);
+  /* The key's owner may void it. */
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.void\",\"sale\":\"K1\",\"reason\":\"x\","
+                           "\"attempt\":\"winner-7f3a\"}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM voids"), 1);
+  cJSON_Delete(won);
+  engine_close(loser);
+}
+
+/* The key within one till: a completion (or void) of an open sale with
+ * another key than its sale.begin's is refused and leaves the sale open;
+ * a key given only at the completion is the sale's; a sale recorded
+ * without a key is judged by its content, whatever key a resend brings. */
+static void attempt_key_of_an_open_sale(void **state) {
+  fixture *f = *state;
+  BEGIN_KEY(f->e, "K2", "k2-first");
+  LINE(f->e, "K2", "L1", 1000, 190);
+  cJSON_Delete(tu_err(f->e, "conflict", "attempt", COMPLETE_KEY, "K2", 1190, 1190,
+                      "k2-other"));
+  cJSON_Delete(tu_err(f->e, "conflict", "attempt",
+                      "{\"type\":\"sale.void\",\"sale\":\"K2\",\"attempt\":\"k2-other\"}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 0);
+  assert_int_equal(engine_open_sales(f->e), 1);
+  /* Without a key, the completion is the open sale's: its key is kept. */
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"K2\",\"total\":1190}"));
+  char key[80];
+  tu_sql_text(f->db, "SELECT attempt FROM sales WHERE sale='K2'", key, sizeof key);
+  assert_string_equal(key, "k2-first");
+
+  BEGIN(f->e, "K3");
+  LINE(f->e, "K3", "L1", 1000, 190);
+  cJSON_Delete(tu_ok(f->e, COMPLETE_KEY, "K3", 1190, 1190, "k3-at-completion"));
+  tu_sql_text(f->db, "SELECT attempt FROM sales WHERE sale='K3'", key, sizeof key);
+  assert_string_equal(key, "k3-at-completion");
+
+  BEGIN(f->e, "K4");
+  LINE(f->e, "K4", "L1", 1000, 190);
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"K4\",\"total\":1190,"
+                           "\"tenders\":[{\"type\":\"card\",\"amount\":1190}]}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM sales WHERE sale='K4' AND attempt IS NULL"),
+                   1);
+  engine_close(f->e);
+  f->e = tu_engine(f->db, NULL);
+  cJSON *r = tu_ok(f->e, COMPLETE_KEY, "K4", 1190, 1190, "any-key");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "recorded")));
+  cJSON_Delete(r);
+}
+
+/* The key is strict: a non-empty string of printable ASCII, at most 64
+ * bytes, in the three events that take it and no other; each refusal
+ * names the field and changes nothing. */
+static void attempt_key_is_strict(void **state) {
+  fixture *f = *state;
+  char long_key[80];
+  memset(long_key, 'a', 65);
+  long_key[65] = '\0';
+#define KEY_BEGIN "{\"type\":\"sale.begin\",\"sale\":\"K5\",\"store\":\"shop-1\","   \
+                  "\"terminal\":\"T1\",\"at\":\"2026-11-20T10:00:00+01:00\","          \
+                  "\"attempt\":%s}"
+  struct {
+    const char *code, *value;
+  } bad[] = {{"bad_type", "42"},        {"bad_type", "null"},
+             {"bad_type", "[\"k\"]"},   {"bad_type", "{\"k\":1}"},
+             {"bad_type", "true"},      {"bad_value", "\"\""},
+             {"bad_value", "\"a b\""},  {"bad_value", "\"caf\\u00e9\""},
+             {"bad_value", "\"a\\tb\""}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    cJSON *r = tu_err(f->e, bad[i].code, "attempt", KEY_BEGIN, bad[i].value);
+    assert_message_has(r, "attempt");
+    cJSON_Delete(r);
+  }
+  char quoted[96];
+  snprintf(quoted, sizeof quoted, "\"%s\"", long_key);
+  cJSON *r = tu_err(f->e, "too_long", "attempt", KEY_BEGIN, quoted);
+  assert_message_has(r, "64");
+  cJSON_Delete(r);
+  long_key[64] = '\0'; /* 64 bytes: the limit itself */
+  snprintf(quoted, sizeof quoted, "\"%s\"", long_key);
+  cJSON_Delete(tu_ok(f->e, KEY_BEGIN, quoted));
+  LINE(f->e, "K5", "L1", 1000, 190);
+  cJSON_Delete(tu_err(f->e, "bad_type", "attempt",
+                      "{\"type\":\"sale.complete\",\"sale\":\"K5\",\"total\":1190,"
+                      "\"attempt\":7}"));
+  cJSON_Delete(tu_err(f->e, "bad_value", "attempt",
+                      "{\"type\":\"sale.void\",\"sale\":\"K5\",\"attempt\":\"\"}"));
+  cJSON_Delete(tu_err(f->e, "unknown_field", "attempt",
+                      "{\"type\":\"sale.total\",\"sale\":\"K5\",\"attempt\":\"k\"}"));
+  assert_int_equal(engine_open_sales(f->e), 1);
+  assert_int_equal(count(f, "SELECT count(*) FROM sales"), 0);
+}
+
+/* The key is chained: editing it, or giving one to a sale recorded
+ * without, is caught by verification. */
+static void edited_attempt_fails_verification(void **state) {
+  fixture *f = *state;
+  BEGIN_KEY(f->e, "K6", "k6-key");
+  LINE(f->e, "K6", "L1", 1000, 190);
+  cJSON_Delete(tu_ok(f->e, COMPLETE_KEY, "K6", 1190, 1190, "k6-key"));
+  BEGIN(f->e, "K7");
+  LINE(f->e, "K7", "L1", 1000, 190);
+  cJSON_Delete(COMPLETE(f->e, "K7", 1190));
+  engine_close(f->e);
+  f->e = NULL;
+  const char *edits[] = {"UPDATE sales SET attempt='k6-forged' WHERE sale='K6'",
+                         "UPDATE sales SET attempt=NULL WHERE sale='K6'",
+                         "UPDATE sales SET attempt='k7-added' WHERE sale='K7'"};
+  for (size_t i = 0; i <= sizeof edits / sizeof edits[0]; i++) {
+    char copy[700];
+    snprintf(copy, sizeof copy, "%s/copy%zu.db", f->dir, i);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "VACUUM INTO ?1", -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_text(q, 1, copy, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    if (i < sizeof edits / sizeof edits[0]) {
+      assert_int_equal(sqlite3_open(copy, &db), SQLITE_OK);
+      assert_int_equal(sqlite3_exec(db, edits[i], NULL, NULL, NULL), SQLITE_OK);
+      sqlite3_close(db);
+    }
+    store *st;
+    pi_error err;
+    journal_report rep;
+    pi_error_clear(&err);
+    assert_int_equal(store_open(copy, STORE_READONLY, NULL, &st, &err), 0);
+    assert_int_equal(store_verify(st, &rep, &err), 0);
+    store_close(st);
+    if (i == sizeof edits / sizeof edits[0]) {
+      if (!rep.ok) fail_msg("the untouched copy does not verify: %s", rep.problem);
+    } else if (rep.ok) {
+      fail_msg("%s passes verification", edits[i]);
+    } else {
+      assert_non_null(strstr(rep.problem, "differs"));
+    }
+  }
+  f->e = tu_engine(f->db, NULL);
+}
+
 /* The database's identity is its own store's: a till of another store
  * opening it (one ping) does not make it that store's, while a till of
  * the same store brings it up to date. */
@@ -1339,6 +1554,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(money_is_exact, setup, teardown),
       cmocka_unit_test_setup_teardown(race_loser_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(race_loser_never_acts_on_the_winner, setup, teardown),
+      cmocka_unit_test_setup_teardown(attempt_key_refuses_the_restarted_loser, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(attempt_key_of_an_open_sale, setup, teardown),
+      cmocka_unit_test_setup_teardown(attempt_key_is_strict, setup, teardown),
+      cmocka_unit_test_setup_teardown(edited_attempt_fails_verification, setup, teardown),
       cmocka_unit_test_setup_teardown(another_stores_till_keeps_the_identity, setup, teardown),
       cmocka_unit_test_setup_teardown(resend_with_other_content_conflicts, setup, teardown),
       cmocka_unit_test_setup_teardown(completion_resent_after_void_is_voided, setup,

@@ -141,6 +141,7 @@ typedef struct sale {
   char cashier[SALE_ID_MAX];
   char at[SALE_TIME_MAX];            /* RFC 3339, as sent in sale.begin   */
   char currency[4];
+  char attempt[SALE_ID_MAX];         /* the host's attempt key, or ""     */
   purpose purpose;                   /* sale-level tag, or NONE           */
   gift_info gift;                    /* a whole-sale gift tag             */
   party customer;

@@ -308,6 +308,7 @@ static int on_begin(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   memcpy(s->id, ev->sale, sizeof s->id);
   memcpy(s->cashier, ev->cashier, sizeof s->cashier);
   memcpy(s->at, ev->at, sizeof s->at);
+  memcpy(s->attempt, ev->attempt, sizeof s->attempt);
   memcpy(s->currency, ev->currency[0] ? ev->currency : e->cfg.currency,
          sizeof s->currency);
   pi_error_clear(err);
@@ -526,9 +527,31 @@ static int check_tenders(const event *ev, pi_error *err) {
   return 0;
 }
 
+/* An event that names a sale by the host's attempt key (ev->attempt) and
+ * finds one recorded under another key: that is another till's sale under
+ * the same ids, never this host's.  -1 with err ("conflict", field
+ * "attempt", what is recorded, then `outcome`, what became of this event)
+ * when the keys differ; 0 when they agree or either has none (a sale
+ * recorded without a key is judged by its content, as before keys
+ * existed).  The recorded key is not echoed: it is the other till's. */
+static int refuse_other_attempt(const event *ev, const store_sale *rec,
+                                const char *outcome, pi_error *err) {
+  if (ev->attempt[0] == '\0' || rec->attempt[0] == '\0' ||
+      strcmp(ev->attempt, rec->attempt) == 0)
+    return 0;
+  char what[256];
+  store_sale_describe(rec, what, sizeof what);
+  return pi_fail(err, PI_E_CONFLICT, "attempt",
+                 "sale %s is recorded under another attempt key than this event's "
+                 "(%s): that is another till's sale; %s",
+                 ev->sale, what, outcome);
+}
+
 /* A completion for a sale that is not open here: the one recorded sale it
  * names gets the reply it got the first time, if the event says what was
- * recorded; a voided sale answers as voided; anything else is refused. */
+ * recorded (its attempt key first: a till that lost a race and restarted
+ * resends the very content the winner recorded); a voided sale answers as
+ * voided; anything else is refused. */
 static int replay_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   store_sale rec;
   store_lookup seen = find_recorded(e, ev, &rec, err);
@@ -539,7 +562,12 @@ static int replay_complete(engine *e, const event *ev, reply_buf *r, pi_error *e
   char what[256], tenders[2048];
   int rc;
   store_sale_describe(&rec, what, sizeof what);
-  if (rec.voided)
+  if (refuse_other_attempt(ev, &rec,
+                           "this completion's sale was NOT recorded: ring it up again "
+                           "under a new sale id",
+                           err))
+    rc = -1;
+  else if (rec.voided)
     rc = pi_fail(err, PI_E_SALE_VOIDED, "sale", "sale %s was voided (%s)", ev->sale, what);
   else if (rec.total != ev->total)
     rc = pi_fail(err, PI_E_CONFLICT, "total",
@@ -565,6 +593,12 @@ static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) 
   open_lookup found = find_open(e, ev, &s, err);
   if (found == OPEN_FAILED) return -1;
   if (found == OPEN_NONE) return refuse_if_lost(e, ev, err) ? -1 : replay_complete(e, ev, r, err);
+  if (ev->attempt[0] && s->attempt[0] && strcmp(ev->attempt, s->attempt) != 0)
+    return pi_fail(err, PI_E_CONFLICT, "attempt",
+                   "sale %s is open on this till under another attempt key than this "
+                   "completion's; nothing was recorded: complete it with the attempt "
+                   "its sale.begin gave",
+                   s->id);
   int64_t net, tax;
   sale_totals(s, &net, &tax);
   if (ev->total != net + tax)
@@ -587,12 +621,17 @@ static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) 
     return pi_fail(err, PI_E_BAD_VALUE, "tenders", "tenders are too large");
   rfc3339_utc(now_ms(e), at);
   if (reply_sale_complete(r, s, &e->cfg, &d, err)) return -1;
+  /* A key given at the completion only is the sale's key (a host may name
+   * its attempt where it resends); one given at sale.begin stays. */
+  int adopted = ev->attempt[0] && s->attempt[0] == '\0';
+  if (adopted) memcpy(s->attempt, ev->attempt, sizeof s->attempt);
   size_t reply_len;
   store_rec rc = store_record_sale(e->st, s, &d, (purpose)e->cfg.default_purpose,
                                    ev->total, tenders, meta[0] ? meta : NULL, at,
                                    reply_text(r, &reply_len), err);
   if (rc == STORE_REC_FAILED) {
     log_line(e, POSPLUG_LOG_ERROR, "sale %s not recorded: %s", s->id, err->message);
+    if (adopted) s->attempt[0] = '\0'; /* as it was: a refused event changes nothing */
     return -1; /* the sale stays open: the host may retry the completion */
   }
   if (rc == STORE_REC_ALREADY) {
@@ -622,6 +661,28 @@ static int on_void(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   sale *s;
   if (find_open(e, ev, &s, err) == OPEN_FAILED) return -1;
   if (s == NULL && refuse_if_lost(e, ev, err)) return -1;
+  if (s && ev->attempt[0] && s->attempt[0] && strcmp(ev->attempt, s->attempt) != 0)
+    return pi_fail(err, PI_E_CONFLICT, "attempt",
+                   "sale %s is open on this till under another attempt key than this "
+                   "void's; nothing was voided",
+                   s->id);
+  if (s == NULL && ev->attempt[0]) {
+    /* The recorded sale's key is compared here, before the void's own
+     * transaction: a recorded sale and its key never change, so
+     * store_record_void, looking by the same ids, finds this sale again
+     * (or, should a sale of another store take the same id meanwhile,
+     * refuses as ambiguous). */
+    store_sale rec;
+    int rc = find_recorded(e, ev, &rec, err);
+    if (rc < 0) return -1;
+    rc = rc == 1 ? refuse_other_attempt(ev, &rec,
+                                        "nothing was voided (a void of that sale "
+                                        "belongs to the till that recorded it)",
+                                        err)
+                 : 0;
+    store_sale_free(&rec);
+    if (rc) return -1;
+  }
   char at[32];
   rfc3339_utc(now_ms(e), at);
   const char *store_id = s ? s->store : ev->store[0] ? ev->store : NULL;

@@ -19,11 +19,39 @@ static int only_known(const cJSON *obj, const char *prefix,
   return ju_only_known(obj, prefix, known, PI_OK, "this event", err);
 }
 
+/* The optional "attempt" of sale.begin, sale.complete and sale.void: the
+ * host's own key for this attempt at the sale, which a resend after a
+ * restart carries so that the plugin can tell the host's sale from another
+ * till's under the same ids (docs/events.md).  Strict, since a key that is
+ * silently dropped protects nothing: a string (null too is refused: a host
+ * that meant to send a key and sent none has a bug to see) of 1 to
+ * SALE_ID_MAX - 1 printable ASCII characters without spaces. */
+static int parse_attempt(const cJSON *o, event *ev, pi_error *err) {
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "attempt");
+  if (a == NULL) return 0;
+  if (!cJSON_IsString(a) || a->valuestring == NULL)
+    return pi_fail(err, PI_E_BAD_TYPE, "attempt",
+                   "attempt must be a string (the host's key for this attempt at the "
+                   "sale), or left out");
+  if (a->valuestring[0] == '\0')
+    return pi_fail(err, PI_E_BAD_VALUE, "attempt",
+                   "attempt must not be empty: leave it out, or send the key");
+  if (ju_string(o, "attempt", "", JU_REQUIRED, ev->attempt, sizeof ev->attempt, err) < 0)
+    return -1;
+  for (const unsigned char *c = (const unsigned char *)ev->attempt; *c; c++)
+    if (*c < 0x21 || *c > 0x7e)
+      return pi_fail(err, PI_E_BAD_VALUE, "attempt",
+                     "attempt must be 1 to %d printable ASCII characters without "
+                     "spaces (a random hex key, a UUID)",
+                     SALE_ID_MAX - 1);
+  return 0;
+}
+
 static int parse_begin(const cJSON *o, event *ev, pi_error *err) {
   static const char *const known[] = {"type", "sale",     "store", "terminal",
-                                      "cashier", "at", "currency", NULL};
+                                      "cashier", "at", "currency", "attempt", NULL};
   char cur[16];
-  if (only_known(o, "", known, err) ||
+  if (only_known(o, "", known, err) || parse_attempt(o, ev, err) ||
       ju_string(o, "store", "", JU_REQUIRED, ev->store, sizeof ev->store, err) < 0 ||
       ju_string(o, "terminal", "", JU_REQUIRED, ev->terminal, sizeof ev->terminal,
                 err) < 0 ||
@@ -231,9 +259,9 @@ static int parse_tag(const cJSON *o, event *ev, pi_error *err) {
 
 static int parse_complete(const cJSON *o, event *ev, pi_error *err) {
   static const char *const known[] = {"type", "sale", "store", "terminal",
-                                      "total", "tenders", NULL};
+                                      "total", "tenders", "attempt", NULL};
   static const char *const tknown[] = {"type", "amount", NULL};
-  if (only_known(o, "", known, err) ||
+  if (only_known(o, "", known, err) || parse_attempt(o, ev, err) ||
       ju_int(o, "total", "", JU_REQUIRED, 0, MONEY_MAX, &ev->total, err) < 0)
     return -1;
   const cJSON *ts = cJSON_GetObjectItemCaseSensitive(o, "tenders");
@@ -261,8 +289,8 @@ static int parse_complete(const cJSON *o, event *ev, pi_error *err) {
 
 static int parse_void(const cJSON *o, event *ev, pi_error *err) {
   static const char *const known[] = {"type", "sale", "store", "terminal",
-                                      "reason", NULL};
-  if (only_known(o, "", known, err) ||
+                                      "reason", "attempt", NULL};
+  if (only_known(o, "", known, err) || parse_attempt(o, ev, err) ||
       ju_string(o, "reason", "", JU_OPTIONAL, ev->reason, sizeof ev->reason, err) < 0)
     return -1;
   return 0;

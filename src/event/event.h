@@ -51,6 +51,9 @@ typedef struct event {
   char sale[SALE_ID_MAX];
   char store[SALE_ID_MAX];          /* optional except in sale.begin     */
   char terminal[SALE_ID_MAX];       /* optional except in sale.begin     */
+  /* sale.begin, sale.complete, sale.void: the host's key for this attempt
+   * at the sale (docs/events.md), "" when the event has none */
+  char attempt[SALE_ID_MAX];
   /* sale.begin */
   char cashier[SALE_ID_MAX];
   char at[SALE_TIME_MAX];

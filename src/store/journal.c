@@ -17,10 +17,15 @@
 /* Format 2 chains the script meta as a salted digest (a personal field)
  * instead of in plain in the body, so that erasure can remove it.  Format 3
  * does the same for a void's reason, free text that cashiers fill with
- * names ("refund: Anna K., returned it").  Entries of earlier formats are
- * still verified as they were written. */
-#define FORMAT_VERSION 3
+ * names ("refund: Anna K., returned it").  Format 4 adds the sale's
+ * attempt key (sales.attempt, schema 5) to the sale's array in the body:
+ * a resend is acknowledged or refused by it, so an edited key must show.
+ * Entries of earlier formats are still verified as they were written; a
+ * sale of theirs must have no attempt (it was recorded before there were
+ * any), so one set behind the journal's back shows too. */
+#define FORMAT_VERSION 4
 #define VOID_PII_SINCE 3
+#define ATTEMPT_SINCE 4
 #define SALT_BYTES 16
 static const char zero_hash[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -45,7 +50,7 @@ static const char sale_cols[] =
     "store, terminal, sale, cashier, began_at, day, completed_at, currency, "
     "purpose, net, tax, total, customer_id, customer_org, reseller_kind, "
     "reseller_id, reseller_country, reseller_valid, reseller_reason, treatment, "
-    "gift_receipt, tenders, meta, status";
+    "gift_receipt, tenders, meta, status, attempt";
 static const char line_cols[] =
     "seq, line, sku, name, qty_milli, unit_price, net, tax, purpose, status, "
     "treatment, gift_receipt";
@@ -78,7 +83,8 @@ static const char *const line_pii[] = {"gift_message", "recipient_name",
  * cost more than the rest of the sale together. */
 struct journal {
   sqlite3 *db;
-  int meta_col; /* meta's index in sale_cols: in format 1 bodies only */
+  int meta_col;    /* meta's index in sale_cols: in format 1 bodies only */
+  int attempt_col; /* attempt's index in sale_cols: from format 4 on      */
   sqlite3_stmt *sel_sale, *sel_lines, *sel_evidence, *sel_void, *head, *insert,
       *get_salt, *put_salt, *salted_fields, *del_salt;
   EVP_MD *sha256;
@@ -133,11 +139,11 @@ static int entry_hash(journal *j, const char *prev, int64_t seq, const char *kin
 }
 
 /* Append the current row's columns from..from+n-1 as a JSON array,
- * leaving out column `skip` (-1: none). */
-static void row_array(jsonw *w, sqlite3_stmt *q, int from, int n, int skip) {
+ * leaving out columns `skip` and `skip2` (-1: none). */
+static void row_array(jsonw *w, sqlite3_stmt *q, int from, int n, int skip, int skip2) {
   jw_array(w);
   for (int i = from; i < from + n; i++) {
-    if (i == skip) continue;
+    if (i == skip || i == skip2) continue;
     switch (sqlite3_column_type(q, i)) {
     case SQLITE_NULL: jw_raw(w, "null"); break;
     case SQLITE_INTEGER: jw_int(w, sqlite3_column_int64(q, i)); break;
@@ -181,7 +187,8 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err) {
   if (j == NULL) return pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
   j->db = db;
   j->meta_col = col_index(sale_cols, "meta");
-  assert(j->meta_col >= 0);
+  j->attempt_col = col_index(sale_cols, "attempt");
+  assert(j->meta_col >= 0 && j->attempt_col >= 0);
   snprintf(sql[0], sizeof sql[0],
            "SELECT %s, customer_name, gift_message, recipient_name, recipient_contact,"
            " meta, reply FROM sales WHERE id=?1",
@@ -313,7 +320,12 @@ static fact_result sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
     return FACT_FAILED;
   }
   jw_key(body, "sale");
-  row_array(body, q, 0, ncols, version == 1 ? -1 : j->meta_col);
+  /* Before format 4 the body has no attempt; left out only when the row
+   * has none, so that one added later makes the body differ. */
+  int no_attempt = version < ATTEMPT_SINCE &&
+                   sqlite3_column_type(q, j->attempt_col) == SQLITE_NULL;
+  row_array(body, q, 0, ncols, version == 1 ? -1 : j->meta_col,
+            no_attempt ? j->attempt_col : -1);
   for (int i = 0; i < (version == 1 ? SALE_PII_V1 : SALE_PII) && rc == 0; i++)
     rc = pii_field(j, sale_id, mode, sale_pii[i],
                    (const char *)sqlite3_column_text(q, ncols + i), err);
@@ -329,7 +341,7 @@ static fact_result sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
   jw_key(body, "lines");
   jw_array(body);
   while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
-    row_array(body, q, 0, ncols, -1);
+    row_array(body, q, 0, ncols, -1, -1);
     for (int i = 0; line_pii[i] && rc == 0; i++) {
       const char *value = (const char *)sqlite3_column_text(q, ncols + i);
       if (value == NULL) continue;
@@ -352,7 +364,7 @@ static fact_result sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
   sqlite3_bind_int64(q, 1, sale_id);
   jw_key(body, "evidence");
   jw_array(body);
-  while ((step = sqlite3_step(q)) == SQLITE_ROW) row_array(body, q, 0, ncols, -1);
+  while ((step = sqlite3_step(q)) == SQLITE_ROW) row_array(body, q, 0, ncols, -1, -1);
   done(q);
   if (step != SQLITE_DONE) {
     db_fail(j->db, err, "reading the evidence");
@@ -387,7 +399,7 @@ static fact_result void_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
     jw_object(body);
     jw_kint(body, "v", version);
     jw_key(body, "void");
-    row_array(body, q, 0, 5, chained ? 4 : -1);
+    row_array(body, q, 0, 5, chained ? 4 : -1, -1);
     jw_end_object(body);
     const char *reason = (const char *)sqlite3_column_text(q, 4);
     if (chained && reason != NULL && reason[0] != '\0')

@@ -88,6 +88,12 @@ static const char *const migrations[] = {
      * as entries of kind "period"; journal.h says why the table is
      * rebuilt. */
     JOURNAL_SCHEMA_V4,
+    /* 4 -> 5: the host's attempt key of a sale (sale.begin/sale.complete
+     * "attempt"), so that a resend after a restart is told apart from
+     * another till's sale under the same ids.  NULL for sales recorded
+     * without one, and for every sale recorded before; journal format 4
+     * chains it (journal.c). */
+    "ALTER TABLE sales ADD COLUMN attempt TEXT;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
@@ -338,9 +344,9 @@ static int prepare_all(store *st, pi_error *err) {
                  "customer_name,customer_org,reseller_kind,reseller_id,"
                  "reseller_country,reseller_valid,reseller_reason,treatment,"
                  "gift_receipt,gift_message,recipient_name,recipient_contact,"
-                 "tenders,meta,reply,status) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,"
-                 "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
-                 "?24,?25,?26,?27,?28,?29)",
+                 "tenders,meta,reply,status,attempt) VALUES(?1,?2,?3,?4,?5,?6,"
+                 "?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
+                 "?23,?24,?25,?26,?27,?28,?29,?30)",
                  err) ||
          prepare(st, &st->ins_line,
                  "INSERT INTO lines(sale_id,seq,line,sku,name,qty_milli,"

@@ -35,8 +35,9 @@
  * (reseller lines with net and tax); the till pays for them only on
  * resale sales.  Version 3 adds sales_sale(sale, terminal), to find a
  * sale by its id alone.  Version 4 lets the journal hold "period"
- * entries, the closing of filed periods (period.h).  Version 1 also holds
- * the journal (journal.h).
+ * entries, the closing of filed periods (period.h).  Version 5 adds
+ * sales.attempt, the host's attempt key (docs/events.md), NULL when the
+ * host sent none.  Version 1 also holds the journal (journal.h).
  */
 #ifndef POSINTENT_STORE_H
 #define POSINTENT_STORE_H
@@ -49,7 +50,7 @@
 #include "config/manifest.h"
 #include "domain/sale.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 typedef struct store store;
 
@@ -102,6 +103,7 @@ typedef struct store_sale {
   int64_t total;                     /* minor units (0 when voided open)  */
   int completed;                     /* 1 completed, 0 voided while open  */
   int voided;                        /* 1 voided: while open, or since    */
+  char attempt[SALE_ID_MAX];          /* the host's attempt key, or ""     */
   char *tenders;                     /* malloc'd tenders JSON, or NULL    */
   char *reply;                       /* malloc'd stored reply             */
 } store_sale;

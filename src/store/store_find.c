@@ -34,6 +34,8 @@ static void read_found(sqlite3_stmt *q, store_sale *r) {
   r->total = sqlite3_column_int64(q, 6);
   r->completed = strcmp((const char *)sqlite3_column_text(q, 7), "completed") == 0;
   r->voided = !r->completed || sqlite3_column_int(q, 8) != 0;
+  const char *attempt = (const char *)sqlite3_column_text(q, 11);
+  snprintf(r->attempt, sizeof r->attempt, "%s", attempt ? attempt : "");
 }
 
 void store_sale_describe(const store_sale *r, char *buf, size_t cap) {

@@ -32,8 +32,8 @@ struct store {
  * is the answer, more are listed in the "ambiguous" sentence. */
 #define FIND_COLS                                                              \
   "SELECT id, store, terminal, sale, currency, completed_at, total, status,"   \
-  " EXISTS(SELECT 1 FROM voids v WHERE v.sale_id=s.id), tenders, reply"        \
-  " FROM sales s "
+  " EXISTS(SELECT 1 FROM voids v WHERE v.sale_id=s.id), tenders, reply,"       \
+  " attempt FROM sales s "
 #define FIND_LIMIT 4
 #define FIND_LIMIT_SQL "4"
 

@@ -98,6 +98,7 @@ static int insert_sale_row(store *st, const sale *s, const decision *d,
   bind_opt(q, 27, meta);
   sqlite3_bind_text(q, 28, reply, -1, SQLITE_STATIC);
   sqlite3_bind_text(q, 29, status, -1, SQLITE_STATIC);
+  bind_opt(q, 30, s->attempt);
   if (step_done(st, q, err, "recording the sale")) return -1;
   *rowid = sqlite3_last_insert_rowid(st->db);
   return 0;
