@@ -379,5 +379,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check("...and it still verifies", r.returncode == 0, r.stdout + r.stderr)
     found, _ = search(old, ["Oma Hilde"])
     check("...leaving no copy", not found, f"{found}")
+    # Format-1 entries have no attempt key: one set behind the journal's
+    # back (to pass a resend off as that sale's) must show.
+    keyed = os.path.join(tmp, "v1-keyed.db")
+    src, con = sqlite3.connect(old), sqlite3.connect(keyed)
+    src.backup(con)
+    src.close()
+    con.execute("UPDATE sales SET attempt='9f2c41d0e7a35b86' WHERE sale='S001'")
+    con.commit()
+    con.close()
+    r = posintent(keyed, "verify")
+    check("an attempt key added to a format-1 sale fails verify",
+          r.returncode == 1 and "differs" in r.stdout + r.stderr, r.stdout + r.stderr)
 
 finish("erasure checks")

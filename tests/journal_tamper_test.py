@@ -6,6 +6,7 @@ the problem; erasures through `posintent erase` must keep it verifying.
 
 usage: journal_tamper_test.py POS_HOST POSINTENT MANIFEST EVENTS
 """
+import json
 import os
 import shutil
 import subprocess
@@ -38,6 +39,20 @@ with tempfile.TemporaryDirectory() as tmp:
     base = os.path.join(tmp, "day.db")
     subprocess.run([host, "--manifest", manifest, "--db", base, "--events", events,
                     "--quiet"], check=True, capture_output=True)
+    # One sale with an attempt key (docs/events.md, "Attempt keys").
+    keyed = [
+        {"type": "sale.begin", "sale": "K1", "store": "roastery-berlin", "terminal": "T1",
+         "at": "2026-11-20T18:00:00+01:00", "attempt": "9f2c41d0e7a35b86"},
+        {"type": "sale.line", "sale": "K1", "line": "L1", "qty": 1, "unit_price": 1190,
+         "net": 1000, "tax": 190},
+        {"type": "sale.complete", "sale": "K1", "total": 1190,
+         "attempt": "9f2c41d0e7a35b86"},
+    ]
+    r = subprocess.run([host, "--manifest", manifest, "--db", base, "--quiet"],
+                       input="".join(json.dumps(e) + "\n" for e in keyed), text=True,
+                       capture_output=True)
+    if r.returncode != 0 or '"recorded":true' not in r.stdout:
+        failures.append(f"the keyed sale: exit {r.returncode}: {r.stdout}{r.stderr}")
     sh(base, "PRAGMA wal_checkpoint(TRUNCATE)")
     expect("untouched", base, 0, "verified")
 
@@ -82,6 +97,11 @@ with tempfile.TemporaryDirectory() as tmp:
          " WHERE recipient_name IS NOT NULL", "differs from its digest"),
         ("personal value added later", "UPDATE sales SET customer_name='Anonymous no more'"
          " WHERE sale='S001'", "added after"),
+        ("attempt key altered", "UPDATE sales SET attempt='00000000deadbeef'"
+         " WHERE sale='K1'", "differs"),
+        ("attempt key removed", "UPDATE sales SET attempt=NULL WHERE sale='K1'", "differs"),
+        ("attempt key given to a sale recorded without", "UPDATE sales SET"
+         " attempt='9f2c41d0e7a35b86' WHERE sale='S001'", "differs"),
         ("salt deleted", "DELETE FROM salts WHERE field='customer_name' AND sale_id="
          "(SELECT min(sale_id) FROM salts WHERE field='customer_name')", "digest"),
     ]

@@ -149,6 +149,12 @@ def pipe_session(host, manifest, catalogue, tmp, wrapper):
           ("resale_cert", "CA:SREAA123-456789", "exempt_resale"))
     check("pipe: sale 6 whole-sale purpose", (s6["purpose"], lines_of(s6)[0][2]),
           ("resale", "resale"))
+    # Every sale carries its own attempt key (docs/events.md, "Attempt
+    # keys"): 128 random bits in hex, the voided one too.
+    keys = [x["attempt"] or "" for x in s]
+    truth("pipe: every sale has a 128-bit hex attempt key: %r" % keys,
+          all(re.fullmatch(r"[0-9a-f]{32}", k) for k in keys))
+    check("pipe: the attempt keys differ", len(set(keys)), len(keys))
 
 
 def ask_session(host, manifest, catalogue, tmp, wrapper):

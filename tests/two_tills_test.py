@@ -8,6 +8,11 @@
    completion must be refused (`conflict`, with a sentence naming what is
    recorded under that id), never acknowledged, and the database must hold
    A's sale alone.
+   Then the same race with identical content and attempt keys
+   (docs/events.md, "Attempt keys"): B is refused, exits, and is started
+   again; its resend of exactly the completion it sent matches A's record
+   in everything but the key, and must be refused all the same (`conflict`,
+   field `attempt`), while A's resend from a new process is replayed.
 2. Several pos-host processes open a new database at the same moment:
    every one of them starts (the schema is created once, under a lock) and
    answers a ping.  Whatever the order they reach the lock in, all must
@@ -110,6 +115,48 @@ with tempfile.TemporaryDirectory(prefix="posintent-tills-") as tmp:
     rows = con.execute("SELECT terminal, total FROM sales WHERE sale='R1'").fetchall()
     con.close()
     check("one sale recorded, A's", rows == [("T1", 1190)], repr(rows))
+
+    # -- 1b. the same content, with attempt keys, and a restart --------------
+    def begin_key(key):
+        return dict(begin, sale="R2", attempt=key)
+
+    def complete_key(key):
+        return dict(type="sale.complete", sale="R2", total=1190,
+                    tenders=[{"type": "card", "amount": 1190}], attempt=key)
+
+    line = dict(type="sale.line", sale="R2", line="L1", qty=1, unit_price=1190, net=1000,
+                tax=190)
+    a, b = Till(mpath, db), Till(mpath, db)
+    check("A begins R2", a.send(begin_key("a-5f0e")).get("ok") is True)
+    check("B begins R2", b.send(begin_key("b-c41d")).get("ok") is True)
+    check("A line R2", a.send(line).get("ok") is True)
+    check("B line R2 (the same)", b.send(line).get("ok") is True)
+    ra = a.send(complete_key("a-5f0e"))
+    check("A's R2 is recorded", ra.get("recorded") is True, json.dumps(ra))
+    rb = b.send(complete_key("b-c41d"))
+    check("B's R2 is refused", rb.get("error", {}).get("code") == "conflict", json.dumps(rb))
+    for name, t in (("A", a), ("B", b)):
+        rc, e = t.close()
+        check(f"till {name} exits 0 (R2)", rc == 0, e)
+    b = Till(mpath, db)  # B restarted: nothing of the race in memory
+    rb = b.send(complete_key("b-c41d"))
+    err = rb.get("error", {})
+    check("restarted B's resend is refused, not acknowledged",
+          rb.get("ok") is False and "recorded" not in rb and err.get("code") == "conflict"
+          and err.get("field") == "attempt", json.dumps(rb))
+    check("...naming what is recorded", "11.90 EUR" in err.get("message", "")
+          and "T1" in err.get("message", ""), json.dumps(rb))
+    rc, e = b.close()
+    check("restarted B exits 0", rc == 0, e)
+    a = Till(mpath, db)
+    ra2 = a.send(complete_key("a-5f0e"))
+    check("restarted A's resend is replayed", ra2 == ra, json.dumps(ra2))
+    rc, e = a.close()
+    check("restarted A exits 0", rc == 0, e)
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT terminal, total, attempt FROM sales WHERE sale='R2'").fetchall()
+    con.close()
+    check("one R2 recorded, under A's key", rows == [("T1", 1190, "a-5f0e")], repr(rows))
 
     # -- 2. many tills open a new database at once ----------------------------
     for round_ in range(4):

@@ -241,6 +241,9 @@ static void do_pay(till *t) {
   eb_int(&e, "amount", net + tax);
   eb_close(&e, "}");
   eb_close(&e, "]");
+  /* The sale.begin's key: a completion sent again (P after a failure) is
+   * the same attempt at the same sale. */
+  if (t->attempt[0]) eb_str(&e, "attempt", t->attempt);
   eb_close(&e, "}");
   r = call(t, &e);
   if (r == NULL) return;
@@ -266,6 +269,7 @@ static void do_void(till *t) {
   evb e;
   eb_event(&e, "sale.void", t->sale);
   eb_str(&e, "reason", "voided at the till");
+  if (t->attempt[0]) eb_str(&e, "attempt", t->attempt);
   eb_close(&e, "}");
   cJSON *r = call(t, &e);
   if (r == NULL) return;

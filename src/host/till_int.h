@@ -86,6 +86,10 @@ typedef struct till {
   /* the open sale */
   int open;
   char sale[65];
+  char attempt[33];           /* the sale's attempt key: 128 random bits in
+                                 hex, sent with sale.begin, sale.complete
+                                 and sale.void; "" when no randomness was
+                                 to be had (the key is optional)           */
   long long epoch;
   long seq;
   int next_line;

@@ -12,6 +12,7 @@
 void reset_sale(till *t) {
   t->open = 0;
   t->sale[0] = '\0';
+  t->attempt[0] = '\0';
   t->nlines = t->cursor = t->top = 0;
   t->next_line = 1;
   t->sale_tag[0] = '\0';

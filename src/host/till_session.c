@@ -7,8 +7,11 @@
  */
 #include "host/till_int.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #define REPLY_MAX (16u << 20)   /* largest reply the till will fetch         */
@@ -118,13 +121,43 @@ static void now_rfc3339(char *out, size_t cap) {
     snprintf(out + n, cap - n, "Z");
 }
 
+/* A fresh attempt key for a sale into key[33]: 128 random bits as hex
+ * (docs/events.md, "Attempt keys").  The plugin tells this till's sale
+ * from another till's under the same ids by it, also when the till
+ * resends a completion after a restart.  getrandom() first, /dev/urandom
+ * when the kernel lacks it; with neither, "" (the key is optional: the
+ * sale is then judged by its content, as before keys existed). */
+static void new_attempt(char key[33]) {
+  unsigned char raw[16];
+  size_t got = 0;
+  while (got < sizeof raw) {
+    ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  if (got < sizeof raw) {
+    FILE *f = fopen("/dev/urandom", "rb");
+    got = f ? fread(raw, 1, sizeof raw, f) : 0;
+    if (f) fclose(f);
+  }
+  key[0] = '\0';
+  if (got < sizeof raw) return;
+  static const char hex[] = "0123456789abcdef";
+  for (size_t i = 0; i < sizeof raw; i++) {
+    key[2 * i] = hex[raw[i] >> 4];
+    key[2 * i + 1] = hex[raw[i] & 15];
+  }
+  key[32] = '\0';
+}
+
 /* Begin a sale when none is open.  Ids are "<terminal>-<start epoch>-<n>";
  * should one be recorded already (two tills started in the same second),
  * the next number is taken.  Returns 0, or -1 (said why). */
 int ensure_sale(till *t) {
   if (t->open) return 0;
   for (int attempt = 0; attempt < 100; attempt++) {
-    char at[40], id[160];
+    char at[40], id[160], key[33];
     evb e;
     snprintf(id, sizeof id, "%s-%lld-%ld", t->terminal, t->epoch, ++t->seq);
     if (strlen(id) >= sizeof t->sale) {
@@ -138,6 +171,8 @@ int ensure_sale(till *t) {
     eb_str(&e, "cashier", t->cashier);
     eb_str(&e, "at", at);
     if (t->currency[0]) eb_str(&e, "currency", t->currency);
+    new_attempt(key);
+    if (key[0]) eb_str(&e, "attempt", key);
     eb_close(&e, "}");
     cJSON *r = call(t, &e);
     if (r == NULL) return -1;
@@ -149,6 +184,7 @@ int ensure_sale(till *t) {
       reset_sale(t);
       t->open = 1;
       memcpy(t->sale, id, strlen(id) + 1);
+      memcpy(t->attempt, key, sizeof t->attempt);
       return 0;
     }
     if (!taken) return -1;
