@@ -115,7 +115,12 @@
  * The event types and their members are documented in docs/events.md.  A
  * reply for "sale.complete" is produced only after the sale is durably
  * committed; resending a completed sale returns the same reply again and
- * records nothing twice.
+ * records nothing twice.  A host resends exactly the event it sent.  To be
+ * told apart from another till that used the same store, terminal and
+ * sale id, also after a restart, a host sends its own key for the sale as
+ * "attempt" in sale.begin and sale.complete (docs/events.md, "Attempt
+ * keys"): a resend under another key than the recorded one is refused
+ * with code "conflict", never acknowledged.
  *
  * ---------------------------------------------------------------------------
  * 6. For C++ hosts

@@ -10,7 +10,8 @@
  *
  *   seq   1, 2, 3, ... without gaps
  *   body  canonical JSON of the fact, rebuilt from the recorded rows, with
- *         no personal data in it
+ *         no personal data in it; a sale's from format 4 on includes its
+ *         attempt key (sales.attempt, docs/events.md)
  *   pii   canonical JSON of salted SHA-256 digests of the personal data
  *         (customer name, gift message, recipient name and contact, script
  *         meta; for a void, its reason) that the fact holds, and of the

@@ -88,8 +88,8 @@ static const char *const migrations[] = {
      * as entries of kind "period"; journal.h says why the table is
      * rebuilt. */
     JOURNAL_SCHEMA_V4,
-    /* 4 -> 5: the host's attempt key of a sale (sale.begin/sale.complete
-     * "attempt"), so that a resend after a restart is told apart from
+    /* 4 -> 5: the host's attempt key of a sale ("attempt" of sale.begin,
+     * sale.complete, sale.void), so that a resend after a restart is told apart from
      * another till's sale under the same ids.  NULL for sales recorded
      * without one, and for every sale recorded before; journal format 4
      * chains it (journal.c). */
