@@ -377,7 +377,7 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-") as tmp:
         ("another application's SQLite file", other_sqlite, url, "not a posintent one"),
         ("a missing till database", os.path.join(tmp, "missing.db"), url,
          "there is no database"),
-        ("a newer central schema", A.db, newer_url, "knows up to 1: upgrade posintent"),
+        ("a newer central schema", A.db, newer_url, "knows up to 2: upgrade posintent"),
     ]
     for what, db, to, says in cases:
         r = sync(db, to)

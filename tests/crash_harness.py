@@ -112,8 +112,12 @@ class Sale:
         self.void = rng.random() < 0.05
         self.net = sum(l["net"] for l in self.lines)
         self.tax = sum(l["tax"] for l in self.lines)
+        # Most sales carry an attempt key (docs/events.md), on sale.begin
+        # and on the final event, so resends are judged by it; the rest are
+        # an older host's, judged by content.
+        key = {"attempt": "%032x" % rng.getrandbits(128)} if rng.random() < 0.8 else {}
         ev = [dict(type="sale.begin", sale=self.id, store=store, terminal=self.terminal,
-                   cashier="crash", at=at, currency="EUR")]
+                   cashier="crash", at=at, currency="EUR", **key)]
         for l in self.lines:
             ev.append(dict(type="sale.line", sale=self.id, **l))
         if self.customer:
@@ -122,11 +126,12 @@ class Sale:
             ev.append(dict(type="sale.tag", sale=self.id, **t))
         ev.append(dict(type="sale.total", sale=self.id))
         if self.void:
-            ev.append(dict(type="sale.void", sale=self.id, reason="changed mind"))
+            ev.append(dict(type="sale.void", sale=self.id, reason="changed mind", **key))
         else:
             ev.append(dict(type="sale.complete", sale=self.id,
                            total=self.net + self.tax,
-                           tenders=[{"type": "card", "amount": self.net + self.tax}]))
+                           tenders=[{"type": "card", "amount": self.net + self.tax}],
+                           **key))
         self.events = ev
         self.payload = "".join(json.dumps(e, ensure_ascii=False) + "\n"
                                for e in ev).encode()

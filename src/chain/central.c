@@ -61,6 +61,9 @@ static const char *const migrations[] = {
     " store text NOT NULL, chain text NOT NULL,"
     " sale_id bigint NOT NULL, field text NOT NULL, salt bytea NOT NULL,"
     " PRIMARY KEY(store, chain, sale_id, field));",
+    /* 1 -> 2: the till's schema 5 column sales.attempt, the host's attempt
+     * key, which journal format 4 chains (central verify rebuilds it). */
+    "ALTER TABLE sales ADD COLUMN attempt text;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == CHAIN_SCHEMA_VERSION,

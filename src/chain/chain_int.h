@@ -7,7 +7,7 @@
 #ifndef POSINTENT_CHAIN_INT_H
 #define POSINTENT_CHAIN_INT_H
 
-/* The till's columns of each table (store.c's schema 4), in the order the
+/* The till's columns of each table (store.c's schema 5), in the order the
  * central table holds them after its prefix.  A till schema that adds a
  * column adds it here and in a central migration. */
 #define CHAIN_SALES_COLS                                                       \
@@ -15,7 +15,7 @@
   "purpose,net,tax,total,customer_id,customer_name,customer_org,"              \
   "reseller_kind,reseller_id,reseller_country,reseller_valid,"                 \
   "reseller_reason,treatment,gift_receipt,gift_message,recipient_name,"        \
-  "recipient_contact,tenders,meta,reply,status"
+  "recipient_contact,tenders,meta,reply,status,attempt"
 #define CHAIN_LINES_COLS                                                       \
   "sale_id,seq,line,sku,name,qty_milli,unit_price,net,tax,purpose,status,"     \
   "treatment,gift_receipt,gift_message,recipient_name,recipient_contact"
