@@ -183,24 +183,16 @@ static int put_wrapped(screen *s, int r, int n, const char *text) {
   return i;
 }
 
-/* Redraw the whole 80x24 screen: rows are rewritten in place and cleared
- * to the end of the line, which does not flicker as a full clear does. */
-void draw(till *t) {
-  screen s;
-  for (int r = 0; r < ROWS; r++) put(&s, r, "%s", "");
-  if (t->ask == NULL && t->msg[0] == '\0' && t->nlines == 0 && !t->open)
-    snprintf(t->msg, sizeof t->msg, "Type an item code and Enter. ? shows every key.");
+/* Rows 0-1: who is at the till (or what went wrong with the scripts),
+ * then the open sale with its total and customer. */
+static void draw_head(const till *t, screen *s, const char *total) {
   if (t->scripts_note[0])
-    put(&s, 0, "posintent till  %s (S retries)", t->scripts_note);
+    put(s, 0, "posintent till  %s (S retries)", t->scripts_note);
   else if (t->script_error[0])
-    put(&s, 0, "posintent till  ! %s", t->script_error);
+    put(s, 0, "posintent till  ! %s", t->script_error);
   else
-    put(&s, 0, "posintent till  store %s  terminal %s  cashier %s", t->store,
+    put(s, 0, "posintent till  store %s  terminal %s  cashier %s", t->store,
         t->terminal, t->cashier);
-  char total[32];
-  int64_t net, tax;
-  sale_totals(t, &net, &tax);
-  money_text(net + tax, t->exponent, total, sizeof total);
   if (t->open) {
     char cust[300] = "";
     const customer *c = &t->cust;
@@ -208,73 +200,103 @@ void draw(till *t) {
       snprintf(cust, sizeof cust, "  customer: %s%s%s%s", c->name,
                c->name[0] && c->kind[0] ? ", " : "", c->kind[0] ? c->compact : "",
                c->kind[0] ? (c->valid ? " ok" : " NOT VALID") : "");
-    put(&s, 1, "Sale %s  %s %s%s", t->sale, total, t->currency, cust);
+    put(s, 1, "Sale %s  %s %s%s", t->sale, total, t->currency, cust);
   } else {
-    put(&s, 1, "No sale open: scan or type an item code, then Enter");
+    put(s, 1, "No sale open: scan or type an item code, then Enter");
   }
+}
+
+/* Rows 2-12: the sale's lines in a window of WIN, or, before the first
+ * line, the start of the catalogue. */
+static void draw_lines(const till *t, screen *s, const char *total) {
   if (t->nlines) {
-    put(&s, 2, "%s", LINE_HEAD);
+    put(s, 2, "%s", LINE_HEAD);
     for (size_t i = t->top; i < t->nlines && i < t->top + WIN; i++) {
       char row[512];
       line_row(t, i, row, sizeof row);
-      put(&s, 3 + (int)(i - t->top), "%s", row);
+      put(s, 3 + (int)(i - t->top), "%s", row);
     }
-    put(&s, 12, "%-13s%-13s%-26s total %10s %s", t->top > 0 ? "^ more above" : "",
+    put(s, 12, "%-13s%-13s%-26s total %10s %s", t->top > 0 ? "^ more above" : "",
         t->top + WIN < t->nlines ? "v more below" : "", "* from the whole sale", total,
         t->currency);
-  } else {
-    put(&s, 2, "Catalogue (code  item  price):");
-    for (size_t i = 0; i < t->nitems && i < WIN; i++) {
-      char price[32];
-      money_text(t->items[i].net + t->items[i].tax, t->exponent, price, sizeof price);
-      put(&s, 3 + (int)i, "  %-6s %-32s %10s %s", t->items[i].code, t->items[i].name,
-          price, t->currency);
-    }
-    if (t->nitems > WIN) put(&s, 12, "  ... and %zu more", t->nitems - WIN);
+    return;
   }
-  /* Rows 13-19: what the plugin said. */
+  put(s, 2, "Catalogue (code  item  price):");
+  for (size_t i = 0; i < t->nitems && i < WIN; i++) {
+    char price[32];
+    money_text(t->items[i].net + t->items[i].tax, t->exponent, price, sizeof price);
+    put(s, 3 + (int)i, "  %-6s %-32s %10s %s", t->items[i].code, t->items[i].name, price,
+        t->currency);
+  }
+  if (t->nitems > WIN) put(s, 12, "  ... and %zu more", t->nitems - WIN);
+}
+
+/* Rows 13-19: what the plugin said: the raw reply (J), or the last
+ * sale.total's verdict, prompts, blocks and receipt lines. */
+static void draw_plugin(const till *t, screen *s) {
   if (t->show_json) {
-    put(&s, 13, "Raw reply to %s (J hides):", t->last_type[0] ? t->last_type : "-");
-    put_wrapped(&s, 14, 6, t->last_json);
+    put(s, 13, "Raw reply to %s (J hides):", t->last_type[0] ? t->last_type : "-");
+    put_wrapped(s, 14, 6, t->last_json);
   } else if (t->have_total && t->open) {
-    put(&s, 13, "Plugin, sale.total: %s; tax treatment %s",
+    put(s, 13, "Plugin, sale.total: %s; tax treatment %s",
         t->can_complete ? "can complete" : "CANNOT complete yet", t->treatment);
     int r = 14;
     /* Prompts and blocks are sentences for the cashier: wrapped, not cut. */
     char text[300];
     for (size_t i = 0; i < t->nprompts && r < 20; i++) {
       snprintf(text, sizeof text, " ? %s", t->prompts[i]);
-      r += put_wrapped(&s, r, 20 - r, text);
+      r += put_wrapped(s, r, 20 - r, text);
     }
     for (size_t i = 0; i < t->nblocks && r < 20; i++) {
       snprintf(text, sizeof text, " ! %s", t->blocks[i]);
-      r += put_wrapped(&s, r, 20 - r, text);
+      r += put_wrapped(s, r, 20 - r, text);
     }
     for (size_t i = 0; i < t->nreceipt && r < 20; i++)
-      put(&s, r++, " receipt: %s", t->receipt[i]);
-    if (r == 14) put(&s, r, " nothing to ask: P pays");
+      put(s, r++, " receipt: %s", t->receipt[i]);
+    if (r == 14) put(s, r, " nothing to ask: P pays");
   } else if (t->open) {
-    put(&s, 13, "T shows what the plugin still asks (prompts), what blocks the sale");
-    put(&s, 14, "and the receipt lines; P answers them and pays.");
+    put(s, 13, "T shows what the plugin still asks (prompts), what blocks the sale");
+    put(s, 14, "and the receipt lines; P answers them and pays.");
   }
+}
+
+/* Writes the rows in place, each cleared to the end of its line; the last
+ * keeps the cursor at the end of what is typed. */
+static void flush_screen(till *t, const screen *s) {
+  fputs("\033[H", t->out);
+  for (int r = 0; r < ROWS; r++) {
+    if (r == ROWS - 1) {
+      size_t n = strlen(s->rows[r]);
+      while (n > 0 && s->rows[r][n - 1] == ' ') n--;
+      fprintf(t->out, "%.*s\033[K", (int)n, s->rows[r]);
+    } else {
+      fprintf(t->out, "%s\033[K\n", s->rows[r]);
+    }
+  }
+  fflush(t->out);
+}
+
+/* Redraw the whole 80x24 screen: rows are rewritten in place and cleared
+ * to the end of the line, which does not flicker as a full clear does. */
+void draw(till *t) {
+  screen s;
+  for (int r = 0; r < ROWS; r++) put(&s, r, "%s", "");
+  if (t->ask == NULL && t->msg[0] == '\0' && t->nlines == 0 && !t->open)
+    snprintf(t->msg, sizeof t->msg, "Type an item code and Enter. ? shows every key.");
+  char total[32];
+  int64_t net, tax;
+  sale_totals(t, &net, &tax);
+  money_text(net + tax, t->exponent, total, sizeof total);
+  draw_head(t, &s, total);
+  draw_lines(t, &s, total);
+  draw_plugin(t, &s);
   put_wrapped(&s, 20, 2, t->msg);
   put(&s, 22, "G gift R resale O own use (n+key: line n, *+key: sale) D C X T P V S ? Q");
   if (t->ask)
     put(&s, 23, "%s%s", t->ask, t->askbuf ? t->askbuf : "");
   else
     put(&s, 23, "> %s", t->input);
-  fputs("\033[H", t->out);
-  for (int r = 0; r < ROWS; r++) {
-    /* The last row keeps the cursor at the end of what is typed. */
-    if (r == ROWS - 1) {
-      size_t n = strlen(s.rows[r]);
-      while (n > 0 && s.rows[r][n - 1] == ' ') n--;
-      fprintf(t->out, "%.*s\033[K", (int)n, s.rows[r]);
-    } else {
-      fprintf(t->out, "%s\033[K\n", s.rows[r]);
-    }
-  }
-  fflush(t->out);
+  flush_screen(t, &s);
 }
 
 /* The help text over the whole screen; the caller waits for a key. */
