@@ -207,13 +207,13 @@ static void do_pay(till *t) {
   for (int round = 0; round < 6; round++) {
     cJSON_Delete(r);
     if ((r = do_total(t)) == NULL) return;
-    int a = answer_prompts(t, r);
-    if (a < 0) {
+    prompts_result a = answer_prompts(t, r);
+    if (a == PROMPTS_STOPPED) {
       cJSON_Delete(r);
       say(t, "payment stopped; the sale is still open (P to try again)");
       return;
     }
-    if (a == 0) break;
+    if (a == PROMPTS_NONE) break;
   }
   cJSON_Delete(r);
   if (!t->can_complete) {
@@ -327,38 +327,80 @@ static void clear_input(till *t) {
   t->input[0] = '\0';
 }
 
-/* One key of the main loop. */
-static void on_key(till *t, int k) {
+/* The keys that edit the typed prefix or move the highlight: Enter, Bksp,
+ * Esc, the arrows, digits and '*'; blanks are ignored.  Returns 1 when k
+ * was one of them (handled), else 0. */
+static int edit_key(till *t, int k) {
   if (k == K_ENTER) {
     if (t->ninput) add_item(t, t->input);
     clear_input(t);
-    return;
+    return 1;
   }
   if (k == K_BS) {
     if (t->ninput) t->input[--t->ninput] = '\0';
-    return;
+    return 1;
   }
   if (k == K_ESC) {
     clear_input(t);
     t->show_json = 0;
-    return;
+    return 1;
   }
   if (k == K_UP || k == K_DOWN) {
-    if (t->nlines == 0) return;
+    if (t->nlines == 0) return 1;
     if (k == K_UP && t->cursor > 0) t->cursor--;
     if (k == K_DOWN && t->cursor + 1 < t->nlines) t->cursor++;
     keep_visible(t);
-    return;
+    return 1;
   }
-  if (k < 0 || k >= 0x100) return;
+  if (k < 0 || k >= 0x100) return 1; /* another escape sequence */
   if (isdigit(k) || k == '*') {
     if (t->ninput + 1 < sizeof t->input) {
       t->input[t->ninput++] = (char)k;
       t->input[t->ninput] = '\0';
     }
+    return 1;
+  }
+  return k == ' ' || k == '\t';
+}
+
+/* T: total the open sale and say whether it can complete. */
+static void total_key(till *t) {
+  if (!t->open) {
+    say(t, "no sale is open");
     return;
   }
-  if (k == ' ' || k == '\t') return;
+  cJSON *r = do_total(t);
+  if (r) {
+    say(t, "Total: %s%s", t->can_complete ? "can complete" : "cannot complete yet",
+        t->nprompts ? "; the plugin asks (P answers):" : "");
+    if (!t->tty) print_sale(t);
+  }
+  cJSON_Delete(r);
+}
+
+/* ?: the help screen (a key closes it), or its text in a transcript. */
+static void help_key(till *t) {
+  if (t->tty) {
+    draw_help(t);
+    if (read_key(t) == K_EOF) t->quit = 1;
+  } else {
+    print_help(t);
+  }
+}
+
+/* Q: quit, asking first when a sale with lines is open. */
+static void quit_key(till *t) {
+  if (t->open && t->nlines &&
+      ask_key(t, "A sale is open and will not be recorded. Quit? [y/N]: ", "yn", 'n') !=
+          'y') {
+    say(t, "still here");
+    return;
+  }
+  t->quit = 1;
+}
+
+/* The command keys (any case) on the scope the typed prefix names. */
+static void command_key(till *t, int k) {
   scope sc;
   switch (toupper(k)) {
   case 'G':
@@ -376,19 +418,7 @@ static void on_key(till *t, int k) {
     if (scope_of(t, &sc, 0) == 0) remove_line(t, sc.index);
     break;
   case 'C': set_customer(t); break;
-  case 'T':
-    if (!t->open) {
-      say(t, "no sale is open");
-    } else {
-      cJSON *r = do_total(t);
-      if (r) {
-        say(t, "Total: %s%s", t->can_complete ? "can complete" : "cannot complete yet",
-            t->nprompts ? "; the plugin asks (P answers):" : "");
-        if (!t->tty) print_sale(t);
-      }
-      cJSON_Delete(r);
-    }
-    break;
+  case 'T': total_key(t); break;
   case 'P': do_pay(t); break;
   case 'V': do_void(t); break;
   case 'S': reload_scripts(t, "S key"); break;
@@ -396,27 +426,19 @@ static void on_key(till *t, int k) {
     t->show_json = !t->show_json;
     if (!t->tty) say(t, "reply to %s: %s", t->last_type, t->last_json);
     break;
-  case '?':
-    if (t->tty) {
-      draw_help(t);
-      if (read_key(t) == K_EOF) t->quit = 1;
-    } else {
-      print_help(t);
-    }
-    break;
-  case 'Q':
-    if (t->open && t->nlines &&
-        ask_key(t, "A sale is open and will not be recorded. Quit? [y/N]: ", "yn",
-                'n') != 'y') {
-      say(t, "still here");
-      break;
-    }
-    t->quit = 1;
-    break;
+  case '?': help_key(t); break;
+  case 'Q': quit_key(t); break;
   default:
     say(t, "'%c' is not a till key; ? shows them all", k >= 0x20 && k < 0x7f ? k : '?');
     break;
   }
+}
+
+/* One key of the main loop: an edit of the typed prefix, or a command,
+ * after which the prefix is cleared. */
+static void on_key(till *t, int k) {
+  if (edit_key(t, k)) return;
+  command_key(t, k);
   clear_input(t);
 }
 

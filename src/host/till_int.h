@@ -181,13 +181,31 @@ void reload_scripts(till *t, const char *why);
 
 /* ---- till_purpose.c: tags, gifts, customer, prompts --------------------- */
 
-/* Tag the scope with `purpose` at once, keeping a gift's details.
- * Returns 0 tagged, 1 refused for want of reseller evidence (nothing
- * said), -1 refused or failed (said why). */
-int tag_simple(till *t, const scope *sc, const char *purpose);
+/* What tagging a scope came to. */
+typedef enum tag_result {
+  TAG_FAILED = -1,        /* refused or failed (said why)                  */
+  TAG_DONE = 0,           /* tagged                                        */
+  TAG_NEEDS_EVIDENCE = 1  /* refused for want of reseller evidence (nothing
+                             said: the caller asks for it)                 */
+} tag_result;
+/* What asking the cashier came to. */
+typedef enum ask_result {
+  ASK_FAILED = -1,   /* refused or failed (said why)                       */
+  ASK_CANCELLED = 0, /* the cashier gave up                                */
+  ASK_DONE = 1
+} ask_result;
+/* What answering a total's prompts came to. */
+typedef enum prompts_result {
+  PROMPTS_STOPPED = -1, /* cancelled or failed (said why)                   */
+  PROMPTS_NONE = 0,     /* nothing the till can answer                      */
+  PROMPTS_ANSWERED = 1  /* something was answered: total again              */
+} prompts_result;
+
+/* Tag the scope with `purpose` at once, keeping a gift's details. */
+tag_result tag_simple(till *t, const scope *sc, const char *purpose);
 /* R: tag resale, asking for an identifier unless a valid one is on file.
- * Returns 1 tagged, 0 cancelled, -1 failed (said why). */
-int do_resale(till *t, const scope *sc);
+ * ASK_DONE when tagged. */
+ask_result do_resale(till *t, const scope *sc);
 /* D: ask for the gift details and tag the scope gift with them. */
 void gift_details(till *t, const scope *sc);
 /* C: ask for the customer's name and identifier and send them, beginning
@@ -195,10 +213,8 @@ void gift_details(till *t, const scope *sc);
 void set_customer(till *t);
 /* Answer the prompts of a sale.total reply (borrowed): the built-in ones
  * with tags and the customer, a store script's with sale.answer (once per
- * payment: t->answered).  Returns 1 when something was answered (total
- * again), 0 when nothing the till can answer, -1 cancelled or failed (said
- * why). */
-int answer_prompts(till *t, const cJSON *total);
+ * payment: t->answered). */
+prompts_result answer_prompts(till *t, const cJSON *total);
 
 /* ---- till_catalogue.c: the files the till reads ------------------------- */
 

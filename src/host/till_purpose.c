@@ -81,14 +81,13 @@ static const char *scope_tag(const till *t, const scope *sc) {
 }
 
 /* G or O (and R once evidence is on file): one event, no questions.
- * Returns 0 tagged, 1 refused for want of reseller evidence (nothing
- * said: the caller asks for it), -1 refused or failed (said why). */
-int tag_simple(till *t, const scope *sc, const char *purpose) {
+ * Contract in till_int.h. */
+tag_result tag_simple(till *t, const scope *sc, const char *purpose) {
   gift *g = strcmp(scope_tag(t, sc), "gift") == 0 ? scope_gift(t, sc) : NULL;
   gift keep;
   if (g) keep = *g; /* a gift re-tagged keeps its recipient and message */
   cJSON *r = send_tag(t, sc, purpose, g ? &keep : NULL);
-  if (r == NULL) return -1;
+  if (r == NULL) return TAG_FAILED;
   char what[200];
   scope_name(t, sc, what, sizeof what);
   int ok = jbool(r, "ok");
@@ -103,7 +102,9 @@ int tag_simple(till *t, const scope *sc, const char *purpose) {
   } else if (strcmp(err_code(r), "reseller_evidence") != 0) {
     say_refusal(t, what, r);
   }
-  int code = ok ? 0 : strcmp(err_code(r), "reseller_evidence") == 0 ? 1 : -1;
+  tag_result code = ok ? TAG_DONE
+                  : strcmp(err_code(r), "reseller_evidence") == 0 ? TAG_NEEDS_EVIDENCE
+                                                                  : TAG_FAILED;
   cJSON_Delete(r);
   return code;
 }
@@ -205,25 +206,25 @@ static void say_customer(till *t) {
 /* Ask for an identifier until the plugin accepts one or the cashier gives
  * up (an empty answer).  With `purpose_scope`, tag it resale each time and
  * re-ask with the refusal's sentence (the validator's); without, stop at a
- * valid identifier.  Returns 1 done, 0 cancelled, -1 failed. */
-static int ask_identifier(till *t, const scope *purpose_scope) {
+ * valid identifier. */
+static ask_result ask_identifier(till *t, const scope *purpose_scope) {
   for (;;) {
     char buf[130];
     if (!read_text(t, "VAT, EORI or CA:certificate (empty cancels): ", buf, sizeof buf) ||
         trim(buf)[0] == '\0')
-      return 0;
-    if (send_identifier(t, buf)) return -1;
+      return ASK_CANCELLED;
+    if (send_identifier(t, buf)) return ASK_FAILED;
     if (purpose_scope == NULL) {
       if (t->cust.valid) {
         say_customer(t);
-        return 1;
+        return ASK_DONE;
       }
       say(t, "%s: %s%s Type it again.", t->cust.ident, t->cust.verdict,
           ends_with_stop(t->cust.verdict) ? "" : ".");
       continue;
     }
     cJSON *r = send_tag(t, purpose_scope, "resale", NULL);
-    if (r == NULL) return -1;
+    if (r == NULL) return ASK_FAILED;
     char what[200];
     scope_name(t, purpose_scope, what, sizeof what);
     if (jbool(r, "ok")) {
@@ -232,7 +233,7 @@ static int ask_identifier(till *t, const scope *purpose_scope) {
           strcmp(t->cust.kind, "resale_cert") == 0 ? "certificate" : t->cust.kind,
           t->cust.compact);
       cJSON_Delete(r);
-      return 1;
+      return ASK_DONE;
     }
     int again = strcmp(err_code(r), "reseller_evidence") == 0;
     if (again)
@@ -241,19 +242,19 @@ static int ask_identifier(till *t, const scope *purpose_scope) {
     else
       say_refusal(t, what, r);
     cJSON_Delete(r);
-    if (!again) return -1;
+    if (!again) return ASK_FAILED;
   }
 }
 
 /* R: tag resale at once when a valid identifier is on file, else ask for
- * one.  Returns 1 tagged, 0 cancelled, -1 failed. */
-int do_resale(till *t, const scope *sc) {
+ * one.  Contract in till_int.h. */
+ask_result do_resale(till *t, const scope *sc) {
   if (t->cust.valid) {
-    int rc = tag_simple(t, sc, "resale");
-    if (rc != 1) return rc == 0 ? 1 : -1;
+    tag_result tr = tag_simple(t, sc, "resale");
+    if (tr != TAG_NEEDS_EVIDENCE) return tr == TAG_DONE ? ASK_DONE : ASK_FAILED;
   }
-  int rc = ask_identifier(t, sc);
-  if (rc == 0) say(t, "resale cancelled; nothing changed");
+  ask_result rc = ask_identifier(t, sc);
+  if (rc == ASK_CANCELLED) say(t, "resale cancelled; nothing changed");
   return rc;
 }
 
@@ -422,33 +423,32 @@ static int answered_now(const till *t, const char *id) {
   return 0;
 }
 
-/* Answer what the plugin asks.  Returns 1 something was answered (total
- * again), 0 nothing the till can answer, -1 cancelled or failed. */
-int answer_prompts(till *t, const cJSON *total) {
+/* Answer what the plugin asks.  Contract in till_int.h. */
+prompts_result answer_prompts(till *t, const cJSON *total) {
   int answered = 0;
   const cJSON *p;
   cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(total, "prompts")) {
     const char *id = jstr(p, "id");
     if (strcmp(id, "gift_receipt") == 0) {
       int yn = ask_key(t, "Print a gift receipt? [y/n]: ", "yn", 0);
-      if (yn == 0 || answer_gift_receipt(t, yn == 'y')) return -1;
+      if (yn == 0 || answer_gift_receipt(t, yn == 'y')) return PROMPTS_STOPPED;
       answered = 1;
     } else if (strcmp(id, "reseller_id") == 0) {
       say(t, "%s", jstr(p, "text"));
-      if (ask_identifier(t, NULL) != 1) return -1;
+      if (ask_identifier(t, NULL) != ASK_DONE) return PROMPTS_STOPPED;
       answered = 1;
     } else if (strcmp(id, "purpose") == 0) {
       int k = ask_key(t, "Purpose of the untagged lines? [g/r/o]: ", "gro", 0);
       scope whole = {.whole = 1, .index = 0};
-      if (k == 0) return -1;
-      if (k == 'r' ? do_resale(t, &whole) != 1
-                   : tag_simple(t, &whole, k == 'g' ? "gift" : "own_use") != 0)
-        return -1;
+      if (k == 0) return PROMPTS_STOPPED;
+      if (k == 'r' ? do_resale(t, &whole) != ASK_DONE
+                   : tag_simple(t, &whole, k == 'g' ? "gift" : "own_use") != TAG_DONE)
+        return PROMPTS_STOPPED;
       answered = 1;
     } else if (!answered_now(t, id)) {
-      if (answer_script_prompt(t, p) < 0) return -1;
+      if (answer_script_prompt(t, p) < 0) return PROMPTS_STOPPED;
       answered = 1;
     }
   }
-  return answered;
+  return answered ? PROMPTS_ANSWERED : PROMPTS_NONE;
 }
