@@ -76,10 +76,36 @@ static void timestamps_follow_rfc3339(void **state) {
     if (cal_is_rfc3339(bad[i])) fail_msg("accepted \"%s\"", bad[i]);
 }
 
+/* The one leap-year rule and the ISO week, which reports and charts share. */
+static void leap_years_and_iso_weeks(void **state) {
+  (void)state;
+  assert_true(cal_is_leap(2024));
+  assert_true(cal_is_leap(2000));
+  assert_false(cal_is_leap(1900));
+  assert_false(cal_is_leap(2026));
+  assert_int_equal(cal_days_in_month(2024, 2), 29);
+  assert_int_equal(cal_days_in_month(2100, 2), 28);
+  assert_int_equal(cal_days_in_month(2026, 4), 30);
+  assert_int_equal(cal_days_in_month(2026, 12), 31);
+  int y, w;
+  cal_iso_week(cal_days_from_civil(2021, 1, 3), &y, &w);
+  assert_int_equal(y, 2020);
+  assert_int_equal(w, 53);
+  cal_iso_week(cal_days_from_civil(2024, 12, 30), &y, &w);
+  assert_int_equal(y, 2025);
+  assert_int_equal(w, 1);
+  cal_iso_week(cal_days_from_civil(2024, 3, 5), &y, &w);
+  assert_int_equal(y, 2024);
+  assert_int_equal(w, 10);
+  assert_int_equal(cal_weekday0(cal_days_from_civil(2026, 12, 7)), 0); /* Monday */
+  assert_int_equal(cal_weekday0(0), 3);                                /* Thursday */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(known_days),
                                      cmocka_unit_test(round_trip),
                                      cmocka_unit_test(dates_parse_exactly),
-                                     cmocka_unit_test(timestamps_follow_rfc3339)};
+                                     cmocka_unit_test(timestamps_follow_rfc3339),
+                                     cmocka_unit_test(leap_years_and_iso_weeks)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,16 @@
 /* calendar.c - Howard Hinnant's civil-date algorithms (see calendar.h). */
 #include "base/calendar.h"
 
+#include <assert.h>
 #include <stddef.h>
+
+int cal_is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int cal_days_in_month(int y, int m) {
+  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  assert(m >= 1 && m <= 12);
+  return mdays[m - 1] + (m == 2 && cal_is_leap(y));
+}
 
 long cal_days_from_civil(int y, int m, int d) {
   y -= m <= 2;
@@ -25,6 +34,17 @@ void cal_civil_from_days(long z, int *y, int *m, int *d) {
   *y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
+long cal_weekday0(long z) { return ((z + 3) % 7 + 7) % 7; } /* 1970-01-01: Thu */
+
+void cal_iso_week(long z, int *year, int *week) {
+  int m, d;
+  long thursday = z - cal_weekday0(z) + 3;
+  cal_civil_from_days(thursday, year, &m, &d);
+  long w = (thursday - cal_days_from_civil(*year, 1, 1)) / 7 + 1;
+  assert(w >= 1 && w <= 53);
+  *week = (int)w;
+}
+
 /* ---- parsing ------------------------------------------------------------ */
 
 /* 1 when s[0..n) are n ASCII digits; stops at the first that is not (so a
@@ -43,14 +63,12 @@ static int num(const char *s, int n) {
 
 /* The date at the start of s; returns a pointer just past it, or NULL. */
 static const char *date_prefix(const char *s, int *y, int *m, int *d) {
-  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
       !digits(s + 8, 2))
     return NULL;
   int yy = num(s, 4), mm = num(s + 5, 2), dd = num(s + 8, 2);
   if (mm < 1 || mm > 12 || dd < 1) return NULL;
-  int leap = (yy % 4 == 0 && yy % 100 != 0) || yy % 400 == 0;
-  if (dd > mdays[mm - 1] + (mm == 2 && leap)) return NULL;
+  if (dd > cal_days_in_month(yy, mm)) return NULL;
   if (y) *y = yy;
   if (m) *m = mm;
   if (d) *d = dd;

@@ -20,19 +20,15 @@ const char *const chart_unit_word[] = {"day", "week", "month", "period"};
 #define LABEL_MAX 32 /* "2024-03-05", "2024-W10", "2024-03", "a/b" */
 
 
-/* Days since the Monday that starts z's week (1970-01-01 was a Thursday). */
-static long weekday0(long z) { return ((z + 3) % 7 + 7) % 7; }
-
 /* The label of the period of `u` that holds day z, exactly as
  * report_purposes.c writes it: an ISO 8601 week belongs to the year of its
  * Thursday (2021-01-03 is in 2020-W53). */
 static void label_of(unit u, long z, char buf[LABEL_MAX]) {
   int y, m, d;
   if (u == UNIT_WEEK) {
-    long thursday = z - weekday0(z) + 3;
-    cal_civil_from_days(thursday, &y, &m, &d);
-    long week = (thursday - cal_days_from_civil(y, 1, 1)) / 7 + 1;
-    snprintf(buf, LABEL_MAX, "%04d-W%02ld", y % 10000, week % 100);
+    int week;
+    cal_iso_week(z, &y, &week);
+    snprintf(buf, LABEL_MAX, "%04d-W%02d", y % 10000, week % 100);
     return;
   }
   cal_civil_from_days(z, &y, &m, &d);
@@ -64,7 +60,7 @@ static int label_start(unit u, const char *s, long *z) {
     int wk = n == 8 && s[5] == 'W' ? two(s + 6) : -1;
     if (wk < 1 || wk > 53) return -1;
     long jan4 = cal_days_from_civil(y, 1, 4); /* always in week 1 */
-    *z = jan4 - weekday0(jan4) + (long)(wk - 1) * 7;
+    *z = jan4 - cal_weekday0(jan4) + (long)(wk - 1) * 7;
     return 0;
   }
   int m = two(s + 5);
@@ -91,7 +87,7 @@ static long next_start(unit u, long z) {
 /* Number of periods of `u` from the one holding lo to the one holding hi. */
 static long periods_between(unit u, long lo, long hi) {
   if (u == UNIT_DAY) return hi - lo + 1;
-  if (u == UNIT_WEEK) return (hi - weekday0(hi) - (lo - weekday0(lo))) / 7 + 1;
+  if (u == UNIT_WEEK) return (hi - cal_weekday0(hi) - (lo - cal_weekday0(lo))) / 7 + 1;
   int y1, m1, y2, m2, d;
   cal_civil_from_days(lo, &y1, &m1, &d);
   cal_civil_from_days(hi, &y2, &m2, &d);

@@ -49,12 +49,6 @@ const char *report_to(const report_query *q) {
   return q->to ? q->to : "9999-12-31";
 }
 
-static int days_in_month(int y, int m) {
-  static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
-  return d[m - 1];
-}
-
 static int digits(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (s[i] < '0' || s[i] > '9') return 0;
@@ -86,7 +80,7 @@ int report_period_parse(const char *s, report_period *p, pi_error *err) {
   unsigned y = (unsigned)p->year % 10000u;
   snprintf(p->from, sizeof p->from, "%04u-%02u-01", y, (unsigned)first % 100u);
   snprintf(p->to, sizeof p->to, "%04u-%02u-%02u", y, (unsigned)last % 100u,
-           (unsigned)days_in_month(p->year, last) % 100u);
+           (unsigned)cal_days_in_month(p->year, last) % 100u);
   return 0;
 }
 

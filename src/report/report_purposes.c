@@ -21,13 +21,6 @@ const char *const report_gift_columns[10] = {
 
 /* ---- periods -------------------------------------------------------------- */
 
-/* The year of day number z. */
-static int year_of_days(long z) {
-  int y, m, d;
-  cal_civil_from_days(z, &y, &m, &d);
-  return y;
-}
-
 /* A period label: "2024-03-05", "2024-W10", "2024-03", or the whole range
  * "2024-01-01/2024-12-31". */
 #define PERIOD_MAX 32
@@ -52,12 +45,9 @@ static void period_of(report_by by, const char *day, const char *whole,
       return;
     }
     {
-      long z = cal_days_from_civil(y, m, d);
-      long monday0 = ((z + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
-      long thursday = z - monday0 + 3;
-      int wy = year_of_days(thursday);
-      long week = (thursday - cal_days_from_civil(wy, 1, 1)) / 7 + 1;
-      snprintf(buf, PERIOD_MAX, "%04d-W%02ld", wy % 10000, week % 100);
+      int wy, week;
+      cal_iso_week(cal_days_from_civil(y, m, d), &wy, &week);
+      snprintf(buf, PERIOD_MAX, "%04d-W%02d", wy % 10000, week % 100);
     }
     return;
   default:

@@ -11,6 +11,7 @@
 
 #include "taxid/taxid.h"
 #include "taxid/taxid_text.h"
+#include "base/calendar.h"
 #include "base/utf8.h"
 
 /* ------------------------------------------------------------------ */
@@ -242,8 +243,6 @@ void tx_result_compact(taxid_result *out, const char *a, size_t an, const char *
 
 /* 1 if y-m-d is a real Gregorian date in years 1-9999, else 0. */
 int tx_date_ok(int y, int m, int d) {
-  static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return 0;
-  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= mdays[m - 1] + (m == 2 && leap);
+  return d <= cal_days_in_month(y, m);
 }
