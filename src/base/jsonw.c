@@ -7,21 +7,47 @@
 
 #include "base/utf8.h"
 
-/* Make room for n more bytes plus the NUL. */
-static int reserve(jsonw *w, size_t n) {
+#include <assert.h>
+
+size_t jw_max(const jsonw *w) { return w->max ? w->max : JW_MAX_DEFAULT; }
+
+void jw_set_max(jsonw *w, size_t max) {
+  assert(max >= 1);
+  w->max = max;
+}
+
+static void fail(jsonw *w, jw_status why) {
+  if (w->failed == JW_OK) w->failed = why;
+}
+
+/* Make room for n more bytes plus the NUL, of which at least `need` will
+ * be written (need <= n: a string reserves for its worst case).  Fails
+ * with JW_TOO_LONG when even `need` bytes would pass the limit. */
+static int reserve_at_least(jsonw *w, size_t n, size_t need) {
   if (w->failed) return 0;
-  if (w->len + n + 1 <= w->cap) return 1;
+  size_t max = jw_max(w);
+  if (need > max || w->len > max - need) {
+    fail(w, JW_TOO_LONG);
+    return 0;
+  }
+  if (n < w->cap && w->len < w->cap - n) return 1; /* len + n + 1 <= cap */
+  if (n > SIZE_MAX / 2 - w->len) {
+    fail(w, JW_NOMEM);
+    return 0;
+  }
   size_t cap = w->cap ? w->cap : 512;
   while (cap < w->len + n + 1) cap *= 2;
   char *b = realloc(w->buf, cap);
   if (b == NULL) {
-    w->failed = 1;
+    fail(w, JW_NOMEM);
     return 0;
   }
   w->buf = b;
   w->cap = cap;
   return 1;
 }
+
+static int reserve(jsonw *w, size_t n) { return reserve_at_least(w, n, n); }
 
 static void put(jsonw *w, const char *s, size_t n) {
   if (!reserve(w, n)) return;
@@ -31,7 +57,7 @@ static void put(jsonw *w, const char *s, size_t n) {
 }
 
 static void putc_(jsonw *w, char c) {
-  if (w->len + 2 <= w->cap && !w->failed) {
+  if (w->len + 2 <= w->cap && !w->failed && w->len < jw_max(w)) {
     w->buf[w->len++] = c;
     w->buf[w->len] = '\0';
   } else {
@@ -41,7 +67,7 @@ static void putc_(jsonw *w, char c) {
 
 void jw_reset(jsonw *w) {
   w->len = 0;
-  w->failed = 0;
+  w->failed = JW_OK;
   w->depth = 0;
   if (w->buf) w->buf[0] = '\0';
 }
@@ -52,6 +78,27 @@ void jw_free(jsonw *w) {
 }
 
 int jw_ok(const jsonw *w) { return !w->failed && w->depth == 0 && w->buf; }
+
+jw_status jw_status_of(const jsonw *w) { return w->failed; }
+
+int jw_fail(const jsonw *w, pi_error *err, const char *field) {
+  switch (w->failed) {
+  case JW_OK:
+    if (jw_ok(w)) return 0;
+    return pi_fail(err, PI_E_INTERNAL, field, "a JSON value was left unfinished");
+  case JW_NOMEM:
+    return pi_fail(err, PI_E_NOMEM, field, "out of memory writing JSON");
+  case JW_TOO_LONG:
+    return pi_fail(err, PI_E_TOO_LONG, field,
+                   "the JSON would be longer than its limit of %zu bytes", jw_max(w));
+  case JW_TOO_DEEP:
+    return pi_fail(err, PI_E_INTERNAL, field,
+                   "JSON nested deeper than %d levels", JW_DEPTH);
+  case JW_MISUSE:
+  default:
+    return pi_fail(err, PI_E_INTERNAL, field, "a JSON container closed twice");
+  }
+}
 
 /* A comma before every member or element but the first. */
 static void sep(jsonw *w) {
@@ -68,7 +115,7 @@ static void value_sep(jsonw *w);
 static void open(jsonw *w, char c) {
   value_sep(w);
   if (w->depth >= JW_DEPTH) {
-    w->failed = 1;
+    fail(w, JW_TOO_DEEP);
     return;
   }
   putc_(w, c);
@@ -77,7 +124,7 @@ static void open(jsonw *w, char c) {
 
 static void close_(jsonw *w, char c) {
   if (w->depth == 0) {
-    w->failed = 1;
+    fail(w, JW_MISUSE);
     return;
   }
   w->depth--;
@@ -91,11 +138,18 @@ void jw_end_array(jsonw *w) { close_(w, ']'); }
 
 /* Write s as a JSON string literal.  Room for the worst case (every byte
  * a 6-byte \u escape) is made once; then bytes are copied directly, and
- * only quote, backslash and control characters need escapes. */
+ * only quote, backslash and control characters need escapes.  The limit is
+ * checked twice: before, against the shortest the literal can be, and
+ * after, against what it came to (then it is taken back whole). */
 static void string(jsonw *w, const char *s) {
   static const char hex[] = "0123456789abcdef";
   size_t n = strlen(s);
-  if (!reserve(w, n * 6 + 2)) return;
+  if (n > (SIZE_MAX - 2) / 6) {
+    fail(w, JW_TOO_LONG);
+    return;
+  }
+  if (!reserve_at_least(w, n * 6 + 2, n + 2)) return;
+  size_t start = w->len;
   char *o = w->buf + w->len;
   *o++ = '"';
   for (size_t i = 0; i < n; i++) {
@@ -114,7 +168,7 @@ static void string(jsonw *w, const char *s) {
       }
       continue;
     }
-    if (c >= 0x20 && c != '"' && c != '\\') {
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) {
       *o++ = (char)c;
       continue;
     }
@@ -136,6 +190,12 @@ static void string(jsonw *w, const char *s) {
   *o++ = '"';
   *o = '\0';
   w->len = (size_t)(o - w->buf);
+  assert(w->len < w->cap);
+  if (w->len > jw_max(w)) {
+    w->len = start;
+    w->buf[start] = '\0';
+    fail(w, JW_TOO_LONG);
+  }
 }
 
 void jw_key(jsonw *w, const char *key) {

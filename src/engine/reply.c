@@ -23,10 +23,7 @@ const char *reply_text(const reply_buf *r, size_t *len) {
   return r->w.buf;
 }
 
-static int done(reply_buf *r, pi_error *err) {
-  if (jw_ok(&r->w)) return 0;
-  return pi_fail(err, PI_E_NOMEM, "", "out of memory building the reply");
-}
+static int done(reply_buf *r, pi_error *err) { return jw_fail(&r->w, err, ""); }
 
 int reply_set(reply_buf *r, const char *json, pi_error *err) {
   jw_reset(&r->w);
@@ -260,7 +257,7 @@ int reply_add_script_errors(reply_buf *r, const hooks_failure *f, size_t n,
   }
   jw_end_array(w);
   jw_end_object(w);
-  return jw_ok(w) ? 0 : pi_fail(err, PI_E_NOMEM, "", "out of memory");
+  return jw_fail(w, err, "");
 }
 
 int reply_tenders_json(const event *ev, char *buf, size_t cap) {

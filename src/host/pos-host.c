@@ -18,6 +18,7 @@
 #include "posplug.h"
 #include "posplug_loader.h"
 #include "base/cliargs.h"
+#include "base/jsonw.h"
 #include "host/till.h"
 
 /* One event line may be at most this long; a longer one is refused with
@@ -101,45 +102,25 @@ static void host_log(void *ctx, int level, const char *msg) {
           level >= 0 && level <= 3 ? names[level] : "log", msg);
 }
 
-/* Build {"database":db,"scripts":{"dir":dir}} with JSON string escaping. */
-static int put_json_string(char *buf, size_t cap, size_t *n, const char *s) {
-  if (*n + 2 >= cap) return -1;
-  buf[(*n)++] = '"';
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    char esc[8];
-    int k;
-    if (c == '"' || c == '\\')
-      k = snprintf(esc, sizeof esc, "\\%c", c);
-    else if (c < 0x20)
-      k = snprintf(esc, sizeof esc, "\\u%04x", c);
-    else
-      k = snprintf(esc, sizeof esc, "%c", c);
-    if (*n + (size_t)k + 2 >= cap) return -1;
-    memcpy(buf + *n, esc, (size_t)k);
-    *n += (size_t)k;
-  }
-  buf[(*n)++] = '"';
-  buf[*n] = '\0';
-  return 0;
-}
-
-static int build_overrides(char *buf, size_t cap, const char *db, const char *dir) {
-  size_t n = 0;
+/* The overrides JSON {"database":db,"scripts":{"dir":dir}} (either may
+ * be absent) into w, at most OVERRIDES_MAX bytes.  Returns 1 when there is
+ * nothing to override, 0 with the JSON in w->buf, or -1 when it does not
+ * fit (or memory ran out); w is the caller's to free. */
+#define OVERRIDES_MAX 4096
+static int build_overrides(jsonw *w, const char *db, const char *dir) {
   if (db == NULL && dir == NULL) return 1;
-  n += (size_t)snprintf(buf, cap, "{");
-  if (db) {
-    n += (size_t)snprintf(buf + n, cap - n, "\"database\":");
-    if (put_json_string(buf, cap, &n, db)) return -1;
-  }
+  jw_set_max(w, OVERRIDES_MAX);
+  jw_reset(w);
+  jw_object(w);
+  if (db) jw_kstr(w, "database", db);
   if (dir) {
-    n += (size_t)snprintf(buf + n, cap - n, "%s\"scripts\":{\"dir\":", db ? "," : "");
-    if (put_json_string(buf, cap, &n, dir)) return -1;
-    n += (size_t)snprintf(buf + n, cap - n, "}");
+    jw_key(w, "scripts");
+    jw_object(w);
+    jw_kstr(w, "dir", dir);
+    jw_end_object(w);
   }
-  if (n + 2 >= cap) return -1;
-  snprintf(buf + n, cap - n, "}");
-  return 0;
+  jw_end_object(w);
+  return jw_ok(w) ? 0 : -1;
 }
 
 /* Send one event and print the reply; grows the reply buffer on TOOSMALL. */
@@ -210,20 +191,32 @@ int main(int argc, char **argv) {
   }
   /* Every usage error is one line and exit status 2 (cliargs.h). */
   if (manifest == NULL) return cliargs_usage(&a, "--manifest is required");
-  char overrides[4096];
-  int ov = build_overrides(overrides, sizeof overrides, db, scripts);
-  if (ov < 0) return cliargs_usage(&a, "the --db or --scripts path is too long");
   if (!interactive && (catalogue || store || terminal || cashier))
     return cliargs_usage(&a, "--catalogue, --store, --terminal and --cashier are "
                              "options of --interactive");
   if (interactive && strcmp(events, "-") != 0)
     return cliargs_usage(&a, "--interactive reads keys, not --events");
+  /* Built here, so that a path too long is a usage error; freed once
+   * create() has read it. */
+  jsonw overrides = {0};
+  int ov = build_overrides(&overrides, db, scripts);
+  if (ov < 0) {
+    int too_long = jw_status_of(&overrides) == JW_TOO_LONG;
+    jw_free(&overrides);
+    if (!too_long) {
+      fprintf(stderr, "pos-host: out of memory\n");
+      return 3;
+    }
+    return cliargs_usage(&a, "the --db and --scripts paths are too long (more than "
+                             "4096 bytes together, escaped)");
+  }
   /* The till draws on the terminal: the plugin's info lines would land in
    * the middle of the screen, so only errors are shown. */
   if (interactive) quiet = 1;
   FILE *in = strcmp(events, "-") == 0 ? stdin : fopen(events, "r");
   if (in == NULL) {
     fprintf(stderr, "pos-host: cannot read %s: %s\n", events, strerror(errno));
+    jw_free(&overrides);
     return 2;
   }
 
@@ -233,6 +226,7 @@ int main(int argc, char **argv) {
   if (posplug_load(manifest, &plug, &err) != POSPLUG_OK) {
     fprintf(stderr, "pos-host: %s\n", err.message);
     if (in != stdin) fclose(in);
+    jw_free(&overrides);
     return 3;
   }
   if (!quiet) fprintf(stderr, "pos-host: loaded %s\n", plug.library);
@@ -242,8 +236,10 @@ int main(int argc, char **argv) {
                            .log = host_log,
                            .now_ms = NULL};
   posplug_instance *inst = NULL;
-  if (plug.api->create(&host, manifest, ov == 0 ? overrides : NULL, &inst, &err) !=
-      POSPLUG_OK) {
+  posplug_status created =
+      plug.api->create(&host, manifest, ov == 0 ? overrides.buf : NULL, &inst, &err);
+  jw_free(&overrides);
+  if (created != POSPLUG_OK) {
     /* One location: most messages start with it already. */
     size_t wl = strlen(err.where);
     int located = wl == 0 || strncmp(err.message, err.where, wl) == 0;

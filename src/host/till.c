@@ -75,16 +75,16 @@ static void add_item(till *t, const char *entry) {
   l->it = it;
   l->qty = qty;
   l->g.receipt = -1;
-  evb e;
-  eb_event(&e, "sale.line", t->sale);
-  eb_str(&e, "line", l->id);
-  eb_str(&e, "sku", it->sku);
-  eb_str(&e, "name", it->name);
-  eb_int(&e, "qty", qty);
-  eb_int(&e, "unit_price", it->net + it->tax);
-  eb_int(&e, "net", qty * it->net);
-  eb_int(&e, "tax", qty * it->tax);
-  eb_close(&e, "}");
+  jsonw e = {0};
+  event_start(&e, "sale.line", t->sale);
+  jw_kstr(&e, "line", l->id);
+  jw_kstr(&e, "sku", it->sku);
+  jw_kstr(&e, "name", it->name);
+  jw_kint(&e, "qty", qty);
+  jw_kint(&e, "unit_price", it->net + it->tax);
+  jw_kint(&e, "net", qty * it->net);
+  jw_kint(&e, "tax", qty * it->tax);
+  jw_end_object(&e);
   cJSON *r = call(t, &e);
   if (r == NULL) return;
   if (!jbool(r, "ok")) {
@@ -110,11 +110,11 @@ static void add_item(till *t, const char *entry) {
 }
 
 static void remove_line(till *t, size_t i) {
-  evb e;
-  eb_event(&e, "sale.line", t->sale);
-  eb_str(&e, "line", t->lines[i].id);
-  eb_bool(&e, "remove", 1);
-  eb_close(&e, "}");
+  jsonw e = {0};
+  event_start(&e, "sale.line", t->sale);
+  jw_kstr(&e, "line", t->lines[i].id);
+  jw_kbool(&e, "remove", 1);
+  jw_end_object(&e);
   cJSON *r = call(t, &e);
   if (r == NULL) return;
   if (!jbool(r, "ok")) {
@@ -137,9 +137,9 @@ static void remove_line(till *t, size_t i) {
 /* Send sale.total and keep what it says.  Returns the reply (caller
  * deletes) or NULL (said why). */
 static cJSON *do_total(till *t) {
-  evb e;
-  eb_event(&e, "sale.total", t->sale);
-  eb_close(&e, "}");
+  jsonw e = {0};
+  event_start(&e, "sale.total", t->sale);
+  jw_end_object(&e);
   cJSON *r = call(t, &e);
   if (r == NULL) return NULL;
   if (!jbool(r, "ok")) {
@@ -232,19 +232,20 @@ static void do_pay(till *t) {
     return;
   }
   const char *tender = k == 'c' ? "cash" : k == 'i' ? "invoice" : "card";
-  evb e;
-  eb_event(&e, "sale.complete", t->sale);
-  eb_int(&e, "total", net + tax);
-  eb_open(&e, "tenders", "[");
-  eb_open(&e, NULL, "{");
-  eb_str(&e, "type", tender);
-  eb_int(&e, "amount", net + tax);
-  eb_close(&e, "}");
-  eb_close(&e, "]");
+  jsonw e = {0};
+  event_start(&e, "sale.complete", t->sale);
+  jw_kint(&e, "total", net + tax);
+  jw_key(&e, "tenders");
+  jw_array(&e);
+  jw_object(&e);
+  jw_kstr(&e, "type", tender);
+  jw_kint(&e, "amount", net + tax);
+  jw_end_object(&e);
+  jw_end_array(&e);
   /* The sale.begin's key: a completion sent again (P after a failure) is
    * the same attempt at the same sale. */
-  if (t->attempt[0]) eb_str(&e, "attempt", t->attempt);
-  eb_close(&e, "}");
+  if (t->attempt[0]) jw_kstr(&e, "attempt", t->attempt);
+  jw_end_object(&e);
   r = call(t, &e);
   if (r == NULL) return;
   if (jbool(r, "ok"))
@@ -266,11 +267,11 @@ static void do_void(till *t) {
     say(t, "not voided");
     return;
   }
-  evb e;
-  eb_event(&e, "sale.void", t->sale);
-  eb_str(&e, "reason", "voided at the till");
-  if (t->attempt[0]) eb_str(&e, "attempt", t->attempt);
-  eb_close(&e, "}");
+  jsonw e = {0};
+  event_start(&e, "sale.void", t->sale);
+  jw_kstr(&e, "reason", "voided at the till");
+  if (t->attempt[0]) jw_kstr(&e, "attempt", t->attempt);
+  jw_end_object(&e);
   cJSON *r = call(t, &e);
   if (r == NULL) return;
   if (jbool(r, "ok")) {

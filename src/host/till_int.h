@@ -28,6 +28,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/jsonw.h"
 #include "host/till.h"
 
 #define WIN 9                   /* sale lines on screen: keys 1-9 pick one   */
@@ -134,17 +135,6 @@ typedef struct scope {
   size_t index; /* else: t->lines[index] */
 } scope;
 
-/* Events are small and flat, so they are written directly: strings
- * escaped, amounts as exact integers (cJSON would print them from a
- * double).  Overflow is remembered and the event is then not sent. */
-typedef struct evb {
-  char buf[EVENT_MAX];
-  size_t n;
-  int overflow;
-  int depth;
-  int first[8];
-} evb;
-
 /* ---- till_sale.c: the sale as the till holds it ------------------------ */
 
 /* Forget the sale: no sale open, no lines, no tags, customer or total. */
@@ -159,10 +149,13 @@ const char *purpose_word(const char *purpose);
 
 /* ---- till_session.c: the till and the plugin ---------------------------- */
 
-/* Send one event and return its parsed reply (the caller cJSON_Delete()s
- * it), or NULL when there is none to show (a message has been said).
- * Remembers the reply's type and text for J. */
-cJSON *call(till *t, const evb *e);
+/* Send the event `e` (begun with event_start(), every container closed)
+ * and return its parsed reply (the caller cJSON_Delete()s it), or NULL
+ * when there is none to show (a message has been said).  An event that
+ * failed to write (longer than EVENT_MAX, out of memory) is not sent.
+ * Frees e's buffer in every case.  Remembers the reply's type and text
+ * for J. */
+cJSON *call(till *t, jsonw *e);
 /* The reply's error.code / error.message; "" when it has none. */
 const char *err_code(const cJSON *r);
 const char *err_message(const cJSON *r);
@@ -240,17 +233,12 @@ int jbool(const cJSON *o, const char *key);
 /* The integer member `key` of `o` in [0, max] (max below 2^53) into *out.
  * Returns 0, or -1 (absent, not a whole number, out of range; *out kept). */
 int jint(const cJSON *o, const char *key, int64_t max, int64_t *out);
-/* Start an event {"type":type,"sale":sale (sale may be NULL); the caller
- * adds members and closes it with eb_close(e, "}"). */
-void eb_event(evb *e, const char *type, const char *sale);
-/* Open an object or array ("{" or "[") as member `key` (NULL in an
- * array), and close it again ("}" or "]"). */
-void eb_open(evb *e, const char *key, const char *bracket);
-void eb_close(evb *e, const char *bracket);
-/* Members (key NULL in an array): a string, an integer, a boolean. */
-void eb_str(evb *e, const char *key, const char *v);
-void eb_int(evb *e, const char *key, int64_t v);
-void eb_bool(evb *e, const char *key, int v);
+/* Start an event {"type":type,"sale":sale (sale may be NULL) in the
+ * zeroed writer e, limited to EVENT_MAX bytes; the caller adds members
+ * with the jw_* calls (amounts as exact integers: cJSON would print them
+ * from a double), closes it with jw_end_object() and sends it with
+ * call(), which frees it. */
+void event_start(jsonw *e, const char *type, const char *sale);
 
 /* ---- till_screen.c: the display ----------------------------------------- */
 

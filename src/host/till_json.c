@@ -7,7 +7,6 @@
 #include "host/till_int.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,81 +75,12 @@ int jint(const cJSON *o, const char *key, int64_t max, int64_t *out) {
 }
 
 /* ======================================================================== */
-/* writing events                                                           */
+/* writing events: with the one JSON writer (base/jsonw.h)                  */
 
-static void eb_raw(evb *e, const char *s) {
-  size_t k = strlen(s);
-  if (e->overflow || e->n + k + 1 > sizeof e->buf) {
-    e->overflow = 1;
-    return;
-  }
-  memcpy(e->buf + e->n, s, k + 1);
-  e->n += k;
-}
-
-static void eb_quoted(evb *e, const char *s) {
-  eb_raw(e, "\"");
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    char esc[8] = {(char)*p, '\0'};
-    if (*p == '"' || *p == '\\')
-      snprintf(esc, sizeof esc, "\\%c", *p);
-    else if (*p < 0x20)
-      snprintf(esc, sizeof esc, "\\u%04x", *p);
-    eb_raw(e, esc);
-  }
-  eb_raw(e, "\"");
-}
-
-/* Start a member (key may be NULL inside an array). */
-static void eb_key(evb *e, const char *key) {
-  if (!e->first[e->depth]) eb_raw(e, ",");
-  e->first[e->depth] = 0;
-  if (key) {
-    eb_quoted(e, key);
-    eb_raw(e, ":");
-  }
-}
-
-/* Open an object or array (`bracket` "{" or "["): as member `key` inside
- * an object, key NULL inside an array.  Nesting is tracked 7 deep, more
- * than any event of the till's needs. */
-void eb_open(evb *e, const char *key, const char *bracket) {
-  if (e->depth > 0) eb_key(e, key);
-  eb_raw(e, bracket);
-  if (e->depth + 1 < (int)(sizeof e->first / sizeof e->first[0])) e->depth++;
-  e->first[e->depth] = 1;
-}
-
-/* Close what eb_open() opened (`bracket` "}" or "]"). */
-void eb_close(evb *e, const char *bracket) {
-  eb_raw(e, bracket);
-  if (e->depth > 0) e->depth--;
-}
-
-/* A string member (key NULL inside an array), escaped. */
-void eb_str(evb *e, const char *key, const char *v) {
-  eb_key(e, key);
-  eb_quoted(e, v);
-}
-
-/* An integer member, written exactly. */
-void eb_int(evb *e, const char *key, int64_t v) {
-  char num[32];
-  snprintf(num, sizeof num, "%" PRId64, v);
-  eb_key(e, key);
-  eb_raw(e, num);
-}
-
-/* A true/false member. */
-void eb_bool(evb *e, const char *key, int v) {
-  eb_key(e, key);
-  eb_raw(e, v ? "true" : "false");
-}
-
-/* {"type":type,"sale":sale — the caller adds members and eb_close()s. */
-void eb_event(evb *e, const char *type, const char *sale) {
-  memset(e, 0, sizeof *e);
-  eb_open(e, NULL, "{");
-  eb_str(e, "type", type);
-  if (sale) eb_str(e, "sale", sale);
+void event_start(jsonw *e, const char *type, const char *sale) {
+  jw_set_max(e, EVENT_MAX);
+  jw_reset(e);
+  jw_object(e);
+  jw_kstr(e, "type", type);
+  if (sale) jw_kstr(e, "sale", sale);
 }

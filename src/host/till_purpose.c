@@ -35,21 +35,22 @@ static void scope_name(const till *t, const scope *sc, char *out, size_t cap) {
 /* Send sale.tag for the scope; gift details ride along with a gift tag.
  * Returns the reply (caller deletes) or NULL. */
 static cJSON *send_tag(till *t, const scope *sc, const char *purpose, const gift *g) {
-  evb e;
-  eb_event(&e, "sale.tag", t->sale);
-  eb_str(&e, "purpose", purpose);
-  if (!sc->whole) eb_str(&e, "line", t->lines[sc->index].id);
+  jsonw e = {0};
+  event_start(&e, "sale.tag", t->sale);
+  jw_kstr(&e, "purpose", purpose);
+  if (!sc->whole) jw_kstr(&e, "line", t->lines[sc->index].id);
   if (strcmp(purpose, "gift") == 0 && g) {
     if (g->recipient[0] || g->contact[0]) {
-      eb_open(&e, "recipient", "{");
-      if (g->recipient[0]) eb_str(&e, "name", g->recipient);
-      if (g->contact[0]) eb_str(&e, "contact", g->contact);
-      eb_close(&e, "}");
+      jw_key(&e, "recipient");
+      jw_object(&e);
+      if (g->recipient[0]) jw_kstr(&e, "name", g->recipient);
+      if (g->contact[0]) jw_kstr(&e, "contact", g->contact);
+      jw_end_object(&e);
     }
-    if (g->message[0]) eb_str(&e, "message", g->message);
-    if (g->receipt >= 0) eb_bool(&e, "gift_receipt", g->receipt);
+    if (g->message[0]) jw_kstr(&e, "message", g->message);
+    if (g->receipt >= 0) jw_kbool(&e, "gift_receipt", g->receipt);
   }
-  eb_close(&e, "}");
+  jw_end_object(&e);
   return call(t, &e);
 }
 
@@ -125,11 +126,12 @@ static int date_shaped(const char *s) {
  * reply.  Returns 0 when the plugin took the customer (valid identifier or
  * not), -1 otherwise (said why). */
 static int send_customer_as(till *t, const char *kind, const char *ident) {
-  evb e;
-  eb_event(&e, "sale.customer", t->sale);
-  eb_open(&e, "customer", "{");
-  if (t->cust.name[0]) eb_str(&e, "name", t->cust.name);
-  if (ident[0]) eb_bool(&e, "org", 1);
+  jsonw e = {0};
+  event_start(&e, "sale.customer", t->sale);
+  jw_key(&e, "customer");
+  jw_object(&e);
+  if (t->cust.name[0]) jw_kstr(&e, "name", t->cust.name);
+  if (ident[0]) jw_kbool(&e, "org", 1);
   if (strcmp(kind, "resale_cert") == 0) {
     /* "CA:number[:YYYY-MM-DD]" */
     char buf[160], state[3] = {ident[0], ident[1], '\0'};
@@ -141,16 +143,17 @@ static int send_customer_as(till *t, const char *kind, const char *ident) {
     }
     state[0] = (char)toupper((unsigned char)state[0]);
     state[1] = (char)toupper((unsigned char)state[1]);
-    eb_open(&e, "resale_cert", "{");
-    eb_str(&e, "state", state);
-    eb_str(&e, "number", trim(buf));
-    if (expires) eb_str(&e, "expires", expires);
-    eb_close(&e, "}");
+    jw_key(&e, "resale_cert");
+    jw_object(&e);
+    jw_kstr(&e, "state", state);
+    jw_kstr(&e, "number", trim(buf));
+    if (expires) jw_kstr(&e, "expires", expires);
+    jw_end_object(&e);
   } else if (ident[0]) {
-    eb_str(&e, kind, ident);
+    jw_kstr(&e, kind, ident);
   }
-  eb_close(&e, "}");
-  eb_close(&e, "}");
+  jw_end_object(&e);
+  jw_end_object(&e);
   cJSON *r = call(t, &e);
   if (r == NULL) return -1;
   if (!jbool(r, "ok")) {
@@ -352,11 +355,11 @@ static int answer_gift_receipt(till *t, int yes) {
 
 /* Send sale.answer.  Returns 0, or -1 (said why). */
 static int send_answer(till *t, const char *id, const char *value) {
-  evb e;
-  eb_event(&e, "sale.answer", t->sale);
-  eb_str(&e, "prompt", id);
-  eb_str(&e, "value", value);
-  eb_close(&e, "}");
+  jsonw e = {0};
+  event_start(&e, "sale.answer", t->sale);
+  jw_kstr(&e, "prompt", id);
+  jw_kstr(&e, "value", value);
+  jw_end_object(&e);
   cJSON *r = call(t, &e);
   if (r == NULL) return -1;
   int ok = jbool(r, "ok");

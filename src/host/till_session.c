@@ -23,17 +23,22 @@
  * NULL when there is none to show (a message has been said).  The reply
  * buffer grows on POSPLUG_ERR_TOOSMALL and the reply is fetched again with
  * last_reply(), as posplug.h prescribes: the event is never resent. */
-cJSON *call(till *t, const evb *e) {
-  if (e->overflow) {
-    say(t, "that is too long to send (more than %d bytes); nothing was changed",
-        EVENT_MAX);
+cJSON *call(till *t, jsonw *e) {
+  if (!jw_ok(e)) {
+    if (jw_status_of(e) == JW_TOO_LONG)
+      say(t, "that is too long to send (more than %d bytes); nothing was changed",
+          EVENT_MAX);
+    else
+      say(t, "out of memory for the event; nothing was changed");
+    jw_free(e);
     return NULL;
   }
   posplug_error err;
   memset(&err, 0, sizeof err);
   size_t n = 0;
   posplug_status st =
-      t->api->handle(t->inst, e->buf, e->n, t->reply, t->reply_cap, &n, &err);
+      t->api->handle(t->inst, e->buf, e->len, t->reply, t->reply_cap, &n, &err);
+  jw_free(e);
   if (n >= t->reply_cap && n < REPLY_MAX) { /* handled; fetch the reply, never resend */
     char *bigger = realloc(t->reply, n + 1);
     if (bigger == NULL) {
@@ -158,22 +163,22 @@ int ensure_sale(till *t) {
   if (t->open) return 0;
   for (int attempt = 0; attempt < 100; attempt++) {
     char at[40], id[160], key[33];
-    evb e;
+    jsonw e = {0};
     snprintf(id, sizeof id, "%s-%lld-%ld", t->terminal, t->epoch, ++t->seq);
     if (strlen(id) >= sizeof t->sale) {
       say(t, "terminal id %s is too long to build sale ids from", t->terminal);
       return -1;
     }
     now_rfc3339(at, sizeof at);
-    eb_event(&e, "sale.begin", id);
-    eb_str(&e, "store", t->store);
-    eb_str(&e, "terminal", t->terminal);
-    eb_str(&e, "cashier", t->cashier);
-    eb_str(&e, "at", at);
-    if (t->currency[0]) eb_str(&e, "currency", t->currency);
+    event_start(&e, "sale.begin", id);
+    jw_kstr(&e, "store", t->store);
+    jw_kstr(&e, "terminal", t->terminal);
+    jw_kstr(&e, "cashier", t->cashier);
+    jw_kstr(&e, "at", at);
+    if (t->currency[0]) jw_kstr(&e, "currency", t->currency);
     new_attempt(key);
-    if (key[0]) eb_str(&e, "attempt", key);
-    eb_close(&e, "}");
+    if (key[0]) jw_kstr(&e, "attempt", key);
+    jw_end_object(&e);
     cJSON *r = call(t, &e);
     if (r == NULL) return -1;
     int ok = jbool(r, "ok");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonw.h"
 #include "base/money.h"
 #include "base/utf8.h"
 
@@ -28,6 +29,7 @@ struct sink {
   char *buf;
   size_t len, cap;
   int nomem;
+  jsonw jw; /* JSON formats: the row object, written by the one writer */
 };
 
 /* Widest cell a table shows; longer values end in "..." (a table is for
@@ -112,49 +114,7 @@ int csv_escape_to(text_put_fn emit, void *ctx, const char *s, int numeric) {
   return 0;
 }
 
-int json_escape_to(text_put_fn emit, void *ctx, const char *s) {
-  if (emit(ctx, "\"", 1)) return -1;
-  const unsigned char *p = (const unsigned char *)(s ? s : "");
-  size_t n = strlen((const char *)p);
-  size_t run = 0; /* bytes of p[i - run .. i) not yet written */
-  for (size_t i = 0; i < n;) {
-    unsigned char c = p[i];
-    const char *esc = NULL;
-    char ubuf[8];
-    if (c == '"') esc = "\\\"";
-    else if (c == '\\') esc = "\\\\";
-    else if (c == '\n') esc = "\\n";
-    else if (c == '\r') esc = "\\r";
-    else if (c == '\t') esc = "\\t";
-    else if (c < 0x20 || c == 0x7F) {
-      snprintf(ubuf, sizeof ubuf, "\\u%04x", (unsigned)c);
-      esc = ubuf;
-    }
-    if (esc) {
-      if ((run && emit(ctx, p + i - run, run)) || emit(ctx, esc, strlen(esc))) return -1;
-      run = 0;
-      i++;
-      continue;
-    }
-    size_t len = utf8_decode((const char *)p + i, n - i, NULL);
-    if (len == 0) {
-      if ((run && emit(ctx, p + i - run, run)) || emit(ctx, UTF8_REPLACEMENT, 3)) return -1;
-      run = 0;
-      i++;
-      continue;
-    }
-    run += len;
-    i += len;
-  }
-  if (run && emit(ctx, p + n - run, run)) return -1;
-  return emit(ctx, "\"", 1);
-}
-
 static int file_put(void *ctx, const void *p, size_t n) { return put(ctx, p, n); }
-
-int json_write_string(FILE *out, const char *s) {
-  return json_escape_to(file_put, out, s);
-}
 
 int csv_write_field(FILE *out, const char *s, int numeric) {
   return csv_escape_to(file_put, out, s, numeric);
@@ -258,35 +218,50 @@ static int csv_row(sink *s, const cell *cells, pi_error *err) {
 
 /* ---- JSON --------------------------------------------------------------- */
 
+/* One cell as a JSON value.  Returns 0, or -1 when a number does not
+ * fit its buffer (a writer failure is left in s->jw for the caller). */
 static int json_value(sink *s, const cell *c) {
+  jsonw *w = &s->jw;
   char num[48];
   switch (c->kind) {
   case CELL_TEXT:
-    return c->text ? json_escape_to(sb_put, s, c->text) : sb_put(s, "null", 4);
+    if (c->text)
+      jw_str(w, c->text);
+    else
+      jw_raw(w, "null");
+    return 0;
   case CELL_JSON:
   case CELL_NUMBER:
     /* The caller vouches that the text is JSON (report.c re-prints it
      * through cJSON). */
-    return c->text ? sb_put(s, c->text, strlen(c->text)) : sb_put(s, "null", 4);
+    jw_raw(w, c->text ? c->text : "null");
+    return 0;
+  case CELL_BOOL:
+    jw_bool(w, c->num != 0);
+    return 0;
   case CELL_INT:
   case CELL_AMOUNT:
-  case CELL_BOOL:
     if (cell_format(c, num, sizeof num) < 0) return -1;
-    return sb_put(s, num, strlen(num));
+    jw_raw(w, num);
+    return 0;
   default:
-    return sb_put(s, "null", 4);
+    jw_raw(w, "null");
+    return 0;
   }
 }
 
-static int json_object(sink *s, const cell *cells) {
-  if (sb_put(s, "{", 1)) return -1;
+/* The row as one JSON object in s->jw.  Returns 0, or -1 with err. */
+static int json_object(sink *s, const cell *cells, pi_error *err) {
+  jsonw *w = &s->jw;
+  jw_reset(w);
+  jw_object(w);
   for (size_t i = 0; i < s->ncol; i++) {
-    if (i && sb_put(s, ",", 1)) return -1;
-    if (json_escape_to(sb_put, s, s->names[i]) || sb_put(s, ":", 1) ||
-        json_value(s, &cells[i]))
-      return -1;
+    jw_key(w, s->names[i]);
+    if (json_value(s, &cells[i]))
+      return pi_fail(err, PI_E_INTERNAL, s->names[i], "a number does not fit its buffer");
   }
-  return sb_put(s, "}", 1);
+  jw_end_object(w);
+  return jw_fail(w, err, "report");
 }
 
 /* ---- table -------------------------------------------------------------- */
@@ -446,12 +421,10 @@ int sink_row(sink *s, const cell *cells, size_t n, pi_error *err) {
     break;
   case SINK_JSON:
   case SINK_JSONL:
+    rc = json_object(s, cells, err);
+    if (rc) break;
     if (s->fmt == SINK_JSON) sb_put(s, s->rows ? ",\n" : "[\n", 2);
-    if (json_object(s, cells) && !s->nomem) {
-      s->len = 0;
-      rc = pi_fail(err, PI_E_INTERNAL, "", "a number does not fit its buffer");
-      break;
-    }
+    sb_put(s, s->jw.buf, s->jw.len);
     if (s->fmt == SINK_JSONL) sb_put(s, "\n", 1);
     rc = sb_flush(s, err);
     break;
@@ -483,5 +456,6 @@ void sink_free(sink *s) {
   free(s->held);
   free(s->right);
   free(s->buf);
+  jw_free(&s->jw);
   free(s);
 }

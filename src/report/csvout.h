@@ -109,14 +109,6 @@ int csv_write_field(FILE *out, const char *s, int numeric);
 /* The same through `emit` (the sink uses it to build a row in memory). */
 int csv_escape_to(text_put_fn emit, void *ctx, const char *s, int numeric);
 
-/* Write `s` as a JSON string literal with its quotes: quotes, backslashes
- * and control characters escaped, invalid UTF-8 as U+FFFD.  Returns 0 or
- * -1. */
-int json_write_string(FILE *out, const char *s);
-
-/* The same through `emit`. */
-int json_escape_to(text_put_fn emit, void *ctx, const char *s);
-
 /* Format a cell as plain text into buf[cap] (what a table or CSV shows,
  * before quoting).  Returns the length or -1 when cap is too small. */
 int cell_format(const cell *c, char *buf, size_t cap);

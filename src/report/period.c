@@ -230,7 +230,7 @@ int period_close(store *st, const char *period_text, const period_filing *f,
     jw_kint(&body, "head_seq", c->head_seq);
     jw_kstr(&body, "head", c->head);
     jw_end_object(&body);
-    if (!jw_ok(&body)) rc = pi_fail(err, PI_E_NOMEM, "period", "out of memory");
+    rc = jw_fail(&body, err, "period");
   }
   if (rc == 0)
     rc = journal_append_period(store_journal(st), c->closed_at, body.buf, err);

@@ -11,7 +11,6 @@
 #include "base/jsonw.h"
 #include "base/money.h"
 #include "report/report_int.h"
-#include "base/utf8.h"
 
 /* Voided sales are exported too (a warehouse wants the whole record), with
  * the void's time and reason.  Evidence comes as one JSON array per sale,
@@ -79,25 +78,21 @@ static char *json_column(sqlite3_stmt *q, int i, int *bad) {
 
 /* ---- JSON lines ----------------------------------------------------------- */
 
-/* One sale's JSON is built with the till's streaming writer (jsonw.h) in a
+/* One sale's JSON is built with the one JSON writer (jsonw.h) in a
  * buffer reused from sale to sale, then written with one fwrite: a sale
  * with five lines is some 700 small pieces, and as many stdio calls were
  * most of the export's time. */
 
-/* A text member; NULL is null.  jsonw copies bytes as they are, so text
- * that is not valid UTF-8 (only a hand-edited database has any: the event
- * parser refuses it) is repaired first, to keep every line valid JSON. */
+/* A text member; NULL is null.  Text that is not valid UTF-8 (only a
+ * hand-edited database has any: the event parser refuses it) comes out
+ * with U+FFFD for each bad byte, as jsonw writes every string, so every
+ * line is valid JSON. */
 static void jtext(jsonw *w, const char *k, const char *v) {
   jw_key(w, k);
-  if (v == NULL) {
+  if (v == NULL)
     jw_raw(w, "null");
-  } else if (utf8_valid(v)) {
+  else
     jw_str(w, v);
-  } else {
-    char *fixed = utf8_repair(v);
-    jw_str(w, fixed ? fixed : "");
-    free(fixed);
-  }
 }
 
 static void jamount(jsonw *w, const char *k, int64_t minor, int ex) {
@@ -224,7 +219,7 @@ static int jsonl_sale(jsonw *w, sqlite3_stmt *s, sqlite3_stmt *l, const report_o
   jw_end_array(w);
   jw_end_object(w);
   if (rc != SQLITE_DONE) return -2;
-  if (!jw_ok(w)) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
+  if (jw_fail(w, err, "")) return -1;
   if (fwrite(w->buf, 1, w->len, out->file) != w->len || fputc('\n', out->file) == EOF)
     return pi_fail(err, PI_E_IO, "output", "cannot write the export");
   return 0;
