@@ -91,6 +91,29 @@ static void cuts_on_a_character_boundary(void **state) {
   assert_int_equal(utf8_cut("\xff\xff\xff", 3, 2), 2);
 }
 
+/* Counting and stepping by unit: a character, or a stray byte. */
+static void counts_and_steps_by_character(void **state) {
+  (void)state;
+  const char *s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xff\xc3"; /* a e-acute euro emoji FF C3 */
+  size_t n = strlen(s);
+  assert_int_equal(utf8_count(s, n), 6);
+  assert_int_equal(utf8_count("", 0), 0);
+  assert_int_equal(utf8_count("\xc0\xaf", 2), 2); /* overlong: two stray bytes */
+  assert_int_equal(utf8_span(s, n, 0), 0);
+  assert_int_equal(utf8_span(s, n, 2), 3);
+  assert_int_equal(utf8_span(s, n, 4), 10);
+  assert_int_equal(utf8_span(s, n, 5), 11);
+  assert_int_equal(utf8_span(s, n, 99), n);
+  /* Back from the end, unit by unit, to the start. */
+  static const size_t starts[] = {11, 10, 6, 3, 1, 0};
+  size_t at = n;
+  for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+    at = utf8_back(s, at);
+    assert_int_equal(at, starts[i]);
+  }
+  assert_int_equal(utf8_back("a\xa9", 2), 1);
+}
+
 static void cleans_strictly(void **state) {
   (void)state;
   char out[64];
@@ -188,6 +211,7 @@ int main(void) {
       cmocka_unit_test(decodes_every_length),
       cmocka_unit_test(refuses_what_is_not_a_character),
       cmocka_unit_test(cuts_on_a_character_boundary),
+      cmocka_unit_test(counts_and_steps_by_character),
       cmocka_unit_test(cleans_strictly),
       cmocka_unit_test(script_text_is_cleaned_strictly),
       cmocka_unit_test(errors_hold_valid_text),

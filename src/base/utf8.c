@@ -75,6 +75,34 @@ size_t utf8_cut(const char *s, size_t len, size_t max) {
   return at;
 }
 
+/* The length of the unit at s[0..len) (len >= 1): a character's bytes,
+ * or 1 for a byte that starts none. */
+static size_t unit(const char *s, size_t len) {
+  if ((unsigned char)s[0] < 0x80) return 1;
+  size_t n = utf8_decode(s, len, NULL);
+  return n ? n : 1;
+}
+
+size_t utf8_count(const char *s, size_t len) {
+  size_t units = 0;
+  for (size_t i = 0; i < len; i += unit(s + i, len - i)) units++;
+  return units;
+}
+
+size_t utf8_span(const char *s, size_t len, size_t units) {
+  size_t i = 0;
+  for (size_t u = 0; u < units && i < len; u++) i += unit(s + i, len - i);
+  assert(i <= len);
+  return i;
+}
+
+size_t utf8_back(const char *s, size_t at) {
+  assert(at >= 1);
+  for (size_t k = 1; k <= 4 && k <= at; k++)
+    if (utf8_decode(s + at - k, k, NULL) == k) return at - k;
+  return at - 1;
+}
+
 size_t utf8_clean(char *dst, size_t cap, const char *src, size_t len,
                   const char *repl, int flags) {
   assert(cap >= 1 && repl != NULL && utf8_valid(repl));

@@ -39,6 +39,22 @@ int utf8_valid(const char *s);
  * not part of a character count as one byte each. */
 size_t utf8_cut(const char *s, size_t len, size_t max);
 
+/* Counting and stepping by character, for display (a table's column, the
+ * till's screen, a name cut to N characters).  A "unit" is a character or
+ * a byte that is not part of one (it then counts as one, as a terminal
+ * shows it as one replacement glyph). */
+
+/* The number of units in s[0..len). */
+size_t utf8_count(const char *s, size_t len);
+
+/* The length in bytes of the first `units` units of s[0..len) (all of it
+ * when it has fewer). */
+size_t utf8_span(const char *s, size_t len, size_t units);
+
+/* Where the unit that ends just before s[at] starts (at >= 1): at - 1 for
+ * a stray byte or an ASCII one, the lead byte's index for a character. */
+size_t utf8_back(const char *s, size_t at);
+
 /* What utf8_clean replaces besides bytes that are not UTF-8. */
 enum {
   UTF8_KEEP_CONTROLS = 0, /* controls but NUL are copied (JSON escapes) */

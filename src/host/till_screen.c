@@ -13,6 +13,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "base/utf8.h"
+
 #define COLS 79                 /* one less than 80: no auto-wrap surprises  */
 #define ROWS 24
 
@@ -23,13 +25,16 @@
  * boundary, padded with spaces.  One code point is taken as one column,
  * which holds for the Latin, Greek and Cyrillic names a till shows. */
 static void fit(char *dst, size_t cap, const char *s, size_t width) {
-  size_t n = 0, cols = 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p && n + 1 < cap; p++) {
-    if ((*p & 0xC0) != 0x80) {
-      if (cols == width) break;
-      cols++;
+  size_t n = 0, cols = 0, len = strlen(s);
+  for (size_t i = 0; i < len && cols < width;) {
+    size_t k = utf8_span(s + i, len - i, 1);
+    if (n + k + 1 > cap) break; /* a whole character or none */
+    for (size_t j = 0; j < k; j++) {
+      unsigned char c = (unsigned char)s[i + j];
+      dst[n++] = (char)(c < 0x20 ? ' ' : c);
     }
-    dst[n++] = (char)(*p < 0x20 ? ' ' : *p);
+    i += k;
+    cols++;
   }
   while (cols < width && n + 1 < cap) {
     dst[n++] = ' ';
@@ -172,8 +177,8 @@ static int put_wrapped(screen *s, int r, int n, const char *text) {
           k = j;
           break;
         }
-    while (k > 1 && off + k < len && ((unsigned char)text[off + k] & 0xC0) == 0x80)
-      k--; /* never inside a UTF-8 character */
+    size_t whole = utf8_cut(text + off, len - off, k); /* never inside a character */
+    if (whole > 0) k = whole;
     memcpy(part, text + off, k);
     part[k] = '\0';
     put(s, r + i, "%s", part);

@@ -19,6 +19,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "base/utf8.h"
+
 /* ======================================================================== */
 /* terminal                                                                 */
 
@@ -252,8 +254,7 @@ int read_text(till *t, const char *prompt, char *buf, size_t cap) {
       break;
     }
     if (k == K_BS) {
-      while (n > 0 && (buf[--n] & 0xC0) == 0x80) {
-      }
+      if (n > 0) n = utf8_back(buf, n); /* a whole character */
       buf[n] = '\0';
     } else if (k >= 0x20 && k < 0x100 && k != 127 && n + 1 < cap) {
       buf[n++] = (char)k;

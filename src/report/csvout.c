@@ -268,12 +268,7 @@ static int json_object(sink *s, const cell *cells, pi_error *err) {
 
 /* Display width: code points, which is right for the Latin, Greek and
  * Cyrillic names a till sees; wide CJK glyphs may misalign by a column. */
-static size_t display_width(const char *t) {
-  size_t w = 0;
-  for (const unsigned char *p = (const unsigned char *)t; *p; p++)
-    if ((*p & 0xC0) != 0x80) w++;
-  return w;
-}
+static size_t display_width(const char *t) { return utf8_count(t, strlen(t)); }
 
 /* Copy `t` cut to TABLE_CELL_MAX code points (ending in "..."), with
  * control characters shown as spaces so a row stays one line. */
@@ -281,15 +276,16 @@ static char *table_text(const char *t) {
   size_t n = strlen(t);
   char *r = malloc(n + 4);
   if (r == NULL) return NULL;
-  size_t o = 0, cps = 0;
-  for (size_t i = 0; i < n; i++) {
+  /* More than TABLE_CELL_MAX - 3 characters: the first that many, then
+   * "..." (the cut is shown, and a full value is in csv and json). */
+  size_t keep = utf8_span(t, n, TABLE_CELL_MAX - 3), o = 0;
+  for (size_t i = 0; i < keep; i++) {
     unsigned char c = (unsigned char)t[i];
-    if ((c & 0xC0) != 0x80 && ++cps > TABLE_CELL_MAX - 3) {
-      memcpy(r + o, "...", 3);
-      o += 3;
-      break;
-    }
     r[o++] = c < 0x20 || c == 0x7F ? ' ' : (char)c;
+  }
+  if (keep < n) {
+    memcpy(r + o, "...", 3);
+    o += 3;
   }
   r[o] = '\0';
   return r;

@@ -13,10 +13,12 @@
  */
 #include "report/report.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <string.h>
 
 #include "base/money.h"
+#include "base/utf8.h"
 #include "report/report_int.h"
 #include "taxid/taxid.h"
 
@@ -101,19 +103,27 @@ static int eligible(sqlite3_stmt *q, const char *home) {
  * become "A and N"); commas, quotes and control characters would break the
  * record, so they become spaces. */
 static void hmrc_contact(const char *in, char *out, size_t cap) {
-  size_t o = 0, chars = 0;
-  for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < cap; p++) {
-    int lead = (*p & 0xC0) != 0x80;
-    if (lead && chars == 35) break;
-    if (*p == '&') {
-      if (chars + 3 > 35) break;
+  enum { CHARS = 35 };
+  assert(cap >= CHARS * 4 + 1); /* 35 characters of up to 4 bytes fit */
+  (void)cap;
+  size_t o = 0, chars = 0, n = strlen(in);
+  for (size_t i = 0; i < n && chars < CHARS;) {
+    size_t k = utf8_span(in + i, n - i, 1);
+    unsigned char c = (unsigned char)in[i];
+    if (c == '&') {
+      if (chars + 3 > CHARS) break;
       memcpy(out + o, "and", 3);
       o += 3;
       chars += 3;
-      continue;
+    } else if (k == 1) {
+      out[o++] = (c < 0x20 || c == ',' || c == '"' || c == 0x7F) ? ' ' : (char)c;
+      chars++;
+    } else {
+      memcpy(out + o, in + i, k);
+      o += k;
+      chars++;
     }
-    out[o++] = (*p < 0x20 || *p == ',' || *p == '"' || *p == 0x7F) ? ' ' : (char)*p;
-    if (lead) chars++;
+    i += k;
   }
   out[o] = '\0';
 }
