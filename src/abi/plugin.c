@@ -35,14 +35,6 @@ static void set_error(posplug_error *err, int code, const char *msg,
 }
 
 
-static void host_log(void *ctx, int level, const char *msg) {
-  posplug_instance *in = ctx;
-  if (in->host.log)
-    in->host.log(in->host.host_ctx, level, msg);
-  else
-    fprintf(stderr, "posintent: %s\n", msg);
-}
-
 static int64_t host_now(void *ctx) {
   posplug_instance *in = ctx;
   return in->host.now_ms(in->host.host_ctx);
@@ -107,8 +99,8 @@ static posplug_status create_in_c(const posplug_host_api *host, const char *mani
          host->struct_size < sizeof in->host ? host->struct_size : sizeof in->host);
   engine_options opt = {.manifest_path = manifest,
                         .overrides_json = overrides,
-                        .log = host_log,
-                        .log_ctx = in,
+                        .log = in->host.log, /* NULL: stderr (base/log.h) */
+                        .log_ctx = in->host.host_ctx,
                         .now_ms = host->now_ms ? host_now : NULL,
                         .now_ctx = in};
   pi_error e;

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/log.h"
 #include "cli/cliutil.h"
 #include "cli/commands.h"
 #include "engine/engine.h"
@@ -278,11 +279,11 @@ static void on_trace(void *ctx, const char *hook, const char *script,
 }
 
 static void on_log(void *ctx, int level, const char *msg) {
-  static const char *const names[] = {"debug", "info", "warn", "error"};
+  const char *name = pi_log_level_name(level);
   test_ctx *t = ctx;
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "log", msg);
-  cJSON_AddStringToObject(o, "level", names[(unsigned)level < 4 ? level : 3]);
+  cJSON_AddStringToObject(o, "level", name ? name : "error");
   emit(t->logs, o);
 }
 

@@ -50,19 +50,10 @@ static void log_line(engine *e, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void log_line(engine *e, int level, const char *fmt, ...) {
-  char msg[512];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  pi_logv(e->opt.log, e->opt.log_ctx, level, fmt, ap);
   va_end(ap);
-  if (e->opt.log)
-    e->opt.log(e->opt.log_ctx, level, msg);
-  else
-    fprintf(stderr, "posintent: %s\n", msg);
-}
-
-static void hooks_log_adapter(void *ctx, int level, const char *msg) {
-  log_line(ctx, level, "%s", msg);
 }
 
 static int64_t now_ms(const engine *e) {
@@ -92,8 +83,8 @@ int engine_open(const engine_options *opt, engine **out, pi_error *err) {
   /* The scripts first: a start refused for its scripts must not have
    * created the database (a new, empty file left behind). */
   hooks_env env = {.cfg = &e->cfg,
-                   .log = hooks_log_adapter,
-                   .log_ctx = e,
+                   .log = opt->log, /* the same log, no adapter between */
+                   .log_ctx = opt->log_ctx,
                    .now_ms = opt->now_ms,
                    .now_ctx = opt->now_ctx,
                    .trace = opt->trace,

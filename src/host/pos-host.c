@@ -19,6 +19,7 @@
 #include "posplug_loader.h"
 #include "base/cliargs.h"
 #include "base/jsonw.h"
+#include "base/log.h"
 #include "host/till.h"
 
 /* One event line may be at most this long; a longer one is refused with
@@ -96,10 +97,9 @@ static int quiet;
 
 static void host_log(void *ctx, int level, const char *msg) {
   (void)ctx;
-  static const char *const names[] = {"debug", "info", "warn", "error"};
+  const char *name = pi_log_level_name(level);
   if (quiet && level < POSPLUG_LOG_ERROR) return;
-  fprintf(stderr, "pos-host: plugin %s: %s\n",
-          level >= 0 && level <= 3 ? names[level] : "log", msg);
+  fprintf(stderr, "pos-host: plugin %s: %s\n", name ? name : "log", msg);
 }
 
 /* The overrides JSON {"database":db,"scripts":{"dir":dir}} (either may

@@ -77,15 +77,10 @@ static void hlog(const hooks *h, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void hlog(const hooks *h, int level, const char *fmt, ...) {
-  char msg[600];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  pi_logv(h->env.log, h->env.log_ctx, level, fmt, ap);
   va_end(ap);
-  if (h->env.log)
-    h->env.log(h->env.log_ctx, level, msg);
-  else
-    fprintf(stderr, "posintent: %s\n", msg);
 }
 
 static const script_limits *limits(const hooks *h) { return &h->env.cfg->scripts; }

@@ -28,13 +28,14 @@
 
 #include "decision/decide.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "event/event.h"
 #include "config/manifest.h"
 #include "domain/sale.h"
 
 enum { HOOK_PASS = 0, HOOK_REFUSE = 1, HOOK_FAIL = -1 };
 
-typedef void (*hooks_log_fn)(void *ctx, int level, const char *msg);
+typedef pi_log_fn hooks_log_fn; /* the host's shape (base/log.h) */
 typedef int64_t (*hooks_now_fn)(void *ctx);
 /* Trace of one hook call for `posintent script test`: the hook's name, the
  * script's file name and its answer as JSON text. */

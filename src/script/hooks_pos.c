@@ -7,6 +7,7 @@
 
 #include <lauxlib.h>
 
+#include "base/log.h"
 #include "script/hooks_int.h"
 #include "script/luasandbox.h"
 #include "posplug.h"
@@ -16,19 +17,12 @@
 #define HOOKS_LOG_TEXT 400 /* bytes of one pos.log line         */
 
 static void plog(const hooks_pos *p, int level, const char *who, const char *msg) {
-  char line[HOOKS_LOG_TEXT + 80];
-  snprintf(line, sizeof line, "%s: %s", who, msg);
-  if (p->env->log)
-    p->env->log(p->env->log_ctx, level, line);
-  else
-    fprintf(stderr, "posintent: %s\n", line);
+  pi_logf(p->env->log, p->env->log_ctx, level, "%s: %s", who, msg);
 }
 
 static int pos_log(lua_State *L) {
-  static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
-  static const int codes[] = {POSPLUG_LOG_DEBUG, POSPLUG_LOG_INFO, POSPLUG_LOG_WARN,
-                              POSPLUG_LOG_ERROR};
-  int lv = luaL_checkoption(L, 1, NULL, levels);
+  /* pi_log_level_names is indexed by level: the option's index is it. */
+  int lv = luaL_checkoption(L, 1, NULL, pi_log_level_names);
   size_t len;
   const char *msg = luaL_checklstring(L, 2, &len);
   hooks_pos *p = lua_touserdata(L, lua_upvalueindex(1));
@@ -39,7 +33,7 @@ static int pos_log(lua_State *L) {
   if (p->logged > HOOKS_LOG_LINES) return 0;
   char clean[HOOKS_LOG_TEXT];
   lsb_clean_text(clean, sizeof clean, msg, len);
-  plog(p, codes[lv], who, clean);
+  plog(p, POSPLUG_LOG_DEBUG + lv, who, clean);
   return 0;
 }
 
