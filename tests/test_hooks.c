@@ -471,6 +471,45 @@ static void on_total_amends_the_decision(void **state) {
   sale_free(&s);
 }
 
+/* The decision holds DECIDE_PROMPTS_MAX prompts: a script that fills it
+ * exactly is applied; the next script's prompt does not fit, so its whole
+ * answer is refused as a script error (logged, nothing dropped silently). */
+static void on_total_at_the_decision_cap(void **state) {
+  fixture *f = *state;
+  char text[400];
+  int n = snprintf(text, sizeof text,
+                   "return { on_total = function()\n"
+                   "  local p = {}\n"
+                   "  for i = 1, %d do p[i] = 'Question ' .. i end\n"
+                   "  return { prompts = p } end }",
+                   DECIDE_PROMPTS_MAX);
+  assert_true(n > 0 && (size_t)n < sizeof text);
+  put(f, "a.lua", text);
+  put(f, "b.lua", "return { on_total = function()\n"
+                  "  return { prompts = { 'One too many' }, receipt = { 'b' } } end }");
+  hooks *h = open_ok(f);
+  sale s;
+  make_sale(&s, 1);
+  decision d;
+  memset(&d, 0, sizeof d);
+  pi_error err;
+  clear_capture();
+  assert_int_equal(hooks_on_total(h, &s, &d, &err), HOOK_PASS); /* fail_open */
+  assert_int_equal(d.nprompts, DECIDE_PROMPTS_MAX);
+  assert_string_equal(d.prompts[DECIDE_PROMPTS_MAX - 1].text, "Question 16");
+  assert_int_equal(d.nreceipt, 0); /* nothing of b.lua's answer */
+  assert_true(logged("the decision holds at most 16 prompts; it has 16 and this answer adds 1"));
+  /* Dropping first makes room: the same answer then fits. */
+  put(f, "b.lua", "return { on_total = function()\n"
+                  "  return { drop_prompts = { 'script' }, prompts = { 'Only one' } } end }");
+  h = open_ok(f);
+  memset(&d, 0, sizeof d);
+  assert_int_equal(hooks_on_total(h, &s, &d, &err), HOOK_PASS);
+  assert_int_equal(d.nprompts, 1);
+  assert_string_equal(d.prompts[0].text, "Only one");
+  sale_free(&s);
+}
+
 static void on_complete_meta_is_merged_and_bounded(void **state) {
   fixture *f = *state;
   put(f, "a.lua", "return { on_complete = function(sale) return { a = 1, shared = 'a', "
@@ -1013,6 +1052,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(classify_overrides_line_statuses, setup, teardown),
       cmocka_unit_test_setup_teardown(on_total_amends_the_decision, setup, teardown),
+      cmocka_unit_test_setup_teardown(on_total_at_the_decision_cap, setup, teardown),
       cmocka_unit_test_setup_teardown(on_complete_meta_is_merged_and_bounded, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(report_row_adds_columns_only, setup, teardown),

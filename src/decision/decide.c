@@ -2,8 +2,18 @@
 /* decide.c - prompts, blocks, receipt lines and the tax-treatment hint. */
 #include "decision/decide.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Copy the NUL-terminated `s` into dst[cap]; it fits (asserted). */
+static void copy_fitting(char *dst, size_t cap, const char *s) {
+  size_t n = strlen(s);
+  assert(n < cap);
+  if (n >= cap) n = cap - 1; /* NDEBUG: never past the member */
+  memcpy(dst, s, n);
+  dst[n] = '\0';
+}
 
 int decision_add_prompt(decision *d, const prompt *p) {
   if (d->nprompts >= DECIDE_PROMPTS_MAX) return -1;
@@ -23,15 +33,15 @@ int decision_add_block(decision *d, const char *code, const char *field,
                        const char *message) {
   if (d->nblocks >= DECIDE_BLOCKS_MAX) return -1;
   block *b = &d->blocks[d->nblocks++];
-  snprintf(b->code, sizeof b->code, "%s", code);
-  snprintf(b->field, sizeof b->field, "%s", field ? field : "");
-  snprintf(b->message, sizeof b->message, "%s", message);
+  copy_fitting(b->code, sizeof b->code, code);
+  copy_fitting(b->field, sizeof b->field, field ? field : "");
+  copy_fitting(b->message, sizeof b->message, message);
   return 0;
 }
 
 int decision_add_receipt(decision *d, const char *text) {
   if (d->nreceipt >= DECIDE_RECEIPT_MAX) return -1;
-  snprintf(d->receipt[d->nreceipt++], sizeof d->receipt[0], "%s", text);
+  copy_fitting(d->receipt[d->nreceipt++], sizeof d->receipt[0], text);
   return 0;
 }
 
@@ -85,15 +95,25 @@ const char *decide_evidence_problem(const sale *s, const plugin_config *cfg,
 static void set_prompt(prompt *p, const char *id, const char *text,
                        const char *field, const char *line) {
   memset(p, 0, sizeof *p);
-  snprintf(p->id, sizeof p->id, "%s", id);
-  snprintf(p->text, sizeof p->text, "%s", text);
-  snprintf(p->field, sizeof p->field, "%s", field);
-  snprintf(p->line, sizeof p->line, "%s", line ? line : "");
+  copy_fitting(p->id, sizeof p->id, id);
+  copy_fitting(p->text, sizeof p->text, text);
+  copy_fitting(p->field, sizeof p->field, field);
+  copy_fitting(p->line, sizeof p->line, line ? line : "");
 }
 
 static void add_choice(prompt *p, const char *c) {
-  if (p->nchoices < 4) snprintf(p->choices[p->nchoices++], sizeof p->choices[0], "%s", c);
+  assert(p->nchoices < sizeof p->choices / sizeof p->choices[0]);
+  copy_fitting(p->choices[p->nchoices++], sizeof p->choices[0], c);
 }
+
+/* The built-in rules add at most three prompts, two blocks and two receipt
+ * lines to an empty decision: they always fit. */
+#define ADD(call)         \
+  do {                    \
+    int added_ = (call);  \
+    assert(added_ == 0);  \
+    (void)added_;         \
+  } while (0)
 
 void decide(const sale *s, const plugin_config *cfg, decision *d) {
   memset(d, 0, sizeof *d);
@@ -122,37 +142,39 @@ void decide(const sale *s, const plugin_config *cfg, decision *d) {
     add_choice(&pr, "own_use");
     add_choice(&pr, "gift");
     add_choice(&pr, "resale");
-    decision_add_prompt(d, &pr);
-    decision_add_block(d, "purpose_missing", "purpose",
-                       "every line needs a purpose before the sale can complete");
+    ADD(decision_add_prompt(d, &pr));
+    ADD(decision_add_block(d, "purpose_missing", "purpose",
+                           "every line needs a purpose before the sale can complete"));
   }
   if (d->resale_lines) {
     char why[200];
     if (decide_evidence_problem(s, cfg, why, sizeof why)) {
       set_prompt(&pr, "reseller_id", "Reseller VAT number, EORI or resale certificate?",
                  "customer.vat", NULL);
-      decision_add_prompt(d, &pr);
+      ADD(decision_add_prompt(d, &pr));
       if (cfg->resale == RESALE_BLOCK)
-        decision_add_block(d, "reseller_evidence", "customer.vat", why);
+        ADD(decision_add_block(d, "reseller_evidence", "customer.vat", why));
     }
   }
   if (d->gift_lines && gift_undecided && cfg->gift_receipt == GIFT_RECEIPT_OFFER) {
     set_prompt(&pr, "gift_receipt", "Print a gift receipt?", "gift_receipt", NULL);
     add_choice(&pr, "yes");
     add_choice(&pr, "no");
-    decision_add_prompt(d, &pr);
+    ADD(decision_add_prompt(d, &pr));
   }
   if (d->gift_lines &&
       (gift_receipt_wanted || cfg->gift_receipt == GIFT_RECEIPT_ALWAYS) &&
       cfg->gift_receipt != GIFT_RECEIPT_NEVER)
-    decision_add_receipt(d, "Gift receipt");
+    ADD(decision_add_receipt(d, "Gift receipt"));
   if (d->resale_lines && ev && ev->verdict.valid) {
     char line[128];
     const char *what = ev->kind == TAXID_VAT    ? "VAT"
                        : ev->kind == TAXID_EORI ? "EORI"
                                                 : "resale certificate";
-    snprintf(line, sizeof line, "Purchased for resale - %s %s", what,
-             ev->verdict.compact);
-    decision_add_receipt(d, line);
+    int n = snprintf(line, sizeof line, "Purchased for resale - %s %s", what,
+                     ev->verdict.compact); /* at most 42 + TAXID_COMPACT_MAX */
+    assert(n > 0 && (size_t)n < sizeof line);
+    (void)n;
+    ADD(decision_add_receipt(d, line));
   }
 }

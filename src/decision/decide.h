@@ -47,7 +47,11 @@ typedef struct decision {
 /* Build the decision for `s` under `cfg`.  Never fails. */
 void decide(const sale *s, const plugin_config *cfg, decision *d);
 
-/* Append helpers (silently drop when full; they return 0 or -1 when full). */
+/* Append helpers: return 0, or -1 when the decision already holds its
+ * maximum (DECIDE_*_MAX) and nothing was added.  A caller that cannot rule
+ * that out checks first and reports it (hooks.c refuses a store script's
+ * answer that does not fit); decide() asserts.  Texts must fit their
+ * member (asserted): they are never cut. */
 int decision_add_prompt(decision *d, const prompt *p);
 int decision_add_block(decision *d, const char *code, const char *field,
                        const char *message);

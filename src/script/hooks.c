@@ -5,6 +5,7 @@
  * hooks_pos.c's, and the Lua state is luasandbox.c's. */
 #include "script/hooks.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +59,9 @@ struct hooks {
   total_answer total;
   buyer_status st[SALE_LINES_MAX];
 };
+
+/* A script's blocks name it in their field: the chunk name always fits. */
+_Static_assert(LUA_IDSIZE <= sizeof ((block *)0)->field, "block.field holds a chunk name");
 
 static int64_t mono_ms(void) {
   struct timespec ts;
@@ -847,6 +851,38 @@ int hooks_classify(hooks *h, sale *s, pi_error *err) {
 
 /* ---- on_total ----------------------------------------------------------- */
 
+/* The number of d's prompts that survive the drops of answer t. */
+static size_t prompts_kept(const decision *d, const total_answer *t) {
+  size_t kept = 0;
+  for (size_t i = 0; i < d->nprompts; i++) {
+    int dropped = 0;
+    for (size_t k = 0; k < t->ndrop && !dropped; k++)
+      dropped = strcmp(d->prompts[i].id, t->drop[k]) == 0;
+    kept += !dropped;
+  }
+  return kept;
+}
+
+/* An on_total answer must fit the decision whole: what earlier scripts and
+ * the built-in rules put there plus what this one adds.  One that does not
+ * is this script's error (logged, in the reply's script_errors, and under
+ * fail_closed a refusal); nothing of it is applied, nothing is dropped. */
+static void check_total_fits(lua_State *L, const decision *d, const total_answer *t) {
+  size_t prompts = prompts_kept(d, t);
+  if (prompts + t->nprompts > DECIDE_PROMPTS_MAX)
+    ht_error(L, "on_total: the decision holds at most %d prompts; it has %zu and this "
+                "answer adds %zu",
+             DECIDE_PROMPTS_MAX, prompts, t->nprompts);
+  if (d->nreceipt + t->nreceipt > DECIDE_RECEIPT_MAX)
+    ht_error(L, "on_total: the decision holds at most %d receipt lines; it has %zu and "
+                "this answer adds %zu",
+             DECIDE_RECEIPT_MAX, d->nreceipt, t->nreceipt);
+  if (d->nblocks + t->nblocks > DECIDE_BLOCKS_MAX)
+    ht_error(L, "on_total: the decision holds at most %d blocks; it has %zu and this "
+                "answer adds %zu",
+             DECIDE_BLOCKS_MAX, d->nblocks, t->nblocks);
+}
+
 static int tr_total(lua_State *L) {
   int keys;
   call *c = tr_begin(L, &keys);
@@ -855,6 +891,7 @@ static int tr_total(lua_State *L) {
   lua_call(L, 2, 1);
   if (!lua_isnil(L, -1)) {
     ht_read_total(L, lua_gettop(L), c->total);
+    check_total_fits(L, c->d, c->total);
     c->has_total = 1;
   }
   return 0;
@@ -904,17 +941,15 @@ static int apply_total(call *c, hook_id id, pi_error *err) {
   }
   int full = 0;
   /* Drops first, so that a script replaces a prompt by dropping its id and
-   * adding its own. */
+   * adding its own.  tr_total checked that the whole answer fits. */
   for (size_t i = 0; i < t->ndrop; i++) decision_drop_prompt(d, t->drop[i]);
   for (size_t i = 0; i < t->nprompts; i++) full |= decision_add_prompt(d, &t->prompts[i]);
   for (size_t i = 0; i < t->nreceipt; i++) full |= decision_add_receipt(d, t->receipt[i]);
   for (size_t i = 0; i < t->nblocks; i++)
     full |= decision_add_block(d, "script", c->src->chunk, t->blocks[i]);
+  assert(!full);
+  (void)full;
   if (t->has_treatment) d->treatment = t->treatment;
-  if (full)
-    hlog(c->h, POSPLUG_LOG_WARN, "%s: on_total: the decision is full; some prompts, "
-                                 "receipt lines or blocks were dropped",
-         c->src->chunk);
   if (c->h->env.trace) trace(c->h, id, c->src, total_json(t));
   return HOOK_PASS;
 }
