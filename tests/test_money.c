@@ -69,9 +69,27 @@ static void quantities(void **state) {
   assert_string_equal(b, "10");
 }
 
+/* Shares of a line for a partial return: worked out by hand. */
+static void prorating(void **state) {
+  (void)state;
+  assert_int_equal(money_prorate(1000, 1000, 3000), 333);  /* 333.33 */
+  assert_int_equal(money_prorate(1000, 2500, 3000), 833);  /* 833.33 */
+  assert_int_equal(money_prorate(1000, 1500, 3000), 500);  /* exactly */
+  assert_int_equal(money_prorate(5, 1000, 2000), 3);       /* 2.5: half up */
+  assert_int_equal(money_prorate(1000, 3000, 3000), 1000); /* all of it */
+  assert_int_equal(money_prorate(1000, 0, 3000), 0);
+  /* The largest line amount and quantity: no overflow on the way.
+   * 9007199254740 * 1 / 1000000000 = 9007.199... -> 9007. */
+  assert_int_equal(money_prorate(INT64_C(9007199254740), 1, INT64_C(1000000000)), 9007);
+  assert_int_equal(money_prorate(INT64_C(9007199254740), INT64_C(999999999),
+                                 INT64_C(1000000000)),
+                   INT64_C(9007199245733)); /* 9007199254740 - 9007.199... */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(exponents), cmocka_unit_test(formatting),
-      cmocka_unit_test(rounding), cmocka_unit_test(quantities)};
+      cmocka_unit_test(rounding), cmocka_unit_test(quantities),
+      cmocka_unit_test(prorating)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

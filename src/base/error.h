@@ -49,8 +49,10 @@
   X(POLICY, "policy") \
   X(REFUSED, "refused") \
   X(RESELLER_EVIDENCE, "reseller_evidence") \
+  X(RETURN_EXCEEDS, "return_exceeds") \
   X(SALE_COMPLETED, "sale_completed") \
   X(SALE_OPEN, "sale_open") \
+  X(SALE_RETURNED, "sale_returned") \
   X(SALE_VOIDED, "sale_voided") \
   X(SCHEMA, "schema") \
   X(SCRIPT, "script") \

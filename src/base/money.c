@@ -2,6 +2,7 @@
 /* money.c - ISO 4217 exponents and decimal formatting of minor units. */
 #include "base/money.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,6 +68,17 @@ int64_t money_round_major(int64_t minor, int exponent) {
   int64_t q = minor / p, r = minor % p;
   if (r < 0) r = -r;
   if (r * 2 >= p) q += minor < 0 ? -1 : 1;
+  return q;
+}
+
+int64_t money_prorate(int64_t amount, int64_t part, int64_t whole) {
+  assert(amount >= 0 && part >= 0 && part <= whole && whole > 0 &&
+         whole <= INT64_C(1) << 31);
+  /* amount = a * whole + r: a * part <= amount, and r * part < whole^2
+   * fits 64 bits because whole <= 2^31. */
+  int64_t a = amount / whole, r = amount % whole;
+  int64_t q = a * part + (r * part) / whole, rem = (r * part) % whole;
+  if (2 * rem >= whole) q++;
   return q;
 }
 

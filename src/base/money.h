@@ -36,6 +36,15 @@ int money_format(int64_t minor, int exponent, char *buf, size_t cap);
  * (HMRC and ELSTER want whole pounds/euros). */
 int64_t money_round_major(int64_t minor, int exponent);
 
+/* The share `part`/`whole` of `amount`, rounded half up: amount * part /
+ * whole without an intermediate that could overflow.  Needs amount >= 0,
+ * 0 <= part <= whole, whole > 0, and whole <= 2^31 (a quantity in
+ * thousandths, at most SALE_QTY_MAX_MILLI), so the result is at most
+ * amount.  A return of part of a line takes prorate(net, returned_after)
+ * - prorate(net, returned_before): the shares of several returns add up to
+ * the line's amount exactly once all of it is back. */
+int64_t money_prorate(int64_t amount, int64_t part, int64_t whole);
+
 /* Write a quantity in thousandths as a decimal without trailing zeros
  * ("1", "0.25", "2.125").  Returns the length or -1 when cap is too small. */
 int qty_format(int64_t milli, char *buf, size_t cap);

@@ -485,6 +485,13 @@ static const char *const tender_types[] = {"cash",    "card",      "invoice",
                                            "voucher", "gift_card", "bank_transfer",
                                            "mobile",  NULL};
 
+/* 1 when `type` is a tender type a host may send. */
+static int tender_known(const char *type) {
+  for (size_t k = 0; tender_types[k]; k++)
+    if (strcmp(tender_types[k], type) == 0) return 1;
+  return 0;
+}
+
 /* Tenders, when the host reports them, pay the total: no less, and more
  * only as cash whose excess is change.  The host may leave tenders out;
  * an empty list pays nothing. */
@@ -696,6 +703,90 @@ static int on_void(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   return 0;
 }
 
+/* What on_return's reply callback needs. */
+typedef struct return_ctx {
+  engine *e;
+  const event *ev;
+  reply_buf *r;
+} return_ctx;
+
+/* Inside the store's transaction, once the return is priced: the refund
+ * pays exactly the return's total (no change on a refund), in known tender
+ * types; then the reply to store with it. */
+static int return_reply(void *ctx, const store_return *rt, const char **reply,
+                        pi_error *err) {
+  return_ctx *c = ctx;
+  const event *ev = c->ev;
+  int64_t paid = 0, total = rt->net + rt->tax;
+  for (size_t i = 0; i < ev->ntenders; i++) {
+    if (!tender_known(ev->tenders[i].type))
+      return pi_fail(err, PI_E_UNKNOWN_TENDER, "refund",
+                     "tender type \"%s\" is not one of cash, card, invoice, voucher, "
+                     "gift_card, bank_transfer, mobile",
+                     ev->tenders[i].type);
+    assert(ev->tenders[i].amount <= INT64_MAX / EVENT_TENDERS_MAX);
+    paid += ev->tenders[i].amount;
+  }
+  if (paid != total)
+    return pi_fail(err, PI_E_TENDERS_MISMATCH, "refund",
+                   "the refund pays %lld; the returned lines come to %lld (net %lld, tax "
+                   "%lld), which the refund must pay exactly",
+                   (long long)paid, (long long)total, (long long)rt->net,
+                   (long long)rt->tax);
+  if (reply_sale_return(c->r, rt, err)) return -1;
+  size_t len;
+  *reply = reply_text(c->r, &len);
+  return 0;
+}
+
+/* sale.return: lines of a recorded sale come back (docs/events.md).  The
+ * store checks and prices them against the original and the earlier
+ * returns inside its write transaction; a resent return gets its reply
+ * again. */
+static int on_return(engine *e, const event *ev, reply_buf *r, pi_error *err) {
+  sale *s;
+  if (find_open(e, ev, &s, err) < 0) return -1;
+  if (s != NULL)
+    return pi_fail(err, PI_E_SALE_OPEN, "sale",
+                   "sale %s is still open on this till: remove the line instead (a "
+                   "return needs a recorded sale)",
+                   s->id);
+  if (refuse_if_lost(e, ev, err)) return -1;
+  char refund[2048], at[32];
+  if (reply_tenders_json(ev, refund, sizeof refund))
+    return pi_fail(err, PI_E_BAD_VALUE, "refund", "refund is too large");
+  if (refund[0] == '\0') snprintf(refund, sizeof refund, "[]");
+  store_return_line lines[EVENT_RETURN_LINES_MAX];
+  memset(lines, 0, sizeof lines[0] * ev->nrlines);
+  for (size_t i = 0; i < ev->nrlines; i++) {
+    memcpy(lines[i].line, ev->rlines[i].line, sizeof lines[i].line);
+    lines[i].qty_milli = ev->rlines[i].qty_milli;
+  }
+  store_return rt;
+  memset(&rt, 0, sizeof rt);
+  rt.store_id = ev->store[0] ? ev->store : NULL;
+  rt.terminal = ev->terminal[0] ? ev->terminal : NULL;
+  rt.sale_id = ev->sale;
+  rt.ret_id = ev->ret;
+  rt.at = ev->at;
+  rt.reason = return_reason_name(ev->why);
+  rt.reason_text = ev->reason;
+  rt.refund_json = refund;
+  rt.lines = lines;
+  rt.nlines = ev->nrlines;
+  rfc3339_utc(now_ms(e), at);
+  return_ctx ctx = {e, ev, r};
+  char *replay = NULL;
+  int rc = store_record_return(e->st, &rt, at, return_reply, &ctx, &replay, err);
+  if (rc < 0) return -1;
+  if (rc == 1) {
+    rc = reply_set(r, replay, err);
+    free(replay);
+    return rc;
+  }
+  return 0;
+}
+
 static int on_reload(engine *e, reply_buf *r, pi_error *err) {
   if (hooks_reload(e->hk, err)) {
     if (err->kind != PI_E_NOMEM) pi_error_rekind(err, PI_E_SCRIPT);
@@ -715,6 +806,7 @@ static int dispatch(engine *e, event *ev, reply_buf *r, pi_error *err) {
   case EVENT_SALE_COMPLETE: return on_complete(e, ev, r, err);
   case EVENT_SALE_VOID: return on_void(e, ev, r, err);
   case EVENT_SALE_ANSWER: return on_answer(e, ev, r, err);
+  case EVENT_SALE_RETURN: return on_return(e, ev, r, err);
   case EVENT_SCRIPTS_RELOAD: return on_reload(e, r, err);
   case EVENT_PING:
     return reply_simple(r, "ping", "open_sales", (int64_t)e->nopen, err);

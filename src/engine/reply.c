@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "base/money.h"
+
 /* What the host gets when even an error reply cannot be allocated. */
 static const char oom_reply[] =
     "{\"ok\":false,\"error\":{\"code\":\"nomem\",\"message\":\"out of memory\","
@@ -194,6 +196,46 @@ int reply_sale_complete(reply_buf *r, const sale *s, const plugin_config *cfg,
 int reply_sale_void(reply_buf *r, const char *sale_id, pi_error *err) {
   jsonw *w = start(r, "sale.void", sale_id);
   jw_kbool(w, "voided", 1);
+  return end(r, err);
+}
+
+/* A quantity in thousandths as a JSON number ("1.5"). */
+static void qty_member(jsonw *w, const char *key, int64_t milli) {
+  char q[32];
+  if (qty_format(milli, q, sizeof q) < 0) snprintf(q, sizeof q, "0");
+  jw_key(w, key);
+  jw_raw(w, q);
+}
+
+int reply_sale_return(reply_buf *r, const store_return *rt, pi_error *err) {
+  jsonw *w = start(r, "sale.return", rt->sale);
+  jw_kstr(w, "return", rt->ret_id);
+  jw_kbool(w, "recorded", 1);
+  jw_kstr(w, "store", rt->store);
+  jw_kstr(w, "terminal", rt->terminal_found);
+  jw_kstr(w, "day", rt->day);
+  jw_kint(w, "net", rt->net);
+  jw_kint(w, "tax", rt->tax);
+  jw_kint(w, "total", rt->net + rt->tax);
+  jw_kstr(w, "currency", rt->currency);
+  jw_key(w, "lines");
+  jw_array(w);
+  for (size_t i = 0; i < rt->nlines; i++) {
+    const store_return_line *l = &rt->lines[i];
+    jw_object(w);
+    jw_kstr(w, "line", l->line);
+    qty_member(w, "qty", l->qty_milli);
+    jw_kint(w, "net", l->net);
+    jw_kint(w, "tax", l->tax);
+    jw_kstr(w, "purpose", l->purpose);
+    jw_kstr(w, "status", l->status);
+    jw_kstr(w, "treatment", l->treatment);
+    qty_member(w, "remaining", l->remaining_milli);
+    jw_end_object(w);
+  }
+  jw_end_array(w);
+  jw_key(w, "refund");
+  jw_raw(w, rt->refund_json);
   return end(r, err);
 }
 

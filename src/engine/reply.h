@@ -20,6 +20,7 @@
 #include "base/jsonw.h"
 #include "config/manifest.h"
 #include "domain/sale.h"
+#include "store/store.h"
 
 typedef struct reply_buf {
   jsonw w;
@@ -47,6 +48,12 @@ int reply_sale_complete(reply_buf *r, const sale *s, const plugin_config *cfg,
 int reply_sale_answer(reply_buf *r, const sale *s, const char *prompt_id,
                       const char *value, pi_error *err);
 int reply_sale_void(reply_buf *r, const char *sale_id, pi_error *err);
+/* {"ok":true,"type":"sale.return","sale":..,"return":..,"recorded":true,
+ *  "store","terminal","day","net","tax","total","currency",
+ *  "lines":[{"line","qty","net","tax","purpose","status","treatment",
+ *  "remaining"}],"refund":[...]} for the priced return `rt` (refund_json
+ * is written as it is).  No personal data: the reason text is left out. */
+int reply_sale_return(reply_buf *r, const store_return *rt, pi_error *err);
 /* {"ok":true,"type":type,key:value} */
 int reply_simple(reply_buf *r, const char *type, const char *key, int64_t value,
                  pi_error *err);

@@ -257,33 +257,116 @@ static int parse_tag(const cJSON *o, event *ev, pi_error *err) {
   return 0;
 }
 
-static int parse_complete(const cJSON *o, event *ev, pi_error *err) {
-  static const char *const known[] = {"type", "sale", "store", "terminal",
-                                      "total", "tenders", "attempt", NULL};
+/* An array of tenders under `key` ("tenders" of sale.complete, "refund"
+ * of sale.return): at most EVENT_TENDERS_MAX objects {type, amount}.
+ * Absent or null leaves ev->tenders_given 0. */
+static int parse_tenders(const cJSON *o, const char *key, event *ev, pi_error *err) {
   static const char *const tknown[] = {"type", "amount", NULL};
-  if (only_known(o, "", known, err) || parse_attempt(o, ev, err) ||
-      ju_int(o, "total", "", JU_REQUIRED, 0, MONEY_MAX, &ev->total, err) < 0)
-    return -1;
-  const cJSON *ts = cJSON_GetObjectItemCaseSensitive(o, "tenders");
+  const cJSON *ts = cJSON_GetObjectItemCaseSensitive(o, key);
   if (ts == NULL || cJSON_IsNull(ts)) return 0;
   ev->tenders_given = 1;
   if (!cJSON_IsArray(ts))
-    return pi_fail(err, PI_E_BAD_TYPE, "tenders", "tenders must be an array");
+    return pi_fail(err, PI_E_BAD_TYPE, key, "%s must be an array", key);
   for (const cJSON *it = ts->child; it; it = it->next) {
     if (ev->ntenders == EVENT_TENDERS_MAX)
-      return pi_fail(err, PI_E_BAD_VALUE, "tenders", "at most %d tenders",
-                     EVENT_TENDERS_MAX);
+      return pi_fail(err, PI_E_BAD_VALUE, key, "at most %d tenders", EVENT_TENDERS_MAX);
     tender *t = &ev->tenders[ev->ntenders];
     if (!cJSON_IsObject(it))
-      return pi_fail(err, PI_E_BAD_TYPE, "tenders", "each tender must be an object");
-    if (only_known(it, "tenders", tknown, err) ||
-        ju_string(it, "type", "tenders", JU_REQUIRED, t->type, sizeof t->type,
-                  err) < 0 ||
-        ju_int(it, "amount", "tenders", JU_REQUIRED, 0, MONEY_MAX, &t->amount,
-               err) < 0)
+      return pi_fail(err, PI_E_BAD_TYPE, key, "each tender must be an object");
+    if (only_known(it, key, tknown, err) ||
+        ju_string(it, "type", key, JU_REQUIRED, t->type, sizeof t->type, err) < 0 ||
+        ju_int(it, "amount", key, JU_REQUIRED, 0, MONEY_MAX, &t->amount, err) < 0)
       return -1;
     ev->ntenders++;
   }
+  return 0;
+}
+
+static int parse_complete(const cJSON *o, event *ev, pi_error *err) {
+  static const char *const known[] = {"type", "sale", "store", "terminal",
+                                      "total", "tenders", "attempt", NULL};
+  if (only_known(o, "", known, err) || parse_attempt(o, ev, err) ||
+      ju_int(o, "total", "", JU_REQUIRED, 0, MONEY_MAX, &ev->total, err) < 0)
+    return -1;
+  return parse_tenders(o, "tenders", ev, err);
+}
+
+static const char *const reason_names[] = {"damaged", "unwanted", "wrong_item", "other",
+                                           NULL};
+
+const char *return_reason_name(return_reason r) {
+  return (unsigned)r <= RETURN_OTHER ? reason_names[r] : "";
+}
+
+/* sale.return: which recorded sale (sale, store, terminal as every event),
+ * the return's own id, its time, the lines and quantities, the reason and
+ * the refund.  Whether the lines exist and how much of each remains is the
+ * engine's and the store's decision. */
+static int parse_return(const cJSON *o, event *ev, pi_error *err) {
+  static const char *const known[] = {"type",   "sale",   "store",       "terminal",
+                                      "return", "at",     "lines",       "reason",
+                                      "reason_text", "refund", NULL};
+  static const char *const lknown[] = {"line", "qty", NULL};
+  char why[32];
+  const cJSON *ls;
+  if (only_known(o, "", known, err) ||
+      ju_string(o, "return", "", JU_REQUIRED, ev->ret, sizeof ev->ret, err) < 0 ||
+      ju_string(o, "at", "", JU_REQUIRED, ev->at, sizeof ev->at, err) < 0 ||
+      ju_string(o, "reason", "", JU_REQUIRED, why, sizeof why, err) < 0 ||
+      ju_string(o, "reason_text", "", JU_OPTIONAL, ev->reason, sizeof ev->reason, err) < 0)
+    return -1;
+  if (ev->ret[0] == '\0')
+    return pi_fail(err, PI_E_BAD_VALUE, "return", "return must not be empty");
+  if (!cal_is_rfc3339(ev->at))
+    return pi_fail(err, PI_E_BAD_VALUE, "at",
+                   "at must be an RFC 3339 time such as 2026-11-26T09:30:00+01:00, "
+                   "not \"%s\"",
+                   ev->at);
+  int k = 0;
+  while (reason_names[k] && strcmp(reason_names[k], why) != 0) k++;
+  if (reason_names[k] == NULL)
+    return pi_fail(err, PI_E_BAD_VALUE, "reason",
+                   "reason must be damaged, unwanted, wrong_item or other, not \"%s\"",
+                   why);
+  ev->why = (return_reason)k;
+  if (ev->why == RETURN_OTHER && ev->reason[0] == '\0')
+    return pi_fail(err, PI_E_MISSING_FIELD, "reason_text",
+                   "a return for reason \"other\" needs reason_text saying why");
+  ls = cJSON_GetObjectItemCaseSensitive(o, "lines");
+  if (ls == NULL)
+    return pi_fail(err, PI_E_MISSING_FIELD, "lines", "lines is required");
+  if (!cJSON_IsArray(ls))
+    return pi_fail(err, PI_E_BAD_TYPE, "lines", "lines must be an array");
+  size_t i = 0;
+  for (const cJSON *it = ls->child; it; it = it->next, i++) {
+    char path[32];
+    snprintf(path, sizeof path, "lines[%zu]", i);
+    if (ev->nrlines == EVENT_RETURN_LINES_MAX)
+      return pi_fail(err, PI_E_BAD_VALUE, "lines",
+                     "a return names at most %d lines; split it into several returns",
+                     EVENT_RETURN_LINES_MAX);
+    return_line *r = &ev->rlines[ev->nrlines];
+    if (!cJSON_IsObject(it))
+      return pi_fail(err, PI_E_BAD_TYPE, path, "%s must be an object", path);
+    if (only_known(it, path, lknown, err) ||
+        ju_string(it, "line", path, JU_REQUIRED, r->line, sizeof r->line, err) < 0 ||
+        ju_qty(it, "qty", path, JU_REQUIRED, SALE_QTY_MAX_MILLI, &r->qty_milli, err) < 0)
+      return -1;
+    if (r->qty_milli <= 0)
+      return pi_fail(err, PI_E_BAD_VALUE, path, "%s.qty must be more than 0", path);
+    for (size_t j = 0; j < ev->nrlines; j++)
+      if (strcmp(ev->rlines[j].line, r->line) == 0)
+        return pi_fail(err, PI_E_DUPLICATE_FIELD, path,
+                       "line %s is named twice in this return; give its quantity once",
+                       r->line);
+    ev->nrlines++;
+  }
+  if (ev->nrlines == 0)
+    return pi_fail(err, PI_E_BAD_VALUE, "lines", "a return needs at least one line");
+  if (parse_tenders(o, "refund", ev, err)) return -1;
+  if (!ev->tenders_given)
+    return pi_fail(err, PI_E_MISSING_FIELD, "refund",
+                   "refund is required: the tenders the return is refunded in");
   return 0;
 }
 
@@ -350,6 +433,7 @@ int event_parse_object(const cJSON *o, event *ev, pi_error *err) {
   case EVENT_SALE_COMPLETE: return parse_complete(o, ev, err);
   case EVENT_SALE_VOID: return parse_void(o, ev, err);
   case EVENT_SALE_ANSWER: return parse_answer(o, ev, err);
+  case EVENT_SALE_RETURN: return parse_return(o, ev, err);
   default: return parse_sale_only(o, err);
   }
 }

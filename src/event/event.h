@@ -26,6 +26,7 @@ typedef enum event_type {
   EVENT_SCRIPTS_RELOAD,
   EVENT_PING,
   EVENT_SALE_ANSWER,                /* appended: the values above are kept */
+  EVENT_SALE_RETURN,
   EVENT_COUNT
 } event_type;
 
@@ -45,6 +46,26 @@ typedef struct tender {
   char type[SALE_ID_MAX];
   int64_t amount;
 } tender;
+
+/* sale.return: the lines of a recorded sale brought back.  A return names
+ * each original line once; a return of more lines than this is split into
+ * several returns (refused, not cut, beyond it). */
+#define EVENT_RETURN_LINES_MAX 128
+typedef struct return_line {
+  char line[SALE_ID_MAX];           /* the original sale's line id       */
+  int64_t qty_milli;                /* > 0                               */
+} return_line;
+
+/* Why goods come back (sale.return "reason"). */
+typedef enum return_reason {
+  RETURN_DAMAGED = 0,
+  RETURN_UNWANTED,
+  RETURN_WRONG_ITEM,
+  RETURN_OTHER                      /* needs "reason_text"               */
+} return_reason;
+
+/* "damaged", "unwanted", "wrong_item", "other". */
+const char *return_reason_name(return_reason r);
 
 typedef struct event {
   event_type type;
@@ -70,11 +91,16 @@ typedef struct event {
   tender tenders[EVENT_TENDERS_MAX];
   size_t ntenders;
   int tenders_given;                /* 1 when the event has "tenders"    */
-  /* sale.void */
+  /* sale.void; sale.return's reason_text */
   char reason[SALE_TEXT_MAX];
   /* sale.answer */
   char prompt[SALE_PROMPT_ID_MAX];
   char value[SALE_TEXT_MAX];
+  /* sale.return (its refund is in tenders, tenders_given set) */
+  char ret[SALE_ID_MAX];            /* the return's own id               */
+  return_reason why;
+  return_line rlines[EVENT_RETURN_LINES_MAX];
+  size_t nrlines;
 } event;
 
 /* Parse `json` (len bytes, need not be NUL-terminated) into `ev`.

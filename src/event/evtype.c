@@ -7,7 +7,7 @@
 static const char *const names[EVENT_COUNT] = {
     "",           "sale.begin",    "sale.line", "sale.customer", "sale.tag",
     "sale.total", "sale.complete", "sale.void", "scripts.reload", "ping",
-    "sale.answer"};
+    "sale.answer", "sale.return"};
 
 event_type event_type_parse(const char *name) {
   for (int i = 1; i < EVENT_COUNT; i++)

@@ -57,6 +57,17 @@ static const char line_cols[] =
 static const char evidence_cols[] =
     "kind, input, state, expires, compact, country, valid, reason, chosen";
 
+/* A return (format JOURNAL_RETURN_FORMAT): the returns row without its
+ * personal text and reply, and its lines.  The original sale's id comes
+ * first: the personal text is salted under it. */
+static const char return_cols[] =
+    "sale_id, store, ret, at, day, recorded_at, reason, currency, net, tax, total, "
+    "reseller_kind, reseller_id, reseller_country, reseller_valid, reseller_reason, "
+    "customer_id, refund";
+static const char return_line_cols[] =
+    "seq, line_seq, line, qty_milli, net, tax, purpose, status, treatment";
+#define RETURN_TEXT_FIELD "reason_text" /* "return<id>.reason_text" in salts */
+
 /* Personal data: kept in plain in the rows, in the journal only as salted
  * digests. */
 static const char *const sale_pii[] = {"customer_name",     "gift_message",
@@ -86,7 +97,7 @@ struct journal {
   int meta_col;    /* meta's index in sale_cols: in format 1 bodies only */
   int attempt_col; /* attempt's index in sale_cols: from format 4 on      */
   sqlite3_stmt *sel_sale, *sel_lines, *sel_evidence, *sel_void, *head, *insert,
-      *get_salt, *put_salt, *salted_fields, *del_salt;
+      *get_salt, *put_salt, *salted_fields, *del_salt, *sel_return, *sel_return_lines;
   EVP_MD *sha256;
   EVP_MD_CTX *ctx;
   jsonw body, pii;
@@ -181,7 +192,7 @@ static int prep(journal *j, sqlite3_stmt **q, const char *sql, pi_error *err) {
 }
 
 int journal_open(sqlite3 *db, journal **out, pi_error *err) {
-  char sql[3][512];
+  char sql[5][512];
   *out = NULL;
   journal *j = calloc(1, sizeof *j);
   if (j == NULL) return pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
@@ -199,6 +210,11 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err) {
            line_cols);
   snprintf(sql[2], sizeof sql[2], "SELECT %s FROM evidence WHERE sale_id=?1 ORDER BY id",
            evidence_cols);
+  snprintf(sql[3], sizeof sql[3],
+           "SELECT %s, reason_text, reply FROM returns WHERE id=?1", return_cols);
+  snprintf(sql[4], sizeof sql[4],
+           "SELECT %s FROM return_lines WHERE return_id=?1 ORDER BY seq",
+           return_line_cols);
   j->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
   j->ctx = EVP_MD_CTX_new();
   if (j->sha256 == NULL || j->ctx == NULL) {
@@ -207,6 +223,7 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err) {
   }
   if (prep(j, &j->sel_sale, sql[0], err) || prep(j, &j->sel_lines, sql[1], err) ||
       prep(j, &j->sel_evidence, sql[2], err) ||
+      prep(j, &j->sel_return, sql[3], err) || prep(j, &j->sel_return_lines, sql[4], err) ||
       prep(j, &j->sel_void,
            "SELECT s.store, s.terminal, s.sale, v.at, v.reason FROM voids v"
            " JOIN sales s ON s.id=v.sale_id WHERE v.sale_id=?1",
@@ -233,7 +250,8 @@ void journal_close(journal *j) {
   if (j == NULL) return;
   sqlite3_stmt *all[] = {j->sel_sale, j->sel_lines, j->sel_evidence, j->sel_void,
                          j->head,     j->insert,    j->get_salt,     j->put_salt,
-                         j->salted_fields, j->del_salt};
+                         j->salted_fields, j->del_salt, j->sel_return,
+                         j->sel_return_lines};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) sqlite3_finalize(all[i]);
   EVP_MD_free(j->sha256);
   EVP_MD_CTX_free(j->ctx);
@@ -420,6 +438,60 @@ static fact_result void_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
   return FACT_BUILT;
 }
 
+/* Build j->body and j->pii of return `return_id` from its rows; *sale_id
+ * receives the original sale's row id (its personal text is salted under
+ * it).  0, 1 when there is no such return, -1. */
+static int return_fact(journal *j, int64_t return_id, enum pii_mode mode,
+                       int64_t *sale_id, pi_error *err) {
+  jsonw *body = &j->body;
+  int ncols = count_cols(return_cols), rc = 0, step;
+  jw_reset(body);
+  jw_reset(&j->pii);
+  jw_object(body);
+  jw_kint(body, "v", JOURNAL_RETURN_FORMAT);
+  jw_object(&j->pii);
+  sqlite3_stmt *q = j->sel_return;
+  sqlite3_bind_int64(q, 1, return_id);
+  step = sqlite3_step(q);
+  if (step != SQLITE_ROW) {
+    done(q);
+    return step == SQLITE_DONE ? 1 : db_fail(j->db, err, "reading the return");
+  }
+  *sale_id = sqlite3_column_int64(q, 0);
+  jw_key(body, "return");
+  row_array(body, q, 0, ncols, -1, -1);
+  const char *text = (const char *)sqlite3_column_text(q, ncols);
+  if (text != NULL && text[0] != '\0') {
+    char field[64];
+    snprintf(field, sizeof field, "return%lld." RETURN_TEXT_FIELD, (long long)return_id);
+    rc = pii_field(j, *sale_id, mode, field, text, err);
+  }
+  /* The reply holds no personal data (engine/reply.c): a plain digest. */
+  const char *reply = (const char *)sqlite3_column_text(q, ncols + 1);
+  char digest[65] = "";
+  const char *parts[1] = {reply ? reply : ""};
+  size_t lens[1] = {strlen(parts[0])};
+  if (rc == 0 && sha256_parts(j, parts, lens, 1, digest))
+    rc = pi_fail(err, PI_E_STORAGE, "journal", "SHA-256 failed");
+  done(q);
+  if (rc) return -1;
+  ncols = count_cols(return_line_cols);
+  q = j->sel_return_lines;
+  sqlite3_bind_int64(q, 1, return_id);
+  jw_key(body, "lines");
+  jw_array(body);
+  while ((step = sqlite3_step(q)) == SQLITE_ROW) row_array(body, q, 0, ncols, -1, -1);
+  done(q);
+  if (step != SQLITE_DONE) return db_fail(j->db, err, "reading the return's lines");
+  jw_end_array(body);
+  jw_kstr(body, "reply", digest);
+  jw_end_object(body);
+  jw_end_object(&j->pii);
+  if (!jw_ok(body) || !jw_ok(&j->pii))
+    return pi_fail(err, PI_E_NOMEM, "journal", "out of memory building the journal entry");
+  return 0;
+}
+
 static int append(journal *j, const char *at, const char *kind, int64_t sale_id,
                   const char *body, const char *pii, pi_error *err) {
   int64_t seq = 1;
@@ -465,6 +537,16 @@ int journal_append_void(journal *j, int64_t sale_id, const char *at, pi_error *e
     return pi_fail(err, PI_E_STORAGE, "journal", "sale %lld has no void", (long long)sale_id);
   if (f == FACT_FAILED) return -1;
   return append(j, at, "void", sale_id, j->body.buf, j->pii.buf, err);
+}
+
+int journal_append_return(journal *j, int64_t return_id, const char *at, pi_error *err) {
+  int64_t sale_id = 0;
+  int rc = return_fact(j, return_id, PII_RECORD, &sale_id, err);
+  if (rc == 1)
+    return pi_fail(err, PI_E_STORAGE, "journal", "return %lld is not recorded",
+                   (long long)return_id);
+  if (rc) return -1;
+  return append(j, at, "return", return_id, j->body.buf, j->pii.buf, err);
 }
 
 int journal_head(journal *j, int64_t *seq, char hash[65], pi_error *err) {
@@ -527,14 +609,20 @@ static int null_field(journal *j, int64_t sale_id, const char *field, pi_error *
   char sql[160], col[32];
   long long seq;
   int is_line = sscanf(field, "line%lld.%31s", &seq, col) == 2;
+  int is_return = !is_line && sscanf(field, "return%lld.%31s", &seq, col) == 2;
   const char *base = is_line ? col : field;
   int is_void = strcmp(field, VOID_REASON_FIELD) == 0;
+  if (is_return && strcmp(col, RETURN_TEXT_FIELD) != 0)
+    return pi_fail(err, PI_E_STORAGE, "journal", "cannot erase field %s", field);
   const char *const *list = is_line ? line_pii : sale_pii;
   int known = 0;
   for (int i = 0; list[i]; i++) known |= strcmp(base, list[i]) == 0;
-  if (!known && !is_void)
+  if (!known && !is_void && !is_return)
     return pi_fail(err, PI_E_STORAGE, "journal", "cannot erase field %s", field);
-  if (is_void) /* NOT NULL in the schema: '' is "no reason" */
+  if (is_return)
+    snprintf(sql, sizeof sql,
+             "UPDATE returns SET reason_text=NULL WHERE id=%lld AND sale_id=?1", seq);
+  else if (is_void) /* NOT NULL in the schema: '' is "no reason" */
     snprintf(sql, sizeof sql, "UPDATE voids SET reason='' WHERE sale_id=?1");
   else if (is_line)
     snprintf(sql, sizeof sql, "UPDATE lines SET %s=NULL WHERE sale_id=?1 AND seq=%lld",
@@ -883,6 +971,32 @@ static int check_void_entry(journal *j, journal_report *rep, const entry_row *e,
   return 0;
 }
 
+/* A return entry against its returns row and lines (format
+ * JOURNAL_RETURN_FORMAT), and its free text's digest, salted under the
+ * original sale.  0 (problem() records a mismatch) or -1 with *err set. */
+static int check_return_entry(journal *j, journal_report *rep, const entry_row *e,
+                              const cJSON *erasures, pi_error *err) {
+  char why[200];
+  int version = 0;
+  if (sscanf(e->body, "{\"v\":%d,", &version) != 1 || version != JOURNAL_RETURN_FORMAT) {
+    problem(rep, e->seq, "entry %lld has an unknown format", (long long)e->seq);
+    return 0;
+  }
+  int64_t orig = 0;
+  int f = return_fact(j, e->sale_id, PII_CHECK, &orig, err);
+  if (f < 0) return -1;
+  if (f == 1)
+    problem(rep, e->seq, "entry %lld records return row %lld, which is missing",
+            (long long)e->seq, (long long)e->sale_id);
+  else if (strcmp(j->body.buf, e->body) != 0)
+    problem(rep, e->seq, "return row %lld (or its lines or stored reply) differs from "
+                         "entry %lld",
+            (long long)e->sale_id, (long long)e->seq);
+  else if (!check_pii(e->pii, j->pii.buf, orig, erasures, why, sizeof why))
+    problem(rep, e->seq, "entry %lld (a return): %s", (long long)e->seq, why);
+  return 0;
+}
+
 /* A period closing: the hash covers the body; what is left to check is
  * that the closing names the head it was made at, its own predecessor. */
 static void check_period_entry(journal_report *rep, const entry_row *e) {
@@ -917,6 +1031,8 @@ static int walk_chain(journal *j, journal_report *rep, const cJSON *erasures, pi
       check_period_entry(rep, &e);
     else if (strcmp(e.kind, "void") == 0)
       rc = check_void_entry(j, rep, &e, version, erasures, err);
+    else if (strcmp(e.kind, "return") == 0)
+      rc = check_return_entry(j, rep, &e, erasures, err);
     memcpy(rep->head, e.hash, sizeof rep->head);
     rep->head_seq = e.seq;
     expect = e.seq + 1;
@@ -947,6 +1063,23 @@ static int cross_check(sqlite3 *db, journal_report *rep, pi_error *err) {
                 " journal WHERE kind='void') LIMIT 1",
                 &failed);
   if (id) return problem(rep, 0, "the void of sale row %lld has no journal entry",
+                         (long long)id);
+  id = first_id(db,
+                "SELECT id FROM returns WHERE id NOT IN (SELECT sale_id FROM journal"
+                " WHERE kind='return') ORDER BY id LIMIT 1",
+                &failed);
+  if (id) return problem(rep, 0, "return row %lld has no journal entry", (long long)id);
+  id = first_id(db,
+                "SELECT sale_id FROM journal WHERE kind='return' GROUP BY sale_id"
+                " HAVING count(*) > 1 LIMIT 1",
+                &failed);
+  if (id) return problem(rep, 0, "return row %lld has two journal entries", (long long)id);
+  id = first_id(db,
+                "SELECT return_id FROM return_lines WHERE return_id NOT IN"
+                " (SELECT id FROM returns) LIMIT 1",
+                &failed);
+  if (id) return problem(rep, 0, "return lines belong to return row %lld, which does not "
+                                 "exist",
                          (long long)id);
   id = first_id(db,
                 "SELECT sale_id FROM lines WHERE sale_id NOT IN (SELECT id FROM sales)"

@@ -36,6 +36,10 @@
  * and verification then holds the reply to the latest such digest.  Any
  * other change to sales.reply is reported by journal_verify().
  *
+ * A "return" entry records a return of lines of a sale (store.h): the
+ * returns row and its return_lines, and the SHA-256 of the reply given,
+ * rebuilt and compared by verification like a sale's.
+ *
  * A "period" entry records the closing of a filed period (period.h): its
  * body names the period, the report and format filed, the SHA-256 of the
  * filed bytes and the head of the journal when it was closed, which is the
@@ -88,6 +92,25 @@
   "DROP TABLE journal;"                                                        \
   "ALTER TABLE journal_v4 RENAME TO journal;"
 
+/* Schema 5 -> 6 (store.c): the journal also holds "return" entries, a
+ * recorded return of lines of a sale (store.h, store_record_return);
+ * rebuilt as for version 4. */
+#define JOURNAL_SCHEMA_V6                                                      \
+  "CREATE TABLE journal_v6("                                                   \
+  " seq INTEGER PRIMARY KEY,"                                                  \
+  " at TEXT NOT NULL,"                                                         \
+  " kind TEXT NOT NULL CHECK(kind IN ('sale','void','erase','period','return')),"\
+  " sale_id INTEGER NOT NULL,"                                                 \
+  " body TEXT NOT NULL, pii TEXT NOT NULL,"                                    \
+  " prev TEXT NOT NULL, hash TEXT NOT NULL);"                                  \
+  "INSERT INTO journal_v6(seq,at,kind,sale_id,body,pii,prev,hash)"             \
+  " SELECT seq,at,kind,sale_id,body,pii,prev,hash FROM journal ORDER BY seq;"  \
+  "DROP TABLE journal;"                                                        \
+  "ALTER TABLE journal_v6 RENAME TO journal;"
+
+/* The format version of "return" bodies: {"v":1,...}. */
+#define JOURNAL_RETURN_FORMAT 1
+
 /* The format version of "period" bodies: {"v":1,...}. */
 #define JOURNAL_PERIOD_FORMAT 1
 
@@ -108,6 +131,17 @@ int journal_append_sale(journal *j, int64_t sale_id, const char *at, pi_error *e
 /* Inside the caller's transaction: append the "void" entry of the voids row
  * of `sale_id`.  Returns 0 or -1. */
 int journal_append_void(journal *j, int64_t sale_id, const char *at, pi_error *err);
+
+/* Inside the caller's write transaction: append the "return" entry of the
+ * returns row `return_id` (inserted with its return_lines).  Its journal
+ * sale_id is the return's row id; the body ({"v":1,"return":[...],
+ * "lines":[[...],...],"reply":"<SHA-256 of the stored reply>"}) holds the
+ * row, its lines and a digest of the reply, which carries no personal
+ * data; the free-text reason is personal data, chained as a salted digest
+ * under the ORIGINAL sale's id as field "return<id>.reason_text", so that
+ * erasing that sale's personal data (journal_erase) erases it too.
+ * Returns 0 or -1 with err. */
+int journal_append_return(journal *j, int64_t return_id, const char *at, pi_error *err);
 
 /* Inside the caller's transaction: erase the personal fields of `sale_id`
  * named in `which` (NULL-terminated, e.g. "customer_name", "meta",

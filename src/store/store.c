@@ -94,6 +94,39 @@ static const char *const migrations[] = {
      * without one, and for every sale recorded before; journal format 4
      * chains it (journal.c). */
     "ALTER TABLE sales ADD COLUMN attempt TEXT;",
+    /* 5 -> 6: returns (store_record_return).  A return belongs to one
+     * recorded sale (sale_id) and is identified by its id within that
+     * sale's store; it copies what the reports need of the sale at the time
+     * (currency, the reseller identity and verdict, the customer id) and
+     * each return line copies its original line's purpose, buyer status and
+     * tax treatment, never re-evaluated.  reason_text is personal data
+     * (erased with the sale's, journal.h).  The journal may hold "return"
+     * entries. */
+    "CREATE TABLE returns("
+    " id INTEGER PRIMARY KEY,"
+    " sale_id INTEGER NOT NULL REFERENCES sales(id),"
+    " store TEXT NOT NULL, ret TEXT NOT NULL,"
+    " at TEXT NOT NULL, day TEXT NOT NULL, recorded_at TEXT NOT NULL,"
+    " reason TEXT NOT NULL"
+    "  CHECK(reason IN ('damaged','unwanted','wrong_item','other')),"
+    " reason_text TEXT,"
+    " currency TEXT NOT NULL,"
+    " net INTEGER NOT NULL, tax INTEGER NOT NULL, total INTEGER NOT NULL,"
+    " reseller_kind TEXT, reseller_id TEXT, reseller_country TEXT,"
+    " reseller_valid INTEGER, reseller_reason TEXT, customer_id TEXT,"
+    " refund TEXT NOT NULL, reply TEXT NOT NULL,"
+    " UNIQUE(store, ret));"
+    "CREATE INDEX returns_sale ON returns(sale_id);"
+    "CREATE INDEX returns_day ON returns(day);"
+    "CREATE TABLE return_lines("
+    " return_id INTEGER NOT NULL REFERENCES returns(id),"
+    " seq INTEGER NOT NULL,"
+    " line_seq INTEGER NOT NULL,"
+    " line TEXT NOT NULL,"
+    " qty_milli INTEGER NOT NULL CHECK(qty_milli > 0),"
+    " net INTEGER NOT NULL, tax INTEGER NOT NULL,"
+    " purpose TEXT NOT NULL, status TEXT NOT NULL, treatment TEXT NOT NULL,"
+    " PRIMARY KEY(return_id, seq)) WITHOUT ROWID;" JOURNAL_SCHEMA_V6,
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,

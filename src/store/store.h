@@ -37,7 +37,16 @@
  * sale by its id alone.  Version 4 lets the journal hold "period"
  * entries, the closing of filed periods (period.h).  Version 5 adds
  * sales.attempt, the host's attempt key (docs/events.md), NULL when the
- * host sent none.  Version 1 also holds the journal (journal.h).
+ * host sent none.  Version 6 adds
+ *   returns(id, sale_id, store, ret, at, day, recorded_at, reason,
+ *           reason_text, currency, net, tax, total, reseller_kind,
+ *           reseller_id, reseller_country, reseller_valid, reseller_reason,
+ *           customer_id, refund, reply)
+ *   return_lines(return_id, seq, line_seq, line, qty_milli, net, tax,
+ *                purpose, status, treatment)
+ * and "return" journal entries (store_record_return).  A completed sale
+ * with returns cannot be voided any more.  Version 1 also holds the
+ * journal (journal.h).
  */
 #ifndef POSINTENT_STORE_H
 #define POSINTENT_STORE_H
@@ -50,7 +59,7 @@
 #include "config/manifest.h"
 #include "domain/sale.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 typedef struct store store;
 
@@ -156,6 +165,8 @@ store_rec store_record_sale(store *st, const sale *s, const decision *d,
  * another till recorded that store, terminal and id meanwhile); for a
  * recorded sale, found as store_find() finds it (`store_id` and `terminal`
  * may be NULL; "ambiguous_sale" and "unknown_sale" refuse), a void row.
+ * A completed sale with returns is refused ("sale_returned"): its returns
+ * already credit part of it; return what remains instead.
  * Returns STORE_REC_DONE; STORE_REC_ALREADY when it was already voided;
  * STORE_REC_FAILED with err. */
 store_rec store_record_void(store *st, const sale *open_sale, purpose dflt,
@@ -163,6 +174,71 @@ store_rec store_record_void(store *st, const sale *open_sale, purpose dflt,
                       const char *terminal, const char *sale_id,
                       const char *reason, const char *at, const char *reply,
                       pi_error *err);
+
+/* One line of a return: asked by the engine, completed by
+ * store_record_return from the original line. */
+typedef struct store_return_line {
+  char line[SALE_ID_MAX];      /* asked: the original line's id            */
+  int64_t qty_milli;           /* asked: > 0                               */
+  int64_t seq;                 /* the original line's seq                  */
+  int64_t net, tax;            /* this return's share of the line          */
+  int64_t remaining_milli;     /* still returnable after this return       */
+  char purpose[16];            /* copied from the original line            */
+  char status[16];
+  char treatment[24];
+} store_return_line;
+
+/* A return of lines of a recorded sale (sale.return).  The engine fills the
+ * "asked" members (borrowed strings); store_record_return the rest. */
+typedef struct store_return {
+  const char *store_id;        /* the original's store; NULL: any          */
+  const char *terminal;        /* the original's terminal; NULL: any       */
+  const char *sale_id;         /* the original sale's id                   */
+  const char *ret_id;          /* the return's own id (unique per store)   */
+  const char *at;              /* RFC 3339, the till's time: its date is
+                                  the return's business day                */
+  const char *reason;          /* "damaged", "unwanted", "wrong_item",
+                                  "other"                                  */
+  const char *reason_text;     /* "" or free text (personal data)          */
+  const char *refund_json;     /* canonical tenders array                  */
+  store_return_line *lines;    /* nlines, each line named once             */
+  size_t nlines;
+  /* filled: */
+  char sale[SALE_ID_MAX];      /* the original as recorded                 */
+  char store[SALE_ID_MAX];
+  char terminal_found[SALE_ID_MAX];
+  char currency[4];
+  char day[11];                /* the return's business day                */
+  int64_t net, tax;            /* the return's totals                      */
+} store_return;
+
+/* Builds, inside store_record_return's transaction, the reply to store with
+ * the return once every line is checked and priced, or refuses it (the
+ * refund does not pay the total): 0 with *reply (owned by the callee, valid
+ * until the call returns), or -1 with err, and nothing is recorded. */
+typedef int (*store_return_reply_fn)(void *ctx, const store_return *r,
+                                     const char **reply, pi_error *err);
+
+/* Record a return in one write transaction, idempotently: the original is
+ * found as store_find() finds it ("unknown_sale", "ambiguous_sale";
+ * "sale_voided" for a voided one); a return already recorded under this
+ * id in that store is a replay when the event asks for the same (original,
+ * time, reason, text unless erased, refund and lines): returns 1 with
+ * *replay, the stored reply (malloc'd; the caller frees it), else
+ * "conflict".  Each line must be a line of the original ("unknown_line",
+ * field "lines[i].line") of which at least its quantity remains after the
+ * earlier returns ("return_exceeds", field "lines[i].qty", the remaining
+ * quantity in the message); a return dated before the sale's business day
+ * is "bad_value" (field "at").  Each line's share is priced from the
+ * original line, so that all returns of a line add up to it exactly; its
+ * purpose, buyer status and treatment, and the sale's reseller identity
+ * and verdict, are copied.  Then `reply_fn` builds the reply, and the
+ * return, its lines and its journal entry (stamped recorded_at) are
+ * written.  Returns 0 when recorded, 1 for a replay, -1 with err (nothing
+ * written). */
+int store_record_return(store *st, store_return *r, const char *recorded_at,
+                        store_return_reply_fn reply_fn, void *ctx, char **replay,
+                        pi_error *err);
 
 /* Verify the journal against the records (read-only snapshot).  Returns 0
  * with *rep filled, or -1 with err. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* store_record.c - recording a sale or a void: one transaction each with
+/* store_record.c - recording a sale, a void or a return: one transaction each with
  * its rows and journal entry, and a database file deleted while open
  * written anew first.  Contracts in store.h. */
+#include <assert.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "store/store.h"
 #include "store/store_int.h"
+#include "base/money.h"
 #include <unistd.h>
 
 /* Bind a string, NULL when empty. */
@@ -298,6 +300,33 @@ static int record_open_void(store *st, const sale *open_sale, purpose dflt, cons
   return rc;
 }
 
+static int prep_once(store *st, sqlite3_stmt **q, const char *sql, pi_error *err);
+static const char *col_text(sqlite3_stmt *q, int i);
+
+/* A sale with returns: they credit part of it already, and a void would
+ * credit it whole once more (the EC Sales List's credit).  Returns 0, or
+ * -1 with err ("sale_returned"). */
+static int refuse_if_returned(store *st, sqlite3_int64 rowid, const char *sale_id,
+                              pi_error *err) {
+  char first[SALE_ID_MAX] = "";
+  sqlite3_stmt *q;
+  if (prep_once(st, &q, "SELECT ret FROM returns WHERE sale_id=?1 ORDER BY id LIMIT 1",
+                err))
+    return -1;
+  sqlite3_bind_int64(q, 1, rowid);
+  int step = sqlite3_step(q);
+  if (step == SQLITE_ROW) snprintf(first, sizeof first, "%s", col_text(q, 0));
+  sqlite3_finalize(q);
+  if (step != SQLITE_ROW && step != SQLITE_DONE)
+    return store_db_fail(st, err, "looking up returns");
+  if (first[0])
+    return pi_fail(err, PI_E_SALE_RETURNED, "sale",
+                   "sale %s has returns (the first: %s); it cannot be voided: return "
+                   "what remains of it instead",
+                   sale_id, first);
+  return 0;
+}
+
 store_rec store_record_void(store *st, const sale *open_sale, purpose dflt,
                             const char *store_id,
                             const char *terminal, const char *sale_id,
@@ -328,6 +357,7 @@ store_rec store_record_void(store *st, const sale *open_sale, purpose dflt,
       return STORE_REC_ALREADY;
     } else {
       rowid = found.rowid;
+      rc = refuse_if_returned(st, rowid, sale_id, err);
     }
     store_sale_free(&found);
   }
@@ -340,4 +370,286 @@ store_rec store_record_void(store *st, const sale *open_sale, purpose dflt,
     if (rc == 0) rc = journal_append_void(st->jr, rowid, at, err);
   }
   return finish_rec(st, rc, err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Returns                                                                   */
+
+/* One prepared statement for a rare write path (a return), finalized by
+ * the caller. */
+static int prep_once(store *st, sqlite3_stmt **q, const char *sql, pi_error *err) {
+  if (sqlite3_prepare_v2(st->db, sql, -1, q, NULL) != SQLITE_OK)
+    return store_db_fail(st, err, "preparing a statement");
+  return 0;
+}
+
+static const char *col_text(sqlite3_stmt *q, int i) {
+  const char *t = (const char *)sqlite3_column_text(q, i);
+  return t ? t : "";
+}
+
+/* A quantity in thousandths as a person reads it ("1.5"). */
+static void qty_text(int64_t milli, char out[32]) {
+  if (qty_format(milli, out, 32) < 0) snprintf(out, 32, "%lld/1000", (long long)milli);
+}
+
+/* The return `r` asks for is recorded already under row `id`: a replay when
+ * it asks the same, else "conflict" naming what is recorded.  Returns 1
+ * with *replay, or -1 with err. */
+static int replay_return(store *st, int64_t id, int64_t sale_rowid, const store_return *r,
+                         char **replay, pi_error *err) {
+  sqlite3_stmt *q;
+  if (prep_once(st, &q,
+                "SELECT sale_id, at, reason, reason_text, refund, reply, day, total,"
+                " currency FROM returns WHERE id=?1",
+                err))
+    return -1;
+  sqlite3_bind_int64(q, 1, id);
+  if (sqlite3_step(q) != SQLITE_ROW) {
+    sqlite3_finalize(q);
+    return store_db_fail(st, err, "reading the recorded return");
+  }
+  char what[200];
+  snprintf(what, sizeof what, "return %s of store %s: day %s, total %lld %s", r->ret_id,
+           r->store, col_text(q, 6), (long long)sqlite3_column_int64(q, 7),
+           col_text(q, 8));
+  const char *differs = NULL;
+  const char *text = (const char *)sqlite3_column_text(q, 3);
+  if (sqlite3_column_int64(q, 0) != sale_rowid) differs = "sale";
+  else if (strcmp(col_text(q, 1), r->at) != 0) differs = "at";
+  else if (strcmp(col_text(q, 2), r->reason) != 0) differs = "reason";
+  /* An erased text is not compared: the resend cannot know it is gone. */
+  else if (text && strcmp(text, r->reason_text) != 0) differs = "reason_text";
+  int refund_differs = strcmp(col_text(q, 4), r->refund_json) != 0;
+  char *reply = differs ? NULL : strdup(col_text(q, 5));
+  sqlite3_finalize(q);
+  if (differs == NULL && reply == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
+  if (differs == NULL) {
+    /* The lines, in the order they were asked. */
+    if (prep_once(st, &q, "SELECT line, qty_milli FROM return_lines WHERE return_id=?1"
+                          " ORDER BY seq", err)) {
+      free(reply);
+      return -1;
+    }
+    sqlite3_bind_int64(q, 1, id);
+    size_t n = 0;
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW && differs == NULL) {
+      if (n >= r->nlines || strcmp(col_text(q, 0), r->lines[n].line) != 0 ||
+          sqlite3_column_int64(q, 1) != r->lines[n].qty_milli)
+        differs = "lines";
+      n++;
+    }
+    sqlite3_finalize(q);
+    if (differs == NULL && (step != SQLITE_DONE || n != r->nlines))
+      differs = step == SQLITE_DONE ? "lines" : NULL;
+    if (differs == NULL && step != SQLITE_DONE) {
+      free(reply);
+      return store_db_fail(st, err, "reading the recorded return");
+    }
+  }
+  if (differs == NULL && refund_differs) differs = "refund";
+  if (differs) {
+    free(reply);
+    return pi_fail(err, PI_E_CONFLICT, differs,
+                   "%s is recorded with another %s; resend exactly the event that was "
+                   "sent, or give the new return its own id",
+                   what, differs);
+  }
+  *replay = reply;
+  return 1;
+}
+
+/* Check and price each asked line against the original sale `sale_rowid`
+ * and what earlier returns took of it.  Returns 0 or -1 with err. */
+static int price_return_lines(store *st, int64_t sale_rowid, store_return *r,
+                              pi_error *err) {
+  sqlite3_stmt *q;
+  if (prep_once(st, &q,
+                "SELECT l.seq, l.qty_milli, l.net, l.tax, l.purpose, l.status,"
+                " l.treatment, (SELECT COALESCE(sum(rl.qty_milli), 0) FROM returns x"
+                "  JOIN return_lines rl ON rl.return_id = x.id"
+                "  WHERE x.sale_id = l.sale_id AND rl.line_seq = l.seq)"
+                " FROM lines l WHERE l.sale_id = ?1 AND l.line = ?2",
+                err))
+    return -1;
+  int rc = 0;
+  r->net = r->tax = 0;
+  for (size_t i = 0; i < r->nlines && rc == 0; i++) {
+    store_return_line *l = &r->lines[i];
+    char field[48];
+    sqlite3_bind_int64(q, 1, sale_rowid);
+    sqlite3_bind_text(q, 2, l->line, -1, SQLITE_STATIC);
+    int step = sqlite3_step(q);
+    if (step == SQLITE_DONE) {
+      snprintf(field, sizeof field, "lines[%zu].line", i);
+      rc = pi_fail(err, PI_E_UNKNOWN_LINE, field,
+                   "sale %s (store %s, terminal %s) has no line %s; nothing was returned",
+                   r->sale, r->store, r->terminal_found, l->line);
+    } else if (step != SQLITE_ROW) {
+      rc = store_db_fail(st, err, "reading the sale's lines");
+    } else {
+      int64_t sold = sqlite3_column_int64(q, 1), before = sqlite3_column_int64(q, 7);
+      int64_t net = sqlite3_column_int64(q, 2), tax = sqlite3_column_int64(q, 3);
+      assert(sold > 0 && before >= 0 && before <= sold);
+      if (l->qty_milli > sold - before) {
+        char s1[32], s2[32], s3[32], s4[32];
+        qty_text(sold, s1);
+        qty_text(before, s2);
+        qty_text(sold - before, s3);
+        qty_text(l->qty_milli, s4);
+        snprintf(field, sizeof field, "lines[%zu].qty", i);
+        rc = pi_fail(err, PI_E_RETURN_EXCEEDS, field,
+                     "line %s of sale %s: %s sold, %s returned before, so %s remains; "
+                     "this return asks for %s",
+                     l->line, r->sale, s1, s2, s3, s4);
+      } else {
+        int64_t after = before + l->qty_milli;
+        l->seq = sqlite3_column_int64(q, 0);
+        l->net = money_prorate(net, after, sold) - money_prorate(net, before, sold);
+        l->tax = money_prorate(tax, after, sold) - money_prorate(tax, before, sold);
+        l->remaining_milli = sold - after;
+        snprintf(l->purpose, sizeof l->purpose, "%s", col_text(q, 4));
+        snprintf(l->status, sizeof l->status, "%s", col_text(q, 5));
+        snprintf(l->treatment, sizeof l->treatment, "%s", col_text(q, 6));
+        /* Shares of at most the sale's amounts, whose total is <= 2^53. */
+        r->net += l->net;
+        r->tax += l->tax;
+      }
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+  }
+  sqlite3_finalize(q);
+  return rc;
+}
+
+/* Insert the priced return and its lines, copying the sale's reseller
+ * identity; *id receives the return's row id. */
+static int insert_return(store *st, int64_t sale_rowid, const store_return *r,
+                         const char *recorded_at, const char *reply, int64_t *id,
+                         pi_error *err) {
+  sqlite3_stmt *q;
+  if (prep_once(st, &q,
+                "INSERT INTO returns(sale_id, store, ret, at, day, recorded_at, reason,"
+                " reason_text, currency, net, tax, total, reseller_kind, reseller_id,"
+                " reseller_country, reseller_valid, reseller_reason, customer_id,"
+                " refund, reply)"
+                " SELECT id, store, ?2, ?3, ?4, ?5, ?6, ?7, currency, ?8, ?9, ?10,"
+                " reseller_kind, reseller_id, reseller_country, reseller_valid,"
+                " reseller_reason, customer_id, ?11, ?12 FROM sales WHERE id = ?1",
+                err))
+    return -1;
+  sqlite3_bind_int64(q, 1, sale_rowid);
+  sqlite3_bind_text(q, 2, r->ret_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 3, r->at, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 4, r->day, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 5, recorded_at, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 6, r->reason, -1, SQLITE_STATIC);
+  bind_opt(q, 7, r->reason_text);
+  sqlite3_bind_int64(q, 8, r->net);
+  sqlite3_bind_int64(q, 9, r->tax);
+  sqlite3_bind_int64(q, 10, r->net + r->tax);
+  sqlite3_bind_text(q, 11, r->refund_json, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 12, reply, -1, SQLITE_STATIC);
+  int step = sqlite3_step(q);
+  sqlite3_finalize(q);
+  if (step != SQLITE_DONE || sqlite3_changes(st->db) != 1)
+    return store_db_fail(st, err, "recording the return");
+  *id = sqlite3_last_insert_rowid(st->db);
+  if (prep_once(st, &q,
+                "INSERT INTO return_lines(return_id, seq, line_seq, line, qty_milli,"
+                " net, tax, purpose, status, treatment)"
+                " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                err))
+    return -1;
+  int rc = 0;
+  for (size_t i = 0; i < r->nlines && rc == 0; i++) {
+    const store_return_line *l = &r->lines[i];
+    sqlite3_bind_int64(q, 1, *id);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)i + 1);
+    sqlite3_bind_int64(q, 3, l->seq);
+    sqlite3_bind_text(q, 4, l->line, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, l->qty_milli);
+    sqlite3_bind_int64(q, 6, l->net);
+    sqlite3_bind_int64(q, 7, l->tax);
+    sqlite3_bind_text(q, 8, l->purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 9, l->status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 10, l->treatment, -1, SQLITE_STATIC);
+    rc = step_done(st, q, err, "recording a returned line");
+  }
+  sqlite3_finalize(q);
+  return rc;
+}
+
+/* The row id of the return `ret` in store `store_id`: 1 with *id, 0 none, -1. */
+static int find_return(store *st, const char *store_id, const char *ret, int64_t *id,
+                       pi_error *err) {
+  sqlite3_stmt *q;
+  if (prep_once(st, &q, "SELECT id FROM returns WHERE store=?1 AND ret=?2", err)) return -1;
+  sqlite3_bind_text(q, 1, store_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, ret, -1, SQLITE_STATIC);
+  int step = sqlite3_step(q);
+  if (step == SQLITE_ROW) *id = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  if (step == SQLITE_ROW) return 1;
+  return step == SQLITE_DONE ? 0 : store_db_fail(st, err, "looking up the return");
+}
+
+int store_record_return(store *st, store_return *r, const char *recorded_at,
+                        store_return_reply_fn reply_fn, void *ctx, char **replay,
+                        pi_error *err) {
+  *replay = NULL;
+  if (st->readonly)
+    return pi_fail(err, PI_E_STORAGE, "database", "the database is read-only");
+  if (check_file(st, err) || begin(st, err)) return -1;
+  /* Everything below is read inside the write transaction: two tills
+   * returning the same line at once see each other's returns. */
+  store_sale found;
+  store_lookup seen = store_find(st, r->store_id, r->terminal, r->sale_id, &found, err);
+  int rc = seen == STORE_FOUND ? 1 : seen == STORE_NOT_FOUND ? 0 : -1;
+  if (rc == 0)
+    rc = pi_fail(err, PI_E_UNKNOWN_SALE, "sale",
+                 "sale %s is not recorded%s%s; a return needs the recorded sale it "
+                 "returns",
+                 r->sale_id, r->store_id ? " in store " : "", r->store_id ? r->store_id : "");
+  int64_t sale_rowid = found.rowid, ret_rowid = 0;
+  if (rc == 1) {
+    snprintf(r->sale, sizeof r->sale, "%s", found.sale);
+    snprintf(r->store, sizeof r->store, "%s", found.store);
+    snprintf(r->terminal_found, sizeof r->terminal_found, "%s", found.terminal);
+    snprintf(r->currency, sizeof r->currency, "%s", found.currency);
+    day_of(r->at, r->day);
+    rc = find_return(st, found.store, r->ret_id, &ret_rowid, err);
+    if (rc == 1)
+      rc = replay_return(st, ret_rowid, sale_rowid, r, replay, err);
+    else if (rc == 0 && found.voided)
+      rc = pi_fail(err, PI_E_SALE_VOIDED, "sale",
+                   "sale %s (store %s, terminal %s) was voided: nothing of it can be "
+                   "returned",
+                   found.sale, found.store, found.terminal);
+  }
+  store_sale_free(&found);
+  if (rc != 0) {
+    finish(st, -1, err); /* nothing written: a read, or a refusal */
+    return rc;
+  }
+  /* Not before the sale's business day. */
+  sqlite3_stmt *q;
+  if (prep_once(st, &q, "SELECT day FROM sales WHERE id=?1", err)) return finish(st, -1, err);
+  sqlite3_bind_int64(q, 1, sale_rowid);
+  char sale_day[11] = "";
+  if (sqlite3_step(q) == SQLITE_ROW)
+    snprintf(sale_day, sizeof sale_day, "%s", col_text(q, 0));
+  sqlite3_finalize(q);
+  if (strcmp(r->day, sale_day) < 0)
+    rc = pi_fail(err, PI_E_BAD_VALUE, "at",
+                 "the return is dated %s, before sale %s's business day %s", r->day,
+                 r->sale, sale_day);
+  if (rc == 0) rc = price_return_lines(st, sale_rowid, r, err);
+  const char *reply = NULL;
+  if (rc == 0) rc = reply_fn(ctx, r, &reply, err);
+  if (rc == 0) rc = insert_return(st, sale_rowid, r, recorded_at, reply, &ret_rowid, err);
+  if (rc == 0) rc = journal_append_return(st->jr, ret_rowid, recorded_at, err);
+  return finish(st, rc, err);
 }

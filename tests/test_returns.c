@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+/* test_returns.c - sale.return through the engine (issue 13): partial
+ * returns that add up, refusals that change nothing, replays and
+ * conflicts, the purpose carried over, the journal and erasure.
+ *
+ * Expected amounts are worked out here by hand from the lines sold (the
+ * comments show the arithmetic); the tests never re-run the store's
+ * pricing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store/erase.h"
+#include "store/store.h"
+#include "testutil.h"
+
+typedef struct fixture {
+  char dir[512];
+  char db[600];
+  engine *e;
+} fixture;
+
+static int setup(void **state) {
+  static fixture f;
+  memset(&f, 0, sizeof f);
+  tu_tempdir(f.dir, sizeof f.dir);
+  snprintf(f.db, sizeof f.db, "%s/t.db", f.dir);
+  f.e = tu_engine(f.db, NULL);
+  *state = &f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  engine_close(f->e);
+  tu_rmtree(f->dir);
+  return 0;
+}
+
+static int64_t count(fixture *f, const char *sql) { return tu_sql_int(f->db, sql); }
+
+/* Everything a refusal must leave as it was. */
+typedef struct snapshot {
+  int64_t returns, lines, journal, salts;
+} snapshot;
+
+static snapshot snap(fixture *f) {
+  snapshot s = {count(f, "SELECT count(*) FROM returns"),
+                count(f, "SELECT count(*) FROM return_lines"),
+                count(f, "SELECT count(*) FROM journal"),
+                count(f, "SELECT count(*) FROM salts")};
+  return s;
+}
+
+static void assert_unchanged(fixture *f, snapshot before) {
+  snapshot now = snap(f);
+  assert_int_equal(now.returns, before.returns);
+  assert_int_equal(now.lines, before.lines);
+  assert_int_equal(now.journal, before.journal);
+  assert_int_equal(now.salts, before.salts);
+}
+
+/* A recorded sale S of day 2026-11-20: L1 3 pieces net 1000 tax 190,
+ * L2 1 piece net 500 tax 35. */
+static void sell(fixture *f, const char *id) {
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.begin\",\"sale\":\"%s\",\"store\":\"shop-1\","
+                     "\"terminal\":\"T1\",\"at\":\"2026-11-20T10:00:00+01:00\"}",
+                     id));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.line\",\"sale\":\"%s\",\"line\":\"L1\",\"qty\":3,"
+                     "\"unit_price\":397,\"net\":1000,\"tax\":190}",
+                     id));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.line\",\"sale\":\"%s\",\"line\":\"L2\",\"qty\":1,"
+                     "\"unit_price\":535,\"net\":500,\"tax\":35}",
+                     id));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"%s\",\"total\":1725}",
+                     id));
+}
+
+#define RETURN_FMT                                                              \
+  "{\"type\":\"sale.return\",\"sale\":\"%s\",\"return\":\"%s\","               \
+  "\"at\":\"2026-12-01T11:00:00+01:00\",\"reason\":\"damaged\","               \
+  "\"lines\":[{\"line\":\"%s\",\"qty\":%s}],\"refund\":[{\"type\":\"card\",\"amount\":%lld}]}"
+
+static void partial_returns_add_up(void **state) {
+  fixture *f = *state;
+  sell(f, "S1");
+  /* 1 of 3: net 1000 * 1/3 = 333.33 -> 333, tax 190 / 3 = 63.33 -> 63. */
+  cJSON *r = tu_ok(f->e, RETURN_FMT, "S1", "R1", "L1", "1", 396LL);
+  assert_string_equal(tu_str(r, "type"), "sale.return");
+  assert_string_equal(tu_str(r, "return"), "R1");
+  assert_string_equal(tu_str(r, "day"), "2026-12-01");
+  assert_int_equal(tu_num(r, "net"), 333);
+  assert_int_equal(tu_num(r, "tax"), 63);
+  assert_int_equal(tu_num(r, "total"), 396);
+  assert_true(tu_num(r, "lines.0.remaining") == 2);
+  cJSON_Delete(r);
+  /* 1.5 more: 2.5/3 of 1000 = 833.33 -> 833, less 333 = 500; of 190:
+   * 158.33 -> 158, less 63 = 95. */
+  r = tu_ok(f->e, RETURN_FMT, "S1", "R2", "L1", "1.5", 595LL);
+  assert_int_equal(tu_num(r, "net"), 500);
+  assert_int_equal(tu_num(r, "tax"), 95);
+  assert_true(tu_num(r, "lines.0.remaining") == 0.5);
+  cJSON_Delete(r);
+  /* More than remains: refused with the remaining 0.5, nothing changed. */
+  snapshot before = snap(f);
+  r = tu_err(f->e, "return_exceeds", "lines[0].qty", RETURN_FMT, "S1", "R3", "L1", "1",
+             397LL);
+  assert_non_null(strstr(tu_str(r, "error.message"), "0.5 remains"));
+  assert_non_null(strstr(tu_str(r, "error.message"), "2.5 returned before"));
+  cJSON_Delete(r);
+  assert_unchanged(f, before);
+  /* The rest: 1000 - 833 = 167 and 190 - 158 = 32; all three returns add
+   * up to the line exactly. */
+  r = tu_ok(f->e, RETURN_FMT, "S1", "R3", "L1", "0.5", 199LL);
+  assert_int_equal(tu_num(r, "net"), 167);
+  assert_int_equal(tu_num(r, "tax"), 32);
+  cJSON_Delete(r);
+  assert_int_equal(count(f, "SELECT sum(net) FROM return_lines"), 1000);
+  assert_int_equal(count(f, "SELECT sum(tax) FROM return_lines"), 190);
+  assert_int_equal(count(f, "SELECT sum(total) FROM returns"), 1190);
+  /* Nothing remains: even a thousandth is refused. */
+  before = snap(f);
+  r = tu_err(f->e, "return_exceeds", "lines[0].qty", RETURN_FMT, "S1", "R4", "L1", "0.001",
+             0LL);
+  assert_non_null(strstr(tu_str(r, "error.message"), "so 0 remains"));
+  cJSON_Delete(r);
+  assert_unchanged(f, before);
+  /* L2 is untouched: all of it can still go back (500 + 35). */
+  cJSON_Delete(tu_ok(f->e, RETURN_FMT, "S1", "R4", "L2", "1", 535LL));
+}
+
+static void resend_replays_and_other_content_conflicts(void **state) {
+  fixture *f = *state;
+  sell(f, "S2");
+  cJSON *first = tu_ok(f->e, RETURN_FMT, "S2", "R1", "L1", "1", 396LL);
+  char *a = cJSON_PrintUnformatted(first);
+  snapshot before = snap(f);
+  /* The same event again: the same reply, nothing recorded twice. */
+  cJSON *again = tu_ok(f->e, RETURN_FMT, "S2", "R1", "L1", "1", 396LL);
+  char *b = cJSON_PrintUnformatted(again);
+  assert_string_equal(a, b);
+  assert_unchanged(f, before);
+  free(a);
+  free(b);
+  cJSON_Delete(first);
+  cJSON_Delete(again);
+  /* Also after a restart, from the database. */
+  engine_close(f->e);
+  f->e = tu_engine(f->db, NULL);
+  cJSON_Delete(tu_ok(f->e, RETURN_FMT, "S2", "R1", "L1", "1", 396LL));
+  assert_unchanged(f, before);
+  /* The same id with other content: conflict, naming what differs. */
+  cJSON_Delete(tu_err(f->e, "conflict", "lines", RETURN_FMT, "S2", "R1", "L1", "2", 793LL));
+  cJSON_Delete(tu_err(f->e, "conflict", "lines", RETURN_FMT, "S2", "R1", "L2", "1", 535LL));
+  cJSON_Delete(tu_err(f->e, "conflict", "refund",
+                      "{\"type\":\"sale.return\",\"sale\":\"S2\",\"return\":\"R1\","
+                      "\"at\":\"2026-12-01T11:00:00+01:00\",\"reason\":\"damaged\","
+                      "\"lines\":[{\"line\":\"L1\",\"qty\":1}],"
+                      "\"refund\":[{\"type\":\"cash\",\"amount\":396}]}"));
+  cJSON_Delete(tu_err(f->e, "conflict", "reason",
+                      "{\"type\":\"sale.return\",\"sale\":\"S2\",\"return\":\"R1\","
+                      "\"at\":\"2026-12-01T11:00:00+01:00\",\"reason\":\"unwanted\","
+                      "\"lines\":[{\"line\":\"L1\",\"qty\":1}],"
+                      "\"refund\":[{\"type\":\"card\",\"amount\":396}]}"));
+  cJSON_Delete(tu_err(f->e, "conflict", "at",
+                      "{\"type\":\"sale.return\",\"sale\":\"S2\",\"return\":\"R1\","
+                      "\"at\":\"2026-12-02T11:00:00+01:00\",\"reason\":\"damaged\","
+                      "\"lines\":[{\"line\":\"L1\",\"qty\":1}],"
+                      "\"refund\":[{\"type\":\"card\",\"amount\":396}]}"));
+  /* The same return id for another sale of the store. */
+  sell(f, "S3");
+  before = snap(f);
+  cJSON_Delete(tu_err(f->e, "conflict", "sale", RETURN_FMT, "S3", "R1", "L1", "1", 396LL));
+  assert_unchanged(f, before);
+}
+
+static void bad_returns_change_nothing(void **state) {
+  fixture *f = *state;
+  sell(f, "S4");
+  sell(f, "S5");
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.begin\",\"sale\":\"S6\",\"store\":\"shop-1\","
+                     "\"terminal\":\"T1\",\"at\":\"2026-11-20T10:00:00+01:00\"}"));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.line\",\"sale\":\"S6\",\"line\":\"X9\",\"qty\":1,"
+                     "\"unit_price\":100,\"net\":100,\"tax\":0}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"S6\",\"total\":100}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.void\",\"sale\":\"S6\"}"));
+  snapshot before = snap(f);
+  /* An unknown original. */
+  cJSON_Delete(tu_err(f->e, "unknown_sale", "sale", RETURN_FMT, "NOPE", "R1", "L1", "1",
+                      396LL));
+  /* A line of another sale (X9 is S6's). */
+  cJSON *r = tu_err(f->e, "unknown_line", "lines[0].line", RETURN_FMT, "S4", "R1", "X9",
+                    "1", 100LL);
+  assert_non_null(strstr(tu_str(r, "error.message"), "no line X9"));
+  cJSON_Delete(r);
+  /* A voided original. */
+  cJSON_Delete(tu_err(f->e, "sale_voided", "sale", RETURN_FMT, "S6", "R1", "X9", "1",
+                      100LL));
+  /* A refund that does not pay the return exactly, or in an unknown type. */
+  cJSON_Delete(tu_err(f->e, "tenders_mismatch", "refund", RETURN_FMT, "S4", "R1", "L1", "1",
+                      400LL));
+  cJSON_Delete(tu_err(f->e, "unknown_tender", "refund",
+                      "{\"type\":\"sale.return\",\"sale\":\"S4\",\"return\":\"R1\","
+                      "\"at\":\"2026-12-01T11:00:00+01:00\",\"reason\":\"damaged\","
+                      "\"lines\":[{\"line\":\"L1\",\"qty\":1}],"
+                      "\"refund\":[{\"type\":\"shells\",\"amount\":396}]}"));
+  /* Dated before the sale. */
+  cJSON_Delete(tu_err(f->e, "bad_value", "at",
+                      "{\"type\":\"sale.return\",\"sale\":\"S4\",\"return\":\"R1\","
+                      "\"at\":\"2026-11-19T11:00:00+01:00\",\"reason\":\"damaged\","
+                      "\"lines\":[{\"line\":\"L1\",\"qty\":1}],"
+                      "\"refund\":[{\"type\":\"card\",\"amount\":396}]}"));
+  /* One bad line spoils the whole return: L1 is fine, L7 is not. */
+  cJSON_Delete(tu_err(f->e, "unknown_line", "lines[1].line",
+                      "{\"type\":\"sale.return\",\"sale\":\"S4\",\"return\":\"R1\","
+                      "\"at\":\"2026-12-01T11:00:00+01:00\",\"reason\":\"damaged\","
+                      "\"lines\":[{\"line\":\"L1\",\"qty\":1},{\"line\":\"L7\",\"qty\":1}],"
+                      "\"refund\":[{\"type\":\"card\",\"amount\":396}]}"));
+  /* The event's shape. */
+  struct {
+    const char *code, *field, *json;
+  } bad[] = {
+      {"missing_field", "reason_text",
+       "{\"type\":\"sale.return\",\"sale\":\"S4\",\"return\":\"R1\",\"at\":\"2026-12-01T11:00:00Z\","
+       "\"reason\":\"other\",\"lines\":[{\"line\":\"L1\",\"qty\":1}],\"refund\":[]}"},
+      {"bad_value", "reason",
+       "{\"type\":\"sale.return\",\"sale\":\"S4\",\"return\":\"R1\",\"at\":\"2026-12-01T11:00:00Z\","
+       "\"reason\":\"bored\",\"lines\":[{\"line\":\"L1\",\"qty\":1}],\"refund\":[]}"},
+      {"bad_value", "lines[0]",
+       "{\"type\":\"sale.return\",\"sale\":\"S4\",\"return\":\"R1\",\"at\":\"2026-12-01T11:00:00Z\","
+       "\"reason\":\"damaged\",\"lines\":[{\"line\":\"L1\",\"qty\":0}],\"refund\":[]}"},
+      {"duplicate_field", "lines[1]",
+       "{\"type\":\"sale.return\",\"sale\":\"S4\",\"return\":\"R1\",\"at\":\"2026-12-01T11:00:00Z\","
+       "\"reason\":\"damaged\",\"lines\":[{\"line\":\"L1\",\"qty\":1},{\"line\":\"L1\",\"qty\":1}],"
+       "\"refund\":[]}"},
+      {"bad_value", "lines",
+       "{\"type\":\"sale.return\",\"sale\":\"S4\",\"return\":\"R1\",\"at\":\"2026-12-01T11:00:00Z\","
+       "\"reason\":\"damaged\",\"lines\":[],\"refund\":[]}"},
+      {"missing_field", "refund",
+       "{\"type\":\"sale.return\",\"sale\":\"S4\",\"return\":\"R1\",\"at\":\"2026-12-01T11:00:00Z\","
+       "\"reason\":\"damaged\",\"lines\":[{\"line\":\"L1\",\"qty\":1}]}"},
+      {"unknown_field", "lines[0].price",
+       "{\"type\":\"sale.return\",\"sale\":\"S4\",\"return\":\"R1\",\"at\":\"2026-12-01T11:00:00Z\","
+       "\"reason\":\"damaged\",\"lines\":[{\"line\":\"L1\",\"qty\":1,\"price\":3}],\"refund\":[]}"},
+      {"bad_value", "at",
+       "{\"type\":\"sale.return\",\"sale\":\"S4\",\"return\":\"R1\",\"at\":\"yesterday\","
+       "\"reason\":\"damaged\",\"lines\":[{\"line\":\"L1\",\"qty\":1}],\"refund\":[]}"},
+      {"missing_field", "return",
+       "{\"type\":\"sale.return\",\"sale\":\"S4\",\"at\":\"2026-12-01T11:00:00Z\","
+       "\"reason\":\"damaged\",\"lines\":[{\"line\":\"L1\",\"qty\":1}],\"refund\":[]}"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    cJSON_Delete(tu_err(f->e, bad[i].code, bad[i].field, "%s", bad[i].json));
+  assert_unchanged(f, before);
+  /* A sale still open here is not returned: its line is removed. */
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.begin\",\"sale\":\"S7\",\"store\":\"shop-1\","
+                     "\"terminal\":\"T1\",\"at\":\"2026-11-20T10:00:00+01:00\"}"));
+  cJSON_Delete(tu_err(f->e, "sale_open", "sale", RETURN_FMT, "S7", "R1", "L1", "1", 0LL));
+  assert_unchanged(f, before);
+}
+
+/* A sale with a return cannot be voided (its return credits part of it
+ * already); a voided one cannot be returned. */
+static void void_after_return_is_refused(void **state) {
+  fixture *f = *state;
+  sell(f, "S8");
+  cJSON_Delete(tu_ok(f->e, RETURN_FMT, "S8", "R1", "L2", "1", 535LL));
+  cJSON *r = tu_err(f->e, "sale_returned", "sale", "{\"type\":\"sale.void\",\"sale\":\"S8\"}");
+  assert_non_null(strstr(tu_str(r, "error.message"), "R1"));
+  cJSON_Delete(r);
+  assert_int_equal(count(f, "SELECT count(*) FROM voids"), 0);
+}
+
+/* The returned line keeps the original's purpose, status and treatment,
+ * also when the store's rules have changed since: a reverse-charge line
+ * sold by a German store to an Austrian business stays reverse-charge
+ * after the store moved to Austria (where that buyer would be domestic). */
+static void purpose_carries_over(void **state) {
+  fixture *f = *state;
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.begin\",\"sale\":\"P1\",\"store\":\"shop-1\","
+                     "\"terminal\":\"T1\",\"at\":\"2026-11-20T10:00:00+01:00\"}"));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.line\",\"sale\":\"P1\",\"line\":\"L1\",\"qty\":2,"
+                     "\"unit_price\":5000,\"net\":10000,\"tax\":0}"));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.line\",\"sale\":\"P1\",\"line\":\"L2\",\"qty\":1,"
+                     "\"unit_price\":1190,\"net\":1000,\"tax\":190}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.customer\",\"sale\":\"P1\",\"customer\":"
+                           "{\"name\":\"Huber KG\",\"org\":true,\"vat\":\"ATU13585627\"}}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"P1\",\"purpose\":\"resale\","
+                           "\"line\":\"L1\"}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"P1\",\"purpose\":\"gift\","
+                           "\"line\":\"L2\"}"));
+  cJSON *c = tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"P1\",\"total\":11190}");
+  assert_string_equal(tu_str(c, "lines.0.treatment"), "reverse_charge");
+  cJSON_Delete(c);
+  engine_close(f->e);
+  f->e = tu_engine(f->db, "\"store_country\":\"AT\",\"store_vat\":\"ATU13585627\"");
+  cJSON *r = tu_ok(f->e,
+                   "{\"type\":\"sale.return\",\"sale\":\"P1\",\"return\":\"R1\","
+                   "\"at\":\"2026-12-03T09:00:00+01:00\",\"reason\":\"wrong_item\","
+                   "\"lines\":[{\"line\":\"L1\",\"qty\":1},{\"line\":\"L2\",\"qty\":1}],"
+                   "\"refund\":[{\"type\":\"bank_transfer\",\"amount\":6190}]}");
+  /* L1: half of 10000 net, no tax (reverse charge refunds none); L2 whole. */
+  assert_int_equal(tu_num(r, "lines.0.net"), 5000);
+  assert_int_equal(tu_num(r, "lines.0.tax"), 0);
+  assert_string_equal(tu_str(r, "lines.0.purpose"), "resale");
+  assert_string_equal(tu_str(r, "lines.0.status"), "reseller");
+  assert_string_equal(tu_str(r, "lines.0.treatment"), "reverse_charge");
+  assert_string_equal(tu_str(r, "lines.1.purpose"), "gift");
+  assert_string_equal(tu_str(r, "lines.1.status"), "customer");
+  assert_string_equal(tu_str(r, "lines.1.treatment"), "standard");
+  cJSON_Delete(r);
+  char buf[128];
+  tu_sql_text(f->db,
+              "SELECT reseller_kind||'|'||reseller_id||'|'||reseller_country||'|'||"
+              "reseller_valid||'|'||currency FROM returns",
+              buf, sizeof buf);
+  assert_string_equal(buf, "vat|ATU13585627|AT|1|EUR");
+}
+
+static void verify(fixture *f, journal_report *rep) {
+  store *st;
+  pi_error err;
+  pi_error_clear(&err);
+  assert_int_equal(store_open(f->db, STORE_READONLY, NULL, &st, &err), 0);
+  assert_int_equal(store_verify(st, rep, &err), 0);
+  store_close(st);
+}
+
+static void tamper(fixture *f, const char *sql) {
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_changes(db) > 0, 1);
+  sqlite3_close(db);
+}
+
+/* The journal chains each return: verify passes, and an edited return
+ * row, line, reply or reason, or a return inserted behind its back, is
+ * reported. */
+static void verify_covers_returns(void **state) {
+  fixture *f = *state;
+  sell(f, "V1");
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.return\",\"sale\":\"V1\",\"return\":\"R1\","
+                     "\"at\":\"2026-12-01T11:00:00+01:00\",\"reason\":\"other\","
+                     "\"reason_text\":\"Anna K. says it leaks\","
+                     "\"lines\":[{\"line\":\"L1\",\"qty\":1}],"
+                     "\"refund\":[{\"type\":\"card\",\"amount\":396}]}"));
+  assert_int_equal(count(f, "SELECT count(*) FROM journal WHERE kind='return'"), 1);
+  engine_close(f->e);
+  f->e = NULL;
+  journal_report rep;
+  verify(f, &rep);
+  assert_true(rep.ok);
+  char copy[700];
+  snprintf(copy, sizeof copy, "%s/copy.db", f->dir);
+  const char *edits[] = {
+      "UPDATE return_lines SET qty_milli=500",
+      "UPDATE returns SET net=1",
+      "UPDATE returns SET reply=replace(reply,'396','1')",
+      "UPDATE returns SET reason_text='someone else'",
+      "UPDATE returns SET reason='unwanted'",
+      "INSERT INTO returns(sale_id,store,ret,at,day,recorded_at,reason,currency,net,tax,"
+      "total,refund,reply) VALUES(1,'shop-1','R9','x','2026-12-02','x','damaged','EUR',1,0,"
+      "1,'[]','{}')",
+  };
+  for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
+    assert_int_equal(system(cmd), 0);
+    tamper(f, edits[i]);
+    verify(f, &rep);
+    if (rep.ok) fail_msg("verify missed: %s", edits[i]);
+    assert_non_null(strstr(rep.problem, "return"));
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", copy, f->db);
+    assert_int_equal(system(cmd), 0);
+  }
+  f->e = tu_engine(f->db, NULL);
+}
+
+/* Erasing the sale's personal data takes the return's free text with it;
+ * verify still passes, and a resend of the return still replays. */
+static void erase_covers_the_return_text(void **state) {
+  fixture *f = *state;
+  const char *ev =
+      "{\"type\":\"sale.return\",\"sale\":\"E1\",\"return\":\"R1\","
+      "\"at\":\"2026-12-01T11:00:00+01:00\",\"reason\":\"other\","
+      "\"reason_text\":\"Anna K. says it leaks\","
+      "\"lines\":[{\"line\":\"L2\",\"qty\":1}],"
+      "\"refund\":[{\"type\":\"cash\",\"amount\":535}]}";
+  sell(f, "E1");
+  cJSON_Delete(tu_ok(f->e, "%s", ev));
+  assert_int_equal(count(f, "SELECT count(*) FROM salts WHERE field LIKE 'return%'"), 1);
+  engine_close(f->e);
+  f->e = NULL;
+  store *st;
+  pi_error err;
+  pi_error_clear(&err);
+  assert_int_equal(store_open(f->db, STORE_EXISTING, NULL, &st, &err), 0);
+  erase_request rq = {ERASE_SALE, NULL, NULL, NULL, "E1"};
+  erase_result res;
+  memset(&res, 0, sizeof res);
+  if (erase_personal_data(st, &rq, "2026-12-05T00:00:00.000Z", &res, &err))
+    fail_msg("%s", err.message);
+  store_close(st);
+  assert_true(res.fields >= 1);
+  assert_int_equal(count(f, "SELECT count(*) FROM returns WHERE reason_text IS NULL"), 1);
+  assert_int_equal(count(f, "SELECT count(*) FROM salts WHERE field LIKE 'return%'"), 0);
+  journal_report rep;
+  verify(f, &rep);
+  if (!rep.ok) fail_msg("%s", rep.problem);
+  f->e = tu_engine(f->db, NULL);
+  cJSON_Delete(tu_ok(f->e, "%s", ev));
+  assert_int_equal(count(f, "SELECT count(*) FROM returns"), 1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(partial_returns_add_up, setup, teardown),
+      cmocka_unit_test_setup_teardown(resend_replays_and_other_content_conflicts, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(bad_returns_change_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(void_after_return_is_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(purpose_carries_over, setup, teardown),
+      cmocka_unit_test_setup_teardown(verify_covers_returns, setup, teardown),
+      cmocka_unit_test_setup_teardown(erase_covers_the_return_text, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
