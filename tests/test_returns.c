@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "report/report.h"
 #include "store/erase.h"
 #include "store/store.h"
 #include "testutil.h"
@@ -428,6 +429,205 @@ static void erase_covers_the_return_text(void **state) {
   assert_int_equal(count(f, "SELECT count(*) FROM returns"), 1);
 }
 
+/* ---- the EC Sales List --------------------------------------------------- */
+
+/* A recorded resale sale `id` on `day` to the business `vat`: line L1, 10
+ * pieces for `net` (no tax: reverse charge). */
+static void sell_resale(fixture *f, const char *id, const char *day, const char *vat,
+                        long long net) {
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.begin\",\"sale\":\"%s\",\"store\":\"shop-1\","
+                     "\"terminal\":\"T1\",\"at\":\"%sT10:00:00+01:00\"}",
+                     id, day));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.line\",\"sale\":\"%s\",\"line\":\"L1\",\"qty\":10,"
+                     "\"unit_price\":%lld,\"net\":%lld,\"tax\":0}",
+                     id, net / 10, net));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.customer\",\"sale\":\"%s\",\"customer\":"
+                     "{\"name\":\"Buyer %s\",\"org\":true,\"vat\":\"%s\"}}",
+                     id, vat, vat));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"%s\",\"purpose\":\"resale\"}",
+                     id));
+  cJSON *c = tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"%s\",\"total\":%lld}", id,
+                   net);
+  assert_string_equal(tu_str(c, "lines.0.treatment"), "reverse_charge");
+  cJSON_Delete(c);
+}
+
+/* Return `qty` of L1 of sale `id` on `day`; `refund` is worked out by the
+ * caller. */
+static void give_back(fixture *f, const char *id, const char *ret, const char *day,
+                      const char *qty, long long refund) {
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.return\",\"sale\":\"%s\",\"return\":\"%s\","
+                     "\"at\":\"%sT12:00:00+01:00\",\"reason\":\"unwanted\","
+                     "\"lines\":[{\"line\":\"L1\",\"qty\":%s}],"
+                     "\"refund\":[{\"type\":\"bank_transfer\",\"amount\":%lld}]}",
+                     id, ret, day, qty, refund));
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *in = fopen(path, "rb");
+  if (in == NULL) fail_msg("cannot read %s", path);
+  char *buf = malloc(65536);
+  assert_non_null(buf);
+  *len = fread(buf, 1, 65535, in);
+  buf[*len] = '\0';
+  fclose(in);
+  return buf;
+}
+
+/* The report for `period` in `fmt`, compared byte for byte with
+ * tests/expected/`expected`; warnings (HMRC's left-out zero lines) are
+ * collected into warn[cap]. */
+static void warn_into(void *ctx, const char *msg) {
+  char *w = ctx;
+  size_t n = strlen(w);
+  snprintf(w + n, 1024 - n, "%s\n", msg);
+}
+
+static void ecsl_matches(fixture *f, const char *period, ecsl_format fmt,
+                         const char *expected, char warn[1024]) {
+  store *st;
+  pi_error err;
+  pi_error_clear(&err);
+  assert_int_equal(store_open(f->db, STORE_READONLY, NULL, &st, &err), 0);
+  report_identity id;
+  assert_int_equal(report_identity_load(st, &id, &err), 0);
+  report_period p;
+  assert_int_equal(report_period_parse(period, &p, &err), 0);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&text, &len);
+  assert_non_null(out);
+  report_out o;
+  memset(&o, 0, sizeof o);
+  o.file = out;
+  o.format = SINK_CSV;
+  o.warn = warn_into;
+  o.warn_ctx = warn;
+  warn[0] = '\0';
+  int rc = report_ec_sales_list(st, &p, NULL, &id, fmt, &o, &err);
+  assert_int_equal(fclose(out), 0);
+  store_close(st);
+  if (rc) fail_msg("%s", err.message);
+  char path[1024];
+  snprintf(path, sizeof path, "%s/tests/expected/%s", POSINTENT_SOURCE_DIR, expected);
+  size_t want_len;
+  char *want = slurp(path, &want_len);
+  if (len != want_len || memcmp(text, want, len) != 0)
+    fail_msg("%s differs:\n--- got ---\n%s\n--- want ---\n%s", expected, text, want);
+  free(want);
+  free(text);
+}
+
+/* The same month-crossing story for both filings: November sells, December
+ * returns (partly for Austria, wholly for France and Greece) and sells a
+ * little.  The figures are worked out in the comments. */
+static void story(fixture *f, const long long net[4], const long long back[3]) {
+  sell_resale(f, "N1", "2026-11-10", "ATU13585627", net[0]);
+  sell_resale(f, "N2", "2026-11-20", "FR40303265045", net[1]);
+  sell_resale(f, "D1", "2026-12-01", "EL094259216", net[2]);
+  give_back(f, "N1", "R1", "2026-12-03", "4", back[0]); /* 4 of 10 */
+  sell_resale(f, "D2", "2026-12-05", "ATU13585627", net[3]);
+  give_back(f, "N2", "R2", "2026-12-10", "10", back[1]); /* all */
+  give_back(f, "D1", "R3", "2026-12-15", "10", back[2]); /* all */
+}
+
+/* ZM (a Berlin store, EUR).  November: AT 1000.00, FR 250.50 -> 251
+ * (half away from zero).  December: AT 100.00 - 4/10 of 1000.00 = -300.00;
+ * EL 50.00 - 50.00 = exactly 0, declared as 0 (UStAE 18a.4 (2)); FR
+ * -250.50 -> -251. */
+static void zm_nets_a_cross_period_return(void **state) {
+  fixture *f = *state;
+  const long long net[4] = {100000, 25050, 5000, 10000};
+  const long long back[3] = {40000, 25050, 5000};
+  story(f, net, back);
+  char warn[1024];
+  ecsl_matches(f, "2026-11", ECSL_ZM, "zm_2026_11_returns.csv", warn);
+  ecsl_matches(f, "2026-12", ECSL_ZM, "zm_2026_12_returns.csv", warn);
+  /* A quarter holding both: November's supply and December's return net
+   * (AT 1000.00 - 400.00 + 100.00 = 700.00, FR 0, EL 0). */
+  ecsl_matches(f, "2026-Q4", ECSL_ZM, "zm_2026_q4_returns.csv", warn);
+}
+
+/* The reseller report of December nets the returns of November's sales in
+ * December, with the returned amounts in columns of their own: Austria
+ * 100.00 sold less 400.00 returned; Greece 50.00 less 50.00; France only a
+ * return (no sale, no first or last sale).  November is as sold. */
+static void resellers_net_returns_in_their_period(void **state) {
+  fixture *f = *state;
+  const long long net[4] = {100000, 25050, 5000, 10000};
+  const long long back[3] = {40000, 25050, 5000};
+  story(f, net, back);
+  store *st;
+  pi_error err;
+  pi_error_clear(&err);
+  assert_int_equal(store_open(f->db, STORE_READONLY, NULL, &st, &err), 0);
+  const char *const want[2] = {
+      "identifier,kind,verdict,name,country,currency,sales,lines,net,tax,first_sale,"
+      "last_sale,returned_net,returned_tax\r\n"
+      "ATU13585627,vat,valid,Buyer ATU13585627,AT,EUR,1,1,1000.00,0.00,2026-11-10,"
+      "2026-11-10,0.00,0.00\r\n"
+      "FR40303265045,vat,valid,Buyer FR40303265045,FR,EUR,1,1,250.50,0.00,2026-11-20,"
+      "2026-11-20,0.00,0.00\r\n",
+      "identifier,kind,verdict,name,country,currency,sales,lines,net,tax,first_sale,"
+      "last_sale,returned_net,returned_tax\r\n"
+      "ATU13585627,vat,valid,Buyer ATU13585627,AT,EUR,1,1,-300.00,0.00,2026-12-05,"
+      "2026-12-05,400.00,0.00\r\n"
+      "EL094259216,vat,valid,Buyer EL094259216,EL,EUR,1,1,0.00,0.00,2026-12-01,"
+      "2026-12-01,50.00,0.00\r\n"
+      "FR40303265045,vat,valid,Buyer FR40303265045,FR,EUR,0,0,-250.50,0.00,,,250.50,"
+      "0.00\r\n"};
+  const char *const range[2][2] = {{"2026-11-01", "2026-11-30"},
+                                   {"2026-12-01", "2026-12-31"}};
+  for (int i = 0; i < 2; i++) {
+    report_query q = {range[i][0], range[i][1], NULL, 0, REPORT_BY_NONE};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    report_out o;
+    memset(&o, 0, sizeof o);
+    o.file = out;
+    o.format = SINK_CSV;
+    if (report_resellers(st, &q, &o, &err)) fail_msg("%s", err.message);
+    assert_int_equal(fclose(out), 0);
+    assert_string_equal(text, want[i]);
+    free(text);
+  }
+  store_close(st);
+}
+
+static int setup_belfast(void **state) {
+  static fixture f;
+  memset(&f, 0, sizeof f);
+  tu_tempdir(f.dir, sizeof f.dir);
+  snprintf(f.db, sizeof f.db, "%s/t.db", f.dir);
+  f.e = tu_engine(f.db, "\"store_id\":\"belfast\",\"store_country\":\"GB\","
+                        "\"store_vat\":\"XI123456782\",\"currency\":\"GBP\","
+                        "\"contact_name\":\"A & N Other\"");
+  *state = &f;
+  return 0;
+}
+
+/* HMRC (a Belfast store, GBP).  November: AT 1000.99 -> 1000, FR 250.50
+ * -> 250 (pence dropped).  December: AT 100.00 - 4/10 of 1000.99 (400.396
+ * -> 400.40) = -300.40 -> -300 (a leading minus; the pence dropped toward
+ * zero, so the credit is not overstated); FR -250.50 -> -250; EL nets to
+ * exactly 0, which HMRC refuses: left out, with a warning. */
+static void hmrc_nets_a_cross_period_return(void **state) {
+  fixture *f = *state;
+  const long long net[4] = {100099, 25050, 5000, 10000};
+  const long long back[3] = {40040, 25050, 5000};
+  story(f, net, back);
+  char warn[1024];
+  ecsl_matches(f, "2026-11", ECSL_HMRC, "esl_hmrc_2026_11_returns.csv", warn);
+  assert_string_equal(warn, "");
+  ecsl_matches(f, "2026-12", ECSL_HMRC, "esl_hmrc_2026_12_returns.csv", warn);
+  assert_non_null(strstr(warn, "EL094259216"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(partial_returns_add_up, setup, teardown),
@@ -438,6 +638,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(purpose_carries_over, setup, teardown),
       cmocka_unit_test_setup_teardown(verify_covers_returns, setup, teardown),
       cmocka_unit_test_setup_teardown(erase_covers_the_return_text, setup, teardown),
+      cmocka_unit_test_setup_teardown(zm_nets_a_cross_period_return, setup, teardown),
+      cmocka_unit_test_setup_teardown(resellers_net_returns_in_their_period, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(hmrc_nets_a_cross_period_return, setup_belfast,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,7 +95,8 @@ static const char page_css[] =
  * may be long wrapped ("w"), everything else (dates, codes, identifiers)
  * on one line.  NULL: the default. */
 static const char *column_class(const char *name) {
-  static const char *const numeric[] = {"sales", "lines", "net", "tax", "qty"};
+  static const char *const numeric[] = {"sales", "lines",        "net",         "tax",
+                                        "qty",   "returned_net", "returned_tax"};
   static const char *const wrapped[] = {"name", "item", "recipient"};
   for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++)
     if (strcmp(numeric[i], name) == 0) return "n";

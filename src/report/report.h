@@ -76,7 +76,7 @@ typedef struct report_out {
 
 /* The CSV columns of `report resellers`, in order, without and with
  * --detail.  report_row hooks may append more. */
-extern const char *const report_reseller_columns[12];
+extern const char *const report_reseller_columns[14];
 extern const char *const report_reseller_detail_columns[16];
 extern const char *const report_purpose_columns[8];
 extern const char *const report_gift_columns[10];

@@ -53,6 +53,14 @@ int64_t report_zm_euros(int64_t cents) { return money_round_major(cents, 2); }
   " AND s.reseller_reason IS NOT NULL AND s.reseller_kind = 'vat'"             \
   " AND s.reseller_valid = 1 AND l.treatment = 'reverse_charge'"
 
+/* The returned lines an EC Sales List credits (returns aliased r, return
+ * lines rl): reverse-charge lines of a return of a sale to a valid VAT
+ * number, as the return copied them from the sale (store.h). */
+#define ECSL_RETURN_LINES                                                      \
+  " (?3 IS NULL OR r.store = ?3)"                                              \
+  " AND r.reseller_reason IS NOT NULL AND r.reseller_kind = 'vat'"             \
+  " AND r.reseller_valid = 1 AND rl.treatment = 'reverse_charge'"
+
 /* Per customer VAT number and currency, the period's supplies less its
  * credits.  The rule (docs/reports.md, "Voids and filed periods"): a sale
  * counts in the period of its business day unless it was voided on that
@@ -60,7 +68,12 @@ int64_t report_zm_euros(int64_t cents) { return money_round_major(cents, 2); }
  * on a later day stays in its own period and is a full return, a negative
  * line for the same customer, in the period of the void's day.  So a
  * period's figures never change once its last day is over, whether or not
- * it was closed. */
+ * it was closed.  A return (sale.return) is a partial credit by the same
+ * rule: its returned reverse-charge lines, negated, count for the sale's
+ * customer VAT number in the period of the return's business day (UStAE
+ * 18a.4 (1); HMRC: credit notes are deducted in the period they are
+ * given).  A sale with returns cannot be voided (store.h), so no line is
+ * credited twice. */
 static const char ecsl_sql[] =
     "SELECT country, vat, currency, count(DISTINCT sid), count(*), sum(net)"
     " FROM ("
@@ -76,6 +89,10 @@ static const char ecsl_sql[] =
     "  JOIN lines l ON l.sale_id = s.id"
     "  WHERE " REPORT_VOID_DAY " BETWEEN ?1 AND ?2"
     "  AND " REPORT_VOID_DAY " > s.day AND" ECSL_LINES
+    "  UNION ALL"
+    "  SELECT r.reseller_country, r.reseller_id, r.currency, r.sale_id, -rl.net"
+    "  FROM returns r JOIN return_lines rl ON rl.return_id = r.id"
+    "  WHERE r.day BETWEEN ?1 AND ?2 AND" ECSL_RETURN_LINES
     " ) GROUP BY country, vat, currency ORDER BY 1, 2, 3";
 
 /* The corrections to period [?1, ?2]: each of its sales voided on a day

@@ -8,9 +8,10 @@
 #include "base/money.h"
 #include "report/report_int.h"
 
-const char *const report_reseller_columns[12] = {
-    "identifier", "kind", "verdict", "name",  "country",    "currency",
-    "sales",      "lines", "net",    "tax",   "first_sale", "last_sale"};
+const char *const report_reseller_columns[14] = {
+    "identifier", "kind",  "verdict",    "name",      "country",      "currency",
+    "sales",      "lines", "net",        "tax",       "first_sale",   "last_sale",
+    "returned_net", "returned_tax"};
 
 const char *const report_reseller_detail_columns[16] = {
     "identifier", "kind",     "verdict", "name", "country", "currency",
@@ -22,7 +23,7 @@ static const struct {
   const char *name;
   const char *const *cols;
   size_t n;
-} reports[] = {{"resellers", report_reseller_columns, 12},
+} reports[] = {{"resellers", report_reseller_columns, 14},
                {"resellers_detail", report_reseller_detail_columns, 16},
                {"purposes", report_purpose_columns, 8},
                {"gifts", report_gift_columns, 10}};
@@ -85,12 +86,31 @@ const char *const *report_columns(const char *name, size_t *n) {
   "(SELECT " fn "(id) FROM sales WHERE day BETWEEN ?1 AND ?2"                 \
   " AND reseller_reason IS NOT NULL)"
 
+/* Returns (sale.return) are netted in the period of the return's business
+ * day: each return's reseller lines, with the identity and verdict the
+ * return copied from its sale, make a row of their own in the union below,
+ * with negative net and tax, no sale and no line, and the returned amounts
+ * (positive) in returned_net and returned_tax.  The outer GROUP BY adds
+ * them to the sales' row of the same identity; a reseller who only
+ * returned goods in the period gets a row with 0 sales and a negative net.
+ * The name is still the most recent sale's (a return row offers its
+ * sale's day and name). */
+#define RESELLER_GROUP(a)                                                     \
+  "CASE WHEN " a ".reseller_id IS NULL"                                       \
+  " THEN COALESCE(" a ".customer_id, s.customer_name, '') END"
+
 static const char resellers_sql[] =
-    "SELECT COALESCE(s.reseller_id, ''), COALESCE(s.reseller_kind, ''),"
+    "SELECT ident, kind, verdict, substr(max(dn), 11), country, currency,"
+    " sum(nsales), sum(nlines), sum(net), sum(tax), min(first), max(last),"
+    " sum(rnet), sum(rtax)"
+    " FROM ("
+    "SELECT COALESCE(s.reseller_id, '') AS ident, COALESCE(s.reseller_kind, '') AS kind,"
     " " VERDICT_SQL " AS verdict,"
-    " substr(max(s.day || COALESCE(s.customer_name, '')), 11),"
-    " COALESCE(s.reseller_country, ''), s.currency,"
-    " count(*), sum(l.n), sum(l.net), sum(l.tax), min(s.day), max(s.day)"
+    " max(s.day || COALESCE(s.customer_name, '')) AS dn,"
+    " COALESCE(s.reseller_country, '') AS country, s.currency AS currency,"
+    " count(*) AS nsales, sum(l.n) AS nlines, sum(l.net) AS net, sum(l.tax) AS tax,"
+    " min(s.day) AS first, max(s.day) AS last, 0 AS rnet, 0 AS rtax,"
+    " " RESELLER_GROUP("s") " AS grp"
     " FROM (SELECT sale_id, count(*) AS n, sum(net) AS net, sum(tax) AS tax"
     "  FROM lines WHERE status = 'reseller'"
     "  AND sale_id BETWEEN " RESALE_BOUND("min") " AND " RESALE_BOUND("max")
@@ -98,9 +118,22 @@ static const char resellers_sql[] =
     " JOIN sales s ON s.id = l.sale_id"
     " WHERE" REPORT_SALES_WHERE " AND s.reseller_reason IS NOT NULL"
     " GROUP BY s.reseller_kind, s.reseller_id, verdict, s.reseller_country,"
-    " s.currency,"
-    " CASE WHEN s.reseller_id IS NULL"
-    "  THEN COALESCE(s.customer_id, s.customer_name, '') END"
+    " s.currency, grp"
+    " UNION ALL "
+    "SELECT COALESCE(r.reseller_id, ''), COALESCE(r.reseller_kind, ''),"
+    " CASE WHEN r.reseller_valid = 1 THEN 'valid'"
+    "  WHEN r.reseller_id IS NULL THEN 'missing'"
+    "  ELSE 'invalid:' || COALESCE(NULLIF(r.reseller_reason, ''), 'unknown') END AS rv,"
+    " max(s.day || COALESCE(s.customer_name, '')),"
+    " COALESCE(r.reseller_country, ''), r.currency, 0, 0,"
+    " -sum(rl.net), -sum(rl.tax), NULL, NULL, sum(rl.net), sum(rl.tax),"
+    " " RESELLER_GROUP("r") " AS rgrp"
+    " FROM returns r JOIN return_lines rl ON rl.return_id = r.id"
+    " JOIN sales s ON s.id = r.sale_id"
+    " WHERE rl.status = 'reseller' AND r.reseller_reason IS NOT NULL"
+    " AND r.day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR r.store = ?3)"
+    " GROUP BY r.reseller_kind, r.reseller_id, rv, r.reseller_country, r.currency, rgrp"
+    ") GROUP BY kind, ident, verdict, country, currency, grp"
     " ORDER BY 2, 1, 6, 3, 4";
 
 static const char detail_sql[] =
@@ -119,7 +152,7 @@ static int run(store *st, const report_query *q, const report_out *out,
   sqlite3 *db = store_db(st);
   const char *const *cols =
       q->detail ? report_reseller_detail_columns : report_reseller_columns;
-  size_t ncols = q->detail ? 16 : 12;
+  size_t ncols = q->detail ? 16 : 14;
   sqlite3_stmt *stmt;
   if (report_prepare(db, q->detail ? detail_sql : resellers_sql, &stmt, err))
     return -1;
@@ -143,6 +176,8 @@ static int run(store *st, const report_query *q, const report_out *out,
       c[9] = cell_amount(sqlite3_column_int64(stmt, 9), ex);
       c[10] = cell_text(report_col_text(stmt, 10));
       c[11] = cell_text(report_col_text(stmt, 11));
+      c[12] = cell_amount(sqlite3_column_int64(stmt, 12), ex);
+      c[13] = cell_amount(sqlite3_column_int64(stmt, 13), ex);
     } else {
       for (int i = 6; i < 13; i++) c[i] = cell_text(report_col_text(stmt, i));
       if (qty_format(sqlite3_column_int64(stmt, 13), qty, sizeof qty) < 0)
