@@ -154,52 +154,68 @@ static int send_event(const posplug_plugin_api *api, posplug_instance *in,
   return 0;
 }
 
-int main(int argc, char **argv) {
-  const char *manifest = NULL, *events = "-", *db = NULL, *scripts = NULL;
-  const char *catalogue = NULL, *store = NULL, *terminal = NULL, *cashier = NULL;
-  int interactive = 0;
+/* What the command line asked for (parse_args). */
+typedef struct host_options {
+  const char *manifest, *events, *db, *scripts;
+  const char *catalogue, *store, *terminal, *cashier;
+  int interactive;
+} host_options;
+
+/* Phase 1: the command line into *o.  Returns -1 to go on, or the exit
+ * status to end with at once (--help, --version: 0; a usage error: 2). */
+static int parse_args(int argc, char **argv, host_options *o, cliargs *a) {
+  memset(o, 0, sizeof *o);
+  o->events = "-";
   const cliargs_opt valued[] = {
-      {"--manifest", &manifest}, {"--events", &events},       {"--db", &db},
-      {"--scripts", &scripts},   {"--catalogue", &catalogue}, {"--store", &store},
-      {"--terminal", &terminal}, {"--cashier", &cashier},     {NULL, NULL}};
-  cliargs a;
-  cliargs_init(&a, "pos-host", NULL, "pos-host --help", argc, argv, 1);
-  for (; cliargs_cur(&a); a.i++) {
+      {"--manifest", &o->manifest},   {"--events", &o->events}, {"--db", &o->db},
+      {"--scripts", &o->scripts},     {"--catalogue", &o->catalogue},
+      {"--store", &o->store},         {"--terminal", &o->terminal},
+      {"--cashier", &o->cashier},     {NULL, NULL}};
+  cliargs_init(a, "pos-host", NULL, "pos-host --help", argc, argv, 1);
+  for (; cliargs_cur(a); a->i++) {
     int f;
-    if (cliargs_is_help(cliargs_cur(&a))) {
+    if (cliargs_is_help(cliargs_cur(a))) {
       fputs(help, stdout);
       return 0;
     }
-    if ((f = cliargs_flag(&a, "--version")) != 0) {
+    if ((f = cliargs_flag(a, "--version")) != 0) {
       if (f < 0) return CLIARGS_USAGE;
       printf("pos-host %s (posplug ABI %u.%u)\n", POSINTENT_VERSION,
              (unsigned)POSPLUG_ABI_MAJOR, (unsigned)POSPLUG_ABI_MINOR);
       return 0;
     }
-    if ((f = cliargs_flag(&a, "--quiet")) != 0) {
+    if ((f = cliargs_flag(a, "--quiet")) != 0) {
       if (f < 0) return CLIARGS_USAGE;
       quiet = 1;
       continue;
     }
-    if ((f = cliargs_flag(&a, "--interactive")) != 0) {
+    if ((f = cliargs_flag(a, "--interactive")) != 0) {
       if (f < 0) return CLIARGS_USAGE;
-      interactive = 1;
+      o->interactive = 1;
       continue;
     }
-    if ((f = cliargs_take(&a, valued)) == 0) return cliargs_unknown(&a);
+    if ((f = cliargs_take(a, valued)) == 0) return cliargs_unknown(a);
     if (f < 0) return CLIARGS_USAGE;
   }
   /* Every usage error is one line and exit status 2 (cliargs.h). */
-  if (manifest == NULL) return cliargs_usage(&a, "--manifest is required");
-  if (!interactive && (catalogue || store || terminal || cashier))
-    return cliargs_usage(&a, "--catalogue, --store, --terminal and --cashier are "
-                             "options of --interactive");
-  if (interactive && strcmp(events, "-") != 0)
-    return cliargs_usage(&a, "--interactive reads keys, not --events");
+  if (o->manifest == NULL) return cliargs_usage(a, "--manifest is required");
+  if (!o->interactive && (o->catalogue || o->store || o->terminal || o->cashier))
+    return cliargs_usage(a, "--catalogue, --store, --terminal and --cashier are "
+                            "options of --interactive");
+  if (o->interactive && strcmp(o->events, "-") != 0)
+    return cliargs_usage(a, "--interactive reads keys, not --events");
+  return -1;
+}
+
+/* Phase 2: load the plugin named by the manifest and create its instance
+ * with the overrides built from --db and --scripts.  Returns -1 with *plug
+ * and *inst ready, or the exit status (2: usage, 3: the plugin refused). */
+static int open_plugin(const host_options *o, cliargs *a, posplug_loaded *plug,
+                       posplug_instance **inst) {
   /* Built here, so that a path too long is a usage error; freed once
    * create() has read it. */
   jsonw overrides = {0};
-  int ov = build_overrides(&overrides, db, scripts);
+  int ov = build_overrides(&overrides, o->db, o->scripts);
   if (ov < 0) {
     int too_long = jw_status_of(&overrides) == JW_TOO_LONG;
     jw_free(&overrides);
@@ -207,81 +223,59 @@ int main(int argc, char **argv) {
       fprintf(stderr, "pos-host: out of memory\n");
       return 3;
     }
-    return cliargs_usage(&a, "the --db and --scripts paths are too long (more than "
-                             "4096 bytes together, escaped)");
+    return cliargs_usage(a, "the --db and --scripts paths are too long (more than "
+                            "4096 bytes together, escaped)");
   }
-  /* The till draws on the terminal: the plugin's info lines would land in
-   * the middle of the screen, so only errors are shown. */
-  if (interactive) quiet = 1;
-  FILE *in = strcmp(events, "-") == 0 ? stdin : fopen(events, "r");
-  if (in == NULL) {
-    fprintf(stderr, "pos-host: cannot read %s: %s\n", events, strerror(errno));
-    jw_free(&overrides);
-    return 2;
-  }
-
-  posplug_loaded plug;
   posplug_error err;
   memset(&err, 0, sizeof err);
-  if (posplug_load(manifest, &plug, &err) != POSPLUG_OK) {
+  if (posplug_load(o->manifest, plug, &err) != POSPLUG_OK) {
     fprintf(stderr, "pos-host: %s\n", err.message);
-    if (in != stdin) fclose(in);
     jw_free(&overrides);
     return 3;
   }
-  if (!quiet) fprintf(stderr, "pos-host: loaded %s\n", plug.library);
-  posplug_host_api host = {.struct_size = sizeof host,
-                           .abi_version = POSPLUG_ABI_VERSION,
-                           .host_ctx = NULL,
-                           .log = host_log,
-                           .now_ms = NULL};
-  posplug_instance *inst = NULL;
-  posplug_status created =
-      plug.api->create(&host, manifest, ov == 0 ? overrides.buf : NULL, &inst, &err);
+  if (!quiet) fprintf(stderr, "pos-host: loaded %s\n", plug->library);
+  static posplug_host_api host = {.struct_size = sizeof host,
+                                  .abi_version = POSPLUG_ABI_VERSION,
+                                  .host_ctx = NULL,
+                                  .log = host_log,
+                                  .now_ms = NULL};
+  posplug_status created = plug->api->create(&host, o->manifest,
+                                             ov == 0 ? overrides.buf : NULL, inst, &err);
   jw_free(&overrides);
-  if (created != POSPLUG_OK) {
-    /* One location: most messages start with it already. */
-    size_t wl = strlen(err.where);
-    int located = wl == 0 || strncmp(err.message, err.where, wl) == 0;
-    fprintf(stderr, "pos-host: %s%s%s\n", located ? "" : err.where,
-            located ? "" : ": ", err.message);
-    if (err.code == POSPLUG_ERR_SCRIPT)
-      fprintf(stderr, "pos-host: a store script does not load, so the till does not "
-                      "start (docs/hooks.md, \"Reloading\"): fix it or move it out of "
-                      "the scripts folder, check the folder with `posintent script "
-                      "check DIR`, then start again.\n");
-    posplug_unload(&plug);
-    if (in != stdin) fclose(in);
-    return 3;
-  }
+  if (created == POSPLUG_OK) return -1;
+  /* One location: most messages start with it already. */
+  size_t wl = strlen(err.where);
+  int located = wl == 0 || strncmp(err.message, err.where, wl) == 0;
+  fprintf(stderr, "pos-host: %s%s%s\n", located ? "" : err.where, located ? "" : ": ",
+          err.message);
+  if (err.code == POSPLUG_ERR_SCRIPT)
+    fprintf(stderr, "pos-host: a store script does not load, so the till does not "
+                    "start (docs/hooks.md, \"Reloading\"): fix it or move it out of "
+                    "the scripts folder, check the folder with `posintent script "
+                    "check DIR`, then start again.\n");
+  posplug_unload(plug);
+  return 3;
+}
 
-  /* SIGHUP asks for a reload; the handler only sets a flag.  The event
-   * stream restarts interrupted reads (SA_RESTART): an interrupted read
-   * would look like the end of input, and a line half read would be lost;
-   * the reload happens before the next event.  The till wants its wait for
-   * a key interrupted instead, so that it reloads at once and shows the
-   * outcome; it retries the read itself. */
+/* Phase 3: SIGHUP asks for a reload; the handler only sets a flag.  The
+ * event stream restarts interrupted reads (SA_RESTART): an interrupted read
+ * would look like the end of input, and a line half read would be lost;
+ * the reload happens before the next event.  The till wants its wait for
+ * a key interrupted instead, so that it reloads at once and shows the
+ * outcome; it retries the read itself. */
+static void catch_sighup(int interactive) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sighup;
   sa.sa_flags = interactive ? 0 : SA_RESTART;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGHUP, &sa, NULL);
+}
 
-  if (interactive) {
-    till_options topt = {.catalogue_path = catalogue,
-                         .manifest_path = manifest,
-                         .store = store,
-                         .terminal = terminal,
-                         .cashier = cashier,
-                         .tty = isatty(fileno(stdin)) && isatty(fileno(stdout)),
-                         .reload = &reload_requested};
-    int rc = till_run(plug.api, inst, &topt, stdin, stdout);
-    plug.api->destroy(inst);
-    posplug_unload(&plug);
-    return rc;
-  }
-
+/* Phase 4 (not --interactive): one event per line of `in`, one reply per
+ * event on stdout.  Returns the exit status: 0, or 1 when an event failed
+ * (and 1 when memory ran out, said on stderr). */
+static int run_stream(const posplug_plugin_api *api, posplug_instance *inst, FILE *in) {
   size_t cap = 64 * 1024;
   char *reply = malloc(cap);
   char *line = NULL;
@@ -293,8 +287,9 @@ int main(int argc, char **argv) {
       /* The plugin logs the outcome (once); a failure is an error line
        * even under --quiet. */
       reload_requested = 0;
+      posplug_error err;
       memset(&err, 0, sizeof err);
-      plug.api->reload(inst, &err);
+      api->reload(inst, &err);
     }
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
     size_t skip = 0;
@@ -310,13 +305,52 @@ int main(int argc, char **argv) {
       fflush(stdout);
       continue;
     }
-    failures += send_event(plug.api, inst, line, (size_t)len, &reply, &cap);
+    failures += send_event(api, inst, line, (size_t)len, &reply, &cap);
   }
-  if (reply == NULL) fprintf(stderr, "pos-host: out of memory\n");
+  if (reply == NULL) {
+    fprintf(stderr, "pos-host: out of memory\n");
+    failures++;
+  }
   free(line);
   free(reply);
+  return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+  host_options o;
+  cliargs a;
+  int rc = parse_args(argc, argv, &o, &a);
+  if (rc >= 0) return rc;
+  /* The till draws on the terminal: the plugin's info lines would land in
+   * the middle of the screen, so only errors are shown. */
+  if (o.interactive) quiet = 1;
+  FILE *in = strcmp(o.events, "-") == 0 ? stdin : fopen(o.events, "r");
+  if (in == NULL) {
+    fprintf(stderr, "pos-host: cannot read %s: %s\n", o.events, strerror(errno));
+    return 2;
+  }
+  posplug_loaded plug;
+  posplug_instance *inst = NULL;
+  rc = open_plugin(&o, &a, &plug, &inst);
+  if (rc >= 0) {
+    if (in != stdin) fclose(in);
+    return rc;
+  }
+  catch_sighup(o.interactive);
+  if (o.interactive) {
+    till_options topt = {.catalogue_path = o.catalogue,
+                         .manifest_path = o.manifest,
+                         .store = o.store,
+                         .terminal = o.terminal,
+                         .cashier = o.cashier,
+                         .tty = isatty(fileno(stdin)) && isatty(fileno(stdout)),
+                         .reload = &reload_requested};
+    rc = till_run(plug.api, inst, &topt, stdin, stdout);
+  } else {
+    rc = run_stream(plug.api, inst, in);
+  }
   plug.api->destroy(inst);
   posplug_unload(&plug);
   if (in != stdin) fclose(in);
-  return failures ? 1 : 0;
+  return rc;
 }

@@ -314,6 +314,15 @@ static int pii_field(journal *j, int64_t sale_id, enum pii_mode mode, const char
   return 0;
 }
 
+/* Start a fact: j->body as {"v":version, ... and j->pii as { ... */
+static void fact_begin(journal *j, int version) {
+  jw_reset(&j->body);
+  jw_reset(&j->pii);
+  jw_object(&j->body);
+  jw_kint(&j->body, "v", version);
+  jw_object(&j->pii);
+}
+
 /* Build j->body and j->pii of sale `sale_id` from its rows; the stored
  * reply's digest goes into j->pii when `with_reply` (always when
  * recording).  FACT_BUILT, FACT_ABSENT when there is no such sale, or
@@ -322,11 +331,7 @@ static fact_result sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
                      int version, pi_error *err) {
   jsonw *body = &j->body;
   int ncols = count_cols(sale_cols), rc = 0, step;
-  jw_reset(body);
-  jw_reset(&j->pii);
-  jw_object(body);
-  jw_kint(body, "v", version);
-  jw_object(&j->pii);
+  fact_begin(j, version);
 
   sqlite3_stmt *q = j->sel_sale;
   sqlite3_bind_int64(q, 1, sale_id);
@@ -440,22 +445,21 @@ static fact_result void_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
 
 /* Build j->body and j->pii of return `return_id` from its rows; *sale_id
  * receives the original sale's row id (its personal text is salted under
- * it).  0, 1 when there is no such return, -1. */
-static int return_fact(journal *j, int64_t return_id, enum pii_mode mode,
-                       int64_t *sale_id, pi_error *err) {
+ * it).  FACT_BUILT, FACT_ABSENT when there is no such return, or
+ * FACT_FAILED. */
+static fact_result return_fact(journal *j, int64_t return_id, enum pii_mode mode,
+                               int64_t *sale_id, pi_error *err) {
   jsonw *body = &j->body;
   int ncols = count_cols(return_cols), rc = 0, step;
-  jw_reset(body);
-  jw_reset(&j->pii);
-  jw_object(body);
-  jw_kint(body, "v", JOURNAL_RETURN_FORMAT);
-  jw_object(&j->pii);
+  fact_begin(j, JOURNAL_RETURN_FORMAT);
   sqlite3_stmt *q = j->sel_return;
   sqlite3_bind_int64(q, 1, return_id);
   step = sqlite3_step(q);
   if (step != SQLITE_ROW) {
     done(q);
-    return step == SQLITE_DONE ? 1 : db_fail(j->db, err, "reading the return");
+    if (step == SQLITE_DONE) return FACT_ABSENT;
+    db_fail(j->db, err, "reading the return");
+    return FACT_FAILED;
   }
   *sale_id = sqlite3_column_int64(q, 0);
   jw_key(body, "return");
@@ -474,7 +478,7 @@ static int return_fact(journal *j, int64_t return_id, enum pii_mode mode,
   if (rc == 0 && sha256_parts(j, parts, lens, 1, digest))
     rc = pi_fail(err, PI_E_STORAGE, "journal", "SHA-256 failed");
   done(q);
-  if (rc) return -1;
+  if (rc) return FACT_FAILED;
   ncols = count_cols(return_line_cols);
   q = j->sel_return_lines;
   sqlite3_bind_int64(q, 1, return_id);
@@ -482,14 +486,19 @@ static int return_fact(journal *j, int64_t return_id, enum pii_mode mode,
   jw_array(body);
   while ((step = sqlite3_step(q)) == SQLITE_ROW) row_array(body, q, 0, ncols, -1, -1);
   done(q);
-  if (step != SQLITE_DONE) return db_fail(j->db, err, "reading the return's lines");
+  if (step != SQLITE_DONE) {
+    db_fail(j->db, err, "reading the return's lines");
+    return FACT_FAILED;
+  }
   jw_end_array(body);
   jw_kstr(body, "reply", digest);
   jw_end_object(body);
   jw_end_object(&j->pii);
-  if (!jw_ok(body) || !jw_ok(&j->pii))
-    return pi_fail(err, PI_E_NOMEM, "journal", "out of memory building the journal entry");
-  return 0;
+  if (!jw_ok(body) || !jw_ok(&j->pii)) {
+    pi_fail(err, PI_E_NOMEM, "journal", "out of memory building the journal entry");
+    return FACT_FAILED;
+  }
+  return FACT_BUILT;
 }
 
 static int append(journal *j, const char *at, const char *kind, int64_t sale_id,
@@ -541,11 +550,11 @@ int journal_append_void(journal *j, int64_t sale_id, const char *at, pi_error *e
 
 int journal_append_return(journal *j, int64_t return_id, const char *at, pi_error *err) {
   int64_t sale_id = 0;
-  int rc = return_fact(j, return_id, PII_RECORD, &sale_id, err);
-  if (rc == 1)
+  fact_result f = return_fact(j, return_id, PII_RECORD, &sale_id, err);
+  if (f == FACT_ABSENT)
     return pi_fail(err, PI_E_STORAGE, "journal", "return %lld is not recorded",
                    (long long)return_id);
-  if (rc) return -1;
+  if (f == FACT_FAILED) return -1;
   return append(j, at, "return", return_id, j->body.buf, j->pii.buf, err);
 }
 
@@ -983,9 +992,9 @@ static int check_return_entry(journal *j, journal_report *rep, const entry_row *
     return 0;
   }
   int64_t orig = 0;
-  int f = return_fact(j, e->sale_id, PII_CHECK, &orig, err);
-  if (f < 0) return -1;
-  if (f == 1)
+  fact_result f = return_fact(j, e->sale_id, PII_CHECK, &orig, err);
+  if (f == FACT_FAILED) return -1;
+  if (f == FACT_ABSENT)
     problem(rep, e->seq, "entry %lld records return row %lld, which is missing",
             (long long)e->seq, (long long)e->sale_id);
   else if (strcmp(j->body.buf, e->body) != 0)
