@@ -13,7 +13,8 @@
  * UNIQUE constraint); store_find() lets the engine answer a resent
  * sale.complete with the reply it gave the first time, or refuse it.
  *
- * The schema (docs/schema.md), version 1:
+ * The schema, version 1 (its one definition is the migration list in
+ * store/store.c; `sqlite3 DB .schema` prints a database's):
  *   meta(key, value)                      store identity, created_by, ...
  *   sales(id, store, terminal, sale, cashier, began_at, day, completed_at,
  *         currency, purpose, net, tax, total, customer_id, customer_name,
