@@ -29,8 +29,9 @@
  *             or erase names.  Current: a sale already erased on the till
  *             ships erased, so personal data never leaves the till after
  *             its erasure, and an "erase" entry brings the server's copy
- *             of that sale up to date (the personal columns and the reply
- *             are overwritten, the salts replaced), as the till did.
+ *             of that sale up to date (the personal columns, the void's
+ *             reason and the reply are overwritten, the salts replaced),
+ *             as the till did.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,8 +83,15 @@ static const stage stages[] = {
 #define NSTAGES (sizeof stages / sizeof stages[0])
 
 /* From the staging tables into the central ones, in one transaction.
- * Sales and lines take the till's current personal columns and reply
- * (an erasure shipped), but only from the chain that recorded them. */
+ * Sales, lines and voids take the till's current personal columns and
+ * reply (an erasure shipped), but only from the chain that recorded them
+ * (voids and lines are keyed by chain).  The personal columns are the
+ * ones src/store/journal.c erases: sale_pii (customer_name, gift_message,
+ * recipient_name, recipient_contact, meta), line_pii (gift_message,
+ * recipient_name, recipient_contact), the reply, and VOID_REASON_FIELD
+ * (voids.reason, '' once erased); the salts of a staged sale are replaced
+ * as a whole.  A column missing here leaves the server's digest check
+ * failing after an erasure (tests/chain_erase_test.py). */
 static const char merge_sql[] =
     "INSERT INTO journal SELECT * FROM stage_journal ON CONFLICT DO NOTHING;"
     "INSERT INTO sales SELECT * FROM stage_sales"
@@ -100,7 +108,8 @@ static const char merge_sql[] =
     " recipient_name = EXCLUDED.recipient_name,"
     " recipient_contact = EXCLUDED.recipient_contact;"
     "INSERT INTO evidence SELECT * FROM stage_evidence ON CONFLICT DO NOTHING;"
-    "INSERT INTO voids SELECT * FROM stage_voids ON CONFLICT DO NOTHING;"
+    "INSERT INTO voids SELECT * FROM stage_voids"
+    " ON CONFLICT (store, chain, sale_id) DO UPDATE SET reason = EXCLUDED.reason;"
     "DELETE FROM salts c USING stage_sales s"
     " WHERE c.store = s.store AND c.chain = s.chain AND c.sale_id = s.id;"
     "INSERT INTO salts SELECT * FROM stage_salts ON CONFLICT DO NOTHING;";
