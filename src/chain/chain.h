@@ -77,8 +77,14 @@ typedef struct chain_sync_stats {
  * acknowledged sequence differs from the till's (another database with
  * the same chain id, or a rewritten journal), or a sale (store, terminal,
  * sale) the server holds from another chain, is refused with "conflict"
- * and nothing of that batch is kept.  Returns 0 with *stats, or -1 with
- * err (stats says what was shipped before the failure). */
+ * and nothing of that batch is kept.  Concurrent callers for one till
+ * (two processes, or two connections) are safe: each batch holds a
+ * server-side lock of the till (store, chain) until its COMMIT and is
+ * merged only if the server's acknowledged entry is still the one it was
+ * read after, else it is dropped and the till read again, so a batch read
+ * before an erasure never overwrites the erasure (sync.c, lock_till).
+ * Returns 0 with *stats, or -1 with err (stats says what was shipped
+ * before the failure). */
 int chain_sync(PGconn *pg, const char *till_path, int batch, chain_sync_stats *stats,
                pi_error *err);
 

@@ -336,11 +336,58 @@ static void rollback(PGconn *pg) {
   if (PQstatus(pg) == CONNECTION_OK) PQclear(PQexec(pg, "ROLLBACK"));
 }
 
-/* One batch: entries (lo, hi] and their rows, in one server transaction. */
+/* Serialising a till's batches.  Two syncs of one till may run at once
+ * (the systemd unit and an admin's manual run).  Each batch overwrites
+ * the personal columns of the sales it stages with what its till
+ * snapshot held; a batch read before an erasure and merged after another
+ * sync shipped that erasure would put the erased data back, with nothing
+ * left to repair it.  The rule: a batch for entries (lo, hi] is merged
+ * only while the server's acknowledged entry of the till is still lo.
+ * Its snapshot holds every entry up to hi > lo, so it holds every erasure
+ * the server has acknowledged (all <= lo), and its rows are at least as
+ * new as the server's; an erasure after its snapshot has a sequence > hi,
+ * not yet acknowledged, so a later batch ships it.  To make "still lo"
+ * hold until COMMIT, the batch takes a transaction-scoped advisory lock
+ * keyed by (store, chain) right after BEGIN, so one till's batches never
+ * interleave, and then re-reads the acknowledged entry under it.  If it
+ * moved (another sync shipped meanwhile), the batch is dropped and the
+ * caller re-reads the till in a new snapshot from the new position.
+ * Chosen over ordered erasure facts because it needs no schema change and
+ * keeps the merge as it is; the advisory lock's key is a hash, so a
+ * collision only makes two tills' batches wait on each other.  Ack moves
+ * only forward (entries are never deleted by sync), so equality is the
+ * test. */
+static int lock_till(PGconn *pg, const chain_sync_stats *s, int64_t lo, pi_error *err) {
+  const char *params[2] = {s->store, s->chain};
+  PGresult *r = PQexecParams(pg,
+                             "SELECT pg_advisory_xact_lock(hashtext('posintent.sync'),"
+                             " hashtext($1 || '/' || $2))",
+                             2, NULL, params, NULL, NULL, 0);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    chain_pg_fail(pg, r, "locking the till on the server", err);
+    PQclear(r);
+    return -1;
+  }
+  PQclear(r);
+  int64_t now;
+  char hash[65];
+  if (server_ack(pg, s, &now, hash, err)) return -1;
+  return now == lo ? 0 : 1;
+}
+
+/* One batch: entries (lo, hi] and their rows, in one server transaction.
+ * Returns 0 when merged, 1 when another sync moved the server's
+ * acknowledged entry away from lo (nothing kept: read the till again),
+ * -1 with err. */
 static int ship_batch(PGconn *pg, sqlite3 *db, chain_sync_stats *s, const char *first_at,
                       int64_t lo, int64_t hi, copybuf *c, pi_error *err) {
   int64_t counts[NSTAGES] = {0};
   if (pg_exec(pg, "BEGIN", "starting a batch", err)) return -1;
+  int moved = lock_till(pg, s, lo, err);
+  if (moved != 0) {
+    rollback(pg);
+    return moved;
+  }
   for (size_t i = 0; i < NSTAGES; i++)
     if (copy_stage(pg, db, &stages[i], lo, hi, s->chain, s->store, &counts[i], c, err))
       goto fail;
@@ -424,8 +471,8 @@ int chain_sync(PGconn *pg, const char *till_path, int batch, chain_sync_stats *s
     }
     if (lo < 0) {
       /* Where the server is, and whether it is this till's chain. */
-      if (server_ack(pg, s, &s->server_seq, hash, err)) goto end_read;
-      lo = s->server_seq;
+      if (server_ack(pg, s, &lo, hash, err)) goto end_read;
+      if (s->batches == 0 && s->entries == 0) s->server_seq = lo;
       if (lo > s->head_seq) {
         pi_fail(err, PI_E_CONFLICT, "database",
                 "the server holds %lld journal entries of this till (store %s, "
@@ -453,8 +500,17 @@ int chain_sync(PGconn *pg, const char *till_path, int batch, chain_sync_stats *s
       goto out;
     }
     int64_t hi = s->head_seq - lo > batch ? lo + batch : s->head_seq;
-    if (ship_batch(pg, db, s, first_at, lo, hi, c, err)) goto end_read;
+    int shipped = ship_batch(pg, db, s, first_at, lo, hi, c, err);
+    if (shipped < 0) goto end_read;
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (shipped == 1) {
+      /* Another sync of this till shipped meanwhile: start over from
+       * where the server is now, in a new snapshot (lock_till).  This
+       * ends: the other sync only moves forward, and once the server has
+       * this snapshot's head there is nothing left to ship. */
+      lo = -1;
+      continue;
+    }
     lo = hi;
   }
 end_read:
