@@ -104,8 +104,12 @@ typedef int (*chain_verify_fn)(const chain_verify_item *item, void *ctx);
  * server into an in-memory till database and checked by journal_verify()
  * (the same code as `posintent verify` on a till), so a gap, a reordered,
  * altered, deleted or inserted entry, or a row altered behind the
- * journal's back, is reported with the first entry in error.  Sets
- * *chains to the number of chains walked.  Returns 0, or -1 with err when
+ * journal's back, is reported with the first entry in error.  Child rows
+ * are read joined to their sale by (store, chain, sale id), as
+ * chain_report_store() reads them.  After the chains, rows of any chain
+ * that `chains` does not list, and child rows of no sale, are passed to
+ * fn as items that did not verify (rep.ok 0, rep.problem says which
+ * tables).  Sets *chains to the number of items passed to fn.  Returns 0, or -1 with err when
  * the server or memory failed. */
 int chain_verify(PGconn *pg, chain_verify_fn fn, void *ctx, int64_t *chains,
                  pi_error *err);

@@ -112,10 +112,14 @@ static void prefixed(const char *cols, int skip, const char *alias, char *buf, s
   }
 }
 
-/* The selected sales, numbered anew in the order of till and id. */
+/* The selected sales, numbered anew in the order of till and id: only
+ * those of a till that `chains` lists, which are the ones central verify
+ * walks (cverify.c reports any other row); child rows are joined to them
+ * by store, chain and sale id, as cverify.c loads them. */
 #define SELECTED                                                               \
   "WITH s AS (SELECT row_number() OVER (ORDER BY chain, id) AS nid, *"         \
-  " FROM sales WHERE ($1 = '' OR store = $1) AND ($2 = '' OR terminal = $2)) "
+  " FROM sales WHERE ($1 = '' OR store = $1) AND ($2 = '' OR terminal = $2)"   \
+  " AND EXISTS (SELECT 1 FROM chains c WHERE c.chain = sales.chain)) "
 
 int chain_report_store(PGconn *pg, const char *store_id, const char *terminal,
                        store **out, pi_error *err) {
