@@ -746,7 +746,7 @@ static void test_names(void **state) {
 /* The CLI front end (src/cli/cmd_taxid.c), run in-process with stdin,  */
 /* stdout and stderr redirected to temporary files.                      */
 
-static char cli_out[1 << 16];
+static char cli_out[1 << 19];
 
 static int run_cli(const char *in, size_t in_len, int argc, const char **argv) {
   fflush(stdout);
@@ -776,6 +776,7 @@ static int run_cli(const char *in, size_t in_len, int argc, const char **argv) {
   clearerr(stdin);
   rewind(fo);
   size_t n = fread(cli_out, 1, sizeof cli_out - 1, fo);
+  assert_true(n < sizeof cli_out - 1); /* the whole output was read */
   cli_out[n] = '\0';
   fclose(fo);
   fclose(fi);
@@ -906,6 +907,64 @@ static void test_cli_long_lines(void **state) {
   assert_non_null(strstr(l2, "...\t0\t\t\ttoo_long\n"));
 }
 
+/* Lines that the 64 KiB read buffer cuts: a CR as the buffer's last byte
+   and its LF as the next one's first, a number across the cut, a too-long
+   line across it; and more rows than one output block holds, each whole
+   and in order. */
+static size_t count_rows(const char *s) {
+  size_t rows = 0;
+  for (; (s = strchr(s, '\n')) != NULL; s++) rows++;
+  return rows;
+}
+
+static void test_cli_read_boundary(void **state) {
+  (void)state;
+  enum { CUT = 65536, EMPTY = 6000 };
+  static char in[CUT + 8192];
+  const char *de = "DE136695976\t1\tDE136695976\tDE\t\n";
+
+  /* CR as the buffer's last byte. */
+  size_t y = CUT - 13;
+  memset(in, 'Y', y); /* too long, not checked */
+  in[y] = '\n';
+  memcpy(in + y + 1, "DE136695976\r\n", 13);
+  assert_int_equal(y + 1 + 11, CUT - 1); /* the CR */
+  memcpy(in + CUT + 1, "NL004495445B01", 14); /* the last line, no LF */
+  assert_int_equal(run_cli(in, CUT + 15, 3, ARGV("check", "-")), 1);
+  assert_int_equal(count_rows(cli_out), 3);
+  char *l2 = strchr(cli_out, '\n') + 1, *l3 = strchr(l2, '\n') + 1;
+  assert_int_equal(strncmp(cli_out, "YYYY", 4), 0);
+  assert_non_null(strstr(cli_out, "...\t0\t\t\ttoo_long\n"));
+  assert_int_equal(strncmp(l2, de, strlen(de)), 0);
+  assert_string_equal(l3, "NL004495445B01\t1\tNL004495445B01\tNL\t\n");
+
+  /* A number across the cut. */
+  memset(in, 'Q', CUT - 6);
+  in[CUT - 6] = '\n';
+  memcpy(in + CUT - 5, "DE136695976\n", 12);
+  assert_int_equal(run_cli(in, CUT + 7, 3, ARGV("check", "-")), 1);
+  assert_int_equal(count_rows(cli_out), 2);
+  assert_string_equal(strchr(cli_out, '\n') + 1, de);
+
+  /* A too-long line across the cut, then more rows than one block. */
+  memset(in, 'Q', CUT - 101);
+  in[CUT - 101] = '\n';
+  memset(in + CUT - 100, '8', 2000);
+  in[CUT + 1900] = '\n';
+  memset(in + CUT + 1901, '\n', EMPTY);
+  memcpy(in + CUT + 1901 + EMPTY, "DE136695976", 11);
+  assert_int_equal(run_cli(in, CUT + 1901 + EMPTY + 11, 3, ARGV("check", "-")), 1);
+  assert_int_equal(count_rows(cli_out), 2 + EMPTY + 1);
+  l2 = strchr(cli_out, '\n') + 1;
+  assert_int_equal(strncmp(l2, "8888", 4), 0);
+  l3 = strchr(l2, '\n') + 1;
+  assert_true(l3 - l2 < 100); /* 64 bytes shown of the 2000 */
+  assert_int_equal(strncmp(l3 - 13, "...\t0\t\t\ttoo_long\n" + 4, 13), 0);
+  for (int i = 0; i < EMPTY; i++, l3 += strlen("\t0\t\t\tempty\n"))
+    assert_int_equal(strncmp(l3, "\t0\t\t\tempty\n", 11), 0);
+  assert_string_equal(l3, de);
+}
+
 #define COUNTRY(cc) {"vat_" cc, test_country, NULL, NULL, (void *)(cc)}
 
 /* Where a VAT number belongs: the tests behind the reverse-charge hint and
@@ -958,6 +1017,7 @@ int main(void) {
       cmocka_unit_test(test_cert),
       cmocka_unit_test(test_any),
       cmocka_unit_test(test_names),
+      cmocka_unit_test(test_cli_read_boundary),
       cmocka_unit_test(test_cli_args),
       cmocka_unit_test(test_cli_usage),
       cmocka_unit_test(test_cli_stdin),

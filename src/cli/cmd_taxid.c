@@ -7,6 +7,7 @@
  * TAXID_LINE_MAX bytes is reported as too_long (its first bytes shown) and
  * the rest of it is skipped, so memory stays bounded whatever the input.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,20 @@ static const char help_text[] =
     "    cut -f4 customers.tsv | posintent taxid check - > checked.tsv\n"
     "    posintent taxid check --json - < vat_numbers.txt\n";
 
+/*
+ * The TSV rows are built here and written in blocks: formatting each row
+ * through stdio's printf and putc cost more than the checks themselves
+ * (bench/bench_taxid prints the process-level rate).  A row takes at most
+ * row_size(n) bytes for an input of n: every input byte escapes to at most
+ * 4, and the other fields are bounded by taxid_result's arrays.
+ */
+#define OUT_BLOCK 65536
+#define REASON_MAX 32 /* taxid_reason_code()'s longest is 15 bytes */
+/* A row's bytes besides its input: "...", the tabs, VALID, COMPACT, COUNTRY,
+   REASON and the newline. */
+#define ROW_FIXED (3 + 4 + 1 + sizeof(((taxid_result *)0)->compact) + \
+                   sizeof(((taxid_result *)0)->country) + REASON_MAX + 1)
+
 typedef struct run_opts {
   taxid_kind kind;
   const char *country; /* --country, or NULL */
@@ -104,32 +119,102 @@ typedef struct run_opts {
   int json;
   int any_invalid;
   int io_error;
+  size_t out_n;        /* bytes waiting in out */
+  char out[OUT_BLOCK]; /* TSV rows not yet written */
 } run_opts;
 
-/* Writes the input for a TSV field (see OUTPUT in the help). */
-static void put_tsv_input(FILE *out, const char *s, size_t n) {
+/* Writes the waiting TSV rows to stdout; a short write sets io_error. */
+static void out_flush(run_opts *o) {
+  if (o->out_n > 0 && fwrite(o->out, 1, o->out_n, stdout) != o->out_n) o->io_error = 1;
+  o->out_n = 0;
+}
+
+static const char hexdig[] = "0123456789ABCDEF";
+
+/* Appends the input for a TSV field (see OUTPUT in the help) at d; returns
+   the end.  d must have room for 4 * n bytes.  Runs of printable ASCII
+   other than the backslash, nearly all of a customer list, are copied
+   whole. */
+static char *put_tsv_input(char *d, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   while (i < n) {
+    size_t run = i;
+    while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '\\') run++;
+    memcpy(d, p + i, run - i);
+    d += run - i;
+    i = run;
+    if (i == n) break;
     unsigned char c = p[i];
-    if (c == '\\') fputs("\\\\", out);
-    else if (c == '\t') fputs("\\t", out);
-    else if (c == '\n') fputs("\\n", out);
-    else if (c == '\r') fputs("\\r", out);
-    else if (c < 0x20 || c == 0x7f) fprintf(out, "\\x%02X", (unsigned)c);
-    else if (c < 0x80) putc(c, out);
-    else {
-      size_t k = utf8_decode(s + i, n - i, NULL);
-      if (k == 0) {
-        fprintf(out, "\\x%02X", (unsigned)c);
-      } else {
-        fwrite(p + i, 1, k, out);
+    if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
+      *d++ = '\\';
+      *d++ = c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+    } else {
+      size_t k = c >= 0x80 ? utf8_decode(s + i, n - i, NULL) : 0;
+      if (k > 0) { /* UTF-8 is kept as it is */
+        memcpy(d, p + i, k);
+        d += k;
         i += k;
         continue;
       }
+      *d++ = '\\'; /* control bytes and bytes that are not UTF-8 */
+      *d++ = 'x';
+      *d++ = hexdig[c >> 4];
+      *d++ = hexdig[c & 15];
     }
     i++;
   }
+  return d;
+}
+
+/* Appends the NUL-terminated s and then the byte end at d; returns the end. */
+static char *put_field(char *d, const char *s, char end) {
+  size_t n = strlen(s);
+  memcpy(d, s, n);
+  d[n] = end;
+  return d + n + 1;
+}
+
+/* Formats one TSV row (INPUT VALID COMPACT COUNTRY REASON) at d, which has
+   room for row_size(n) bytes; returns the end. */
+static char *format_row(char *d, const char *input, size_t n, int truncated,
+                        const taxid_result *r) {
+  d = put_tsv_input(d, input, n);
+  if (truncated) d = put_field(d, "...", '\t');
+  else *d++ = '\t';
+  *d++ = r->valid ? '1' : '0';
+  *d++ = '\t';
+  d = put_field(d, r->compact, '\t');
+  d = put_field(d, r->country, '\t');
+  const char *reason = taxid_reason_code(r->reason);
+  assert(strlen(reason) < REASON_MAX);
+  return put_field(d, reason, '\n');
+}
+
+static size_t row_size(size_t n) {
+  return 4 * n + ROW_FIXED;
+}
+
+static void emit_tsv(run_opts *o, const char *input, size_t n, int truncated,
+                     const taxid_result *r) {
+  size_t need = row_size(n);
+  if (sizeof o->out - o->out_n < need) out_flush(o);
+  if (need <= sizeof o->out) {
+    char *start = o->out + o->out_n;
+    char *end = format_row(start, input, n, truncated, r);
+    assert((size_t)(end - start) <= need);
+    o->out_n += (size_t)(end - start);
+    return;
+  }
+  /* A command-line argument longer than a block: written whole, as always. */
+  char *row = malloc(need);
+  if (!row) {
+    o->io_error = 1;
+    return;
+  }
+  size_t len = (size_t)(format_row(row, input, n, truncated, r) - row);
+  if (fwrite(row, 1, len, stdout) != len) o->io_error = 1;
+  free(row);
 }
 
 /* The input as a NUL-terminated UTF-8 string for cJSON: invalid bytes and
@@ -155,9 +240,7 @@ static void json_input(char *dst, const char *s, size_t n) {
 static void emit(run_opts *o, const char *input, size_t n, int truncated, const taxid_result *r) {
   if (!r->valid) o->any_invalid = 1;
   if (!o->json) {
-    put_tsv_input(stdout, input, n);
-    if (truncated) fputs("...", stdout);
-    printf("\t%d\t%s\t%s\t%s\n", r->valid, r->compact, r->country, taxid_reason_code(r->reason));
+    emit_tsv(o, input, n, truncated, r);
     return;
   }
   char text[3 * TAXID_LINE_MAX + 8];
@@ -214,42 +297,54 @@ static void too_long(run_opts *o, const char *line, size_t n) {
   emit(o, line, shown, 1, &r);
 }
 
-/* One number per line from in; returns 0, or -1 on a read error. */
+/* One line of input without its LF: a CR before the LF is dropped; a line
+   that overflowed is reported as too_long with its first bytes. */
+static void line_done(run_opts *o, const char *s, size_t n, int overflow) {
+  if (overflow) {
+    too_long(o, s, n);
+    return;
+  }
+  if (n > 0 && s[n - 1] == '\r') n--;
+  check_one(o, s, n);
+}
+
+/* One number per line from in; returns 0, or -1 on a read error.  A line
+   that lies whole in the read buffer is checked in place; only a line cut
+   by the buffer's end is gathered in line[], which keeps its first
+   TAXID_LINE_MAX bytes. */
 static int check_stream(run_opts *o, FILE *in) {
   char buf[65536];
   char line[TAXID_LINE_MAX];
-  size_t n = 0;
-  int overflow = 0, pending = 0;
+  size_t n = 0;            /* bytes of the current line in line[] */
+  int overflow = 0;        /* the current line is longer than line[] */
+  int pending = 0;         /* a line has begun and not yet ended */
   size_t got;
   while ((got = fread(buf, 1, sizeof buf, in)) > 0) {
-    for (size_t k = 0; k < got; k++) {
-      char c = buf[k];
-      if (c == '\n') {
-        if (overflow) {
-          too_long(o, line, n);
-        } else {
-          if (n > 0 && line[n - 1] == '\r') n--;
-          check_one(o, line, n);
+    const char *p = buf, *end = buf + got;
+    while (p < end) {
+      const char *nl = memchr(p, '\n', (size_t)(end - p));
+      size_t len = (size_t)((nl ? nl : end) - p);
+      if (!pending && nl && len <= TAXID_LINE_MAX) {
+        line_done(o, p, len, 0);
+      } else {
+        size_t take = len < sizeof line - n ? len : sizeof line - n;
+        memcpy(line + n, p, take);
+        n += take;
+        if (take < len) overflow = 1;
+        pending = 1;
+        if (nl) {
+          line_done(o, line, n, overflow);
+          n = 0;
+          overflow = 0;
+          pending = 0;
         }
-        n = 0;
-        overflow = 0;
-        pending = 0;
-        continue;
       }
-      pending = 1;
-      if (n < sizeof line) line[n++] = c;
-      else overflow = 1;
+      if (!nl) break;
+      p = nl + 1;
     }
   }
   if (ferror(in)) return -1;
-  if (pending) { /* last line without a newline */
-    if (overflow) {
-      too_long(o, line, n);
-    } else {
-      if (n > 0 && line[n - 1] == '\r') n--;
-      check_one(o, line, n);
-    }
-  }
+  if (pending) line_done(o, line, n, overflow); /* the last line had no LF */
   return 0;
 }
 
@@ -333,6 +428,7 @@ static int cmd_check(int argc, char **argv) {
     }
     if (!options_done && strcmp(a, "-") == 0) {
       if (check_stream(&o, stdin) != 0) {
+        out_flush(&o);
         fflush(stdout);
         fputs("posintent taxid: error reading standard input\n", stderr);
         return EXIT_RUNTIME;
@@ -341,6 +437,7 @@ static int cmd_check(int argc, char **argv) {
       check_one(&o, a, strlen(a));
     }
   }
+  out_flush(&o);
   if (fflush(stdout) != 0 || ferror(stdout) || o.io_error) {
     fputs("posintent taxid: error writing the output\n", stderr);
     return EXIT_RUNTIME;
