@@ -40,10 +40,11 @@ static const cJSON *member(const cJSON *obj, const char *key) {
  * runs for every member of every event, and formatting is not free. */
 #define PATH(buf) ju_path(buf, sizeof buf, prefix, key)
 
-static int absent(int required, const char *prefix, const char *key, pi_error *err) {
+static ju_result absent(int required, const char *prefix, const char *key, pi_error *err) {
   char path[96];
-  if (!required) return 1;
-  return pi_fail(err, PI_E_MISSING_FIELD, PATH(path), "%s is required", path);
+  if (!required) return JU_ABSENT;
+  pi_fail(err, PI_E_MISSING_FIELD, PATH(path), "%s is required", path);
+  return JU_FAILED;
 }
 
 int ju_text_ok(const char *s, size_t len, int allow_newline) {
@@ -61,8 +62,8 @@ int ju_text_ok(const char *s, size_t len, int allow_newline) {
   return 1;
 }
 
-int ju_string(const cJSON *obj, const char *key, const char *prefix, int required,
-              char *buf, size_t cap, pi_error *err) {
+ju_result ju_string(const cJSON *obj, const char *key, const char *prefix, int required,
+                    char *buf, size_t cap, pi_error *err) {
   char path[96];
   buf[0] = '\0';
   const cJSON *it = member(obj, key);
@@ -78,11 +79,11 @@ int ju_string(const cJSON *obj, const char *key, const char *prefix, int require
     return pi_fail(err, PI_E_BAD_VALUE, PATH(path),
                    "%s must be UTF-8 text without control characters", path);
   memcpy(buf, it->valuestring, n + 1);
-  return 0;
+  return JU_READ;
 }
 
-int ju_int(const cJSON *obj, const char *key, const char *prefix, int required,
-           int64_t min, int64_t max, int64_t *out, pi_error *err) {
+ju_result ju_int(const cJSON *obj, const char *key, const char *prefix, int required,
+                 int64_t min, int64_t max, int64_t *out, pi_error *err) {
   char path[96];
   const cJSON *it = member(obj, key);
   if (it == NULL) return absent(required, prefix, key, err);
@@ -100,22 +101,22 @@ int ju_int(const cJSON *obj, const char *key, const char *prefix, int required,
                    path, (long long)min, (long long)max);
   }
   *out = (int64_t)v;
-  return 0;
+  return JU_READ;
 }
 
-int ju_bool(const cJSON *obj, const char *key, const char *prefix, int required,
-            int *out, pi_error *err) {
+ju_result ju_bool(const cJSON *obj, const char *key, const char *prefix, int required,
+                  int *out, pi_error *err) {
   char path[96];
   const cJSON *it = member(obj, key);
   if (it == NULL) return absent(required, prefix, key, err);
   if (!cJSON_IsBool(it))
     return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be true or false", path);
   *out = cJSON_IsTrue(it) ? 1 : 0;
-  return 0;
+  return JU_READ;
 }
 
-int ju_qty(const cJSON *obj, const char *key, const char *prefix, int required,
-           int64_t max_milli, int64_t *out, pi_error *err) {
+ju_result ju_qty(const cJSON *obj, const char *key, const char *prefix, int required,
+                 int64_t max_milli, int64_t *out, pi_error *err) {
   char path[96];
   const cJSON *it = member(obj, key);
   if (it == NULL) return absent(required, prefix, key, err);
@@ -141,11 +142,11 @@ int ju_qty(const cJSON *obj, const char *key, const char *prefix, int required,
   if (back < v || back > v)
     return pi_fail(err, PI_E_BAD_VALUE, PATH(path), "%s has more than 3 decimals", path);
   *out = (int64_t)m;
-  return 0;
+  return JU_READ;
 }
 
-int ju_object(const cJSON *obj, const char *key, const char *prefix, int required,
-              const cJSON **out, pi_error *err) {
+ju_result ju_object(const cJSON *obj, const char *key, const char *prefix, int required,
+                    const cJSON **out, pi_error *err) {
   char path[96];
   const cJSON *it = member(obj, key);
   *out = NULL;
@@ -153,7 +154,7 @@ int ju_object(const cJSON *obj, const char *key, const char *prefix, int require
   if (!cJSON_IsObject(it))
     return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be an object", path);
   *out = it;
-  return 0;
+  return JU_READ;
 }
 
 /* ---- what cJSON's tree cannot show --------------------------------------- */

@@ -5,9 +5,9 @@
  * Every reader takes the object, the member name and `prefix` (the dotted
  * path of the object, "" at top level) so that an error names the field the
  * way the sender wrote it: "customer.resale_cert.expires".  Readers return
- * 0 when the member was read, 1 when an optional member is absent (or JSON
- * null), and -1 with `err` filled when it is missing, mistyped or out of
- * bounds.  Nothing is allocated.
+ * a ju_result: JU_READ when the member was read, JU_ABSENT when an optional
+ * member is absent (or JSON null), and JU_FAILED with `err` filled when it
+ * is missing, mistyped or out of bounds.  Nothing is allocated.
  */
 #ifndef POSINTENT_JSONUTIL_H
 #define POSINTENT_JSONUTIL_H
@@ -21,30 +21,38 @@
 
 enum { JU_OPTIONAL = 0, JU_REQUIRED = 1 };
 
+/* What a typed reader found. */
+typedef enum ju_result {
+  JU_FAILED = -1, /* err set (pi_fail's -1): missing, mistyped, out of bounds */
+  JU_READ = 0,    /* the member was read into *out (or buf)                   */
+  JU_ABSENT = 1   /* an optional member is absent or JSON null (or, for a
+                     string, empty); *out untouched, buf "", ju_object's NULL */
+} ju_result;
+
 /* A string member copied into buf[cap]; longer than cap-1 bytes, not valid
  * UTF-8, or holding control characters is an error ("too_long",
  * "bad_value").  An empty string counts as absent when optional and is an
  * error when required. */
-int ju_string(const cJSON *obj, const char *key, const char *prefix, int required,
-              char *buf, size_t cap, pi_error *err);
+ju_result ju_string(const cJSON *obj, const char *key, const char *prefix, int required,
+                    char *buf, size_t cap, pi_error *err);
 
 /* An integer member within [min, max]; a fraction is an error. */
-int ju_int(const cJSON *obj, const char *key, const char *prefix, int required,
-           int64_t min, int64_t max, int64_t *out, pi_error *err);
+ju_result ju_int(const cJSON *obj, const char *key, const char *prefix, int required,
+                 int64_t min, int64_t max, int64_t *out, pi_error *err);
 
 /* A boolean member. */
-int ju_bool(const cJSON *obj, const char *key, const char *prefix, int required,
-            int *out, pi_error *err);
+ju_result ju_bool(const cJSON *obj, const char *key, const char *prefix, int required,
+                  int *out, pi_error *err);
 
 /* A positive-or-zero number with at most 3 decimals, as thousandths.  The
  * check is exact on the double (1000.0005 is refused); the digits as
  * written are checked by ju_check_text. */
-int ju_qty(const cJSON *obj, const char *key, const char *prefix, int required,
-           int64_t max_milli, int64_t *out, pi_error *err);
+ju_result ju_qty(const cJSON *obj, const char *key, const char *prefix, int required,
+                 int64_t max_milli, int64_t *out, pi_error *err);
 
 /* An object member (returned borrowed in *out). */
-int ju_object(const cJSON *obj, const char *key, const char *prefix, int required,
-              const cJSON **out, pi_error *err);
+ju_result ju_object(const cJSON *obj, const char *key, const char *prefix, int required,
+                    const cJSON **out, pi_error *err);
 
 /* Refuse a member of `obj` whose name is not in the NULL-terminated `known`
  * list, and a member that appears twice (which copy counts would be a

@@ -62,8 +62,8 @@ static int merge(cJSON *base, const cJSON *over) {
 static int read_enum(const cJSON *obj, const char *key, const char *prefix,
                      const char *const *names, int *out, pi_error *err) {
   char buf[32], path[96];
-  int rc = ju_string(obj, key, prefix, JU_OPTIONAL, buf, sizeof buf, err);
-  if (rc != 0) return rc < 0 ? -1 : 0;
+  ju_result rc = ju_string(obj, key, prefix, JU_OPTIONAL, buf, sizeof buf, err);
+  if (rc != JU_READ) return rc == JU_FAILED ? -1 : 0;
   for (int i = 0; names[i]; i++)
     if (strcmp(buf, names[i]) == 0) {
       *out = i;
@@ -82,9 +82,9 @@ static int read_enum(const cJSON *obj, const char *key, const char *prefix,
 static int read_uint(const cJSON *obj, const char *key, const char *prefix,
                      int64_t min, int64_t max, unsigned *out, pi_error *err) {
   int64_t v;
-  int rc = ju_int(obj, key, prefix, JU_OPTIONAL, min, max, &v, err);
-  if (rc == 0) *out = (unsigned)v;
-  return rc < 0 ? -1 : 0;
+  ju_result rc = ju_int(obj, key, prefix, JU_OPTIONAL, min, max, &v, err);
+  if (rc == JU_READ) *out = (unsigned)v;
+  return rc == JU_FAILED ? -1 : 0;
 }
 
 static int read_policy(const cJSON *cfgj, plugin_config *cfg, pi_error *err) {
@@ -93,7 +93,7 @@ static int read_policy(const cJSON *cfgj, plugin_config *cfg, pi_error *err) {
   static const char *const resale[] = {"block", "warn", NULL};
   static const char *const gift[] = {"offer", "always", "never", NULL};
   const cJSON *p;
-  if (ju_object(cfgj, "policy", "config", JU_OPTIONAL, &p, err) < 0) return -1;
+  if (ju_object(cfgj, "policy", "config", JU_OPTIONAL, &p, err) == JU_FAILED) return -1;
   if (p == NULL) return 0;
   int r = (int)cfg->resale, g = (int)cfg->gift_receipt;
   if (ju_only_known(p, "config.policy", known, PI_E_CONFIG, "the manifest", err) ||
@@ -131,7 +131,7 @@ static int read_budget_signal(const cJSON *s, const char *pre, int *out,
   if (v == NULL) return 0;
   if (cJSON_IsNumber(v)) {
     int64_t n;
-    if (ju_int(s, "budget_signal", pre, JU_OPTIONAL, SIGRTMIN, SIGRTMAX, &n, err) < 0)
+    if (ju_int(s, "budget_signal", pre, JU_OPTIONAL, SIGRTMIN, SIGRTMAX, &n, err) == JU_FAILED)
       return -1;
     *out = (int)n;
     return 0;
@@ -154,14 +154,14 @@ static int read_scripts(const cJSON *cfgj, const char *dir, plugin_config *cfg,
   static const char *const onerr[] = {"fail_open", "fail_closed", NULL};
   const cJSON *s;
   const char *pre = "config.scripts";
-  if (ju_object(cfgj, "scripts", "config", JU_OPTIONAL, &s, err) < 0) return -1;
+  if (ju_object(cfgj, "scripts", "config", JU_OPTIONAL, &s, err) == JU_FAILED) return -1;
   if (s == NULL) return 0;
   char d[MANIFEST_PATH_MAX];
   unsigned mem = (unsigned)(cfg->scripts.memory_bytes >> 20);
   unsigned kb = (unsigned)(cfg->scripts.max_file_bytes >> 10);
   int fc = cfg->scripts.fail_closed;
-  int rc = ju_string(s, "dir", pre, JU_OPTIONAL, d, sizeof d, err);
-  if (ju_only_known(s, pre, known, PI_E_CONFIG, "the manifest", err) || rc < 0 ||
+  ju_result rc = ju_string(s, "dir", pre, JU_OPTIONAL, d, sizeof d, err);
+  if (ju_only_known(s, pre, known, PI_E_CONFIG, "the manifest", err) || rc == JU_FAILED ||
       read_uint(s, "memory_mb", pre, 1, 1024, &mem, err) ||
       read_uint(s, "hook_ms", pre, 1, 10000, &cfg->scripts.hook_ms, err) ||
       read_uint(s, "load_ms", pre, 1, 60000, &cfg->scripts.load_ms, err) ||
@@ -169,7 +169,7 @@ static int read_scripts(const cJSON *cfgj, const char *dir, plugin_config *cfg,
       read_enum(s, "on_error", pre, onerr, &fc, err) ||
       read_budget_signal(s, pre, &cfg->scripts.budget_signal, err))
     return -1;
-  if (rc == 0 &&
+  if (rc == JU_READ &&
       manifest_resolve(dir, d, cfg->scripts.dir, sizeof cfg->scripts.dir, "config.scripts.dir",
               err))
     return -1;
@@ -191,25 +191,25 @@ static int read_config(const cJSON *root, const char *dir, plugin_config *cfg,
   const cJSON *c;
   char db[MANIFEST_PATH_MAX];
   manifest_default_config(cfg);
-  if (ju_object(root, "config", "", JU_REQUIRED, &c, err) < 0) return -1;
+  if (ju_object(root, "config", "", JU_REQUIRED, &c, err) == JU_FAILED) return -1;
   int dp = cfg->default_purpose, du = (int)cfg->durability;
   if (ju_only_known(c, pre, known, PI_E_CONFIG, "the manifest", err) ||
-      ju_string(c, "database", pre, JU_REQUIRED, db, sizeof db, err) < 0 ||
+      ju_string(c, "database", pre, JU_REQUIRED, db, sizeof db, err) == JU_FAILED ||
       ju_string(c, "store_id", pre, JU_REQUIRED, cfg->store_id,
-                sizeof cfg->store_id, err) < 0 ||
+                sizeof cfg->store_id, err) == JU_FAILED ||
       ju_string(c, "store_country", pre, JU_REQUIRED, cfg->store_country,
-                sizeof cfg->store_country, err) < 0 ||
+                sizeof cfg->store_country, err) == JU_FAILED ||
       ju_string(c, "currency", pre, JU_REQUIRED, cfg->currency,
-                sizeof cfg->currency, err) < 0 ||
+                sizeof cfg->currency, err) == JU_FAILED ||
       read_enum(c, "default_purpose", pre, purposes, &dp, err) ||
       read_enum(c, "durability", pre, dur, &du, err) ||
       read_uint(c, "busy_timeout_ms", pre, 0, 600000, &cfg->busy_timeout_ms, err) ||
       ju_string(c, "store_vat", pre, JU_OPTIONAL, cfg->store_vat,
-                sizeof cfg->store_vat, err) < 0 ||
+                sizeof cfg->store_vat, err) == JU_FAILED ||
       ju_string(c, "branch", pre, JU_OPTIONAL, cfg->branch, sizeof cfg->branch,
-                err) < 0 ||
+                err) == JU_FAILED ||
       ju_string(c, "contact_name", pre, JU_OPTIONAL, cfg->contact_name,
-                sizeof cfg->contact_name, err) < 0 ||
+                sizeof cfg->contact_name, err) == JU_FAILED ||
       read_policy(c, cfg, err) || read_scripts(c, dir, cfg, err))
     return -1;
   if (cfg->branch[0] == '\0') snprintf(cfg->branch, sizeof cfg->branch, "000");

@@ -111,13 +111,13 @@ int manifest_identity_from(const cJSON *root, const char *path,
   char abi[16], lib[MANIFEST_PATH_MAX], dir[MANIFEST_PATH_MAX];
   memset(id, 0, sizeof *id);
   if (ju_only_known(root, "", known, PI_E_CONFIG, "the manifest", err) ||
-      ju_string(root, "name", "", JU_REQUIRED, id->name, sizeof id->name, err) < 0 ||
+      ju_string(root, "name", "", JU_REQUIRED, id->name, sizeof id->name, err) == JU_FAILED ||
       ju_string(root, "version", "", JU_REQUIRED, id->version, sizeof id->version,
-                err) < 0 ||
-      ju_string(root, "abi", "", JU_REQUIRED, abi, sizeof abi, err) < 0 ||
-      ju_string(root, "library", "", JU_REQUIRED, lib, sizeof lib, err) < 0 ||
+                err) == JU_FAILED ||
+      ju_string(root, "abi", "", JU_REQUIRED, abi, sizeof abi, err) == JU_FAILED ||
+      ju_string(root, "library", "", JU_REQUIRED, lib, sizeof lib, err) == JU_FAILED ||
       ju_string(root, "entry", "", JU_REQUIRED, id->entry, sizeof id->entry,
-                err) < 0)
+                err) == JU_FAILED)
     goto bad;
   if (parse_abi(abi, &id->abi)) {
     pi_fail(err, PI_E_CONFIG, "abi", "abi must be \"MAJOR.MINOR\", not \"%s\"", abi);

@@ -36,7 +36,7 @@ static int parse_attempt(const cJSON *o, event *ev, pi_error *err) {
   if (a->valuestring[0] == '\0')
     return pi_fail(err, PI_E_BAD_VALUE, "attempt",
                    "attempt must not be empty: leave it out, or send the key");
-  if (ju_string(o, "attempt", "", JU_REQUIRED, ev->attempt, sizeof ev->attempt, err) < 0)
+  if (ju_string(o, "attempt", "", JU_REQUIRED, ev->attempt, sizeof ev->attempt, err) == JU_FAILED)
     return -1;
   for (const unsigned char *c = (const unsigned char *)ev->attempt; *c; c++)
     if (*c < 0x21 || *c > 0x7e)
@@ -52,13 +52,13 @@ static int parse_begin(const cJSON *o, event *ev, pi_error *err) {
                                       "cashier", "at", "currency", "attempt", NULL};
   char cur[16];
   if (only_known(o, "", known, err) || parse_attempt(o, ev, err) ||
-      ju_string(o, "store", "", JU_REQUIRED, ev->store, sizeof ev->store, err) < 0 ||
+      ju_string(o, "store", "", JU_REQUIRED, ev->store, sizeof ev->store, err) == JU_FAILED ||
       ju_string(o, "terminal", "", JU_REQUIRED, ev->terminal, sizeof ev->terminal,
-                err) < 0 ||
+                err) == JU_FAILED ||
       ju_string(o, "cashier", "", JU_OPTIONAL, ev->cashier, sizeof ev->cashier,
-                err) < 0 ||
-      ju_string(o, "at", "", JU_REQUIRED, ev->at, sizeof ev->at, err) < 0 ||
-      ju_string(o, "currency", "", JU_OPTIONAL, cur, sizeof cur, err) < 0)
+                err) == JU_FAILED ||
+      ju_string(o, "at", "", JU_REQUIRED, ev->at, sizeof ev->at, err) == JU_FAILED ||
+      ju_string(o, "currency", "", JU_OPTIONAL, cur, sizeof cur, err) == JU_FAILED)
     return -1;
   if (!cal_is_rfc3339(ev->at))
     return pi_fail(err, PI_E_BAD_VALUE, "at",
@@ -90,7 +90,7 @@ static int attr_key_ok(const char *k) {
  * as every number of an event); anything beyond is refused, naming it. */
 static int parse_attributes(const cJSON *o, sale_line *l, pi_error *err) {
   const cJSON *a;
-  if (ju_object(o, "attributes", "", JU_OPTIONAL, &a, err) < 0) return -1;
+  if (ju_object(o, "attributes", "", JU_OPTIONAL, &a, err) == JU_FAILED) return -1;
   if (a == NULL) return 0;
   char path[96];
   for (const cJSON *it = a->child; it; it = it->next) {
@@ -114,7 +114,7 @@ static int parse_attributes(const cJSON *o, sale_line *l, pi_error *err) {
     if (cJSON_IsString(it)) {
       if (it->valuestring == NULL || it->valuestring[0] == '\0')
         return pi_fail(err, PI_E_BAD_VALUE, path, "%s must not be empty", path);
-      if (ju_string(a, k, "attributes", JU_REQUIRED, at->text, sizeof at->text, err) < 0)
+      if (ju_string(a, k, "attributes", JU_REQUIRED, at->text, sizeof at->text, err) == JU_FAILED)
         return -1;
     } else if (cJSON_IsNumber(it)) {
       double v = it->valuedouble;
@@ -138,23 +138,23 @@ static int parse_line(const cJSON *o, event *ev, pi_error *err) {
   sale_line *l = &ev->line;
   int rm = 0;
   if (only_known(o, "", known, err) ||
-      ju_string(o, "line", "", JU_REQUIRED, l->line, sizeof l->line, err) < 0 ||
-      ju_bool(o, "remove", "", JU_OPTIONAL, &rm, err) < 0)
+      ju_string(o, "line", "", JU_REQUIRED, l->line, sizeof l->line, err) == JU_FAILED ||
+      ju_bool(o, "remove", "", JU_OPTIONAL, &rm, err) == JU_FAILED)
     return -1;
   ev->remove = rm;
   if (rm) return 0;
-  if (ju_string(o, "sku", "", JU_OPTIONAL, l->sku, sizeof l->sku, err) < 0 ||
-      ju_string(o, "name", "", JU_OPTIONAL, l->name, sizeof l->name, err) < 0 ||
-      ju_qty(o, "qty", "", JU_REQUIRED, SALE_QTY_MAX_MILLI, &l->qty_milli, err) < 0)
+  if (ju_string(o, "sku", "", JU_OPTIONAL, l->sku, sizeof l->sku, err) == JU_FAILED ||
+      ju_string(o, "name", "", JU_OPTIONAL, l->name, sizeof l->name, err) == JU_FAILED ||
+      ju_qty(o, "qty", "", JU_REQUIRED, SALE_QTY_MAX_MILLI, &l->qty_milli, err) == JU_FAILED)
     return -1;
   if (l->qty_milli == 0) {
     ev->remove = 1; /* qty 0 removes the line, as tills send it */
     return 0;
   }
   if (ju_int(o, "unit_price", "", JU_REQUIRED, 0, LINE_AMOUNT_MAX, &l->unit_price,
-             err) < 0 ||
-      ju_int(o, "net", "", JU_REQUIRED, 0, LINE_AMOUNT_MAX, &l->net, err) < 0 ||
-      ju_int(o, "tax", "", JU_REQUIRED, 0, LINE_AMOUNT_MAX, &l->tax, err) < 0 ||
+             err) == JU_FAILED ||
+      ju_int(o, "net", "", JU_REQUIRED, 0, LINE_AMOUNT_MAX, &l->net, err) == JU_FAILED ||
+      ju_int(o, "tax", "", JU_REQUIRED, 0, LINE_AMOUNT_MAX, &l->tax, err) == JU_FAILED ||
       parse_attributes(o, l, err))
     return -1;
   return 0;
@@ -182,14 +182,14 @@ static int parse_customer(const cJSON *o, event *ev, pi_error *err) {
   party *p = &ev->customer;
   char vat[SALE_NAME_MAX], eori[SALE_NAME_MAX];
   if (only_known(o, "", known, err) ||
-      ju_object(o, "customer", "", JU_REQUIRED, &c, err) < 0 ||
+      ju_object(o, "customer", "", JU_REQUIRED, &c, err) == JU_FAILED ||
       only_known(c, "customer", cknown, err) ||
-      ju_string(c, "id", "customer", JU_OPTIONAL, p->id, sizeof p->id, err) < 0 ||
-      ju_string(c, "name", "customer", JU_OPTIONAL, p->name, sizeof p->name, err) < 0 ||
-      ju_bool(c, "org", "customer", JU_OPTIONAL, &p->org, err) < 0 ||
-      ju_string(c, "vat", "customer", JU_OPTIONAL, vat, sizeof vat, err) < 0 ||
-      ju_string(c, "eori", "customer", JU_OPTIONAL, eori, sizeof eori, err) < 0 ||
-      ju_object(c, "resale_cert", "customer", JU_OPTIONAL, &rc, err) < 0)
+      ju_string(c, "id", "customer", JU_OPTIONAL, p->id, sizeof p->id, err) == JU_FAILED ||
+      ju_string(c, "name", "customer", JU_OPTIONAL, p->name, sizeof p->name, err) == JU_FAILED ||
+      ju_bool(c, "org", "customer", JU_OPTIONAL, &p->org, err) == JU_FAILED ||
+      ju_string(c, "vat", "customer", JU_OPTIONAL, vat, sizeof vat, err) == JU_FAILED ||
+      ju_string(c, "eori", "customer", JU_OPTIONAL, eori, sizeof eori, err) == JU_FAILED ||
+      ju_object(c, "resale_cert", "customer", JU_OPTIONAL, &rc, err) == JU_FAILED)
     return -1;
   p->present = 1;
   if (vat[0]) add_evidence(p, TAXID_VAT, vat, NULL, NULL);
@@ -198,9 +198,9 @@ static int parse_customer(const cJSON *o, event *ev, pi_error *err) {
     char state[8], number[SALE_NAME_MAX], expires[16];
     const char *pre = "customer.resale_cert";
     if (only_known(rc, pre, rknown, err) ||
-        ju_string(rc, "state", pre, JU_REQUIRED, state, sizeof state, err) < 0 ||
-        ju_string(rc, "number", pre, JU_REQUIRED, number, sizeof number, err) < 0 ||
-        ju_string(rc, "expires", pre, JU_OPTIONAL, expires, sizeof expires, err) < 0)
+        ju_string(rc, "state", pre, JU_REQUIRED, state, sizeof state, err) == JU_FAILED ||
+        ju_string(rc, "number", pre, JU_REQUIRED, number, sizeof number, err) == JU_FAILED ||
+        ju_string(rc, "expires", pre, JU_OPTIONAL, expires, sizeof expires, err) == JU_FAILED)
       return -1;
     if (strlen(state) != 2)
       return pi_fail(err, PI_E_BAD_VALUE, "customer.resale_cert.state",
@@ -230,22 +230,22 @@ static int parse_tag(const cJSON *o, event *ev, pi_error *err) {
   int gr = -1;
   t->gift.gift_receipt = -1;
   if (only_known(o, "", known, err) ||
-      ju_string(o, "purpose", "", JU_REQUIRED, p, sizeof p, err) < 0 ||
-      ju_string(o, "line", "", JU_OPTIONAL, t->line, sizeof t->line, err) < 0 ||
-      ju_object(o, "recipient", "", JU_OPTIONAL, &r, err) < 0 ||
-      ju_bool(o, "gift_receipt", "", JU_OPTIONAL, &gr, err) < 0 ||
+      ju_string(o, "purpose", "", JU_REQUIRED, p, sizeof p, err) == JU_FAILED ||
+      ju_string(o, "line", "", JU_OPTIONAL, t->line, sizeof t->line, err) == JU_FAILED ||
+      ju_object(o, "recipient", "", JU_OPTIONAL, &r, err) == JU_FAILED ||
+      ju_bool(o, "gift_receipt", "", JU_OPTIONAL, &gr, err) == JU_FAILED ||
       ju_string(o, "message", "", JU_OPTIONAL, t->gift.message,
-                sizeof t->gift.message, err) < 0)
+                sizeof t->gift.message, err) == JU_FAILED)
     return -1;
   if (purpose_parse(p, &t->purpose))
     return pi_fail(err, PI_E_BAD_VALUE, "purpose",
                    "purpose must be own_use, gift or resale, not \"%s\"", p);
   if (r && (only_known(r, "recipient", rknown, err) ||
             ju_string(r, "name", "recipient", JU_OPTIONAL, t->gift.recipient_name,
-                      sizeof t->gift.recipient_name, err) < 0 ||
+                      sizeof t->gift.recipient_name, err) == JU_FAILED ||
             ju_string(r, "contact", "recipient", JU_OPTIONAL,
                       t->gift.recipient_contact, sizeof t->gift.recipient_contact,
-                      err) < 0))
+                      err) == JU_FAILED))
     return -1;
   t->gift.gift_receipt = gr;
   if (t->purpose != PURPOSE_GIFT &&
@@ -274,8 +274,8 @@ static int parse_tenders(const cJSON *o, const char *key, event *ev, pi_error *e
     if (!cJSON_IsObject(it))
       return pi_fail(err, PI_E_BAD_TYPE, key, "each tender must be an object");
     if (only_known(it, key, tknown, err) ||
-        ju_string(it, "type", key, JU_REQUIRED, t->type, sizeof t->type, err) < 0 ||
-        ju_int(it, "amount", key, JU_REQUIRED, 0, MONEY_MAX, &t->amount, err) < 0)
+        ju_string(it, "type", key, JU_REQUIRED, t->type, sizeof t->type, err) == JU_FAILED ||
+        ju_int(it, "amount", key, JU_REQUIRED, 0, MONEY_MAX, &t->amount, err) == JU_FAILED)
       return -1;
     ev->ntenders++;
   }
@@ -286,7 +286,7 @@ static int parse_complete(const cJSON *o, event *ev, pi_error *err) {
   static const char *const known[] = {"type", "sale", "store", "terminal",
                                       "total", "tenders", "attempt", NULL};
   if (only_known(o, "", known, err) || parse_attempt(o, ev, err) ||
-      ju_int(o, "total", "", JU_REQUIRED, 0, MONEY_MAX, &ev->total, err) < 0)
+      ju_int(o, "total", "", JU_REQUIRED, 0, MONEY_MAX, &ev->total, err) == JU_FAILED)
     return -1;
   return parse_tenders(o, "tenders", ev, err);
 }
@@ -310,10 +310,10 @@ static int parse_return(const cJSON *o, event *ev, pi_error *err) {
   char why[32];
   const cJSON *ls;
   if (only_known(o, "", known, err) ||
-      ju_string(o, "return", "", JU_REQUIRED, ev->ret, sizeof ev->ret, err) < 0 ||
-      ju_string(o, "at", "", JU_REQUIRED, ev->at, sizeof ev->at, err) < 0 ||
-      ju_string(o, "reason", "", JU_REQUIRED, why, sizeof why, err) < 0 ||
-      ju_string(o, "reason_text", "", JU_OPTIONAL, ev->reason, sizeof ev->reason, err) < 0)
+      ju_string(o, "return", "", JU_REQUIRED, ev->ret, sizeof ev->ret, err) == JU_FAILED ||
+      ju_string(o, "at", "", JU_REQUIRED, ev->at, sizeof ev->at, err) == JU_FAILED ||
+      ju_string(o, "reason", "", JU_REQUIRED, why, sizeof why, err) == JU_FAILED ||
+      ju_string(o, "reason_text", "", JU_OPTIONAL, ev->reason, sizeof ev->reason, err) == JU_FAILED)
     return -1;
   if (ev->ret[0] == '\0')
     return pi_fail(err, PI_E_BAD_VALUE, "return", "return must not be empty");
@@ -349,8 +349,8 @@ static int parse_return(const cJSON *o, event *ev, pi_error *err) {
     if (!cJSON_IsObject(it))
       return pi_fail(err, PI_E_BAD_TYPE, path, "%s must be an object", path);
     if (only_known(it, path, lknown, err) ||
-        ju_string(it, "line", path, JU_REQUIRED, r->line, sizeof r->line, err) < 0 ||
-        ju_qty(it, "qty", path, JU_REQUIRED, SALE_QTY_MAX_MILLI, &r->qty_milli, err) < 0)
+        ju_string(it, "line", path, JU_REQUIRED, r->line, sizeof r->line, err) == JU_FAILED ||
+        ju_qty(it, "qty", path, JU_REQUIRED, SALE_QTY_MAX_MILLI, &r->qty_milli, err) == JU_FAILED)
       return -1;
     if (r->qty_milli <= 0)
       return pi_fail(err, PI_E_BAD_VALUE, path, "%s.qty must be more than 0", path);
@@ -374,7 +374,7 @@ static int parse_void(const cJSON *o, event *ev, pi_error *err) {
   static const char *const known[] = {"type", "sale", "store", "terminal",
                                       "reason", "attempt", NULL};
   if (only_known(o, "", known, err) || parse_attempt(o, ev, err) ||
-      ju_string(o, "reason", "", JU_OPTIONAL, ev->reason, sizeof ev->reason, err) < 0)
+      ju_string(o, "reason", "", JU_OPTIONAL, ev->reason, sizeof ev->reason, err) == JU_FAILED)
     return -1;
   return 0;
 }
@@ -386,8 +386,8 @@ static int parse_answer(const cJSON *o, event *ev, pi_error *err) {
   static const char *const known[] = {"type", "sale", "store", "terminal",
                                       "prompt", "value", NULL};
   if (only_known(o, "", known, err) ||
-      ju_string(o, "prompt", "", JU_REQUIRED, ev->prompt, sizeof ev->prompt, err) < 0 ||
-      ju_string(o, "value", "", JU_REQUIRED, ev->value, sizeof ev->value, err) < 0)
+      ju_string(o, "prompt", "", JU_REQUIRED, ev->prompt, sizeof ev->prompt, err) == JU_FAILED ||
+      ju_string(o, "value", "", JU_REQUIRED, ev->value, sizeof ev->value, err) == JU_FAILED)
     return -1;
   return 0;
 }
@@ -409,7 +409,7 @@ int event_parse_object(const cJSON *o, event *ev, pi_error *err) {
   ev->tag.gift.gift_receipt = -1;
   if (!cJSON_IsObject(o))
     return pi_fail(err, PI_E_BAD_JSON, "", "an event must be a JSON object");
-  if (ju_string(o, "type", "", JU_REQUIRED, type, sizeof type, err) < 0) {
+  if (ju_string(o, "type", "", JU_REQUIRED, type, sizeof type, err) == JU_FAILED) {
     if (err && err->kind == PI_E_TOO_LONG) pi_error_rekind(err, PI_E_UNKNOWN_TYPE);
     return -1;
   }
@@ -418,12 +418,12 @@ int event_parse_object(const cJSON *o, event *ev, pi_error *err) {
     return pi_fail(err, PI_E_UNKNOWN_TYPE, "type", "unknown event type \"%s\"", type);
   if (ev->type == EVENT_SCRIPTS_RELOAD || ev->type == EVENT_PING)
     return parse_type_only(o, err);
-  if (ju_string(o, "sale", "", JU_REQUIRED, ev->sale, sizeof ev->sale, err) < 0)
+  if (ju_string(o, "sale", "", JU_REQUIRED, ev->sale, sizeof ev->sale, err) == JU_FAILED)
     return -1;
   if (ev->type != EVENT_SALE_BEGIN &&
-      (ju_string(o, "store", "", JU_OPTIONAL, ev->store, sizeof ev->store, err) < 0 ||
+      (ju_string(o, "store", "", JU_OPTIONAL, ev->store, sizeof ev->store, err) == JU_FAILED ||
        ju_string(o, "terminal", "", JU_OPTIONAL, ev->terminal, sizeof ev->terminal,
-                 err) < 0))
+                 err) == JU_FAILED))
     return -1;
   switch (ev->type) {
   case EVENT_SALE_BEGIN: return parse_begin(o, ev, err);
@@ -448,12 +448,12 @@ static void refused_ids(const cJSON *o, event *ev, const pi_error *why) {
   pi_error ignored;
   pi_error_clear(&ignored);
   if (why == NULL || strcmp(why->field, "type") == 0 ||
-      ju_string(o, "type", "", JU_REQUIRED, type, sizeof type, &ignored) != 0)
+      ju_string(o, "type", "", JU_REQUIRED, type, sizeof type, &ignored) != JU_READ)
     return;
   ev->type = event_type_parse(type);
   if (ev->type == EVENT_NONE || ev->type == EVENT_PING || ev->type == EVENT_SCRIPTS_RELOAD ||
       strcmp(why->field, "sale") == 0 ||
-      ju_string(o, "sale", "", JU_REQUIRED, ev->sale, sizeof ev->sale, &ignored) != 0)
+      ju_string(o, "sale", "", JU_REQUIRED, ev->sale, sizeof ev->sale, &ignored) != JU_READ)
     ev->sale[0] = '\0';
 }
 
