@@ -1181,6 +1181,74 @@ static void rewritten_reply_verifies(void **state) {
   store_close(st);
 }
 
+/* One column of the first row of `sql` as an integer. */
+static int64_t scalar(sqlite3 *db, const char *sql) {
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  int64_t v = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  return v;
+}
+
+/* A journal entry's JSON at its limit (journal_set_max): exactly the
+ * limit is appended; one byte more is refused whole as too_long naming
+ * the limit, not reported as out of memory, and nothing is appended. */
+static void journal_json_limit_is_loud(void **state) {
+  fixture *f = *state;
+  BEGIN(f->e, "J3");
+  LINE(f->e, "J3", "L1", 1000, 190);
+  cJSON_Delete(COMPLETE(f->e, "J3", 1190));
+  engine_close(f->e);
+  f->e = NULL;
+  const char *reply = "{\"ok\":true,\"type\":\"sale.complete\",\"sale\":\"J3\","
+                      "\"recorded\":true,\"total\":1190}";
+  const char *at = "2026-11-21T00:00:00Z";
+  sqlite3 *db;
+  journal *j;
+  pi_error err;
+  pi_error_clear(&err);
+  assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+  assert_int_equal(journal_open(db, &j, &err), 0);
+  int64_t entries = scalar(db, "SELECT count(*) FROM journal");
+
+  /* The rewrite's body is as long whatever its salt: measure it once. */
+  assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(journal_rewrite_reply(j, 1, reply, at, &err), 0);
+  int64_t need = scalar(db, "SELECT length(body) FROM journal ORDER BY seq DESC LIMIT 1");
+  assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+  assert_true(need > 1);
+
+  journal_set_max(j, (size_t)need);
+  assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(journal_rewrite_reply(j, 1, reply, at, &err), 0);
+  assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+
+  char limit[32];
+  snprintf(limit, sizeof limit, "%lld bytes", (long long)(need - 1));
+  journal_set_max(j, (size_t)(need - 1));
+  assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(journal_rewrite_reply(j, 1, reply, at, &err), -1);
+  assert_int_equal(err.kind, PI_E_TOO_LONG);
+  assert_string_equal(err.field, "journal");
+  assert_non_null(strstr(err.message, limit));
+  assert_int_equal(scalar(db, "SELECT count(*) FROM journal"), entries);
+
+  /* A sale's facts are held to the same limit (its salts go first, inside
+   * the transaction rolled back below, so that recording them again is not
+   * what fails). */
+  assert_int_equal(sqlite3_exec(db, "DELETE FROM salts WHERE sale_id=1", NULL, NULL, NULL),
+                   SQLITE_OK);
+  pi_error_clear(&err);
+  assert_int_equal(journal_append_sale(j, 1, at, &err), -1);
+  assert_int_equal(err.kind, PI_E_TOO_LONG);
+  assert_non_null(strstr(err.message, limit));
+  assert_int_equal(scalar(db, "SELECT count(*) FROM journal"), entries);
+  assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+  journal_close(j);
+  sqlite3_close(db);
+}
+
 /* Several processes open a new database at the same moment: the schema is
  * created once, under a lock, and every one of them opens the result.
  * The children are released together through a pipe; the database file
@@ -1572,6 +1640,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(foreign_database_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(edited_reply_fails_verification, setup, teardown),
       cmocka_unit_test_setup_teardown(rewritten_reply_verifies, setup, teardown),
+      cmocka_unit_test_setup_teardown(journal_json_limit_is_loud, setup, teardown),
       cmocka_unit_test_setup_teardown(many_processes_create_the_schema, setup, teardown),
       cmocka_unit_test_setup_teardown(answer_lets_a_script_require_a_prompt, setup,
                                       teardown),

@@ -109,7 +109,7 @@ static int scrub_reply(store *st, int64_t id, const char *at, int *removed,
   char *fresh = NULL;
   if (*removed > 0) {
     if (!jw_ok(&w)) {
-      rc = pi_fail(err, PI_E_NOMEM, "", "out of memory");
+      rc = jw_fail(&w, err, "reply");
     } else {
       size_t pre = (size_t)(start - reply), arr = strlen(w.buf), post = strlen(end);
       fresh = malloc(pre + arr + post + 1);

@@ -260,6 +260,11 @@ void journal_close(journal *j) {
   free(j);
 }
 
+void journal_set_max(journal *j, size_t max) {
+  jw_set_max(&j->body, max);
+  jw_set_max(&j->pii, max);
+}
+
 /* Reset a cached statement after use, whatever happened. */
 static void done(sqlite3_stmt *q) {
   sqlite3_reset(q);
@@ -321,6 +326,14 @@ static void fact_begin(journal *j, int version) {
   jw_object(&j->body);
   jw_kint(&j->body, "v", version);
   jw_object(&j->pii);
+}
+
+/* The writers' own error when j->body or j->pii could not be built (nomem,
+ * or too_long naming the limit), field "journal".  Returns 0 when both are
+ * whole values, else -1 with err. */
+static int facts_fail(const journal *j, pi_error *err) {
+  if (jw_fail(&j->body, err, "journal")) return -1;
+  return jw_fail(&j->pii, err, "journal");
 }
 
 /* Build j->body and j->pii of sale `sale_id` from its rows; the stored
@@ -396,10 +409,7 @@ static fact_result sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
   jw_end_array(body);
   jw_end_object(body);
   jw_end_object(&j->pii);
-  if (!jw_ok(body) || !jw_ok(&j->pii)) {
-    pi_fail(err, PI_E_NOMEM, "journal", "out of memory building the journal entry");
-    return FACT_FAILED;
-  }
+  if (facts_fail(j, err)) return FACT_FAILED;
   return FACT_BUILT;
 }
 
@@ -436,10 +446,7 @@ static fact_result void_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
     db_fail(j->db, err, "reading the void");
     return FACT_FAILED;
   }
-  if (!jw_ok(body) || !jw_ok(&j->pii)) {
-    pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
-    return FACT_FAILED;
-  }
+  if (facts_fail(j, err)) return FACT_FAILED;
   return FACT_BUILT;
 }
 
@@ -494,10 +501,7 @@ static fact_result return_fact(journal *j, int64_t return_id, enum pii_mode mode
   jw_kstr(body, "reply", digest);
   jw_end_object(body);
   jw_end_object(&j->pii);
-  if (!jw_ok(body) || !jw_ok(&j->pii)) {
-    pi_fail(err, PI_E_NOMEM, "journal", "out of memory building the journal entry");
-    return FACT_FAILED;
-  }
+  if (facts_fail(j, err)) return FACT_FAILED;
   return FACT_BUILT;
 }
 
@@ -713,7 +717,7 @@ int journal_erase(journal *j, int64_t sale_id, const char *const *which, const c
   size_t n = fields.n;
   fields_free(&fields);
   if (rc) return rc;
-  if (!jw_ok(body)) return pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
+  if (jw_fail(body, err, "journal")) return -1;
   assert(n <= (size_t)INT32_MAX);
   *erased = (int)n;
   return append(j, at, "erase", sale_id, body->buf, "{}", err);
@@ -761,7 +765,7 @@ int journal_rewrite_reply(journal *j, int64_t sale_id, const char *reply,
   jw_end_array(body);
   jw_kstr(body, REPLY_FIELD, digest);
   jw_end_object(body);
-  if (!jw_ok(body)) return pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
+  if (jw_fail(body, err, "journal")) return -1;
   return append(j, at, "erase", sale_id, body->buf, "{}", err);
 }
 

@@ -55,6 +55,7 @@
 #ifndef POSINTENT_JOURNAL_H
 #define POSINTENT_JOURNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -122,6 +123,12 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err);
 
 /* Free the statements.  NULL is a no-op. */
 void journal_close(journal *j);
+
+/* Set the longest body and the longest pii JSON an entry may have, in bytes
+ * (max >= 1; JW_MAX_DEFAULT, 64 MiB, unless set).  A fact whose JSON would
+ * pass it is refused whole with "too_long" naming the limit, and nothing is
+ * appended; never cut short. */
+void journal_set_max(journal *j, size_t max);
 
 /* Inside the caller's write transaction: salt the personal fields of sale
  * `sale_id` (already inserted with its lines and evidence) and append its
