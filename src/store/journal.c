@@ -328,6 +328,21 @@ static void fact_begin(journal *j, int version) {
   jw_object(&j->pii);
 }
 
+/* The opening of a fact built from one row: bind `id` to `q` and step to
+ * its row.  FACT_BUILT when the row is there to read (q is left on it; the
+ * caller calls done(q)); FACT_ABSENT when there is none, and FACT_FAILED
+ * with err ("reading <what>"), q reset in both. */
+static fact_result fact_row(journal *j, sqlite3_stmt *q, int64_t id, const char *what,
+                            pi_error *err) {
+  sqlite3_bind_int64(q, 1, id);
+  int step = sqlite3_step(q);
+  if (step == SQLITE_ROW) return FACT_BUILT;
+  done(q);
+  if (step == SQLITE_DONE) return FACT_ABSENT;
+  db_fail(j->db, err, what);
+  return FACT_FAILED;
+}
+
 /* The writers' own error when j->body or j->pii could not be built (nomem,
  * or too_long naming the limit), field "journal".  Returns 0 when both are
  * whole values, else -1 with err. */
@@ -345,16 +360,9 @@ static fact_result sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
   jsonw *body = &j->body;
   int ncols = count_cols(sale_cols), rc = 0, step;
   fact_begin(j, version);
-
   sqlite3_stmt *q = j->sel_sale;
-  sqlite3_bind_int64(q, 1, sale_id);
-  step = sqlite3_step(q);
-  if (step != SQLITE_ROW) {
-    done(q);
-    if (step == SQLITE_DONE) return FACT_ABSENT;
-    db_fail(j->db, err, "reading the sale");
-    return FACT_FAILED;
-  }
+  fact_result row = fact_row(j, q, sale_id, "reading the sale", err);
+  if (row != FACT_BUILT) return row;
   jw_key(body, "sale");
   /* Before format 4 the body has no attempt; left out only when the row
    * has none, so that one added later makes the body differ. */
@@ -460,14 +468,8 @@ static fact_result return_fact(journal *j, int64_t return_id, enum pii_mode mode
   int ncols = count_cols(return_cols), rc = 0, step;
   fact_begin(j, JOURNAL_RETURN_FORMAT);
   sqlite3_stmt *q = j->sel_return;
-  sqlite3_bind_int64(q, 1, return_id);
-  step = sqlite3_step(q);
-  if (step != SQLITE_ROW) {
-    done(q);
-    if (step == SQLITE_DONE) return FACT_ABSENT;
-    db_fail(j->db, err, "reading the return");
-    return FACT_FAILED;
-  }
+  fact_result row = fact_row(j, q, return_id, "reading the return", err);
+  if (row != FACT_BUILT) return row;
   *sale_id = sqlite3_column_int64(q, 0);
   jw_key(body, "return");
   row_array(body, q, 0, ncols, -1, -1);
