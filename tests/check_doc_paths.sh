@@ -25,6 +25,7 @@
 # the purpose and fails unless exactly its broken citations are named:
 # proof that the check can fail.
 set -eu
+. "$(dirname "$0")/selftest.sh"
 
 # 0 when path $2 (relative to folder $1) exists; "*" globs must match.
 exists() (
@@ -108,8 +109,7 @@ exit $fail
 )
 
 self_test() {
-  t=$(mktemp -d)
-  trap 'rm -rf "$t"' EXIT
+  selftest_tree
   mkdir -p "$t/src/a" "$t/docs/sub" "$t/tests"
   : > "$t/src/a/ok.c"
   : > "$t/src/a/ok.h"
@@ -127,8 +127,7 @@ Tested by tests/test_ok.c and tests/test_gone.c; see docs/y.md.
 | `src/a/` | `ok.c`, `ok.h`, `half.c` and `gone.h` |
 EOF
   printf 'See [the page](docs/none.md) and [ok](docs/y.md).\n' > "$t/README.md"
-  out=$(check "$t" || echo "exit=1")
-  want='FAIL README.md:1: links to docs/none.md, which does not exist
+  selftest_expect 'FAIL README.md:1: links to docs/none.md, which does not exist
 FAIL docs/sub/page.md:1: cites src/a/half.c, which does not exist
 FAIL docs/sub/page.md:2: cites src/a/gone.c, which does not exist
 FAIL docs/sub/page.md:2: cites src/b/, which does not exist
@@ -137,18 +136,8 @@ FAIL docs/sub/page.md:3: cites tests/test_gone.c, which does not exist
 FAIL docs/sub/page.md:4: links to missing.md, which does not exist
 FAIL docs/sub/page.md:8: names half.c in src/a/, which does not exist
 FAIL docs/sub/page.md:8: names gone.h in src/a/, which does not exist
-exit=1'
-  got=$(printf '%s\n' "$out" | sort)
-  want=$(printf '%s\n' "$want" | sort)
-  if [ "$got" != "$want" ]; then
-    printf 'FAIL self-test: expected\n%s\ngot\n%s\n' "$want" "$got"
-    exit 1
-  fi
-  echo "doc paths self-test: the check names exactly the nine broken citations: ok"
+exit=1' \
+    "doc paths self-test: the check names exactly the nine broken citations: ok"
 }
 
-case ${1:-} in
-  --self-test) self_test ;;
-  '') echo "usage: check_doc_paths.sh ROOT | --self-test" >&2; exit 2 ;;
-  *) check "$1" ;;
-esac
+selftest_main "check_doc_paths.sh ROOT | --self-test" "${1:-}"

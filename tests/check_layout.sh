@@ -12,6 +12,7 @@
 # a manifest needs -- never the plugin's insides.  Every file under src/
 # must be in a listed folder.
 set -eu
+. "$(dirname "$0")/selftest.sh"
 order="base taxid domain event config decision script store report chain engine abi cli host"
 rank() {
   i=0
@@ -65,8 +66,7 @@ exit $fail
 # A tree with one file of each kind of fault and one of each allowed kind;
 # the check must name exactly the faults.
 self_test() {
-  t=$(mktemp -d)
-  trap 'rm -rf "$t"' EXIT
+  selftest_tree
   mkdir -p "$t/src/base" "$t/src/store" "$t/src/engine" "$t/src/host" "$t/src/cli" \
            "$t/src/misc"
   printf '#include "base/error.h"\n#include "posplug.h"\n' > "$t/src/store/ok.c"
@@ -77,25 +77,14 @@ self_test() {
   printf '#include "error.h"\n' > "$t/src/base/bare.c"
   printf 'int x;\n' > "$t/src/flat.c"
   printf 'int y;\n' > "$t/src/misc/odd.c"
-  out=$(check "$t" || echo "exit=1")
-  want='FAIL src/base/bare.c includes "error.h": write the folder ("base/error.h"?)
+  selftest_expect 'FAIL src/base/bare.c includes "error.h": write the folder ("base/error.h"?)
 FAIL src/cli/apart.c includes "host/till.h": the CLI and the host are apart
 FAIL src/flat.c: not in one of the folders ('"$order"')
 FAIL src/host/inside.c includes "store/store.h": the host side sees only base, event and config
 FAIL src/misc/odd.c: not in one of the folders ('"$order"')
 FAIL src/store/up.c includes "engine/engine.h": engine comes after store in the flow
-exit=1'
-  got=$(printf '%s\n' "$out" | sort)
-  want=$(printf '%s\n' "$want" | sort)
-  if [ "$got" != "$want" ]; then
-    printf 'FAIL self-test: expected\n%s\ngot\n%s\n' "$want" "$got"
-    exit 1
-  fi
-  echo "layout self-test: the check names exactly the six faults: ok"
+exit=1' \
+    "layout self-test: the check names exactly the six faults: ok"
 }
 
-case ${1:-} in
-  --self-test) self_test ;;
-  '') echo "usage: check_layout.sh SRC | --self-test" >&2; exit 2 ;;
-  *) check "$1" ;;
-esac
+selftest_main "check_layout.sh SRC | --self-test" "${1:-}"

@@ -16,6 +16,7 @@
 # `git ls-files` in a git checkout (CI's clone), else from find, skipping
 # build trees (any folder with a CMakeCache.txt, or named build*) and .git.
 set -eu
+. "$(dirname "$0")/selftest.sh"
 tag='SPDX-License-Identifier: MIT'
 
 # Print, one a line, the files under $1 relative to it.
@@ -86,8 +87,7 @@ check() {
 }
 
 self_test() {
-  t=$(mktemp -d)
-  trap 'rm -rf "$t"' EXIT
+  selftest_tree
   mkdir -p "$t/src" "$t/build-x" "$t/out/CMakeFiles" "$t/fuzz/corpus/x" "$t/scripts"
   printf '/* %s */\nint a;\n' "$tag" > "$t/src/good.c"
   printf '/* no licence */\nint b;\n' > "$t/src/missing.c"
@@ -98,22 +98,11 @@ self_test() {
   printf 'int d;\n' > "$t/out/CMakeFiles/id.c"       # a build tree named otherwise
   printf 'int e;\n' > "$t/fuzz/corpus/x/seed.c"      # a corpus
   printf '{}\n' > "$t/src/data.json"                 # not source
-  out=$(check "$t" || echo "exit=1")
-  want="FAIL scripts/late.sh: no '$tag' line at its top
+  selftest_expect "FAIL scripts/late.sh: no '$tag' line at its top
 FAIL src/missing.c: no '$tag' line at its top
 spdx: 2 of 4 source files lack the line
-exit=1"
-  got=$(printf '%s\n' "$out" | sort)
-  want=$(printf '%s\n' "$want" | sort)
-  if [ "$got" != "$want" ]; then
-    printf 'FAIL self-test: expected\n%s\ngot\n%s\n' "$want" "$got"
-    exit 1
-  fi
-  echo "spdx self-test: the check names exactly the two files without the line: ok"
+exit=1" \
+    "spdx self-test: the check names exactly the two files without the line: ok"
 }
 
-case ${1:-} in
-  --self-test) self_test ;;
-  '') echo "usage: check_spdx.sh SRC | --self-test" >&2; exit 2 ;;
-  *) check "$1" ;;
-esac
+selftest_main "check_spdx.sh SRC | --self-test" "${1:-}"
