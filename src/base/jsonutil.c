@@ -47,6 +47,28 @@ static ju_result absent(int required, const char *prefix, const char *key, pi_er
   return JU_FAILED;
 }
 
+/* The opening every typed reader shares: the member `key` when is() says
+ * it has the wanted JSON type.  JU_READ with *it; JU_ABSENT (optional and
+ * absent or null) or JU_FAILED (missing when required, or "bad_type":
+ * "<path> must be <what>") with *it NULL. */
+static ju_result typed(const cJSON *obj, const char *key, const char *prefix, int required,
+                       cJSON_bool (*is)(const cJSON *), const char *what, const cJSON **it,
+                       pi_error *err) {
+  char path[96];
+  *it = member(obj, key);
+  if (*it == NULL) return absent(required, prefix, key, err);
+  if (!is(*it)) {
+    *it = NULL;
+    return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be %s", path, what);
+  }
+  return JU_READ;
+}
+
+/* A string that cJSON holds as one (never NULL). */
+static cJSON_bool is_string(const cJSON *it) {
+  return cJSON_IsString(it) && it->valuestring != NULL;
+}
+
 int ju_text_ok(const char *s, size_t len, int allow_newline) {
   for (size_t i = 0; i < len;) {
     unsigned char c = (unsigned char)s[i];
@@ -66,10 +88,9 @@ ju_result ju_string(const cJSON *obj, const char *key, const char *prefix, int r
                     char *buf, size_t cap, pi_error *err) {
   char path[96];
   buf[0] = '\0';
-  const cJSON *it = member(obj, key);
-  if (it == NULL) return absent(required, prefix, key, err);
-  if (!cJSON_IsString(it) || it->valuestring == NULL)
-    return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be a string", path);
+  const cJSON *it;
+  ju_result got = typed(obj, key, prefix, required, is_string, "a string", &it, err);
+  if (got != JU_READ) return got;
   size_t n = strlen(it->valuestring);
   if (n == 0) return absent(required, prefix, key, err);
   if (n >= cap)
@@ -85,10 +106,9 @@ ju_result ju_string(const cJSON *obj, const char *key, const char *prefix, int r
 ju_result ju_int(const cJSON *obj, const char *key, const char *prefix, int required,
                  int64_t min, int64_t max, int64_t *out, pi_error *err) {
   char path[96];
-  const cJSON *it = member(obj, key);
-  if (it == NULL) return absent(required, prefix, key, err);
-  if (!cJSON_IsNumber(it))
-    return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be a number", path);
+  const cJSON *it;
+  ju_result got = typed(obj, key, prefix, required, cJSON_IsNumber, "a number", &it, err);
+  if (got != JU_READ) return got;
   double v = it->valuedouble;
   /* 1e400 reads as infinity: out of range below, not a fraction. */
   if (isnan(v) || (isfinite(v) && v != floor(v)))
@@ -106,11 +126,9 @@ ju_result ju_int(const cJSON *obj, const char *key, const char *prefix, int requ
 
 ju_result ju_bool(const cJSON *obj, const char *key, const char *prefix, int required,
                   int *out, pi_error *err) {
-  char path[96];
-  const cJSON *it = member(obj, key);
-  if (it == NULL) return absent(required, prefix, key, err);
-  if (!cJSON_IsBool(it))
-    return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be true or false", path);
+  const cJSON *it;
+  ju_result got = typed(obj, key, prefix, required, cJSON_IsBool, "true or false", &it, err);
+  if (got != JU_READ) return got;
   *out = cJSON_IsTrue(it) ? 1 : 0;
   return JU_READ;
 }
@@ -118,10 +136,9 @@ ju_result ju_bool(const cJSON *obj, const char *key, const char *prefix, int req
 ju_result ju_qty(const cJSON *obj, const char *key, const char *prefix, int required,
                  int64_t max_milli, int64_t *out, pi_error *err) {
   char path[96];
-  const cJSON *it = member(obj, key);
-  if (it == NULL) return absent(required, prefix, key, err);
-  if (!cJSON_IsNumber(it))
-    return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be a number", path);
+  const cJSON *it;
+  ju_result got = typed(obj, key, prefix, required, cJSON_IsNumber, "a number", &it, err);
+  if (got != JU_READ) return got;
   double v = it->valuedouble;
   /* 1e400 reads as infinity, -1e400 as minus infinity: too large, and
    * negative, not both "negative". */
@@ -147,14 +164,7 @@ ju_result ju_qty(const cJSON *obj, const char *key, const char *prefix, int requ
 
 ju_result ju_object(const cJSON *obj, const char *key, const char *prefix, int required,
                     const cJSON **out, pi_error *err) {
-  char path[96];
-  const cJSON *it = member(obj, key);
-  *out = NULL;
-  if (it == NULL) return absent(required, prefix, key, err);
-  if (!cJSON_IsObject(it))
-    return pi_fail(err, PI_E_BAD_TYPE, PATH(path), "%s must be an object", path);
-  *out = it;
-  return JU_READ;
+  return typed(obj, key, prefix, required, cJSON_IsObject, "an object", out, err);
 }
 
 /* ---- what cJSON's tree cannot show --------------------------------------- */

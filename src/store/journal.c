@@ -343,6 +343,21 @@ static fact_result fact_row(journal *j, sqlite3_stmt *q, int64_t id, const char 
   return FACT_FAILED;
 }
 
+/* Append "key":[[row],...] to j->body: every row of `q` bound to `id`,
+ * its first ncols columns each.  Returns 0, or -1 with err ("<what>"). */
+static int child_rows(journal *j, sqlite3_stmt *q, int64_t id, const char *key, int ncols,
+                      const char *what, pi_error *err) {
+  int step;
+  sqlite3_bind_int64(q, 1, id);
+  jw_key(&j->body, key);
+  jw_array(&j->body);
+  while ((step = sqlite3_step(q)) == SQLITE_ROW) row_array(&j->body, q, 0, ncols, -1, -1);
+  done(q);
+  if (step != SQLITE_DONE) return db_fail(j->db, err, what);
+  jw_end_array(&j->body);
+  return 0;
+}
+
 /* The writers' own error when j->body or j->pii could not be built (nomem,
  * or too_long naming the limit), field "journal".  Returns 0 when both are
  * whole values, else -1 with err. */
@@ -403,18 +418,9 @@ static fact_result sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
   }
   jw_end_array(body);
 
-  ncols = count_cols(evidence_cols);
-  q = j->sel_evidence;
-  sqlite3_bind_int64(q, 1, sale_id);
-  jw_key(body, "evidence");
-  jw_array(body);
-  while ((step = sqlite3_step(q)) == SQLITE_ROW) row_array(body, q, 0, ncols, -1, -1);
-  done(q);
-  if (step != SQLITE_DONE) {
-    db_fail(j->db, err, "reading the evidence");
+  if (child_rows(j, j->sel_evidence, sale_id, "evidence", count_cols(evidence_cols),
+                 "reading the evidence", err))
     return FACT_FAILED;
-  }
-  jw_end_array(body);
   jw_end_object(body);
   jw_end_object(&j->pii);
   if (facts_fail(j, err)) return FACT_FAILED;
@@ -465,7 +471,7 @@ static fact_result void_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
 static fact_result return_fact(journal *j, int64_t return_id, enum pii_mode mode,
                                int64_t *sale_id, pi_error *err) {
   jsonw *body = &j->body;
-  int ncols = count_cols(return_cols), rc = 0, step;
+  int ncols = count_cols(return_cols), rc = 0;
   fact_begin(j, JOURNAL_RETURN_FORMAT);
   sqlite3_stmt *q = j->sel_return;
   fact_result row = fact_row(j, q, return_id, "reading the return", err);
@@ -488,18 +494,9 @@ static fact_result return_fact(journal *j, int64_t return_id, enum pii_mode mode
     rc = pi_fail(err, PI_E_STORAGE, "journal", "SHA-256 failed");
   done(q);
   if (rc) return FACT_FAILED;
-  ncols = count_cols(return_line_cols);
-  q = j->sel_return_lines;
-  sqlite3_bind_int64(q, 1, return_id);
-  jw_key(body, "lines");
-  jw_array(body);
-  while ((step = sqlite3_step(q)) == SQLITE_ROW) row_array(body, q, 0, ncols, -1, -1);
-  done(q);
-  if (step != SQLITE_DONE) {
-    db_fail(j->db, err, "reading the return's lines");
+  if (child_rows(j, j->sel_return_lines, return_id, "lines", count_cols(return_line_cols),
+                 "reading the return's lines", err))
     return FACT_FAILED;
-  }
-  jw_end_array(body);
   jw_kstr(body, "reply", digest);
   jw_end_object(body);
   jw_end_object(&j->pii);
