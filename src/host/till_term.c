@@ -105,6 +105,23 @@ static int reload_if_asked(till *t) {
   return 1;
 }
 
+/* Wait with no limit until the terminal has a byte to read.  SIGHUP is
+ * blocked while the till runs (till_run) and let through only inside
+ * pselect(), atomically: a signal that arrives while a key is handled is
+ * not lost until the key after.  Returns 0 when a byte is ready, -1 on an
+ * error, -3 when a SIGHUP reloaded the scripts. */
+static int wait_forever(till *t) {
+  for (;;) {
+    if (reload_if_asked(t)) return -3;
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(t->fd, &rd);
+    int r = pselect(t->fd + 1, &rd, NULL, NULL, NULL, t->reload ? &t->waitmask : NULL);
+    if (r > 0) return 0;
+    if (r < 0 && errno != EINTR) return -1;
+  }
+}
+
 /* One byte: the read-ahead one, or from the terminal (waiting at most
  * wait_ms, -1 forever) or the pipe.  -1 end of input, -2 nothing came,
  * -3 (terminal, waiting forever) a SIGHUP reloaded the scripts: the caller
@@ -130,21 +147,9 @@ static int next_byte(till *t, int wait_ms) {
     return c == EOF ? -1 : c;
   }
   if (wait_ms < 0) {
-    /* SIGHUP is blocked while the till runs (till_run) and let through
-     * only inside pselect(), atomically: a signal that arrives while a
-     * key is handled is not lost until the key after. */
-    for (;;) {
-      if (reload_if_asked(t)) return -3;
-      fd_set rd;
-      FD_ZERO(&rd);
-      FD_SET(t->fd, &rd);
-      int r = pselect(t->fd + 1, &rd, NULL, NULL, NULL,
-                      t->reload ? &t->waitmask : NULL);
-      if (r > 0) break;
-      if (r < 0 && errno != EINTR) return -1;
-    }
-  }
-  if (wait_ms >= 0) {
+    int w = wait_forever(t);
+    if (w) return w;
+  } else {
     struct pollfd p = {.fd = t->fd, .events = POLLIN, .revents = 0};
     int r;
     do r = poll(&p, 1, wait_ms);
@@ -158,20 +163,9 @@ static int next_byte(till *t, int wait_ms) {
     n = read(t->fd, &c, 1);
     if (n >= 0 || errno != EINTR) break;
     if (wait_ms < 0) {
-    /* SIGHUP is blocked while the till runs (till_run) and let through
-     * only inside pselect(), atomically: a signal that arrives while a
-     * key is handled is not lost until the key after. */
-    for (;;) {
-      if (reload_if_asked(t)) return -3;
-      fd_set rd;
-      FD_ZERO(&rd);
-      FD_SET(t->fd, &rd);
-      int r = pselect(t->fd + 1, &rd, NULL, NULL, NULL,
-                      t->reload ? &t->waitmask : NULL);
-      if (r > 0) break;
-      if (r < 0 && errno != EINTR) return -1;
+      int w = wait_forever(t);
+      if (w) return w;
     }
-  }
   }
   return n == 1 ? c : -1;
 }

@@ -611,19 +611,37 @@ void lsb_open_cjson(lua_State *L) {
 
 void lsb_guard_base(lua_State *L) { wrap(L, "setmetatable", guard_setmetatable); }
 
+/* One guarded function of a library table: GUARD_WRAP closes the guard
+ * over the original (wrap), GUARD_REPLACE puts a reimplementation in its
+ * place (set_fn). */
+typedef struct guard_entry {
+  const char *name;
+  lua_CFunction fn;
+  enum { GUARD_WRAP, GUARD_REPLACE } how;
+} guard_entry;
+
+/* Install guards[0..n) into the library table at the top of the stack. */
+static void install(lua_State *L, const guard_entry *guards, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (guards[i].how == GUARD_WRAP)
+      wrap(L, guards[i].name, guards[i].fn);
+    else
+      set_fn(L, guards[i].name, guards[i].fn);
+  }
+}
+
 void lsb_guard_string(lua_State *L) {
-  set_fn(L, "rep", guard_rep);
-  wrap(L, "format", guard_format);
-  wrap(L, "find", guard_find);
-  wrap(L, "match", guard_match);
-  wrap(L, "gmatch", guard_gmatch);
-  wrap(L, "gsub", guard_gsub);
+  static const guard_entry guards[] = {
+      {"rep", guard_rep, GUARD_REPLACE},  {"format", guard_format, GUARD_WRAP},
+      {"find", guard_find, GUARD_WRAP},   {"match", guard_match, GUARD_WRAP},
+      {"gmatch", guard_gmatch, GUARD_WRAP}, {"gsub", guard_gsub, GUARD_WRAP}};
+  install(L, guards, sizeof guards / sizeof guards[0]);
 }
 
 void lsb_guard_table(lua_State *L) {
-  set_fn(L, "insert", guard_insert);
-  set_fn(L, "remove", guard_remove);
-  wrap(L, "move", guard_move);
-  wrap(L, "sort", guard_sort);
-  set_fn(L, "concat", guard_concat);
+  static const guard_entry guards[] = {
+      {"insert", guard_insert, GUARD_REPLACE}, {"remove", guard_remove, GUARD_REPLACE},
+      {"move", guard_move, GUARD_WRAP},        {"sort", guard_sort, GUARD_WRAP},
+      {"concat", guard_concat, GUARD_REPLACE}};
+  install(L, guards, sizeof guards / sizeof guards[0]);
 }

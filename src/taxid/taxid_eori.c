@@ -109,6 +109,16 @@ static const char *eori_state(const char *s, size_t total, taxid_result *out, tx
   return NULL;
 }
 
+/* The opening of a message about the number after the state code: the
+   state's rule, "<state><rule><state>; ", e.g. "GB EORI numbers have 12
+   to 15 digits after GB; ". */
+static void rule(tx_msg *m, const char *state, const char *text) {
+  tx_msg_mem(m, state, 2);
+  tx_msg_str(m, text);
+  tx_msg_mem(m, state, 2);
+  tx_msg_str(m, "; ");
+}
+
 /* The number after the state code, body[0..bn): only digits (GB, XI) or
    letters and digits, 12 to 15 of them (GB, XI) or 1 to 15.  Returns 1,
    or 0 with out->reason and the message in m. */
@@ -118,22 +128,17 @@ static int eori_body_ok(const char *state, const char *body, size_t bn, const ch
   for (size_t k = 0; k < bn; k++) {
     if (tx_is_digit(body[k]) || (!uk && tx_is_upper(body[k]))) continue;
     out->reason = TAXID_BAD_CHARACTERS;
-    tx_msg_mem(m, state, 2);
-    tx_msg_str(m, uk ? " EORI numbers contain only digits after " :
-                       " EORI numbers contain only letters and digits after ");
-    tx_msg_mem(m, state, 2);
-    tx_msg_str(m, "; ");
+    rule(m, state, uk ? " EORI numbers contain only digits after " :
+                        " EORI numbers contain only letters and digits after ");
     tx_msg_badchar(m, input, len, body[k]);
     tx_msg_str(m, " is not allowed.");
     return 0;
   }
   if (uk ? (bn < 12 || bn > 15) : (bn < 1 || bn > 15)) {
     out->reason = TAXID_BAD_LENGTH;
-    tx_msg_mem(m, state, 2);
-    tx_msg_str(m, uk ? " EORI numbers have 12 to 15 digits after " :
-                       " EORI numbers have 1 to 15 letters or digits after ");
-    tx_msg_mem(m, state, 2);
-    tx_msg_str(m, "; this one has ");
+    rule(m, state, uk ? " EORI numbers have 12 to 15 digits after " :
+                        " EORI numbers have 1 to 15 letters or digits after ");
+    tx_msg_str(m, "this one has ");
     tx_msg_uint(m, bn);
     tx_msg_str(m, ".");
     return 0;
