@@ -6,10 +6,10 @@ Against the real, throwaway server of tests/pg_server.sh:
 
 1. Three tills (pos-host processes, each its own database) in two stores
    ring up sales: plain, gift, resale and mixed ones, voids of open sales,
-   a void of a completed sale.  All three are shipped; the server then
-   holds exactly the tills' rows (sales compared column by column; lines,
-   evidence, voids counted), and its totals per store and terminal equal
-   the sum of the tills'.
+   a void of a completed sale, partial returns.  All three are shipped;
+   the server then holds exactly the tills' rows (sales compared column by
+   column; lines, evidence, voids, returns, return lines counted), and its
+   totals per store and terminal equal the sum of the tills'.
 2. Resending is a no-op: a second sync ships nothing; a lost
    acknowledgement (the server's last entries deleted, their rows kept)
    makes sync ship them again, and no row is doubled.
@@ -121,6 +121,24 @@ class Till:
         return replies
 
 
+def return_event(till, sale, ret):
+    """A return of one piece of the sale's first line of 2 or more pieces
+    (else its whole first line), refunded exactly (docs/events.md)."""
+    c = sqlite3.connect(f"file:{till.db}?mode=ro", uri=True)
+    rows = c.execute("SELECT l.line, l.qty_milli, l.net, l.tax FROM lines l JOIN sales s"
+                     " ON s.id = l.sale_id WHERE s.sale = ? ORDER BY l.seq",
+                     (sale.id,)).fetchall()
+    c.close()
+    line, qm, net, tax = next((r for r in rows if r[1] >= 2000), rows[0])
+    q = 1000 if qm >= 2000 else qm
+    amount = sum((v * q * 2 + qm) // (2 * qm) for v in (net, tax))  # half up
+    return {"type": "sale.return", "sale": sale.id, "store": till.store,
+            "terminal": till.terminal, "return": ret, "at": "2026-11-29T12:00:00+01:00",
+            "lines": [{"line": line, "qty": q / 1000}], "reason": "other",
+            "reason_text": f"returned by customer {sale.idx}",
+            "refund": [{"type": "cash", "amount": amount}]}
+
+
 def till_rows(db):
     """What a till holds, as the server should: sales by key, counts."""
     c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -129,7 +147,8 @@ def till_rows(db):
     sales = {tuple(map(str, r[:3])): tuple("" if v is None else str(v) for v in r)
              for r in c.execute(f"SELECT {cols} FROM sales")}
     counts = {t: c.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("lines", "evidence", "voids", "salts", "journal")}
+              for t in ("lines", "evidence", "voids", "salts", "journal", "returns",
+                        "return_lines")}
     totals = {}
     for st, term, n, tot in c.execute(
             "SELECT store, terminal, count(*), sum(total) FROM sales s WHERE status ="
@@ -150,7 +169,8 @@ def server_rows():
         dup += key in sales
         sales[key] = tuple(r)
     counts = {t: int(pg.query(url, f"SELECT count(*) FROM posintent.{t}")[0][0])
-              for t in ("lines", "evidence", "voids", "salts", "journal")}
+              for t in ("lines", "evidence", "voids", "salts", "journal", "returns",
+                        "return_lines")}
     totals = {(r[0], r[1]): (r[2], r[3]) for r in pg.query(
         url, "SELECT store, terminal, count(*), sum(total) FROM posintent.sales s WHERE"
         " status = 'completed' AND NOT EXISTS (SELECT 1 FROM posintent.voids v WHERE"
@@ -178,7 +198,7 @@ def compare(label, tills):
     differ = [k for k in want_sales if k in got_sales and want_sales[k] != got_sales[k]]
     check(f"{label}: every sale equal column by column", not differ,
           [(want_sales[k], got_sales[k]) for k in differ[:2]])
-    check(f"{label}: lines, evidence, voids, salts, journal counted alike",
+    check(f"{label}: lines, evidence, voids, salts, journal, returns counted alike",
           want_counts == got_counts, (want_counts, got_counts))
     check(f"{label}: totals per store and terminal equal the tills' sum",
           want_totals == got_totals, (want_totals, got_totals))
@@ -207,6 +227,12 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-") as tmp:
     done_b = next(s for s in B.sales if not s.void)
     B.ring((json.dumps({"type": "sale.void", "sale": done_b.id,
                         "reason": "returned the same day"}) + "\n").encode())
+    # Partial returns on A, one of them of a resale sale, so that the
+    # reports compared below count returns.
+    resale_a = [s for s in A.sales if s.customer and not s.void][:2]
+    check("A has resale sales to return", len(resale_a) == 2, len(A.sales))
+    A.ring(b"".join((json.dumps(return_event(A, s, f"R-{s.idx}")) + "\n").encode()
+                    for s in resale_a))
     for t in tills:
         r = sync(t.db)
         check(f"{t.db}: first sync exits 0", r.returncode == 0, r.stdout + r.stderr)
@@ -377,7 +403,7 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-") as tmp:
         ("another application's SQLite file", other_sqlite, url, "not a posintent one"),
         ("a missing till database", os.path.join(tmp, "missing.db"), url,
          "there is no database"),
-        ("a newer central schema", A.db, newer_url, "knows up to 2: upgrade posintent"),
+        ("a newer central schema", A.db, newer_url, "upgrade posintent"),
     ]
     for what, db, to, says in cases:
         r = sync(db, to)

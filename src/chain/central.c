@@ -64,6 +64,32 @@ static const char *const migrations[] = {
     /* 1 -> 2: the till's schema 5 column sales.attempt, the host's attempt
      * key, which journal format 4 chains (central verify rebuilds it). */
     "ALTER TABLE sales ADD COLUMN attempt text;",
+    /* 2 -> 3: the till's schema 6 returns and return_lines (store.c), which
+     * "return" journal entries chain.  A return is keyed by its own store
+     * (the original sale's), its till and its row id; its lines by their
+     * return's key.  No uniqueness of (store, ret) across tills: each till
+     * enforces it for its own returns, and the server keeps what they
+     * recorded. */
+    "CREATE TABLE returns("
+    " chain text NOT NULL,"
+    " id bigint NOT NULL, sale_id bigint NOT NULL,"
+    " store text NOT NULL, ret text NOT NULL,"
+    " at text NOT NULL, day text NOT NULL, recorded_at text NOT NULL,"
+    " reason text NOT NULL, reason_text text, currency text NOT NULL,"
+    " net bigint NOT NULL, tax bigint NOT NULL, total bigint NOT NULL,"
+    " reseller_kind text, reseller_id text, reseller_country text,"
+    " reseller_valid bigint, reseller_reason text, customer_id text,"
+    " refund text NOT NULL, reply text NOT NULL,"
+    " PRIMARY KEY(store, chain, id));"
+    "CREATE INDEX returns_sale ON returns(store, chain, sale_id);"
+    "CREATE INDEX returns_day ON returns(store, day);"
+    "CREATE TABLE return_lines("
+    " store text NOT NULL, chain text NOT NULL,"
+    " return_id bigint NOT NULL, seq bigint NOT NULL, line_seq bigint NOT NULL,"
+    " line text NOT NULL, qty_milli bigint NOT NULL,"
+    " net bigint NOT NULL, tax bigint NOT NULL,"
+    " purpose text NOT NULL, status text NOT NULL, treatment text NOT NULL,"
+    " PRIMARY KEY(store, chain, return_id, seq));",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == CHAIN_SCHEMA_VERSION,

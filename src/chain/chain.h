@@ -8,8 +8,9 @@
  *
  * The central schema lives in the PostgreSQL schema "posintent" of the
  * database the URL names.  Its tables mirror the till's (sales, lines,
- * evidence, voids, salts, journal) column for column, each row prefixed
- * with the store it belongs to and the chain it came from:
+ * evidence, voids, salts, returns, return_lines, journal) column for
+ * column, each row prefixed with the store it belongs to and the chain it
+ * came from (sales and returns hold their store among the till's columns):
  *
  *   chain  the till database's identity: the hash of its journal's first
  *          entry (hex), which no other database shares and which a read-
@@ -40,7 +41,7 @@
 #include "store/store.h"
 
 /* The central schema version this posintent writes. */
-#define CHAIN_SCHEMA_VERSION 2
+#define CHAIN_SCHEMA_VERSION 3
 
 /* Connect to `url` (a libpq connection URI or key=value string) and bring
  * the central schema to CHAIN_SCHEMA_VERSION.  Errors, with *out NULL:
@@ -116,12 +117,13 @@ int chain_verify(PGconn *pg, chain_verify_fn fn, void *ctx, int64_t *chains,
 
 /* The rows of the server's sales of store `store_id` and terminal
  * `terminal` (either NULL or "": all), with their lines, evidence and
- * voids, as one in-memory till database (*out; store_close it), for the
+ * voids, returns and return lines, as one in-memory till database (*out;
+ * store_close it), for the
  * report code of src/report/ to run on unchanged: a report across the
  * chain is the same code, so for one till its output is the per-till
- * report's, byte for byte.  Sale and evidence ids are renumbered (each
- * till numbers its own from 1), in the order of till and id, so each
- * till's sales keep their order.  The rows are read in one REPEATABLE
+ * report's, byte for byte.  Sale, evidence and return ids are renumbered
+ * (each till numbers its own from 1), in the order of till and id, so
+ * each till's sales and returns keep their order.  The rows are read in one REPEATABLE
  * READ snapshot.  Memory: the selected rows; docs/chain.md says what a
  * chain-scale report would need instead.  Returns 0, or -1 with err. */
 int chain_report_store(PGconn *pg, const char *store_id, const char *terminal,

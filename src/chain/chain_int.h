@@ -7,9 +7,11 @@
 #ifndef POSINTENT_CHAIN_INT_H
 #define POSINTENT_CHAIN_INT_H
 
-/* The till's columns of each table (store.c's schema 5), in the order the
+/* The till's columns of each table (store.c's schema 6), in the order the
  * central table holds them after its prefix.  A till schema that adds a
- * column adds it here and in a central migration. */
+ * column adds it here and in a central migration (central.c);
+ * tests/chain_returns_test.py fails while a till column is missing on the
+ * server. */
 #define CHAIN_SALES_COLS                                                       \
   "id,store,terminal,sale,cashier,began_at,day,completed_at,currency,"         \
   "purpose,net,tax,total,customer_id,customer_name,customer_org,"              \
@@ -23,6 +25,15 @@
   "id,sale_id,kind,input,state,expires,compact,country,valid,reason,chosen"
 #define CHAIN_VOIDS_COLS "sale_id,at,reason"
 #define CHAIN_SALTS_COLS "sale_id,field,salt"
+/* Returns (till schema 6): the returns row carries its own store (the
+ * original sale's), so its central table is prefixed by chain alone, as
+ * sales are; return_lines by store and chain. */
+#define CHAIN_RETURNS_COLS                                                     \
+  "id,sale_id,store,ret,at,day,recorded_at,reason,reason_text,currency,"       \
+  "net,tax,total,reseller_kind,reseller_id,reseller_country,reseller_valid,"   \
+  "reseller_reason,customer_id,refund,reply"
+#define CHAIN_RETURN_LINES_COLS                                                \
+  "return_id,seq,line_seq,line,qty_milli,net,tax,purpose,status,treatment"
 #define CHAIN_JOURNAL_COLS "seq,at,kind,sale_id,body,pii,prev,hash"
 
 #include <libpq-fe.h>

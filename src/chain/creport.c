@@ -2,7 +2,8 @@
 /*
  * creport.c - rows read back from the server into a till database: the
  * loader central verify and the chain's reports share, and the reports'
- * selection by store and terminal.
+ * selection by store and terminal (sales with their lines, evidence,
+ * voids, returns and return lines).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,28 @@ int chain_report_store(PGconn *pg, const char *store_id, const char *terminal,
   if (rc == 0)
     rc = chain_load_rows(pg, db, sql, 2, params, "INSERT INTO voids(" CHAIN_VOIDS_COLS ")",
                          -1, err);
+  /* Returns of the selected sales, numbered anew in the order of till and
+   * id (their original sale's new id), and their lines. */
+  prefixed(CHAIN_RETURNS_COLS, 2, "x.", cols, sizeof cols);
+  snprintf(sql, sizeof sql,
+           SELECTED "SELECT row_number() OVER (ORDER BY x.chain, x.id), s.nid, %s"
+                    " FROM returns x JOIN s ON x.store = s.store"
+                    " AND x.chain = s.chain AND x.sale_id = s.id",
+           cols);
+  if (rc == 0)
+    rc = chain_load_rows(pg, db, sql, 2, params,
+                         "INSERT INTO returns(" CHAIN_RETURNS_COLS ")", -1, err);
+  prefixed(CHAIN_RETURN_LINES_COLS, 1, "rl.", cols, sizeof cols);
+  snprintf(sql, sizeof sql,
+           SELECTED ", r AS (SELECT row_number() OVER (ORDER BY x.chain, x.id) AS rid,"
+                    " x.store, x.chain, x.id FROM returns x JOIN s ON x.store = s.store"
+                    " AND x.chain = s.chain AND x.sale_id = s.id)"
+                    " SELECT r.rid, %s FROM return_lines rl JOIN r ON rl.store = r.store"
+                    " AND rl.chain = r.chain AND rl.return_id = r.id",
+           cols);
+  if (rc == 0)
+    rc = chain_load_rows(pg, db, sql, 2, params,
+                         "INSERT INTO return_lines(" CHAIN_RETURN_LINES_COLS ")", -1, err);
   if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     rc = pi_fail(err, PI_E_STORAGE, "database", "%s", sqlite3_errmsg(db));
   if (PQstatus(pg) == CONNECTION_OK) PQclear(PQexec(pg, rc ? "ROLLBACK" : "COMMIT"));

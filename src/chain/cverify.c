@@ -32,6 +32,14 @@ typedef struct table {
   "chain = $2 AND EXISTS (SELECT 1 FROM sales s WHERE s.store = " t ".store"   \
   " AND s.chain = " t ".chain AND s.id = " t ".sale_id)"
 
+/* A return's line as the reports read it: joined to its return, and that
+ * to its sale (creport.c). */
+#define OF_RETURN                                                              \
+  "chain = $2 AND EXISTS (SELECT 1 FROM returns r JOIN sales s"                \
+  " ON s.store = r.store AND s.chain = r.chain AND s.id = r.sale_id"           \
+  " WHERE r.store = return_lines.store AND r.chain = return_lines.chain"       \
+  " AND r.id = return_lines.return_id)"
+
 /* In an order the till's references allow (sales first). */
 static const table tables[] = {
     {"sales", CHAIN_SALES_COLS, CHAIN_SALES_COLS, "chain = $2"},
@@ -39,6 +47,8 @@ static const table tables[] = {
     {"evidence", CHAIN_EVIDENCE_COLS, CHAIN_EVIDENCE_COLS, OF_SALE("evidence")},
     {"voids", CHAIN_VOIDS_COLS, CHAIN_VOIDS_COLS, OF_SALE("voids")},
     {"salts", CHAIN_SALTS_COLS, "sale_id, field, encode(salt, 'hex')", OF_SALE("salts")},
+    {"returns", CHAIN_RETURNS_COLS, CHAIN_RETURNS_COLS, OF_SALE("returns")},
+    {"return_lines", CHAIN_RETURN_LINES_COLS, CHAIN_RETURN_LINES_COLS, OF_RETURN},
     {"journal", CHAIN_JOURNAL_COLS, CHAIN_JOURNAL_COLS, "store = $1 AND chain = $2"},
 };
 
@@ -53,7 +63,9 @@ static const char orphans_sql[] =
     " UNION SELECT store, chain, 'lines' FROM lines"
     " UNION SELECT store, chain, 'evidence' FROM evidence"
     " UNION SELECT store, chain, 'voids' FROM voids"
-    " UNION SELECT store, chain, 'salts' FROM salts) x"
+    " UNION SELECT store, chain, 'salts' FROM salts"
+    " UNION SELECT store, chain, 'returns' FROM returns"
+    " UNION SELECT store, chain, 'return_lines' FROM return_lines) x"
     " WHERE NOT EXISTS (SELECT 1 FROM chains c WHERE c.chain = x.chain)"
     " GROUP BY store, chain"
     " UNION ALL SELECT store, chain, 'rows of no sale: ' ||"
@@ -61,9 +73,15 @@ static const char orphans_sql[] =
     " SELECT store, chain, sale_id, 'lines' AS what FROM lines"
     " UNION SELECT store, chain, sale_id, 'evidence' FROM evidence"
     " UNION SELECT store, chain, sale_id, 'voids' FROM voids"
-    " UNION SELECT store, chain, sale_id, 'salts' FROM salts) y"
+    " UNION SELECT store, chain, sale_id, 'salts' FROM salts"
+    " UNION SELECT store, chain, sale_id, 'returns' FROM returns) y"
     " WHERE NOT EXISTS (SELECT 1 FROM sales s WHERE s.store = y.store"
     " AND s.chain = y.chain AND s.id = y.sale_id)"
+    " GROUP BY store, chain"
+    " UNION ALL SELECT store, chain, 'rows of no sale: return_lines of no return'"
+    " FROM return_lines rl WHERE NOT EXISTS (SELECT 1 FROM returns r JOIN sales s"
+    " ON s.store = r.store AND s.chain = r.chain AND s.id = r.sale_id"
+    " WHERE r.store = rl.store AND r.chain = rl.chain AND r.id = rl.return_id)"
     " GROUP BY store, chain ORDER BY 1, 2";
 #define NTABLES (sizeof tables / sizeof tables[0])
 

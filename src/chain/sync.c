@@ -26,7 +26,10 @@
  *   journal   the entries themselves;
  *   sales, lines, evidence, voids, salts
  *             the current rows of every sale an entry of kind sale, void
- *             or erase names.  Current: a sale already erased on the till
+ *             or erase names, or whose return a "return" entry names;
+ *   returns, return_lines
+ *             the current rows of those sales' returns whose own entry is
+ *             in or before the batch.  Current: a sale already erased on the till
  *             ships erased, so personal data never leaves the till after
  *             its erasure, and an "erase" entry brings the server's copy
  *             of that sale up to date (the personal columns, the void's
@@ -41,10 +44,22 @@
 #include "chain/chain_int.h"
 #include "store/store.h"
 
-/* The sale ids the entries (?1, ?2] name. */
+/* The sale ids the entries (?1, ?2] name: a sale, void or erase entry
+ * names its sale, a return entry its returns row, whose original sale is
+ * staged with it (the return's personal text is salted under that sale's
+ * id, journal.c). */
 #define TOUCHED                                                                \
   "(SELECT sale_id FROM journal WHERE seq > ?1 AND seq <= ?2"                  \
-  " AND kind IN ('sale','void','erase'))"
+  " AND kind IN ('sale','void','erase')"                                       \
+  " UNION SELECT sale_id FROM returns WHERE id IN (SELECT sale_id FROM"        \
+  " journal WHERE seq > ?1 AND seq <= ?2 AND kind = 'return'))"
+/* The returns a batch stages: those of the touched sales whose own entry
+ * is at most ?2 (a return recorded after the batch's last entry ships
+ * with the batch that holds its entry), so a return ships with its entry
+ * and again, as it now is, with an erasure of its sale. */
+#define RETURNS_STAGED                                                         \
+  "(SELECT id FROM returns WHERE sale_id IN " TOUCHED " AND id IN (SELECT"     \
+  " sale_id FROM journal WHERE kind = 'return' AND seq <= ?2))"
 /* The store of the sale a row belongs to (the central key). */
 #define SALE_STORE(t) "(SELECT store FROM sales WHERE sales.id = " t ".sale_id)"
 
@@ -79,6 +94,13 @@ static const stage stages[] = {
      "SELECT " SALE_STORE("salts") ", ?3, " CHAIN_SALTS_COLS
      " FROM salts WHERE sale_id IN " TOUCHED,
      "COPY stage_salts(store,chain," CHAIN_SALTS_COLS ") FROM STDIN"},
+    {"returns",
+     "SELECT ?3, " CHAIN_RETURNS_COLS " FROM returns WHERE id IN " RETURNS_STAGED,
+     "COPY stage_returns(chain," CHAIN_RETURNS_COLS ") FROM STDIN"},
+    {"return_lines",
+     "SELECT (SELECT store FROM returns WHERE returns.id = return_lines.return_id),"
+     " ?3, " CHAIN_RETURN_LINES_COLS " FROM return_lines WHERE return_id IN " RETURNS_STAGED,
+     "COPY stage_return_lines(store,chain," CHAIN_RETURN_LINES_COLS ") FROM STDIN"},
 };
 #define NSTAGES (sizeof stages / sizeof stages[0])
 
@@ -88,9 +110,11 @@ static const stage stages[] = {
  * (voids and lines are keyed by chain).  The personal columns are the
  * ones src/store/journal.c erases: sale_pii (customer_name, gift_message,
  * recipient_name, recipient_contact, meta), line_pii (gift_message,
- * recipient_name, recipient_contact), the reply, and VOID_REASON_FIELD
- * (voids.reason, '' once erased); the salts of a staged sale are replaced
- * as a whole.  A column missing here leaves the server's digest check
+ * recipient_name, recipient_contact), the reply, VOID_REASON_FIELD
+ * (voids.reason, '' once erased) and a return's RETURN_TEXT_FIELD
+ * (returns.reason_text, NULL once erased); the salts of a staged sale
+ * (its returns' among them) are replaced as a whole.  A return's reply
+ * and lines are never rewritten on the till: kept as first shipped.  A column missing here leaves the server's digest check
  * failing after an erasure (tests/chain_erase_test.py). */
 static const char merge_sql[] =
     "INSERT INTO journal SELECT * FROM stage_journal ON CONFLICT DO NOTHING;"
@@ -112,15 +136,19 @@ static const char merge_sql[] =
     " ON CONFLICT (store, chain, sale_id) DO UPDATE SET reason = EXCLUDED.reason;"
     "DELETE FROM salts c USING stage_sales s"
     " WHERE c.store = s.store AND c.chain = s.chain AND c.sale_id = s.id;"
-    "INSERT INTO salts SELECT * FROM stage_salts ON CONFLICT DO NOTHING;";
+    "INSERT INTO salts SELECT * FROM stage_salts ON CONFLICT DO NOTHING;"
+    "INSERT INTO returns SELECT * FROM stage_returns"
+    " ON CONFLICT (store, chain, id) DO UPDATE SET reason_text = EXCLUDED.reason_text;"
+    "INSERT INTO return_lines SELECT * FROM stage_return_lines ON CONFLICT DO NOTHING;";
 
 /* After the checks, inside the batch's transaction, so that the staging
  * tables are empty at every commit (and after a rollback).  Not ON COMMIT
- * DELETE ROWS: a truncation of six tables at every commit cost 40 ms a
+ * DELETE ROWS: a truncation of the staging tables at every commit cost 40 ms a
  * batch (measured), a DELETE of a batch's rows well under one. */
 static const char unstage_sql[] =
     "DELETE FROM stage_journal; DELETE FROM stage_sales; DELETE FROM stage_lines;"
-    "DELETE FROM stage_evidence; DELETE FROM stage_voids; DELETE FROM stage_salts;";
+    "DELETE FROM stage_evidence; DELETE FROM stage_voids; DELETE FROM stage_salts;"
+    "DELETE FROM stage_returns; DELETE FROM stage_return_lines;";
 
 /* A sale the server holds from another chain under the same key. */
 static const char clash_sql[] =
@@ -134,7 +162,9 @@ static const char staging_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS stage_lines (LIKE lines);"
     "CREATE TEMP TABLE IF NOT EXISTS stage_evidence (LIKE evidence);"
     "CREATE TEMP TABLE IF NOT EXISTS stage_voids (LIKE voids);"
-    "CREATE TEMP TABLE IF NOT EXISTS stage_salts (LIKE salts);";
+    "CREATE TEMP TABLE IF NOT EXISTS stage_salts (LIKE salts);"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_returns (LIKE returns);"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_return_lines (LIKE return_lines);";
 
 static int pg_exec(PGconn *pg, const char *sql, const char *what, pi_error *err) {
   PGresult *r = PQexec(pg, sql);
