@@ -100,6 +100,78 @@ static int load_table(PGconn *pg, sqlite3 *db, const table *t, const char *store
                          strcmp(t->name, "salts") == 0 ? 2 : -1, err);
 }
 
+/* Hold the verified journal in db to what the server acknowledged to the
+ * till (posintent.acks, raised by every batch sync committed): a journal
+ * that ends before that entry lost its tail on the server, which the
+ * chain itself cannot show (its remaining entries still link), and an
+ * entry there with another hash was rewritten.  Only an acks row altered
+ * with the journal hides a deleted tail; the head each till prints on its
+ * closing report (journal.h) is the check then.  Sets rep->ok 0 with the
+ * problem (a deleted tail replaces journal_verify's, which it explains);
+ * returns 0, or -1 with err. */
+static int check_ack(PGconn *pg, sqlite3 *db, chain_verify_item *item, pi_error *err) {
+  const char *params[2] = {item->store, item->chain};
+  PGresult *r = PQexecParams(pg, "SELECT seq, hash FROM acks WHERE store = $1 AND chain = $2",
+                             2, NULL, params, NULL, NULL, 0);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    chain_pg_fail(pg, r, "reading what the server acknowledged", err);
+    PQclear(r);
+    return -1;
+  }
+  journal_report *rep = &item->rep;
+  if (PQntuples(r) != 1) {
+    PQclear(r);
+    if (rep->ok)
+      snprintf(rep->problem, sizeof rep->problem,
+               "the server holds no record of what it acknowledged to this till "
+               "(posintent.acks): it was deleted, so whether the journal's last "
+               "entries were deleted too cannot be checked");
+    rep->ok = 0;
+    return 0;
+  }
+  long long seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+  char hash[65];
+  snprintf(hash, sizeof hash, "%s", PQgetvalue(r, 0, 1));
+  PQclear(r);
+  /* The journal as loaded (rep->head_seq is where the walk stopped, which
+   * is earlier when it failed): its last entry, and the acknowledged one's
+   * hash. */
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT (SELECT coalesce(max(seq), 0) FROM journal),"
+                         " (SELECT hash FROM journal WHERE seq = ?1)",
+                         -1, &q, NULL) != SQLITE_OK)
+    return pi_fail(err, PI_E_STORAGE, "database", "%s", sqlite3_errmsg(db));
+  sqlite3_bind_int64(q, 1, seq);
+  if (sqlite3_step(q) != SQLITE_ROW) {
+    pi_fail(err, PI_E_STORAGE, "database", "%s", sqlite3_errmsg(db));
+    sqlite3_finalize(q);
+    return -1;
+  }
+  long long last = sqlite3_column_int64(q, 0);
+  const char *mine = (const char *)sqlite3_column_text(q, 1);
+  if (last < seq) {
+    /* A deleted tail explains whatever else failed (rows of no entry). */
+    rep->ok = 0;
+    rep->bad_seq = last + 1;
+    snprintf(rep->problem, sizeof rep->problem,
+             "the server's journal of this till ends at entry %lld, but the server "
+             "acknowledged entries up to %lld (hash %.12s...) to the till: entries "
+             "%lld to %lld were deleted on the server",
+             last, seq, hash, last + 1, seq);
+  } else if (rep->ok && (mine == NULL || strcmp(mine, hash) != 0)) {
+    rep->ok = 0;
+    rep->bad_seq = seq;
+    snprintf(rep->problem, sizeof rep->problem,
+             "the server's journal entry %lld of this till is not the one the server "
+             "acknowledged to the till (hash %.12s...): the journal was rewritten on "
+             "the server",
+             seq, hash);
+  }
+  sqlite3_finalize(q);
+  return 0;
+}
+
 /* Verify one chain into item->rep. */
 static int verify_one(PGconn *pg, chain_verify_item *item, pi_error *err) {
   store *st;
@@ -119,6 +191,7 @@ static int verify_one(PGconn *pg, chain_verify_item *item, pi_error *err) {
     goto out;
   }
   rc = store_verify(st, &item->rep, err);
+  if (rc == 0) rc = check_ack(pg, db, item, err);
 out:
   store_close(st);
   return rc;

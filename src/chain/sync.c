@@ -114,8 +114,11 @@ static const stage stages[] = {
  * (voids.reason, '' once erased) and a return's RETURN_TEXT_FIELD
  * (returns.reason_text, NULL once erased); the salts of a staged sale
  * (its returns' among them) are replaced as a whole.  A return's reply
- * and lines are never rewritten on the till: kept as first shipped.  A column missing here leaves the server's digest check
- * failing after an erasure (tests/chain_erase_test.py). */
+ * and lines are never rewritten on the till: kept as first shipped.  A
+ * column missing here leaves the server's digest check failing after an
+ * erasure (tests/chain_erase_test.py).  Last, acks takes the batch's last
+ * entry as what the server acknowledged to this till (never lowered: a
+ * batch shipped again after a lost acknowledgement leaves it). */
 static const char merge_sql[] =
     "INSERT INTO journal SELECT * FROM stage_journal ON CONFLICT DO NOTHING;"
     "INSERT INTO sales SELECT * FROM stage_sales"
@@ -139,7 +142,10 @@ static const char merge_sql[] =
     "INSERT INTO salts SELECT * FROM stage_salts ON CONFLICT DO NOTHING;"
     "INSERT INTO returns SELECT * FROM stage_returns"
     " ON CONFLICT (store, chain, id) DO UPDATE SET reason_text = EXCLUDED.reason_text;"
-    "INSERT INTO return_lines SELECT * FROM stage_return_lines ON CONFLICT DO NOTHING;";
+    "INSERT INTO return_lines SELECT * FROM stage_return_lines ON CONFLICT DO NOTHING;"
+    "INSERT INTO acks SELECT store, chain, seq, hash FROM stage_journal"
+    " ORDER BY seq DESC LIMIT 1 ON CONFLICT (store, chain) DO UPDATE SET"
+    " seq = EXCLUDED.seq, hash = EXCLUDED.hash WHERE acks.seq < EXCLUDED.seq;";
 
 /* After the checks, inside the batch's transaction, so that the staging
  * tables are empty at every commit (and after a rollback).  Not ON COMMIT

@@ -45,8 +45,13 @@ static const char sync_help[] =
     "    of the failed batch was kept.\n";
 
 static const char chain_verify_help[] =
+    "\n"
     "    With --db postgresql://URL, verifies every till's chain on the server\n"
-    "    the same way, one line per till, and exits 1 when any fails.\n";
+    "    the same way, one line per till, and exits 1 when any fails.  Each\n"
+    "    till's journal must also reach the last entry the server acknowledged\n"
+    "    to it (a journal whose last entries were deleted on the server fails).\n"
+    "    A server that holds no till at all exits 1 as well, saying so:\n"
+    "    nothing verified is not a verified chain.\n";
 
 int cli_db_is_server(const char *db) {
   return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
@@ -199,6 +204,14 @@ int cmd_verify_chain(const char *url) {
   if (rc) {
     cli_error("verify: %s", err.message);
     return EXIT_RUNTIME;
+  }
+  if (chains == 0) {
+    /* Nothing walked is no verdict: an auditor pointed at the wrong
+     * database, or at a server sync never reached, must not read "all
+     * good" from it. */
+    printf("chain: no till on the server: NOTHING verified (the server holds no "
+           "till's records; has sync shipped to this database?)\n");
+    return 1;
   }
   printf("chain: %lld till%s, %d not verified\n", (long long)chains,
          chains == 1 ? "" : "s", bad);
