@@ -32,6 +32,7 @@
 #ifndef POSINTENT_CHAIN_H
 #define POSINTENT_CHAIN_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include <libpq-fe.h>
@@ -65,6 +66,7 @@ typedef struct chain_sync_stats {
   int64_t sales;         /* sale rows staged (new or brought up to date)        */
   int64_t lines;         /* line rows staged                                    */
   int64_t batches;       /* transactions committed                              */
+  int stopped;           /* 1: *stop ended the run between two batches          */
 } chain_sync_stats;
 
 /* Ship every journal entry of the till database at `till_path` that the
@@ -84,10 +86,14 @@ typedef struct chain_sync_stats {
  * merged only if the server's acknowledged entry is still the one it was
  * read after, else it is dropped and the till read again, so a batch read
  * before an erasure never overwrites the erasure (sync.c, lock_till).
+ * `stop` (NULL: never) is looked at between batches: once non-zero (a
+ * signal handler sets it) the run ends after the batch in flight was
+ * committed or dropped, with stats->stopped 1 and the rest left for the
+ * next run.  A batch waiting on the server (a lock) is waited for.
  * Returns 0 with *stats, or -1 with err (stats says what was shipped
  * before the failure). */
-int chain_sync(PGconn *pg, const char *till_path, int batch, chain_sync_stats *stats,
-               pi_error *err);
+int chain_sync(PGconn *pg, const char *till_path, int batch,
+               const volatile sig_atomic_t *stop, chain_sync_stats *stats, pi_error *err);
 
 /* What central verification found for one chain: its key and the journal
  * report of journal_verify() over the chain's rows on the server. */
@@ -110,7 +116,9 @@ typedef int (*chain_verify_fn)(const chain_verify_item *item, void *ctx);
  * chain_report_store() reads them.  After the chains, rows of any chain
  * that `chains` does not list, and child rows of no sale, are passed to
  * fn as items that did not verify (rep.ok 0, rep.problem says which
- * tables).  Sets *chains to the number of items passed to fn.  Returns 0, or -1 with err when
+ * tables).  A chain's journal must also reach the entry the server
+ * acknowledged to the till (posintent.acks; cverify.c, check_ack), so a
+ * tail deleted on the server fails too.  Sets *chains to the number of items passed to fn.  Returns 0, or -1 with err when
  * the server or memory failed. */
 int chain_verify(PGconn *pg, chain_verify_fn fn, void *ctx, int64_t *chains,
                  pi_error *err);

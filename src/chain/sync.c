@@ -469,8 +469,8 @@ fail:
   return -1;
 }
 
-int chain_sync(PGconn *pg, const char *till_path, int batch, chain_sync_stats *s,
-               pi_error *err) {
+int chain_sync(PGconn *pg, const char *till_path, int batch,
+               const volatile sig_atomic_t *stop, chain_sync_stats *s, pi_error *err) {
   memset(s, 0, sizeof *s);
   if (batch < 1) return pi_fail(err, PI_E_BAD_VALUE, "batch", "the batch size must be at least 1");
   store *st;
@@ -486,6 +486,11 @@ int chain_sync(PGconn *pg, const char *till_path, int batch, chain_sync_stats *s
   if (pg_exec(pg, staging_sql, "creating the staging tables", err)) goto out;
   int64_t lo = -1;
   for (;;) {
+    if (stop && *stop) { /* between batches: nothing in flight */
+      s->stopped = 1;
+      rc = 0;
+      goto out;
+    }
     /* One snapshot per batch: the till writes on between them. */
     if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
       sq_fail(db, "reading the till", err);

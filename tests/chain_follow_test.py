@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""`posintent sync` as a service (issue 14, review findings 3 to 6).
+
+Against the real, throwaway server of tests/pg_server.sh:
+
+1. SIGTERM stops `sync --follow` between batches: while its first batch
+   waits on a lock on the server, SIGTERM arrives; once the lock goes, that
+   batch is committed, no other is shipped, sync says it stopped and exits
+   0.  A later sync ships the rest.
+
+usage: chain_follow_test.py POS_HOST POSINTENT MANIFEST PG_STATE
+"""
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+import pgtest
+from checks import check, finish
+from crash_harness import Sale
+
+pos_host, posintent_bin, manifest, state = sys.argv[1:5]
+pg = pgtest.Server(state)
+rng = random.Random(5)
+psql = os.path.join(pg.bindir, "psql")
+
+with open(manifest, encoding="utf-8") as f:
+    base_manifest = json.load(f)
+
+
+def posintent(*args, **kw):
+    return subprocess.run([posintent_bin, *args], capture_output=True, text=True, **kw)
+
+
+def make_till(tmp, name, store, first, n):
+    m = json.loads(json.dumps(base_manifest))
+    m["config"]["store_id"] = store
+    man = os.path.join(tmp, name + ".manifest")
+    with open(man, "w", encoding="utf-8") as f:
+        json.dump(m, f)
+    db = os.path.join(tmp, name + ".db")
+    payload = b"".join(Sale(first + i, rng, store, "T1").payload for i in range(n))
+    p = subprocess.run([pos_host, "--manifest", man, "--db", db, "--quiet"],
+                       input=payload, capture_output=True)
+    check(f"{db}: the till records", p.returncode == 0, p.stderr.decode())
+    return man, db
+
+
+def until(what, cond, timeout=60):
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            check(f"{what} (timed out)", False)
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def hold_chains(url):
+    """A psql session that locks posintent.chains against every batch's
+    INSERT (which each batch runs after staging its rows)."""
+    p = subprocess.Popen([psql, "-X", "-q", "-d", url], stdin=subprocess.PIPE,
+                         stdout=subprocess.DEVNULL, text=True)
+    p.stdin.write("BEGIN; LOCK TABLE posintent.chains IN EXCLUSIVE MODE;\n")
+    p.stdin.flush()
+    until("the lock is held", lambda: pg.query(
+        url, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+        " WHERE c.relname = 'chains' AND l.mode = 'ExclusiveLock' AND l.granted")
+        == [["1"]])
+    return p
+
+
+def release(p):
+    p.stdin.write("COMMIT;\n")
+    p.stdin.close()
+    p.wait(timeout=60)
+
+
+def waiting(url):
+    return int(pg.query(url, "SELECT count(*) FROM pg_stat_activity WHERE"
+                        " wait_event_type = 'Lock' AND datname = current_database()")[0][0])
+
+
+def entries(url, store):
+    return int(pg.query(url, "SELECT count(*) FROM posintent.journal WHERE store ="
+                        f" '{store}'")[0][0])
+
+
+with tempfile.TemporaryDirectory(prefix="posintent-chain-follow-") as tmp:
+    url = pg.new_database("follow")
+    # A first till creates the central schema.
+    _, db0 = make_till(tmp, "z", "shop-z", 100, 1)
+    r = posintent("--db", db0, "sync", "--to", url)
+    check("the schema is created", r.returncode == 0, r.stdout + r.stderr)
+
+    # -- 1. SIGTERM between batches ------------------------------------------------
+    man, db = make_till(tmp, "f", "shop-f", 1000, 30)
+    lock = hold_chains(url)
+    p = subprocess.Popen([posintent_bin, "--db", db, "sync", "--to", url, "--follow",
+                          "--batch", "5", "--interval", "1"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    until("1: the first batch waits on the lock", lambda: waiting(url) >= 1)
+    p.send_signal(signal.SIGTERM)
+    release(lock)
+    try:
+        out, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    check("1: SIGTERM: exit 0", p.returncode == 0, (p.returncode, out, err))
+    check("1: SIGTERM: says it stopped", "stopped by SIGTERM between batches" in out,
+          out + err)
+    got = entries(url, "shop-f")
+    check("1: the batch in flight was committed, and no other", got == 5, got)
+    c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    head = c.execute("SELECT max(seq) FROM journal").fetchone()[0]
+    c.close()
+    r = posintent("--db", db, "sync", "--to", url)
+    check("1: the next run ships the rest", r.returncode == 0 and
+          f"shipped {head - 5} entries" in r.stdout, r.stdout + r.stderr)
+
+finish("chain follow")
