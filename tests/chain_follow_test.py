@@ -8,6 +8,9 @@ Against the real, throwaway server of tests/pg_server.sh:
    waits on a lock on the server, SIGTERM arrives; once the lock goes, that
    batch is committed, no other is shipped, sync says it stopped and exits
    0.  A later sync ships the rest.
+2. Permanent failures end `sync --follow` at once with exit 3 and a clear
+   error: a wrong password, a database that does not exist.  An
+   unreachable server is retried (until SIGTERM, exit 0).
 
 usage: chain_follow_test.py POS_HOST POSINTENT MANIFEST PG_STATE
 """
@@ -124,5 +127,40 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-follow-") as tmp:
     r = posintent("--db", db, "sync", "--to", url)
     check("1: the next run ships the rest", r.returncode == 0 and
           f"shipped {head - 5} entries" in r.stdout, r.stdout + r.stderr)
+
+    # -- 2. permanent failures end --follow; an unreachable server does not --------
+    dbname = url.split("@/")[1].split("?")[0]
+    for what, to, says in (
+            ("a wrong password", pg.url(dbname, "wrong"), "password authentication failed"),
+            ("a missing database", pg.url(dbname + "_missing"), "does not exist")):
+        try:
+            r = posintent("--db", db, "sync", "--to", to, "--follow", "--interval", "1",
+                          timeout=120)
+        except subprocess.TimeoutExpired:
+            check(f"2: {what}: --follow ends (it retried instead)", False)
+            continue
+        check(f"2: {what}: exit 3", r.returncode == 3, (r.returncode, r.stderr))
+        check(f"2: {what}: one clear line", says in r.stderr and
+              "trying again will not help" in r.stderr and
+              len(r.stderr.strip().splitlines()) == 1, r.stderr)
+    errpath = os.path.join(tmp, "unreachable.err")
+    with open(errpath, "w", encoding="utf-8") as ef:
+        p = subprocess.Popen([posintent_bin, "--db", db, "sync", "--to",
+                              f"postgresql://chain:x@/postgres?host={tmp}/nowhere",
+                              "--follow", "--interval", "1"],
+                             stdout=subprocess.PIPE, stderr=ef, text=True)
+
+        def tries():
+            with open(errpath, encoding="utf-8") as f:
+                return f.read().count("cannot connect")
+        until("2: an unreachable server is tried again", lambda: tries() >= 2)
+        p.send_signal(signal.SIGTERM)
+        try:
+            out, _ = p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, _ = p.communicate()
+    check("2: an unreachable server: --follow retried until SIGTERM, exit 0",
+          p.returncode == 0 and "stopped by SIGTERM" in out, (p.returncode, out))
 
 finish("chain follow")

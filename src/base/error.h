@@ -57,6 +57,7 @@
   X(SCHEMA, "schema") \
   X(SCRIPT, "script") \
   X(SERVER, "server") \
+  X(SERVER_REFUSED, "server_refused") \
   X(STORAGE, "storage") \
   X(STORE_MISMATCH, "store_mismatch") \
   X(TENDERS_MISMATCH, "tenders_mismatch") \

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* central.c - the connection to the central PostgreSQL and its schema. */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,18 +226,106 @@ static void quiet(void *arg, const char *message) {
   (void)message; /* NOTICEs ("already exists, skipping") are no news */
 }
 
+/* The SQLSTATE in a verbose libpq connection error ("...failed: FATAL:
+ * 28P01: password authentication failed...": the severity word may be
+ * translated, the code never is) into state[6]; "" when the server sent
+ * none (the failure was the network's or libpq's own). */
+static void connect_state(const char *msg, char state[6]) {
+  state[0] = '\0';
+  for (const char *p = strstr(msg, ":  "); p; p = strstr(p + 1, ":  ")) {
+    const char *c = p + 3;
+    int ok = 1;
+    for (int i = 0; i < 5 && ok; i++)
+      ok = (c[i] >= '0' && c[i] <= '9') || (c[i] >= 'A' && c[i] <= 'Z');
+    if (ok && c[5] == ':') {
+      memcpy(state, c, 5);
+      state[5] = '\0';
+      return;
+    }
+  }
+}
+
+/* libpq's verbose sentence as its default one: without the SQLSTATE and
+ * the LOCATION line, on one line. */
+static void plain_message(const char *verbose, const char *state, char *out, size_t cap) {
+  snprintf(out, cap, "%s", verbose);
+  char *loc = strstr(out, "\nLOCATION:");
+  if (loc) *loc = '\0';
+  if (state[0]) {
+    char tag[8];
+    snprintf(tag, sizeof tag, "%s: ", state);
+    char *t = strstr(out, tag);
+    if (t) memmove(t, t + 7, strlen(t + 7) + 1);
+  }
+  one_line(out);
+}
+
+/* Connect, telling a failure that waiting may cure (the server is down,
+ * restarting, unreachable, or out of connections: "server") from one it
+ * never will (wrong credentials, no password given, a database or role
+ * that does not exist, no right to connect, a malformed URL:
+ * "server_refused"), so that `sync --follow` retries only the first. */
+static int connect_server(const char *url, PGconn **out, pi_error *err) {
+  char *perr = NULL;
+  PQconninfoOption *opts = PQconninfoParse(url, &perr);
+  if (opts == NULL) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s", perr ? perr : "out of memory");
+    one_line(msg);
+    PQfreemem(perr);
+    return pi_fail(err, PI_E_SERVER_REFUSED, "server",
+                   "the server's address is not a PostgreSQL URL or key=value "
+                   "connection string libpq accepts: %s",
+                   msg);
+  }
+  PQconninfoFree(opts);
+  PGconn *pg = PQconnectStart(url);
+  if (pg == NULL) return pi_fail(err, PI_E_NOMEM, "server", "out of memory");
+  PQsetErrorVerbosity(pg, PQERRORS_VERBOSE); /* for the SQLSTATE */
+  PostgresPollingStatusType st = PQstatus(pg) == CONNECTION_BAD ? PGRES_POLLING_FAILED
+                                                                : PGRES_POLLING_WRITING;
+  while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+    int fd = PQsocket(pg);
+    if (fd >= 0 && (st == PGRES_POLLING_READING || st == PGRES_POLLING_WRITING)) {
+      struct pollfd pfd = {fd, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+      if (poll(&pfd, 1, -1) < 0 && errno != EINTR) break;
+    }
+    st = PQconnectPoll(pg);
+  }
+  if (PQstatus(pg) == CONNECTION_OK) {
+    PQsetErrorVerbosity(pg, PQERRORS_DEFAULT);
+    *out = pg;
+    return 0;
+  }
+  char state[6], msg[200];
+  connect_state(PQerrorMessage(pg), state);
+  plain_message(PQerrorMessage(pg), state, msg, sizeof msg);
+  int no_password = PQconnectionNeedsPassword(pg);
+  PQfinish(pg);
+  /* Class 08 (connection exception), 53 (insufficient resources: too many
+   * connections), 57 (operator intervention: shutting down, starting up,
+   * in recovery), or no SQLSTATE at all: a later try may succeed. */
+  int transient = !no_password &&
+                  (state[0] == '\0' || strncmp(state, "08", 2) == 0 ||
+                   strncmp(state, "53", 2) == 0 || strncmp(state, "57", 2) == 0);
+  if (transient)
+    return pi_fail(err, PI_E_SERVER, "server", "cannot connect to the PostgreSQL server: %s",
+                   msg);
+  const char *why = no_password ? "no password was given (PGPASSWORD, ~/.pgpass or the URL)"
+                    : strncmp(state, "28", 2) == 0 ? "the server refused the credentials"
+                    : strcmp(state, "3D000") == 0  ? "the database does not exist"
+                    : strcmp(state, "42501") == 0  ? "the role may not connect"
+                                                   : "the server refused the connection";
+  return pi_fail(err, PI_E_SERVER_REFUSED, "server",
+                 "cannot connect to the PostgreSQL server: %s (%s; trying again will "
+                 "not help)",
+                 msg, why);
+}
+
 int chain_connect(const char *url, PGconn **out, pi_error *err) {
   *out = NULL;
-  PGconn *pg = PQconnectdb(url);
-  if (pg == NULL) return pi_fail(err, PI_E_NOMEM, "server", "out of memory");
-  if (PQstatus(pg) != CONNECTION_OK) {
-    char msg[200];
-    snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
-    one_line(msg);
-    PQfinish(pg);
-    return pi_fail(err, PI_E_SERVER, "server",
-                   "cannot connect to the PostgreSQL server: %s", msg);
-  }
+  PGconn *pg;
+  if (connect_server(url, &pg, err)) return -1;
   PQsetNoticeProcessor(pg, quiet, NULL);
   if (PQsetClientEncoding(pg, "UTF8") != 0 ||
       exec(pg, "SET search_path TO posintent", "setting the search path", err) ||

@@ -46,9 +46,12 @@
 
 /* Connect to `url` (a libpq connection URI or key=value string) and bring
  * the central schema to CHAIN_SCHEMA_VERSION.  Errors, with *out NULL:
- * "server" (unreachable, refused, wrong credentials: libpq's sentence,
- * never the password), "schema" (the server's schema is newer), "storage"
- * (a statement failed).  Returns 0 with *out (PQfinish it), or -1. */
+ * "server" (unreachable, down, restarting, out of connections: a later
+ * try may succeed), "server_refused" (wrong credentials, no password, no
+ * such database or role, no right to connect, a malformed URL: trying
+ * again will not help), both with libpq's sentence and never the
+ * password; "schema" (the server's schema is newer), "storage" (a
+ * statement failed).  Returns 0 with *out (PQfinish it), or -1. */
 int chain_connect(const char *url, PGconn **out, pi_error *err);
 
 /* Fill err from a failed libpq call on `pg`: "server" when the connection
