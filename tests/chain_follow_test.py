@@ -11,6 +11,11 @@ Against the real, throwaway server of tests/pg_server.sh:
 2. Permanent failures end `sync --follow` at once with exit 3 and a clear
    error: a wrong password, a database that does not exist.  An
    unreachable server is retried (until SIGTERM, exit 0).
+3. No message repeats a password: a server URL given as the till's
+   database, to a command that takes a file, with a mistyped scheme, as a
+   stray argument; a key=value string with a wrong password or a mistyped
+   key.  libpq's key=value form is a server for --db (verify and reports
+   agree with the URL form) and --to.
 
 usage: chain_follow_test.py POS_HOST POSINTENT MANIFEST PG_STATE
 """
@@ -162,5 +167,43 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-follow-") as tmp:
             out, _ = p.communicate()
     check("2: an unreachable server: --follow retried until SIGTERM, exit 0",
           p.returncode == 0 and "stopped by SIGTERM" in out, (p.returncode, out))
+
+    # -- 3. passwords are never echoed; key=value is a server ------------------------
+    secret = "S3cretPW"
+    surl = pg.url(dbname, secret)
+    kv = f"host={pg.host} dbname={dbname} user=chain password="
+    for what, args, status in (
+            ("a URL as sync's till database", ["--db", surl, "sync", "--to", url], 2),
+            ("a URL to a command that takes a file", ["--db", surl, "erase", "--sale",
+                                                      "K1"], 3),
+            ("a mistyped scheme", ["--db", surl.replace("postgresql", "postgresq"),
+                                   "verify"], 3),
+            ("a URL as a stray argument", ["sync", surl], 2),
+            ("key=value with a wrong password", ["--db", kv + secret, "verify"], 3),
+            ("key=value, quoted, with a mistyped key",
+             ["--db", kv.replace("dbname", "dbnme") + f"'{secret} x'", "verify"], 3),
+            ("a wrong password to --to", ["--db", db, "sync", "--to", kv + secret], 3)):
+        r = posintent(*args)
+        check(f"3: {what}: exit {status}", r.returncode == status,
+              (r.returncode, r.stdout, r.stderr))
+        check(f"3: {what}: the password is not repeated", secret not in r.stdout + r.stderr
+              and r.stderr.strip() != "", r.stdout + r.stderr)
+    r = posintent("--db", kv.replace("dbname", "dbnme") + secret, "verify")
+    check("3: a mistyped key is named", '"dbnme"' in r.stderr, r.stderr)
+    r = posintent("--db", surl, "sync", "--to", url)
+    check("3: a URL as the till's database is called a server", "is a PostgreSQL server"
+          in r.stderr and "chain:***@" in r.stderr, r.stderr)
+    good = kv + pg.password
+    r1, r2 = posintent("--db", good, "verify"), posintent("--db", url, "verify")
+    check("3: key=value: verify as with the URL", r1.returncode == 0 and
+          r1.stdout == r2.stdout, (r1.stdout, r1.stderr, r2.stdout))
+    r1 = posintent("--db", good, "report", "purposes", "--store", "shop-f")
+    r2 = posintent("--db", url, "report", "purposes", "--store", "shop-f")
+    check("3: key=value: a report as with the URL", r1.returncode == 0 and
+          r1.stdout == r2.stdout and r1.stdout.count("\n") > 1,
+          (r1.stdout, r1.stderr, r2.stdout))
+    r = posintent("--db", db, "sync", "--to", good)
+    check("3: key=value as --to", r.returncode == 0 and "shipped 0 entries" in r.stdout,
+          r.stdout + r.stderr)
 
 finish("chain follow")

@@ -22,6 +22,7 @@
 #define POSINTENT_CLIARGS_H
 
 #include <stdarg.h>
+#include <stdio.h>
 
 /* The exit status of every usage error of both programs. */
 #define CLIARGS_USAGE 2
@@ -81,6 +82,16 @@ int cliargs_is_help(const char *arg);
 /* Print the one-line usage error "PROG: [WHAT: ]REASON (try 'HINT')" on
  * stderr, REASON from fmt.  Returns CLIARGS_USAGE, for `return`. */
 int cliargs_usage(const cliargs *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print the text fmt makes on `f` with every password in it replaced by
+ * "***": the password of a URL's user information
+ * ("postgresql://user:***@host/db", any scheme) and the value of a
+ * "password=" key (libpq's key=value form, a URL's query).  Every error
+ * and usage line goes through it, so a PostgreSQL URL given where a file
+ * was expected, or as a stray argument, is never echoed with its
+ * password.  Memory: a copy of the text (on failure, the text is not
+ * printed but "(message withheld: out of memory)"). */
+void cliargs_fprint_redacted(FILE *f, const char *fmt, va_list ap);
 
 /* cliargs_usage() with a va_list. */
 int cliargs_vusage(const cliargs *a, const char *fmt, va_list ap)

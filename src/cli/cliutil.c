@@ -13,7 +13,7 @@ void cli_error(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   fputs("posintent: ", stderr);
-  vfprintf(stderr, fmt, ap);
+  cliargs_fprint_redacted(stderr, fmt, ap); /* never a password */
   fputc('\n', stderr);
   va_end(ap);
 }

@@ -223,7 +223,7 @@ typedef struct ctx {
 
 static int fail(const char *what, const pi_error *err) {
   if (err->kind == PI_E_USAGE) return usage(what, "%s", err->message);
-  fprintf(stderr, "posintent: %s: %s\n", what, err->message);
+  cli_error("%s: %s", what, err->message);
   return EXIT_RUNTIME;
 }
 
@@ -239,7 +239,7 @@ static int open_chain(const char *url, const char *what, const char *store_id,
     PQfinish(pg);
     if (rc == 0) return 0;
   }
-  fprintf(stderr, "posintent: %s: %s\n", what, err.message);
+  cli_error("%s: %s", what, err.message);
   return EXIT_RUNTIME;
 }
 

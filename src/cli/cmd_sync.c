@@ -23,7 +23,8 @@ static const char sync_help[] =
     "    not acknowledged yet, with the sales, lines, evidence, voids, salts and\n"
     "    erasures it covers, into the central schema \"posintent\" of the\n"
     "    PostgreSQL database URL names (postgresql://USER:PASSWORD@HOST/DB, or\n"
-    "    libpq's key=value form; PGPASSWORD and ~/.pgpass work as for psql).\n"
+    "    libpq's key=value form \"host=HOST dbname=DB user=USER\"; PGPASSWORD\n"
+    "    and ~/.pgpass work as for psql).  No message repeats a password.\n"
     "    The schema is created or migrated on first use.\n"
     "\n"
     "    --db may also follow the command name.  The till's database is only\n"
@@ -62,7 +63,16 @@ static const char chain_verify_help[] =
     "    nothing verified is not a verified chain.\n";
 
 int cli_db_is_server(const char *db) {
-  return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
+  if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
+    return 1;
+  /* libpq's key=value form ("host=... dbname=..."): a first word of
+   * letters and underscores, then "=".  One with a mistake in it is a
+   * server all the same, for libpq to name the field it refuses; a till
+   * file of such a name is written with its folder ("./a=b.db"). */
+  const char *p = db;
+  while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_') p++;
+  while (*p == ' ') p++;
+  return p > db && *p == '=';
 }
 
 /* The signal that asked sync to stop (0: none yet). */
@@ -135,6 +145,10 @@ int cmd_sync(const cli_globals *g, int argc, char **argv) {
       return cliargs_usage(&a, "--interval must be seconds from 1 to 86400, not \"%s\"",
                            interval_s);
   }
+  if (db && cli_db_is_server(db))
+    return cliargs_usage(&a, "--db names the till's SQLite database; %s is a PostgreSQL "
+                             "server (the chain's goes to --to)",
+                         db);
   cli_globals mine = *g;
   mine.db_path = db;
   char buf[MANIFEST_PATH_MAX];

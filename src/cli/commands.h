@@ -38,8 +38,9 @@ int cmd_sync(const cli_globals *g, int argc, char **argv);
 int cmd_verify_chain(const char *url);
 const char *cmd_verify_chain_help(void);
 
-/* 1 when a --db value names a PostgreSQL server (postgresql:// or
- * postgres://) rather than a till's database file. */
+/* 1 when a --db value names a PostgreSQL server (postgresql://,
+ * postgres://, or libpq's key=value form: a first word of letters and
+ * underscores followed by "=") rather than a till's database file. */
 int cli_db_is_server(const char *db);
 
 #endif
