@@ -16,6 +16,9 @@ Against the real, throwaway server of tests/pg_server.sh:
    stray argument; a key=value string with a wrong password or a mistyped
    key.  libpq's key=value form is a server for --db (verify and reports
    agree with the URL form) and --to.
+4. A sync whose batch waits on the server holds no read transaction on
+   the till: `posintent erase` on the till meanwhile succeeds (exit 0,
+   its WAL checkpoint not blocked), and the erasure reaches the server.
 
 usage: chain_follow_test.py POS_HOST POSINTENT MANIFEST PG_STATE
 """
@@ -205,5 +208,37 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-follow-") as tmp:
     r = posintent("--db", db, "sync", "--to", good)
     check("3: key=value as --to", r.returncode == 0 and "shipped 0 entries" in r.stdout,
           r.stdout + r.stderr)
+
+    # -- 4. erase on the till while a sync waits on the server ------------------------
+    first = 2000
+    man4, db4 = make_till(tmp, "e", "shop-e", first, 3)
+    r = posintent("--db", db4, "sync", "--to", url)
+    check("4: first sync", r.returncode == 0, r.stdout + r.stderr)
+    more = []
+    while not any(x.customer for x in more):
+        more.append(Sale(first + 100 + len(more), rng, "shop-e", "T1"))
+    p = subprocess.run([pos_host, "--manifest", man4, "--db", db4, "--quiet"],
+                       input=b"".join(x.payload for x in more), capture_output=True)
+    check("4: more sales", p.returncode == 0, p.stderr.decode())
+    target = next(x for x in more if x.customer)
+    lock = hold_chains(url)
+    base = waiting(url)
+    p = subprocess.Popen([posintent_bin, "--db", db4, "sync", "--to", url],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    until("4: the sync's batch waits on the server", lambda: waiting(url) >= base + 1)
+    r = posintent("--db", db4, "erase", "--sale", target.id, "--store", "shop-e",
+                  "--terminal", "T1")
+    check("4: erase while sync waits: exit 0", r.returncode == 0,
+          (r.returncode, r.stdout, r.stderr))
+    release(lock)
+    out, err = p.communicate(timeout=120)
+    check("4: the waiting sync ends well", p.returncode == 0, out + err)
+    r = posintent("--db", db4, "sync", "--to", url)
+    check("4: a last sync", r.returncode == 0, r.stdout + r.stderr)
+    left = pg.query(url, "SELECT coalesce(customer_name, '<erased>') FROM posintent.sales"
+                    f" WHERE store = 'shop-e' AND sale = '{target.id}'")
+    check("4: the erasure reached the server", left == [["<erased>"]], left)
+    r = posintent("--db", url, "verify")
+    check("4: central verify passes", r.returncode == 0, r.stdout + r.stderr)
 
 finish("chain follow")

@@ -79,7 +79,9 @@ typedef struct chain_sync_stats {
  * loses nothing and the next run resumes after the last acknowledged
  * entry.  The till database is opened read-only (STORE_READONLY: code
  * "not_a_database" for anything else), and read in one short snapshot per
- * batch, which never blocks the till.  A server whose entry at the
+ * batch, which ends before the batch goes to the server (memory: one
+ * batch's rows), so a batch waiting on the server never blocks the till,
+ * nor an erasure's WAL checkpoint there.  A server whose entry at the
  * acknowledged sequence differs from the till's (another database with
  * the same chain id, or a rewritten journal), or a sale (store, terminal,
  * sale) the server holds from another chain, is refused with "conflict"

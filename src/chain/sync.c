@@ -2,8 +2,9 @@
 /*
  * sync.c - ship a till's journal and the rows it covers to the server.
  *
- * How a batch travels: the rows are read from one SQLite snapshot and
- * streamed with COPY into temporary staging tables, then moved into the
+ * How a batch travels: the rows are read from one SQLite snapshot into
+ * memory, the snapshot ends, and they are streamed with COPY into
+ * temporary staging tables, then moved into the
  * central tables with INSERT ... SELECT ... ON CONFLICT, all in one
  * transaction with the journal entries that acknowledge them.  Why COPY
  * and not libpq's pipeline mode: COPY sends a
@@ -186,35 +187,42 @@ static int sq_fail(sqlite3 *db, const char *what, pi_error *err) {
 
 /* --- COPY text format ------------------------------------------------------ */
 
-typedef struct copybuf {
-  PGconn *pg;
-  size_t n;
-  int failed;
-  char buf[1 << 16];
-} copybuf;
+/* One stage's rows of a batch, in COPY's text format, read from the till
+ * before anything goes to the server (chain_sync says why). */
+typedef struct rowbuf {
+  char *p;
+  size_t n, cap;
+  int64_t rows;
+  int nomem;
+} rowbuf;
 
-static void flush(copybuf *c) {
-  if (c->n == 0 || c->failed) return;
-  if (PQputCopyData(c->pg, c->buf, (int)c->n) != 1) c->failed = 1;
-  c->n = 0;
-}
-
-static void put(copybuf *c, const char *s, size_t len) {
-  while (len > 0 && !c->failed) {
-    if (c->n == sizeof c->buf) flush(c);
-    size_t k = sizeof c->buf - c->n;
-    if (k > len) k = len;
-    memcpy(c->buf + c->n, s, k);
-    c->n += k;
-    s += k;
-    len -= k;
+static void put(rowbuf *b, const char *s, size_t len) {
+  if (b->nomem || len == 0) return;
+  if (len > b->cap - b->n) {
+    size_t cap = b->cap ? b->cap : 1 << 16;
+    while (cap - b->n < len) {
+      if (cap > SIZE_MAX / 2) {
+        b->nomem = 1;
+        return;
+      }
+      cap *= 2;
+    }
+    char *p = realloc(b->p, cap);
+    if (p == NULL) {
+      b->nomem = 1;
+      return;
+    }
+    b->p = p;
+    b->cap = cap;
   }
+  memcpy(b->p + b->n, s, len);
+  b->n += len;
 }
 
 /* One value in COPY's text format: backslash, tab, newline and carriage
  * return escaped, NULL as \N, a blob as bytea's hex form (\\x..., the
  * backslash itself escaped). */
-static void put_value(copybuf *c, sqlite3_stmt *q, int i) {
+static void put_value(rowbuf *c, sqlite3_stmt *q, int i) {
   int type = sqlite3_column_type(q, i);
   if (type == SQLITE_NULL) {
     put(c, "\\N", 2);
@@ -247,53 +255,66 @@ static void put_value(copybuf *c, sqlite3_stmt *q, int i) {
   put(c, s + from, n - from);
 }
 
-/* Stream the rows of one stage into its staging table; *rows counts them. */
-static int copy_stage(PGconn *pg, sqlite3 *db, const stage *sg, int64_t lo, int64_t hi,
-                      const char *chain, const char *home, int64_t *rows,
-                      copybuf *c, pi_error *err) {
-  char what[64];
-  snprintf(what, sizeof what, "staging %s", sg->table);
+/* Read the rows of one stage for entries (lo, hi] from the till's open
+ * snapshot into b (emptied first).  Returns 0, or -1 with err. */
+static int read_stage(sqlite3 *db, const stage *sg, int64_t lo, int64_t hi,
+                      const char *chain, const char *home, rowbuf *b, pi_error *err) {
   sqlite3_stmt *q;
+  b->n = 0;
+  b->rows = 0;
+  b->nomem = 0;
   if (sqlite3_prepare_v2(db, sg->read, -1, &q, NULL) != SQLITE_OK)
     return sq_fail(db, "reading the till", err);
   sqlite3_bind_int64(q, 1, lo);
   sqlite3_bind_int64(q, 2, hi);
   sqlite3_bind_text(q, 3, chain, -1, SQLITE_STATIC);
   if (sqlite3_bind_parameter_count(q) >= 4) sqlite3_bind_text(q, 4, home, -1, SQLITE_STATIC);
+  int rc, ncol = sqlite3_column_count(q);
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW && !b->nomem) {
+    for (int i = 0; i < ncol; i++) {
+      if (i) put(b, "\t", 1);
+      put_value(b, q, i);
+    }
+    put(b, "\n", 1);
+    b->rows++;
+  }
+  int ok = rc == SQLITE_DONE && !b->nomem;
+  if (!ok) {
+    if (b->nomem)
+      pi_fail(err, PI_E_NOMEM, "batch",
+              "out of memory holding a batch's %s rows; ship smaller batches (--batch)",
+              sg->table);
+    else
+      sq_fail(db, "reading the till", err);
+  }
+  sqlite3_finalize(q);
+  return ok ? 0 : -1;
+}
+
+/* Stream one stage's rows into its staging table. */
+static int send_stage(PGconn *pg, const stage *sg, const rowbuf *b, pi_error *err) {
+  char what[64];
+  snprintf(what, sizeof what, "staging %s", sg->table);
   PGresult *r = PQexec(pg, sg->copy);
   if (PQresultStatus(r) != PGRES_COPY_IN) {
     chain_pg_fail(pg, r, what, err);
     PQclear(r);
-    sqlite3_finalize(q);
     return -1;
   }
   PQclear(r);
-  c->pg = pg;
-  c->n = 0;
-  c->failed = 0;
-  int rc, ncol = sqlite3_column_count(q);
-  *rows = 0;
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW && !c->failed) {
-    for (int i = 0; i < ncol; i++) {
-      if (i) put(c, "\t", 1);
-      put_value(c, q, i);
-    }
-    put(c, "\n", 1);
-    ++*rows;
+  int sent = 1;
+  for (size_t off = 0; off < b->n && sent; off += 1 << 16) {
+    size_t k = b->n - off < (size_t)1 << 16 ? b->n - off : (size_t)1 << 16;
+    sent = PQputCopyData(pg, b->p + off, (int)k) == 1;
   }
-  flush(c);
-  int read_ok = rc == SQLITE_DONE || (rc == SQLITE_ROW && c->failed);
-  if (!read_ok) sq_fail(db, "reading the till", err);
-  sqlite3_finalize(q);
-  /* A failed read aborts the COPY, so nothing of it is kept. */
-  if (PQputCopyEnd(pg, read_ok && !c->failed ? NULL : "the till could not be read") != 1)
-    c->failed = 1;
+  /* A failed send aborts the COPY, so nothing of it is kept. */
+  if (PQputCopyEnd(pg, sent ? NULL : "sending the rows failed") != 1) sent = 0;
   r = PQgetResult(pg);
-  int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  if (!ok && read_ok) chain_pg_fail(pg, r, what, err);
+  int ok = sent && PQresultStatus(r) == PGRES_COMMAND_OK;
+  if (!ok) chain_pg_fail(pg, r, what, err);
   PQclear(r);
   while ((r = PQgetResult(pg)) != NULL) PQclear(r);
-  return ok && read_ok ? 0 : -1;
+  return ok ? 0 : -1;
 }
 
 /* --- the till's side --------------------------------------------------------- */
@@ -411,13 +432,12 @@ static int lock_till(PGconn *pg, const chain_sync_stats *s, int64_t lo, pi_error
   return now == lo ? 0 : 1;
 }
 
-/* One batch: entries (lo, hi] and their rows, in one server transaction.
- * Returns 0 when merged, 1 when another sync moved the server's
- * acknowledged entry away from lo (nothing kept: read the till again),
- * -1 with err. */
-static int ship_batch(PGconn *pg, sqlite3 *db, chain_sync_stats *s, const char *first_at,
-                      int64_t lo, int64_t hi, copybuf *c, pi_error *err) {
-  int64_t counts[NSTAGES] = {0};
+/* One batch: entries (lo, hi], whose rows were read into bufs (one per
+ * stage), in one server transaction.  Returns 0 when merged, 1 when
+ * another sync moved the server's acknowledged entry away from lo
+ * (nothing kept: read the till again), -1 with err. */
+static int ship_batch(PGconn *pg, chain_sync_stats *s, const char *first_at, int64_t lo,
+                      const rowbuf *bufs, pi_error *err) {
   if (pg_exec(pg, "BEGIN", "starting a batch", err)) return -1;
   int moved = lock_till(pg, s, lo, err);
   if (moved != 0) {
@@ -425,8 +445,7 @@ static int ship_batch(PGconn *pg, sqlite3 *db, chain_sync_stats *s, const char *
     return moved;
   }
   for (size_t i = 0; i < NSTAGES; i++)
-    if (copy_stage(pg, db, &stages[i], lo, hi, s->chain, s->store, &counts[i], c, err))
-      goto fail;
+    if (send_stage(pg, &stages[i], &bufs[i], err)) goto fail;
   const char *params[3] = {s->store, s->chain, first_at};
   PGresult *r = PQexecParams(pg,
                              "INSERT INTO chains(store, chain, first_at)"
@@ -459,9 +478,9 @@ static int ship_batch(PGconn *pg, sqlite3 *db, chain_sync_stats *s, const char *
   PQclear(r);
   if (pg_exec(pg, unstage_sql, "emptying the staging tables", err)) goto fail;
   if (pg_exec(pg, "COMMIT", "committing a batch", err)) return -1;
-  s->entries += counts[0];
-  s->sales += counts[1];
-  s->lines += counts[2];
+  s->entries += bufs[0].rows;
+  s->sales += bufs[1].rows;
+  s->lines += bufs[2].rows;
   s->batches++;
   return 0;
 fail:
@@ -469,6 +488,31 @@ fail:
   return -1;
 }
 
+/* End the till's read transaction. */
+static void end_read(sqlite3 *db) { sqlite3_exec(db, "COMMIT", NULL, NULL, NULL); }
+
+/* In a read transaction of its own: the till's identity and head. */
+static int read_identity(sqlite3 *db, chain_sync_stats *s, char first_at[64],
+                         pi_error *err) {
+  if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    return sq_fail(db, "reading the till", err);
+  int rc = till_identity(db, s, first_at, err);
+  end_read(db);
+  return rc;
+}
+
+/* How a run goes, batch by batch:
+ *   1. where the server is (lo, its hash), asked outside any read of the
+ *      till;
+ *   2. one short read transaction on the till: its identity and head,
+ *      the check that its entry lo is the server's, and every row of the
+ *      batch (lo, hi] read into memory; then the transaction ends;
+ *   3. the batch goes to the server (ship_batch).
+ * So the till is never read across a server round trip: a batch waiting
+ * on the server (a lock, a slow link) holds no read transaction open on
+ * the till, and an erasure there, which must checkpoint the WAL to get
+ * rid of the erased data (store/erase.h), never waits for sync.  The cost
+ * is memory for one batch's rows. */
 int chain_sync(PGconn *pg, const char *till_path, int batch,
                const volatile sig_atomic_t *stop, chain_sync_stats *s, pi_error *err) {
   memset(s, 0, sizeof *s);
@@ -476,13 +520,10 @@ int chain_sync(PGconn *pg, const char *till_path, int batch,
   store *st;
   if (store_open(till_path, STORE_READONLY, NULL, &st, err)) return -1;
   sqlite3 *db = store_db(st);
-  copybuf *c = malloc(sizeof *c);
-  char first_at[64], hash[65];
-  int rc = -1;
-  if (c == NULL) {
-    pi_fail(err, PI_E_NOMEM, "", "out of memory");
-    goto out;
-  }
+  rowbuf bufs[NSTAGES];
+  memset(bufs, 0, sizeof bufs);
+  char first_at[64], hash[65] = "", chain[65] = "";
+  int rc = -1, checked = 0; /* checked: the till's entry lo matched the server's */
   if (pg_exec(pg, staging_sql, "creating the staging tables", err)) goto out;
   int64_t lo = -1;
   for (;;) {
@@ -491,29 +532,32 @@ int chain_sync(PGconn *pg, const char *till_path, int batch,
       rc = 0;
       goto out;
     }
-    /* One snapshot per batch: the till writes on between them. */
+    if (lo < 0) {
+      /* 1. Where the server is, for this till's chain. */
+      if (read_identity(db, s, first_at, err)) goto out;
+      if (s->chain[0] == '\0') { /* nothing recorded yet */
+        rc = 0;
+        goto out;
+      }
+      if (server_ack(pg, s, &lo, hash, err)) goto out;
+      if (s->batches == 0 && s->entries == 0) s->server_seq = lo;
+      checked = 0;
+    }
+    /* 2. One snapshot: the batch's rows, read into memory. */
     if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
       sq_fail(db, "reading the till", err);
       goto out;
     }
-    char chain[65];
     snprintf(chain, sizeof chain, "%s", s->chain);
     if (till_identity(db, s, first_at, err)) goto end_read;
-    if (lo >= 0 && strcmp(chain, s->chain) != 0) {
+    if (strcmp(chain, s->chain) != 0) {
       pi_fail(err, PI_E_CONFLICT, "database",
               "the till database %s was replaced while shipping it; run sync again",
               till_path);
       goto end_read;
     }
-    if (s->chain[0] == '\0') { /* nothing recorded yet */
-      sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-      rc = 0;
-      goto out;
-    }
-    if (lo < 0) {
-      /* Where the server is, and whether it is this till's chain. */
-      if (server_ack(pg, s, &lo, hash, err)) goto end_read;
-      if (s->batches == 0 && s->entries == 0) s->server_seq = lo;
+    if (!checked) {
+      /* Whether the server's entry lo is this till's. */
       if (lo > s->head_seq) {
         pi_fail(err, PI_E_CONFLICT, "database",
                 "the server holds %lld journal entries of this till (store %s, "
@@ -534,16 +578,21 @@ int chain_sync(PGconn *pg, const char *till_path, int batch,
           goto end_read;
         }
       }
+      checked = 1;
     }
     if (lo >= s->head_seq) {
-      sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+      end_read(db);
       rc = 0;
       goto out;
     }
     int64_t hi = s->head_seq - lo > batch ? lo + batch : s->head_seq;
-    int shipped = ship_batch(pg, db, s, first_at, lo, hi, c, err);
-    if (shipped < 0) goto end_read;
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    for (size_t i = 0; i < NSTAGES; i++)
+      if (read_stage(db, &stages[i], lo, hi, s->chain, s->store, &bufs[i], err))
+        goto end_read;
+    end_read(db);
+    /* 3. To the server, with the till no longer read. */
+    int shipped = ship_batch(pg, s, first_at, lo, bufs, err);
+    if (shipped < 0) goto out;
     if (shipped == 1) {
       /* Another sync of this till shipped meanwhile: start over from
        * where the server is now, in a new snapshot (lock_till).  This
@@ -557,7 +606,7 @@ int chain_sync(PGconn *pg, const char *till_path, int batch,
 end_read:
   sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 out:
-  free(c);
+  for (size_t i = 0; i < NSTAGES; i++) free(bufs[i].p);
   store_close(st);
   return rc;
 }
