@@ -1008,9 +1008,9 @@ static void purposes_by_month(void **state) {
   mb_close(&m);
   /* March: S03 only (S04 and S05 voided): own use 9.99, resale 40.00 and a
    * gift of 15.00, each one sale and one line. */
-  assert_non_null(strstr(m.text, "2024-03,EUR,gift,customer,1,1,15.00,2.85\r\n"));
-  assert_non_null(strstr(m.text, "2024-03,EUR,own_use,consumer,1,1,9.99,1.90\r\n"));
-  assert_non_null(strstr(m.text, "2024-03,EUR,resale,reseller,1,1,40.00,0.00\r\n"));
+  assert_non_null(strstr(m.text, "2024-03,EUR,gift,customer,1,1,15.00,2.85,0,0.00,0.00\r\n"));
+  assert_non_null(strstr(m.text, "2024-03,EUR,own_use,consumer,1,1,9.99,1.90,0,0.00,0.00\r\n"));
+  assert_non_null(strstr(m.text, "2024-03,EUR,resale,reseller,1,1,40.00,0.00,0,0.00,0.00\r\n"));
   assert_null(strstr(m.text, "2024-04,")); /* S07 is in Hamburg */
   mb_free(&m);
 }
@@ -1038,10 +1038,11 @@ static void purposes_by_iso_week(void **state) {
   pi_error err;
   assert_int_equal(report_purposes(d.st, &q, &o, &err), 0);
   mb_close(&m);
-  assert_string_equal(m.text, "period,currency,purpose,status,sales,lines,net,tax\r\n"
-                              "2020-W53,EUR,own_use,consumer,1,1,1.00,0.00\r\n"
-                              "2021-W01,EUR,own_use,consumer,1,1,2.00,0.00\r\n"
-                              "2025-W01,EUR,own_use,consumer,1,1,3.00,0.00\r\n");
+  assert_string_equal(m.text, "period,currency,purpose,status,sales,lines,net,tax,returns,"
+                              "returned_net,returned_tax\r\n"
+                              "2020-W53,EUR,own_use,consumer,1,1,1.00,0.00,0,0.00,0.00\r\n"
+                              "2021-W01,EUR,own_use,consumer,1,1,2.00,0.00,0,0.00,0.00\r\n"
+                              "2025-W01,EUR,own_use,consumer,1,1,3.00,0.00,0,0.00,0.00\r\n");
   mb_free(&m);
   /* No bucket and an open range: one period, "../..". */
   q.by = REPORT_BY_NONE;
@@ -1049,7 +1050,7 @@ static void purposes_by_iso_week(void **state) {
   o = out_to(&m, SINK_CSV, NULL);
   assert_int_equal(report_purposes(d.st, &q, &o, &err), 0);
   mb_close(&m);
-  assert_non_null(strstr(m.text, "\r\n../..,EUR,own_use,consumer,3,3,6.00,0.00\r\n"));
+  assert_non_null(strstr(m.text, "\r\n../..,EUR,own_use,consumer,3,3,6.00,0.00,0,0.00,0.00\r\n"));
   mb_free(&m);
   destroy(&d);
 }
@@ -1065,9 +1066,9 @@ static void gifts_list_recipients(void **state) {
   mb_close(&m);
   assert_string_equal(m.text,
                       "date,store,terminal,sale,currency,recipient,gift_receipt,lines,"
-                      "net,tax\r\n"
-                      "2024-03-12,berlin,T1,S03,EUR,Oma,true,1,15.00,2.85\r\n"
-                      "2024-08-10,berlin,T1,S13,EUR,Ben,false,1,25.00,4.75\r\n");
+                      "net,tax,return,returned_net,returned_tax\r\n"
+                      "2024-03-12,berlin,T1,S03,EUR,Oma,true,1,15.00,2.85,,0.00,0.00\r\n"
+                      "2024-08-10,berlin,T1,S13,EUR,Ben,false,1,25.00,4.75,,0.00,0.00\r\n");
   mb_free(&m);
 }
 
@@ -1413,7 +1414,7 @@ static void cli_exit_statuses(void **state) {
   size_t len;
   char *text = slurp(out, &len);
   assert_string_equal(text, "date,store,terminal,sale,currency,recipient,gift_receipt,"
-                            "lines,net,tax\r\n");
+                            "lines,net,tax,return,returned_net,returned_tax\r\n");
   free(text);
   /* The filing, byte for byte, through the CLI. */
   assert_int_equal(cli(out, "--db '%s' report ec-sales-list --period 2024-Q1 --format hmrc",

@@ -628,6 +628,184 @@ static void hmrc_nets_a_cross_period_return(void **state) {
   assert_non_null(strstr(warn, "EL094259216"));
 }
 
+/* ---- purposes, gifts and the export ---------------------------------------- */
+
+/* A November sale G1 (own use L1: 3 for net 1000 tax 190; gift L2 for Ana,
+ * with a gift receipt: 2 for net 1000 tax 70); in December Ana brings back
+ * one of the two gifts (R1: half of L2, net 500 tax 35), the payer one of
+ * L1 (R2: 1/3 of 1000 = 333.33 -> 333, of 190 = 63.33 -> 63), and a
+ * December sale D1 sells own use for net 200 tax 38. */
+static void gift_story(fixture *f) {
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.begin\",\"sale\":\"G1\",\"store\":\"shop-1\","
+                     "\"terminal\":\"T1\",\"at\":\"2026-11-20T10:00:00+01:00\"}"));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.line\",\"sale\":\"G1\",\"line\":\"L1\",\"qty\":3,"
+                     "\"unit_price\":397,\"net\":1000,\"tax\":190}"));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.line\",\"sale\":\"G1\",\"line\":\"L2\",\"qty\":2,"
+                     "\"unit_price\":535,\"net\":1000,\"tax\":70}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.tag\",\"sale\":\"G1\",\"purpose\":\"gift\","
+                           "\"line\":\"L2\",\"recipient\":{\"name\":\"Ana\"},"
+                           "\"gift_receipt\":true}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"G1\",\"total\":2260}"));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.return\",\"sale\":\"G1\",\"return\":\"R1\","
+                     "\"at\":\"2026-12-01T11:00:00+01:00\",\"reason\":\"unwanted\","
+                     "\"lines\":[{\"line\":\"L2\",\"qty\":1}],"
+                     "\"refund\":[{\"type\":\"card\",\"amount\":535}]}"));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.return\",\"sale\":\"G1\",\"return\":\"R2\","
+                     "\"at\":\"2026-12-02T11:00:00+01:00\",\"reason\":\"damaged\","
+                     "\"lines\":[{\"line\":\"L1\",\"qty\":1}],"
+                     "\"refund\":[{\"type\":\"cash\",\"amount\":396}]}"));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.begin\",\"sale\":\"D1\",\"store\":\"shop-1\","
+                     "\"terminal\":\"T1\",\"at\":\"2026-12-02T10:00:00+01:00\"}"));
+  cJSON_Delete(tu_ok(f->e,
+                     "{\"type\":\"sale.line\",\"sale\":\"D1\",\"line\":\"L1\",\"qty\":1,"
+                     "\"unit_price\":238,\"net\":200,\"tax\":38}"));
+  cJSON_Delete(tu_ok(f->e, "{\"type\":\"sale.complete\",\"sale\":\"D1\",\"total\":238}"));
+}
+
+typedef int (*report_fn)(store *, const report_query *, const report_out *, pi_error *);
+
+/* Run `fn` over [from, to] in `fmt`; the text to free. */
+static char *run_report(fixture *f, report_fn fn, const char *from, const char *to,
+                        report_by by, sink_format fmt) {
+  store *st;
+  pi_error err;
+  pi_error_clear(&err);
+  assert_int_equal(store_open(f->db, STORE_READONLY, NULL, &st, &err), 0);
+  report_query q = {from, to, NULL, 0, by};
+  char *text = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&text, &len);
+  assert_non_null(out);
+  report_out o;
+  memset(&o, 0, sizeof o);
+  o.file = out;
+  o.format = fmt;
+  int rc = fn(st, &q, &o, &err);
+  assert_int_equal(fclose(out), 0);
+  store_close(st);
+  if (rc) fail_msg("%s", err.message);
+  return text;
+}
+
+/* `text` is byte for byte tests/expected/`expected`. */
+static void matches_file(const char *text, const char *expected) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/tests/expected/%s", POSINTENT_SOURCE_DIR, expected);
+  size_t want_len;
+  char *want = slurp(path, &want_len);
+  if (strlen(text) != want_len || memcmp(text, want, want_len) != 0)
+    fail_msg("%s differs:\n--- got ---\n%s\n--- want ---\n%s", expected, text, want);
+  free(want);
+}
+
+/* The purposes report counts each return in the month of its own day, with
+ * the purpose and status of the line sold: December's gift row is Ana's
+ * return alone (no sale, net -5.00); own use nets D1's 2.00 with R2's
+ * 3.33.  The whole range nets both months (expected files by hand). */
+static void purposes_count_returns_in_their_period(void **state) {
+  fixture *f = *state;
+  gift_story(f);
+  char *t = run_report(f, report_purposes, "2026-11-01", "2026-12-31", REPORT_BY_MONTH,
+                       SINK_CSV);
+  matches_file(t, "purposes_2026_returns_by_month.csv");
+  free(t);
+  t = run_report(f, report_purposes, "2026-11-01", "2026-12-31", REPORT_BY_NONE, SINK_CSV);
+  matches_file(t, "purposes_2026_returns_whole.csv");
+  free(t);
+  /* November alone is as sold: the returns are December's. */
+  t = run_report(f, report_purposes, "2026-11-01", "2026-11-30", REPORT_BY_NONE, SINK_CSV);
+  assert_non_null(strstr(t, "2026-11-01/2026-11-30,EUR,gift,customer,1,1,10.00,0.70,0,0.00,"
+                            "0.00\r\n"));
+  free(t);
+}
+
+/* The gifts report shows Ana's return as a gift return of December, with
+ * the recipient and gift receipt of the line sold; November's row is the
+ * sale as it was. */
+static void gifts_show_gift_returns(void **state) {
+  fixture *f = *state;
+  gift_story(f);
+  char *t = run_report(f, report_gifts, "2026-11-01", "2026-12-31", REPORT_BY_NONE, SINK_CSV);
+  matches_file(t, "gifts_2026_returns.csv");
+  free(t);
+  t = run_report(f, report_gifts, "2026-12-02", "2026-12-31", REPORT_BY_NONE, SINK_CSV);
+  assert_string_equal(t, "date,store,terminal,sale,currency,recipient,gift_receipt,lines,"
+                         "net,tax,return,returned_net,returned_tax\r\n");
+  free(t);
+}
+
+/* The export writes the sales of the range, then its returns: a November
+ * export has G1 and no return; a December one has D1, then R1 and R2 with
+ * G1's identity and the returned quantities and amounts. */
+static void export_has_returns_in_their_period(void **state) {
+  fixture *f = *state;
+  gift_story(f);
+  char *t = run_report(f, report_export, "2026-11-01", "2026-11-30", REPORT_BY_NONE,
+                       SINK_JSONL);
+  assert_null(strstr(t, "\"record\":\"return\""));
+  assert_non_null(strstr(t, "\"record\":\"sale\""));
+  free(t);
+  t = run_report(f, report_export, "2026-12-01", "2026-12-31", REPORT_BY_NONE, SINK_JSONL);
+  char *save = NULL;
+  const char *want_record[3] = {"sale", "return", "return"};
+  const char *want_sale[3] = {"D1", "G1", "G1"};
+  int n = 0;
+  for (char *line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    assert_true(n < 3);
+    cJSON *o = cJSON_Parse(line);
+    if (o == NULL) fail_msg("not JSON: %s", line);
+    assert_string_equal(tu_str(o, "record"), want_record[n]);
+    assert_string_equal(tu_str(o, "sale"), want_sale[n]);
+    if (n == 1) {
+      assert_string_equal(tu_str(o, "return"), "R1");
+      assert_string_equal(tu_str(o, "day"), "2026-12-01");
+      assert_string_equal(tu_str(o, "sale_day"), "2026-11-20");
+      assert_string_equal(tu_str(o, "reason"), "unwanted");
+      assert_true(tu_num(o, "net") == 5.0 && tu_num(o, "tax") == 0.35);
+      assert_true(tu_num(o, "lines.0.qty") == 1);
+      assert_string_equal(tu_str(o, "lines.0.line"), "L2");
+      assert_string_equal(tu_str(o, "lines.0.purpose"), "gift");
+      assert_string_equal(tu_str(o, "lines.0.status"), "customer");
+      assert_string_equal(tu_str(o, "lines.0.gift.recipient_name"), "Ana");
+      assert_true(tu_num(o, "refund.0.amount") == 535);
+    }
+    if (n == 2) {
+      assert_string_equal(tu_str(o, "return"), "R2");
+      assert_true(tu_num(o, "net") == 3.33 && tu_num(o, "tax") == 0.63);
+      assert_string_equal(tu_str(o, "lines.0.purpose"), "own_use");
+    }
+    cJSON_Delete(o);
+    n++;
+  }
+  assert_int_equal(n, 3);
+  free(t);
+  /* CSV: one row per line; a return's rows negate what came back, after
+   * the original line's id, sku, name and unit price, and carry the
+   * return's own columns.  (completed_at is the plugin's clock, so the
+   * rows are compared from the line's columns on.) */
+  t = run_report(f, report_export, "2026-12-01", "2026-12-31", REPORT_BY_NONE, SINK_CSV);
+  assert_non_null(strstr(t, ",record,return,return_at,return_day,return_reason,"
+                            "return_reason_text,refund\r\n"));
+  assert_non_null(strstr(t, ",L1,,,1,2.38,2.00,0.38,own_use,consumer,standard,false,,,,"
+                            "sale,,,,,,\r\n"));
+  assert_non_null(strstr(t, ",L2,,,-1,5.35,-5.00,-0.35,gift,customer,standard,true,,Ana,,"
+                            "return,R1,2026-12-01T11:00:00+01:00,2026-12-01,unwanted,,"
+                            "\"[{\"\"type\"\":\"\"card\"\",\"\"amount\"\":535}]\"\r\n"));
+  assert_non_null(strstr(t, ",L1,,,-1,3.97,-3.33,-0.63,own_use,consumer,standard,false,,,,"
+                            "return,R2,2026-12-02T11:00:00+01:00,2026-12-02,damaged,,"));
+  /* Three rows and the header. */
+  int rows = 0;
+  for (const char *c = t; (c = strstr(c, "\r\n")) != NULL; c += 2) rows++;
+  assert_int_equal(rows, 4);
+  free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(partial_returns_add_up, setup, teardown),
@@ -643,6 +821,10 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(hmrc_nets_a_cross_period_return, setup_belfast,
                                       teardown),
+      cmocka_unit_test_setup_teardown(purposes_count_returns_in_their_period, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(gifts_show_gift_returns, setup, teardown),
+      cmocka_unit_test_setup_teardown(export_has_returns_in_their_period, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

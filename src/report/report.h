@@ -11,14 +11,19 @@
  *
  * What every report counts: completed sales that were not voided (no row
  * in `voids`), whose business day (sales.day) lies in [from, to], of one
- * store when a store id is given.  `export` is the exception: it writes
- * every recorded sale, voided ones included and marked.
+ * store when a store id is given, less the returns (sale.return) whose own
+ * business day (returns.day) lies in [from, to]: a return counts in its
+ * own period, never in its sale's, with the purpose and buyer status its
+ * lines were sold with.  `export` is the exception: it writes every
+ * recorded sale, voided ones included and marked, then every return.
  *
  * The reports:
  *   resellers      one row per reseller identity, verdict and currency
  *                  (or, with detail, one row per resale line)
- *   purposes       counts and totals per purpose and buyer status
- *   gifts          gift sales with recipient and gift-receipt flag
+ *   purposes       counts and totals per purpose and buyer status, net
+ *                  of returns, with the returned amounts
+ *   gifts          gift sales with recipient and gift-receipt flag, and
+ *                  gift returns
  *   ec-sales-list  reverse-charge sales to valid VAT numbers of other EU
  *                  states, as HMRC's bulk CSV, the German ZM CSV, or CSV
  *   export         every sale and line, as JSON lines or CSV
@@ -78,8 +83,8 @@ typedef struct report_out {
  * --detail.  report_row hooks may append more. */
 extern const char *const report_reseller_columns[14];
 extern const char *const report_reseller_detail_columns[16];
-extern const char *const report_purpose_columns[8];
-extern const char *const report_gift_columns[10];
+extern const char *const report_purpose_columns[11];
+extern const char *const report_gift_columns[13];
 
 /* The columns of the report named `name` ("resellers", "resellers_detail",
  * "purposes", "gifts": the reports whose rows pass through report_row

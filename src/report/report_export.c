@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* report_export.c - `export`: every recorded sale and line, streamed as
- * JSON lines (one sale per line, lines nested) or CSV (one row per line). */
+ * JSON lines (one sale per line, lines nested) or CSV (one row per line),
+ * then every return (sale.return) and its lines. */
 #include "report/report.h"
 
 #include <stdlib.h>
@@ -15,19 +16,22 @@
 /* Voided sales are exported too (a warehouse wants the whole record), with
  * the void's time and reason.  Evidence comes as one JSON array per sale,
  * in the order it was given at the till. */
-static const char sales_sql[] =
-    "SELECT s.id, s.store, s.terminal, s.sale, s.cashier, s.began_at, s.day,"
-    " s.completed_at, s.status, v.at, v.reason, s.currency, s.purpose,"
-    " s.net, s.tax, s.total, s.customer_id, s.customer_name, s.customer_org,"
-    " s.reseller_kind, s.reseller_id, s.reseller_country, s.reseller_valid,"
-    " s.reseller_reason, s.treatment, s.gift_receipt, s.gift_message,"
-    " s.recipient_name, s.recipient_contact, s.tenders, s.meta,"
-    " (SELECT json_group_array(json_object('kind', e.kind, 'input', e.input,"
-    "   'state', e.state, 'expires', e.expires, 'compact', e.compact,"
-    "   'country', e.country, 'valid', json(CASE WHEN e.valid THEN 'true'"
-    "   ELSE 'false' END), 'reason', e.reason, 'chosen',"
-    "   json(CASE WHEN e.chosen THEN 'true' ELSE 'false' END)))"
+#define SALE_COLUMNS_SQL                                                      \
+    "SELECT s.id, s.store, s.terminal, s.sale, s.cashier, s.began_at, s.day," \
+    " s.completed_at, s.status, v.at, v.reason, s.currency, s.purpose,"       \
+    " s.net, s.tax, s.total, s.customer_id, s.customer_name, s.customer_org," \
+    " s.reseller_kind, s.reseller_id, s.reseller_country, s.reseller_valid,"  \
+    " s.reseller_reason, s.treatment, s.gift_receipt, s.gift_message,"        \
+    " s.recipient_name, s.recipient_contact, s.tenders, s.meta,"              \
+    " (SELECT json_group_array(json_object('kind', e.kind, 'input', e.input," \
+    "   'state', e.state, 'expires', e.expires, 'compact', e.compact,"        \
+    "   'country', e.country, 'valid', json(CASE WHEN e.valid THEN 'true'"    \
+    "   ELSE 'false' END), 'reason', e.reason, 'chosen',"                     \
+    "   json(CASE WHEN e.chosen THEN 'true' ELSE 'false' END)))"              \
     "  FROM evidence e WHERE e.sale_id = s.id)"
+
+static const char sales_sql[] =
+    SALE_COLUMNS_SQL
     " FROM sales s LEFT JOIN voids v ON v.sale_id = s.id"
     " WHERE s.day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR s.store = ?3)"
     " ORDER BY s.day, s.id";
@@ -51,6 +55,34 @@ enum {
   L_STATUS, L_TREATMENT, L_GIFT_RECEIPT, L_GIFT_MESSAGE, L_RECIPIENT,
   L_RECIPIENT_CONTACT, L_NCOLS
 };
+
+/* Returns (sale.return) follow the sales: every return whose own business
+ * day lies in the range (the period it counts in, whatever its sale's
+ * day), oldest first, with its original sale's columns (S_*) and its own
+ * after them (R_*).  Its lines come with the columns of lines_sql (L_*):
+ * the original line's seq, id, sku, name, unit price and gift details,
+ * the quantity and amounts returned, and the purpose, buyer status and
+ * treatment the return line copied from it. */
+static const char returns_sql[] =
+    SALE_COLUMNS_SQL ","
+    " r.id, r.ret, r.at, r.day, r.recorded_at, r.reason, r.reason_text,"
+    " r.net, r.tax, r.total, r.refund"
+    " FROM returns r JOIN sales s ON s.id = r.sale_id"
+    " LEFT JOIN voids v ON v.sale_id = s.id"
+    " WHERE r.day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR r.store = ?3)"
+    " ORDER BY r.day, r.id";
+
+enum {
+  R_ID = S_NCOLS, R_RET, R_AT, R_DAY, R_RECORDED, R_REASON, R_REASON_TEXT,
+  R_NET, R_TAX, R_TOTAL, R_REFUND
+};
+
+static const char return_lines_sql[] =
+    "SELECT l.seq, l.line, l.sku, l.name, rl.qty_milli, l.unit_price, rl.net,"
+    " rl.tax, rl.purpose, rl.status, rl.treatment, l.gift_receipt,"
+    " l.gift_message, l.recipient_name, l.recipient_contact"
+    " FROM return_lines rl JOIN lines l ON l.sale_id = ?2 AND l.seq = rl.line_seq"
+    " WHERE rl.return_id = ?1 ORDER BY rl.seq";
 
 /* Text or NULL: NULL columns stay null/empty in the export. */
 static const char *opt_text(sqlite3_stmt *q, int i) {
@@ -119,6 +151,23 @@ static void jjson(jsonw *w, const char *k, sqlite3_stmt *q, int i,
   }
 }
 
+/* The reseller member of a sale or return row: the identity and verdict
+ * as the sale recorded them, or null. */
+static void jreseller(jsonw *w, sqlite3_stmt *s) {
+  jw_key(w, "reseller");
+  if (sqlite3_column_type(s, S_RS_REASON) != SQLITE_NULL) {
+    jw_object(w);
+    jtext(w, "kind", opt_text(s, S_RS_KIND));
+    jtext(w, "id", opt_text(s, S_RS_ID));
+    jtext(w, "country", opt_text(s, S_RS_COUNTRY));
+    jw_kbool(w, "valid", sqlite3_column_int(s, S_RS_VALID));
+    jtext(w, "reason", opt_text(s, S_RS_REASON));
+    jw_end_object(w);
+  } else {
+    jw_raw(w, "null");
+  }
+}
+
 static void jsonl_line(jsonw *w, sqlite3_stmt *l, int ex) {
   char qty[32];
   jw_object(w);
@@ -156,6 +205,7 @@ static int jsonl_sale(jsonw *w, sqlite3_stmt *s, sqlite3_stmt *l, const report_o
   const char *sale_id = report_col_text(s, S_SALE);
   jw_reset(w);
   jw_object(w);
+  jtext(w, "record", "sale");
   jtext(w, "store", opt_text(s, S_STORE));
   jtext(w, "terminal", opt_text(s, S_TERMINAL));
   jtext(w, "sale", opt_text(s, S_SALE));
@@ -189,18 +239,7 @@ static int jsonl_sale(jsonw *w, sqlite3_stmt *s, sqlite3_stmt *l, const report_o
   } else {
     jw_raw(w, "null");
   }
-  jw_key(w, "reseller");
-  if (sqlite3_column_type(s, S_RS_REASON) != SQLITE_NULL) {
-    jw_object(w);
-    jtext(w, "kind", opt_text(s, S_RS_KIND));
-    jtext(w, "id", opt_text(s, S_RS_ID));
-    jtext(w, "country", opt_text(s, S_RS_COUNTRY));
-    jw_kbool(w, "valid", sqlite3_column_int(s, S_RS_VALID));
-    jtext(w, "reason", opt_text(s, S_RS_REASON));
-    jw_end_object(w);
-  } else {
-    jw_raw(w, "null");
-  }
+  jreseller(w, s);
   jtext(w, "treatment", opt_text(s, S_TREATMENT));
   jw_key(w, "gift");
   jw_object(w);
@@ -212,6 +251,47 @@ static int jsonl_sale(jsonw *w, sqlite3_stmt *s, sqlite3_stmt *l, const report_o
   jjson(w, "tenders", s, S_TENDERS, out, sale_id);
   jjson(w, "meta", s, S_META, out, sale_id);
   jjson(w, "evidence", s, S_EVIDENCE, out, sale_id);
+  jw_key(w, "lines");
+  jw_array(w);
+  int rc;
+  while ((rc = sqlite3_step(l)) == SQLITE_ROW) jsonl_line(w, l, ex);
+  jw_end_array(w);
+  jw_end_object(w);
+  if (rc != SQLITE_DONE) return -2;
+  if (jw_fail(w, err, "")) return -1;
+  if (fwrite(w->buf, 1, w->len, out->file) != w->len || fputc('\n', out->file) == EOF)
+    return pi_fail(err, PI_E_IO, "output", "cannot write the export");
+  return 0;
+}
+
+/* One return as a JSON line: "record":"return", the original sale's
+ * store, terminal, sale and day, the return's own members and its lines
+ * (as a sale's, with what came back: positive amounts, as the sale.return
+ * reply gives them).  Returns 0, -1 with err, or -2 for a database
+ * error. */
+static int jsonl_return(jsonw *w, sqlite3_stmt *s, sqlite3_stmt *l, const report_out *out,
+                        pi_error *err) {
+  int ex = report_exponent(out, report_col_text(s, S_CURRENCY));
+  const char *sale_id = report_col_text(s, S_SALE);
+  jw_reset(w);
+  jw_object(w);
+  jtext(w, "record", "return");
+  jtext(w, "store", opt_text(s, S_STORE));
+  jtext(w, "terminal", opt_text(s, S_TERMINAL));
+  jtext(w, "sale", opt_text(s, S_SALE));
+  jtext(w, "sale_day", opt_text(s, S_DAY));
+  jtext(w, "return", opt_text(s, R_RET));
+  jtext(w, "at", opt_text(s, R_AT));
+  jtext(w, "day", opt_text(s, R_DAY));
+  jtext(w, "recorded_at", opt_text(s, R_RECORDED));
+  jtext(w, "reason", opt_text(s, R_REASON));
+  jtext(w, "reason_text", opt_text(s, R_REASON_TEXT));
+  jtext(w, "currency", opt_text(s, S_CURRENCY));
+  jamount(w, "net", sqlite3_column_int64(s, R_NET), ex);
+  jamount(w, "tax", sqlite3_column_int64(s, R_TAX), ex);
+  jamount(w, "total", sqlite3_column_int64(s, R_TOTAL), ex);
+  jreseller(w, s);
+  jjson(w, "refund", s, R_REFUND, out, sale_id);
   jw_key(w, "lines");
   jw_array(w);
   int rc;
@@ -238,15 +318,26 @@ static const char *const csv_columns[] = {
     /* the line */
     "seq", "line", "sku", "item", "qty", "unit_price", "net", "tax",
     "purpose", "buyer_status", "line_treatment", "line_gift_receipt",
-    "line_gift_message", "line_recipient_name", "line_recipient_contact"};
+    "line_gift_message", "line_recipient_name", "line_recipient_contact",
+    /* the record: "sale", or "return" with the return's own columns */
+    "record", "return", "return_at", "return_day", "return_reason",
+    "return_reason_text", "refund"};
 #define CSV_NCOLS (sizeof csv_columns / sizeof csv_columns[0])
 #define CSV_SALE_COLS 31
+#define CSV_LINE_END 46 /* the line's columns are [CSV_SALE_COLS, CSV_LINE_END) */
+_Static_assert(CSV_NCOLS == CSV_LINE_END + 7, "csv_columns: sale, line, record");
 
 static cell text_or_null(sqlite3_stmt *q, int i) { return cell_text(opt_text(q, i)); }
 
-/* Returns 0, -1 with err, or -2 for a database error. */
-static int csv_sale(emitter *e, sqlite3_stmt *s, sqlite3_stmt *l,
-                    const report_out *out, pi_error *err) {
+/* The rows of one sale (ret 0) or of one return (ret 1: s from
+ * returns_sql, l from return_lines_sql).  A return's rows carry its
+ * original sale's columns and line's, with the quantity, net and tax
+ * returned negated, so that a column's sum over a range is what the range
+ * kept; record, return, return_at, return_day, return_reason,
+ * return_reason_text and refund say which return.  Returns 0, -1 with
+ * err, or -2 for a database error. */
+static int csv_record(emitter *e, sqlite3_stmt *s, sqlite3_stmt *l, int ret,
+                      const report_out *out, pi_error *err) {
   cell c[CSV_NCOLS];
   int ex = report_exponent(out, report_col_text(s, S_CURRENCY));
   const char *sale_id = report_col_text(s, S_SALE);
@@ -288,6 +379,27 @@ static int csv_sale(emitter *e, sqlite3_stmt *s, sqlite3_stmt *l,
       c[k++] = (cell){json[i] ? CELL_JSON : CELL_NULL, json[i], 0, 0};
     }
   }
+  char *refund = NULL;
+  k = CSV_LINE_END;
+  c[k++] = cell_text(ret ? "return" : "sale");
+  if (ret) {
+    static const int ret_cols[] = {R_RET, R_AT, R_DAY, R_REASON, R_REASON_TEXT};
+    for (size_t i = 0; i < sizeof ret_cols / sizeof ret_cols[0]; i++)
+      c[k++] = text_or_null(s, ret_cols[i]);
+    int bad;
+    refund = json_column(s, R_REFUND, &bad);
+    if (bad) {
+      report_warn(out, "sale %s: refund is not valid JSON; exported as text", sale_id);
+      c[k++] = text_or_null(s, R_REFUND);
+    } else {
+      c[k++] = (cell){refund ? CELL_JSON : CELL_NULL, refund, 0, 0};
+    }
+  } else {
+    while (k < CSV_NCOLS) c[k++] = cell_null();
+  }
+  /* A return's amounts are credits: negated (never INT64_MIN: the parser
+   * bounds every amount by MONEY_MAX). */
+  int64_t sign = ret ? -1 : 1;
   int rc, n = 0, fail = 0;
   char qty[32];
   while (!fail && (rc = sqlite3_step(l)) == SQLITE_ROW) {
@@ -297,12 +409,12 @@ static int csv_sale(emitter *e, sqlite3_stmt *s, sqlite3_stmt *l,
     c[k++] = text_or_null(l, L_LINE);
     c[k++] = text_or_null(l, L_SKU);
     c[k++] = text_or_null(l, L_NAME);
-    c[k++] = qty_format(sqlite3_column_int64(l, L_QTY), qty, sizeof qty) >= 0
+    c[k++] = qty_format(sign * sqlite3_column_int64(l, L_QTY), qty, sizeof qty) >= 0
                  ? (cell){CELL_NUMBER, qty, 0, 0}
                  : cell_null();
     c[k++] = cell_amount(sqlite3_column_int64(l, L_UNIT), ex);
-    c[k++] = cell_amount(sqlite3_column_int64(l, L_NET), ex);
-    c[k++] = cell_amount(sqlite3_column_int64(l, L_TAX), ex);
+    c[k++] = cell_amount(sign * sqlite3_column_int64(l, L_NET), ex);
+    c[k++] = cell_amount(sign * sqlite3_column_int64(l, L_TAX), ex);
     c[k++] = text_or_null(l, L_PURPOSE);
     c[k++] = text_or_null(l, L_STATUS);
     c[k++] = text_or_null(l, L_TREATMENT);
@@ -315,11 +427,34 @@ static int csv_sale(emitter *e, sqlite3_stmt *s, sqlite3_stmt *l,
   if (!fail && rc != SQLITE_DONE) fail = 2;
   /* A sale without lines still gets its row, with the line columns empty. */
   if (!fail && n == 0) {
-    for (k = CSV_SALE_COLS; k < CSV_NCOLS; k++) c[k] = cell_null();
+    for (k = CSV_SALE_COLS; k < CSV_LINE_END; k++) c[k] = cell_null();
     if (emit_row(e, c, err)) fail = 1;
   }
   for (int i = 0; i < 3; i++) cJSON_free(json[i]);
+  cJSON_free(refund);
   return fail == 2 ? -2 : fail ? -1 : 0;
+}
+
+/* Step through `s` (sales_sql or returns_sql, bound), writing each sale
+ * or return (ret) with its lines from `l`.  *count counts them.  Returns
+ * 0 or -1 with err. */
+static int export_records(sqlite3 *db, sqlite3_stmt *s, sqlite3_stmt *l, int ret,
+                          emitter *e, jsonw *w, const report_out *plain, size_t *count,
+                          pi_error *err) {
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    sqlite3_reset(l);
+    sqlite3_bind_int64(l, 1, sqlite3_column_int64(s, ret ? R_ID : S_ID));
+    if (ret) sqlite3_bind_int64(l, 2, sqlite3_column_int64(s, S_ID));
+    int r = plain->format == SINK_CSV ? csv_record(e, s, l, ret, plain, err)
+            : ret                     ? jsonl_return(w, s, l, plain, err)
+                                      : jsonl_sale(w, s, l, plain, err);
+    if (r == -2) return report_db_fail(db, err, ret ? "reading return lines" : "reading lines");
+    if (r) return -1;
+    (*count)++;
+  }
+  if (rc != SQLITE_DONE) return report_db_fail(db, err, ret ? "reading returns" : "reading sales");
+  return 0;
 }
 
 int report_export(store *st, const report_query *q, const report_out *out,
@@ -329,40 +464,34 @@ int report_export(store *st, const report_query *q, const report_out *out,
     return pi_fail(err, PI_E_USAGE, "--format", "export writes jsonl or csv");
   sqlite3 *db = store_db(st);
   if (report_begin_read(db, err)) return -1;
-  sqlite3_stmt *s = NULL, *l = NULL;
-  if (report_prepare(db, sales_sql, &s, err) ||
-      report_prepare(db, lines_sql, &l, err)) {
+  sqlite3_stmt *s = NULL, *l = NULL, *r = NULL, *rl = NULL;
+  if (report_prepare(db, sales_sql, &s, err) || report_prepare(db, lines_sql, &l, err) ||
+      report_prepare(db, returns_sql, &r, err) ||
+      report_prepare(db, return_lines_sql, &rl, err)) {
+    sqlite3_finalize(r);
+    sqlite3_finalize(l);
     sqlite3_finalize(s);
     report_end_read(db);
     return -1;
   }
   report_bind_range(s, report_from(q), report_to(q), q->store_id);
+  report_bind_range(r, report_from(q), report_to(q), q->store_id);
   report_out plain = *out;
   plain.hooks = NULL;
   emitter e;
   jsonw w;
   memset(&w, 0, sizeof w);
-  size_t sales = 0;
+  size_t records = 0;
   report_progress prog;
-  int fail = 0, rc = SQLITE_DONE;
+  int fail = 0;
   if (out->format == SINK_CSV) {
     fail = emit_begin(&e, db, &plain, csv_columns, CSV_NCOLS, err) != 0;
   } else {
     memset(&e, 0, sizeof e);
-    report_progress_start(&prog, db, out, &sales);
+    report_progress_start(&prog, db, out, &records);
   }
-  while (!fail && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-    sqlite3_reset(l);
-    sqlite3_bind_int64(l, 1, sqlite3_column_int64(s, S_ID));
-    int r = out->format == SINK_CSV ? csv_sale(&e, s, l, &plain, err)
-                                    : jsonl_sale(&w, s, l, &plain, err);
-    if (r == -2)
-      fail = report_db_fail(db, err, "reading lines") != 0;
-    else if (r)
-      fail = 1;
-    sales++;
-  }
-  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;
+  if (!fail) fail = export_records(db, s, l, 0, &e, &w, &plain, &records, err) != 0;
+  if (!fail) fail = export_records(db, r, rl, 1, &e, &w, &plain, &records, err) != 0;
   if (out->format == SINK_CSV) {
     if (!fail && emit_end(&e, err)) fail = 1;
     emit_free(&e);
@@ -372,6 +501,8 @@ int report_export(store *st, const report_query *q, const report_out *out,
       fail = pi_fail(err, PI_E_IO, "output", "cannot write the export") != 0;
   }
   jw_free(&w);
+  sqlite3_finalize(rl);
+  sqlite3_finalize(r);
   sqlite3_finalize(l);
   sqlite3_finalize(s);
   report_end_read(db);

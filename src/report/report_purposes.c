@@ -12,12 +12,14 @@
 #include "base/money.h"
 #include "report/report_int.h"
 
-const char *const report_purpose_columns[8] = {
-    "period", "currency", "purpose", "status", "sales", "lines", "net", "tax"};
+const char *const report_purpose_columns[11] = {
+    "period", "currency", "purpose", "status",       "sales",       "lines",
+    "net",    "tax",      "returns", "returned_net", "returned_tax"};
 
-const char *const report_gift_columns[10] = {
-    "date",      "store",        "terminal", "sale", "currency",
-    "recipient", "gift_receipt", "lines",    "net",  "tax"};
+const char *const report_gift_columns[13] = {
+    "date",      "store",        "terminal", "sale", "currency",     "recipient",
+    "gift_receipt", "lines",     "net",      "tax",  "return",       "returned_net",
+    "returned_tax"};
 
 /* ---- periods -------------------------------------------------------------- */
 
@@ -58,13 +60,17 @@ static void period_of(report_by by, const char *day, const char *whole,
 
 /* ---- report purposes -------------------------------------------------------- */
 
-/* One group of a period: a currency, purpose and buyer status. */
+/* One group of a period: a currency, purpose and buyer status.  net and
+ * tax are what was sold less what came back (sale.return) in the period;
+ * returned_net and returned_tax what came back, positive. */
 typedef struct pgroup {
   char currency[4];
   char purpose[12];
   char status[12];
   int64_t sales, lines, net, tax;
-  sqlite3_int64 last_sale; /* to count each sale once per group */
+  int64_t returns, returned_net, returned_tax;
+  sqlite3_int64 last_sale;   /* to count each sale once per group        */
+  sqlite3_int64 last_return; /* and each return                          */
 } pgroup;
 
 /* Currencies x purposes x statuses of one period: a few dozen in practice;
@@ -91,9 +97,12 @@ static int flush_period(pstate *p, emitter *e, const report_out *out, pi_error *
   for (size_t i = 0; i < p->n; i++) {
     const pgroup *g = &p->g[i];
     int ex = report_exponent(out, g->currency);
-    cell c[8] = {cell_text(p->period), cell_text(g->currency), cell_text(g->purpose),
-                 cell_text(g->status), cell_int(g->sales),     cell_int(g->lines),
-                 cell_amount(g->net, ex), cell_amount(g->tax, ex)};
+    cell c[11] = {cell_text(p->period),        cell_text(g->currency),
+                  cell_text(g->purpose),       cell_text(g->status),
+                  cell_int(g->sales),          cell_int(g->lines),
+                  cell_amount(g->net, ex),     cell_amount(g->tax, ex),
+                  cell_int(g->returns),        cell_amount(g->returned_net, ex),
+                  cell_amount(g->returned_tax, ex)};
     if (emit_row(e, c, err)) return -1;
   }
   p->n = 0;
@@ -125,6 +134,7 @@ static pgroup *find_group(pstate *p, const char *cur, const char *purp,
   pgroup *g = &p->g[p->n++];
   memset(g, 0, sizeof *g);
   g->last_sale = -1;
+  g->last_return = -1;
   snprintf(g->currency, sizeof g->currency, "%s", cur);
   snprintf(g->purpose, sizeof g->purpose, "%s", purp);
   snprintf(g->status, sizeof g->status, "%s", status);
@@ -139,12 +149,58 @@ static pgroup *find_group(pstate *p, const char *cur, const char *purp,
  * arrive together and are totalled in a small table, at most a few dozen
  * groups, written out when the period ends.  A sale's lines are adjacent,
  * so a group counts a sale when its id differs from the last one it saw.
+ *
+ * Returns (sale.return) count in the period of the return's business day,
+ * not of the sale's: each return line comes as a row of kind 1, with the
+ * purpose and buyer status its original line was sold with (copied at the
+ * return, never re-evaluated), so a gift brought back by its recipient is
+ * a gift return.  Its amounts are taken off the group's net and tax and
+ * shown in returned_net and returned_tax; it adds no sale and no line.
+ * Both halves of the UNION come in day order from their day index
+ * (sales_day, returns_day) and SQLite merges them.
  */
 static const char purposes_sql[] =
-    "SELECT s.id, s.day, s.currency, l.purpose, l.status, l.net, l.tax"
+    "SELECT 0, s.id, s.day, s.currency, l.purpose, l.status, l.net, l.tax"
     " FROM sales s JOIN lines l ON l.sale_id = s.id"
     " WHERE" REPORT_SALES_WHERE
-    " ORDER BY s.day, s.id";
+    " UNION ALL "
+    "SELECT 1, r.id, r.day, r.currency, rl.purpose, rl.status, rl.net, rl.tax"
+    " FROM returns r JOIN return_lines rl ON rl.return_id = r.id"
+    " WHERE r.day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR r.store = ?3)"
+    " ORDER BY 3, 1, 2";
+
+/* Add one row (a sold line, or a returned line when `returned`) to g.
+ * Returns 0, or -1 with err when a total no longer fits 64 bits: an error,
+ * never a wrapped, plausible-looking figure in an accountant's file. */
+static int add_row(pgroup *g, const char *period, int returned, sqlite3_int64 id,
+                   int64_t net, int64_t tax, pi_error *err) {
+  const char *which = NULL;
+  if (!returned) {
+    if (g->last_sale != id) {
+      g->last_sale = id;
+      g->sales++;
+    }
+    g->lines++;
+    which = money_add(&g->net, net) ? "net" : money_add(&g->tax, tax) ? "tax" : NULL;
+  } else {
+    if (g->last_return != id) {
+      g->last_return = id;
+      g->returns++;
+    }
+    /* The parser keeps amounts within +-MONEY_MAX; only a hand-edited
+     * database holds one that cannot be negated. */
+    which = net == INT64_MIN || money_add(&g->net, -net)  ? "net"
+            : tax == INT64_MIN || money_add(&g->tax, -tax) ? "tax"
+            : money_add(&g->returned_net, net)             ? "returned_net"
+            : money_add(&g->returned_tax, tax)             ? "returned_tax"
+                                                           : NULL;
+  }
+  if (which == NULL) return 0;
+  return pi_fail(err, PI_E_OVERFLOW, which,
+                 "the %s total of the %s %s lines in %s does not fit a 64-bit integer "
+                 "of minor units; report shorter periods (--from/--to, --by)",
+                 which, g->currency, g->purpose, period);
+}
 
 int report_purposes(store *st, const report_query *q, const report_out *out,
                     pi_error *err) {
@@ -165,9 +221,9 @@ int report_purposes(store *st, const report_query *q, const report_out *out,
   pstate p;
   memset(&p, 0, sizeof p);
   char day[11] = "", period[PERIOD_MAX];
-  int rc = SQLITE_DONE, fail = emit_begin(&e, db, out, report_purpose_columns, 8, err) != 0;
+  int rc = SQLITE_DONE, fail = emit_begin(&e, db, out, report_purpose_columns, 11, err) != 0;
   while (!fail && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    const char *d = report_col_text(stmt, 1);
+    const char *d = report_col_text(stmt, 2);
     if (strncmp(d, day, 10) != 0) { /* a new day: maybe a new period */
       snprintf(day, sizeof day, "%.10s", d);
       period_of(q->by, day, whole, period);
@@ -179,28 +235,11 @@ int report_purposes(store *st, const report_query *q, const report_out *out,
         snprintf(p.period, sizeof p.period, "%s", period);
       }
     }
-    pgroup *g = find_group(&p, report_col_text(stmt, 2), report_col_text(stmt, 3),
-                           report_col_text(stmt, 4), err);
-    if (g == NULL) {
-      fail = 1;
-      break;
-    }
-    sqlite3_int64 sale_id = sqlite3_column_int64(stmt, 0);
-    if (g->last_sale != sale_id) {
-      g->last_sale = sale_id;
-      g->sales++;
-    }
-    g->lines++;
-    /* A total that no longer fits 64 bits is an error, never a wrapped,
-     * plausible-looking negative figure in an accountant's file. */
-    const char *which = money_add(&g->net, sqlite3_column_int64(stmt, 5))   ? "net"
-                        : money_add(&g->tax, sqlite3_column_int64(stmt, 6)) ? "tax"
-                                                                            : NULL;
-    if (which) {
-      pi_fail(err, PI_E_OVERFLOW, which,
-              "the %s total of the %s %s lines in %s does not fit a 64-bit integer "
-              "of minor units; report shorter periods (--from/--to, --by)",
-              which, g->currency, g->purpose, p.period);
+    pgroup *g = find_group(&p, report_col_text(stmt, 3), report_col_text(stmt, 4),
+                           report_col_text(stmt, 5), err);
+    if (g == NULL ||
+        add_row(g, p.period, sqlite3_column_int(stmt, 0), sqlite3_column_int64(stmt, 1),
+                sqlite3_column_int64(stmt, 6), sqlite3_column_int64(stmt, 7), err)) {
       fail = 1;
       break;
     }
@@ -217,15 +256,34 @@ int report_purposes(store *st, const report_query *q, const report_out *out,
 
 /* One row per gift sale and recipient: a basket with gifts for two people
  * gives two rows.  lines.recipient_name already holds the recipient that
- * applies to the line (its own gift tag, else the sale's). */
+ * applies to the line (its own gift tag, else the sale's).
+ *
+ * A return of gift lines is a gift return: one row per return and
+ * recipient, dated with the return's business day (the period it counts
+ * in), naming the original sale and the return, with the lines brought
+ * back, net and tax negative (so that a column's sum is what the period
+ * kept) and the returned amounts, positive, in returned_net and
+ * returned_tax.  Whether a line is a gift is the original line's purpose,
+ * copied into the return line: the recipient who brings a gift back is
+ * the consumer, never re-tagged.  Rows come by day, sales before returns. */
 static const char gifts_sql[] =
     "SELECT s.day, s.store, s.terminal, s.sale, s.currency,"
     " COALESCE(l.recipient_name, '') AS recipient, max(l.gift_receipt),"
-    " count(*), sum(l.net), sum(l.tax)"
+    " count(*), sum(l.net), sum(l.tax), NULL, 0, 0, 0 AS kind, s.id AS k"
     " FROM sales s JOIN lines l ON l.sale_id = s.id"
     " WHERE" REPORT_SALES_WHERE " AND l.purpose = 'gift'"
     " GROUP BY s.day, s.id, recipient"
-    " ORDER BY s.day, s.id, recipient";
+    " UNION ALL "
+    "SELECT r.day, r.store, s.terminal, s.sale, r.currency,"
+    " COALESCE(l.recipient_name, '') AS recipient, max(l.gift_receipt),"
+    " count(*), -sum(rl.net), -sum(rl.tax), r.ret, sum(rl.net), sum(rl.tax), 1, r.id"
+    " FROM returns r JOIN return_lines rl ON rl.return_id = r.id"
+    " JOIN sales s ON s.id = r.sale_id"
+    " JOIN lines l ON l.sale_id = r.sale_id AND l.seq = rl.line_seq"
+    " WHERE rl.purpose = 'gift' AND r.day BETWEEN ?1 AND ?2"
+    " AND (?3 IS NULL OR r.store = ?3)"
+    " GROUP BY r.day, r.id, recipient"
+    " ORDER BY 1, 14, 15, 6";
 
 int report_gifts(store *st, const report_query *q, const report_out *out,
                  pi_error *err) {
@@ -239,17 +297,22 @@ int report_gifts(store *st, const report_query *q, const report_out *out,
   }
   report_bind_range(stmt, report_from(q), report_to(q), q->store_id);
   emitter e;
-  int rc = SQLITE_DONE, fail = emit_begin(&e, db, out, report_gift_columns, 10, err) != 0;
+  int rc = SQLITE_DONE, fail = emit_begin(&e, db, out, report_gift_columns, 13, err) != 0;
   while (!fail && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     int ex = report_exponent(out, report_col_text(stmt, 4));
     const char *recipient = report_col_text(stmt, 5);
-    cell c[10];
+    cell c[13];
     for (int i = 0; i < 5; i++) c[i] = cell_text(report_col_text(stmt, i));
     c[5] = recipient[0] ? cell_text(recipient) : cell_null();
     c[6] = cell_bool(sqlite3_column_int(stmt, 6));
     c[7] = cell_int(sqlite3_column_int64(stmt, 7));
     c[8] = cell_amount(sqlite3_column_int64(stmt, 8), ex);
     c[9] = cell_amount(sqlite3_column_int64(stmt, 9), ex);
+    c[10] = sqlite3_column_type(stmt, 10) == SQLITE_NULL
+                ? cell_null()
+                : cell_text(report_col_text(stmt, 10));
+    c[11] = cell_amount(sqlite3_column_int64(stmt, 11), ex);
+    c[12] = cell_amount(sqlite3_column_int64(stmt, 12), ex);
     if (emit_row(&e, c, err)) fail = 1;
   }
   if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;

@@ -25,8 +25,8 @@ static const struct {
   size_t n;
 } reports[] = {{"resellers", report_reseller_columns, 14},
                {"resellers_detail", report_reseller_detail_columns, 16},
-               {"purposes", report_purpose_columns, 8},
-               {"gifts", report_gift_columns, 10}};
+               {"purposes", report_purpose_columns, 11},
+               {"gifts", report_gift_columns, 13}};
 
 const char *report_name_of(const char *const *cols) {
   for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++)
