@@ -566,6 +566,219 @@ static void report_row_adds_columns_only(void **state) {
   cJSON_Delete(row);
 }
 
+/* ---- on_return ------------------------------------------------------------ */
+
+/* The tables on_return gets, as the engine builds them (test_hooks' own
+ * copies: the shapes of docs/hooks.md). */
+static const char return_sale_json[] =
+    "{\"id\":\"S1\",\"store\":\"shop-1\",\"terminal\":\"T1\",\"day\":\"2026-11-20\","
+    "\"currency\":\"EUR\",\"purpose\":\"resale\",\"net\":2000,\"tax\":0,\"total\":2000,"
+    "\"customer\":null,\"lines\":[{\"line\":\"L1\",\"qty\":2.0,\"net\":2000,\"tax\":0,"
+    "\"purpose\":\"resale\",\"status\":\"reseller\",\"treatment\":\"exempt_resale\","
+    "\"returned\":0.5,\"gift\":null}]}";
+static const char return_ret_json[] =
+    "{\"id\":\"R1\",\"sale\":\"S1\",\"day\":\"2026-12-01\",\"reason\":\"damaged\","
+    "\"net\":500,\"tax\":0,\"total\":500,\"lines\":[{\"line\":\"L1\",\"qty\":0.5,"
+    "\"net\":500,\"tax\":0,\"purpose\":\"resale\",\"status\":\"reseller\","
+    "\"treatment\":\"exempt_resale\",\"remaining\":1}],"
+    "\"refund\":[{\"type\":\"card\",\"amount\":500}]}";
+
+static int on_return(fixture *f, hooks_return_answer *ans, pi_error *err) {
+  cJSON *sold = cJSON_Parse(return_sale_json), *ret = cJSON_Parse(return_ret_json);
+  assert_non_null(sold);
+  assert_non_null(ret);
+  pi_error_clear(err);
+  int rc = hooks_on_return(f->h, sold, ret, ans, err);
+  cJSON_Delete(sold);
+  cJSON_Delete(ret);
+  return rc;
+}
+
+/* Answers: nil/true pass, false + message (or a message) refuse, a table
+ * adds receipt lines and fields, merged over the scripts in order; the
+ * script sees both tables with integers where the JSON held whole
+ * numbers. */
+static void on_return_refuses_or_adds(void **state) {
+  fixture *f = *state;
+  put(f, "a.lua", "return { on_return = function(sale, ret)\n"
+                  "  local s, r = sale.lines[1], ret.lines[1]\n"
+                  "  return { receipt = { ret.id .. ' of ' .. sale.id .. ': ' .. r.purpose ..\n"
+                  "    '/' .. r.status .. ' ' .. math.type(s.qty) .. ' ' .. s.returned ..\n"
+                  "    ' ' .. r.qty .. ' ' .. math.type(r.remaining) .. ' ' .. ret.reason },\n"
+                  "    meta = { shared = 'a', a = 1 } } end }");
+  put(f, "b.lua", "return { on_return = function() return { meta = { shared = 'b' } } end }");
+  put(f, "c.lua", "return { on_return = function() return true end }");
+  open_ok(f);
+  hooks_return_answer ans;
+  pi_error err;
+  clear_capture();
+  assert_int_equal(on_return(f, &ans, &err), HOOK_PASS);
+  assert_int_equal(ans.nreceipt, 1);
+  assert_string_equal(ans.receipt[0],
+                      "R1 of S1: resale/reseller integer 0.5 0.5 integer damaged");
+  assert_string_equal(ans.meta, "{\"a\":1,\"shared\":\"b\"}");
+  assert_int_equal(ntraces, 3);
+  assert_non_null(strstr(traces[0], "on_return a.lua {\"result\":\"amend\",\"receipt\":"));
+  assert_non_null(strstr(traces[2], "on_return c.lua {\"result\":\"pass\"}"));
+  /* A refusal stops the scripts after it and empties the answer. */
+  put(f, "b.lua", "return { on_return = function(sale, ret)\n"
+                  "  if ret.lines[1].status == 'reseller' then\n"
+                  "    return false, 'resale returns need the manager' end end }");
+  open_ok(f);
+  clear_capture();
+  assert_int_equal(on_return(f, &ans, &err), HOOK_REFUSE);
+  assert_string_equal(err.code, "refused");
+  assert_string_equal(err.field, "scripts/b.lua");
+  assert_string_equal(err.message, "resale returns need the manager");
+  assert_int_equal(ans.nreceipt, 0);
+  assert_string_equal(ans.meta, "");
+  assert_int_equal(ntraces, 2);
+  /* A lone false: the default sentence. */
+  put(f, "b.lua", "return { on_return = function() return false end }");
+  open_ok(f);
+  assert_int_equal(on_return(f, &ans, &err), HOOK_REFUSE);
+  assert_string_equal(err.message, "refused by store script b.lua");
+}
+
+/* Strict answers, as every hook's: a wrong shape is a script error that
+ * drops that script's whole answer (fail_open: logged, the return goes
+ * on; fail_closed: refused), never a part of it applied. */
+static void on_return_answers_are_strict(void **state) {
+  fixture *f = *state;
+  static const struct {
+    const char *body, *log;
+  } bad[] = {
+      {"return { receipt = 'Thanks' }", "on_return: receipt must be an array"},
+      {"return { receipt = { 'ok' }, notes = 1 }", "on_return: unknown field 'notes' = 1"},
+      {"return { meta = 'x' }", "on_return: meta must be a table of fields"},
+      {"return { meta = { ['bad key'] = 1 } }", "on_return: meta: field names are 1 to 63"},
+      {"return { receipt = { string.rep('x', 128) } }", "is 128 bytes long; at most 127"},
+      {"return 42", "on_return must return nil, true, false and a message, or a table"},
+      {"local t = {} for i = 1, 17 do t[i] = 'l' .. i end return { receipt = t }",
+       "on_return: receipt has 17 entries; at most 16"},
+  };
+  hooks_return_answer ans;
+  pi_error err;
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "return { on_return = function(sale, ret)\n  %s\nend }", bad[i].body);
+    put(f, "a.lua", "return { on_return = function() return { receipt = { 'from a' } } end }");
+    put(f, "b.lua", text);
+    f->cfg.scripts.fail_closed = 0;
+    open_ok(f);
+    clear_capture();
+    assert_int_equal(on_return(f, &ans, &err), HOOK_PASS);
+    if (!logged(bad[i].log)) fail_msg("case %zu: no log with \"%s\"", i, bad[i].log);
+    assert_true(logged("scripts/b.lua:1:"));
+    /* a.lua's answer stands; none of b.lua's. */
+    assert_int_equal(ans.nreceipt, 1);
+    assert_string_equal(ans.receipt[0], "from a");
+    size_t n, more;
+    const hooks_failure *fl = hooks_failures(f->h, &n, &more);
+    assert_int_equal(n, 1);
+    assert_string_equal(fl[0].hook, "on_return");
+    f->cfg.scripts.fail_closed = 1;
+    hooks_clear_failures(f->h);
+    assert_int_equal(on_return(f, &ans, &err), HOOK_REFUSE);
+    assert_string_equal(err.code, "refused");
+    assert_non_null(strstr(err.message, "A store rule could not be checked"));
+    assert_non_null(strstr(err.message, "on_return failed"));
+  }
+  /* Sixteen receipt lines in all: a second script's line past them is its
+   * error, the first's sixteen stand. */
+  f->cfg.scripts.fail_closed = 0;
+  put(f, "a.lua", "return { on_return = function() local t = {} for i = 1, 16 do "
+                  "t[i] = 'l' .. i end return { receipt = t } end }");
+  put(f, "b.lua", "return { on_return = function() return { receipt = { 'one more' } } end }");
+  open_ok(f);
+  clear_capture();
+  assert_int_equal(on_return(f, &ans, &err), HOOK_PASS);
+  assert_int_equal(ans.nreceipt, 16);
+  assert_true(logged("on_return: a return holds at most 16 receipt lines; it has 16 and "
+                     "this answer adds 1"));
+}
+
+/* Through the engine: the script sees the recorded sale's lines with
+ * their purpose and status and what earlier returns took; a refusal
+ * records nothing; receipt lines and fields are in the reply, which is
+ * stored, so a resend replays it without asking the scripts again. */
+static void on_return_through_the_engine(void **state) {
+  fixture *f = *state;
+  put(f, "returns.lua",
+      "local calls = 0\n"
+      "return { on_return = function(sale, ret)\n"
+      "  calls = calls + 1\n"
+      "  for _, l in ipairs(ret.lines) do\n"
+      "    if l.purpose == 'resale' then return false, 'resale returns need the manager' end\n"
+      "  end\n"
+      "  local sold = {}\n"
+      "  for _, l in ipairs(sale.lines) do\n"
+      "    sold[#sold + 1] = l.line .. '=' .. l.purpose .. '/' .. l.status .. '/' ..\n"
+      "      l.returned .. (l.gift and ('/' .. l.gift.recipient_name) or '')\n"
+      "  end\n"
+      "  return { receipt = { table.concat(sold, ' ') },\n"
+      "           meta = { reason = ret.reason, back = ret.lines[1].qty, call = calls,\n"
+      "                    customer = sale.customer and sale.customer.id } }\n"
+      "end }");
+  char db[700], extra[1024];
+  snprintf(db, sizeof db, "%s/t.db", f->tmp);
+  snprintf(extra, sizeof extra, "\"scripts\":{\"dir\":\"%s\"}", f->dir);
+  engine *e = tu_engine(db, extra);
+  cJSON_Delete(tu_ok(e, "{\"type\":\"sale.begin\",\"sale\":\"S1\",\"store\":\"shop-1\","
+                        "\"terminal\":\"T1\",\"at\":\"2026-11-20T10:00:00+01:00\"}"));
+  cJSON_Delete(tu_ok(e, "{\"type\":\"sale.line\",\"sale\":\"S1\",\"line\":\"L1\",\"qty\":2,"
+                        "\"unit_price\":1000,\"net\":2000,\"tax\":0}"));
+  cJSON_Delete(tu_ok(e, "{\"type\":\"sale.line\",\"sale\":\"S1\",\"line\":\"L2\",\"qty\":2,"
+                        "\"unit_price\":535,\"net\":1000,\"tax\":70}"));
+  cJSON_Delete(tu_ok(e, "{\"type\":\"sale.customer\",\"sale\":\"S1\",\"customer\":"
+                        "{\"id\":\"C-7\",\"org\":true,\"vat\":\"DE129273398\"}}"));
+  cJSON_Delete(tu_ok(e, "{\"type\":\"sale.tag\",\"sale\":\"S1\",\"purpose\":\"resale\","
+                        "\"line\":\"L1\"}"));
+  cJSON_Delete(tu_ok(e, "{\"type\":\"sale.tag\",\"sale\":\"S1\",\"purpose\":\"gift\","
+                        "\"line\":\"L2\",\"recipient\":{\"name\":\"Ana\"}}"));
+  cJSON_Delete(tu_ok(e, "{\"type\":\"sale.complete\",\"sale\":\"S1\",\"total\":3070}"));
+  /* The resale line: refused by the script, nothing recorded. */
+  cJSON *r = tu_err(e, "refused", "scripts/returns.lua",
+                    "{\"type\":\"sale.return\",\"sale\":\"S1\",\"return\":\"R1\","
+                    "\"at\":\"2026-12-01T10:00:00+01:00\",\"reason\":\"unwanted\","
+                    "\"lines\":[{\"line\":\"L1\",\"qty\":1}],"
+                    "\"refund\":[{\"type\":\"card\",\"amount\":1000}]}");
+  assert_string_equal(tu_str(r, "error.message"), "resale returns need the manager");
+  cJSON_Delete(r);
+  assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM returns"), 0);
+  /* Half the gift: the script saw both lines as sold, nothing returned yet. */
+  const char *half = "{\"type\":\"sale.return\",\"sale\":\"S1\",\"return\":\"R2\","
+                     "\"at\":\"2026-12-01T10:00:00+01:00\",\"reason\":\"wrong_item\","
+                     "\"lines\":[{\"line\":\"L2\",\"qty\":1}],"
+                     "\"refund\":[{\"type\":\"card\",\"amount\":535}]}";
+  r = tu_ok(e, "%s", half);
+  assert_string_equal(tu_str(r, "receipt.0"),
+                      "L1=resale/reseller/0 L2=gift/customer/0/Ana");
+  assert_string_equal(tu_str(r, "meta.reason"), "wrong_item");
+  assert_true(tu_num(r, "meta.back") == 1);
+  assert_true(tu_num(r, "meta.call") == 2);
+  assert_string_equal(tu_str(r, "meta.customer"), "C-7");
+  cJSON_Delete(r);
+  /* The resend replays the stored reply; the script is not asked again
+   * (R3 below is its third call). */
+  r = tu_ok(e, "%s", half);
+  assert_string_equal(tu_str(r, "receipt.0"),
+                      "L1=resale/reseller/0 L2=gift/customer/0/Ana");
+  assert_true(tu_num(r, "meta.call") == 2);
+  cJSON_Delete(r);
+  /* The rest of the gift: the script sees what R2 took. */
+  r = tu_ok(e, "{\"type\":\"sale.return\",\"sale\":\"S1\",\"return\":\"R3\","
+               "\"at\":\"2026-12-02T10:00:00+01:00\",\"reason\":\"unwanted\","
+               "\"lines\":[{\"line\":\"L2\",\"qty\":1}],"
+               "\"refund\":[{\"type\":\"card\",\"amount\":535}]}");
+  assert_string_equal(tu_str(r, "receipt.0"),
+                      "L1=resale/reseller/0 L2=gift/customer/1/Ana");
+  assert_true(tu_num(r, "meta.call") == 3);
+  cJSON_Delete(r);
+  engine_close(e);
+}
+
 /* ---- policy, reset, reload ---------------------------------------------------- */
 
 static void fail_closed_refuses_with_file_and_line(void **state) {
@@ -1056,6 +1269,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(on_complete_meta_is_merged_and_bounded, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(report_row_adds_columns_only, setup, teardown),
+      cmocka_unit_test_setup_teardown(on_return_refuses_or_adds, setup, teardown),
+      cmocka_unit_test_setup_teardown(on_return_answers_are_strict, setup, teardown),
+      cmocka_unit_test_setup_teardown(on_return_through_the_engine, setup, teardown),
       cmocka_unit_test_setup_teardown(fail_closed_refuses_with_file_and_line, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(reload_keeps_the_old_scripts_when_the_new_fail,

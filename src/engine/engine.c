@@ -710,9 +710,83 @@ typedef struct return_ctx {
   reply_buf *r;
 } return_ctx;
 
+/* The return `rt` as on_return hooks receive it (docs/hooks.md), or NULL
+ * when out of memory. */
+static cJSON *return_json(const event *ev, const store_return *rt) {
+  cJSON *o = cJSON_CreateObject(), *lines = NULL;
+  if (o == NULL) return NULL;
+  int ok = cJSON_AddStringToObject(o, "id", rt->ret_id) &&
+           cJSON_AddStringToObject(o, "sale", rt->sale) &&
+           cJSON_AddStringToObject(o, "store", rt->store) &&
+           cJSON_AddStringToObject(o, "terminal", rt->terminal_found) &&
+           cJSON_AddStringToObject(o, "at", rt->at) &&
+           cJSON_AddStringToObject(o, "day", rt->day) &&
+           cJSON_AddStringToObject(o, "reason", rt->reason) &&
+           (rt->reason_text[0] == '\0' ||
+            cJSON_AddStringToObject(o, "reason_text", rt->reason_text)) &&
+           cJSON_AddStringToObject(o, "currency", rt->currency) &&
+           cJSON_AddNumberToObject(o, "net", (double)rt->net) &&
+           cJSON_AddNumberToObject(o, "tax", (double)rt->tax) &&
+           cJSON_AddNumberToObject(o, "total", (double)(rt->net + rt->tax)) &&
+           (lines = cJSON_AddArrayToObject(o, "lines")) != NULL;
+  for (size_t i = 0; ok && i < rt->nlines; i++) {
+    const store_return_line *l = &rt->lines[i];
+    /* A new node is owned by o once added: adding a non-NULL item to an
+     * array cannot fail. */
+    cJSON *x = cJSON_CreateObject();
+    ok = x && cJSON_AddItemToArray(lines, x) && cJSON_AddStringToObject(x, "line", l->line) &&
+         cJSON_AddNumberToObject(x, "qty", (double)l->qty_milli / 1000.0) &&
+         cJSON_AddNumberToObject(x, "net", (double)l->net) &&
+         cJSON_AddNumberToObject(x, "tax", (double)l->tax) &&
+         cJSON_AddStringToObject(x, "purpose", l->purpose) &&
+         cJSON_AddStringToObject(x, "status", l->status) &&
+         cJSON_AddStringToObject(x, "treatment", l->treatment) &&
+         cJSON_AddNumberToObject(x, "remaining", (double)l->remaining_milli / 1000.0);
+  }
+  cJSON *refund = ok ? cJSON_AddArrayToObject(o, "refund") : NULL;
+  ok = ok && refund != NULL;
+  for (size_t i = 0; ok && i < ev->ntenders; i++) {
+    cJSON *t = cJSON_CreateObject();
+    ok = t && cJSON_AddItemToArray(refund, t) &&
+         cJSON_AddStringToObject(t, "type", ev->tenders[i].type) &&
+         cJSON_AddNumberToObject(t, "amount", (double)ev->tenders[i].amount);
+  }
+  if (!ok) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
+/* Run the on_return hooks for the priced return `rt`: they see the sale as
+ * recorded and the return, and may refuse it (-1 with err, code "refused")
+ * or add receipt lines and fields (*ans).  They run inside the store's
+ * write transaction, so that the lines they see are priced against every
+ * return recorded before this one, whatever another till does meanwhile;
+ * a hook's budget (hook_ms) bounds how long the transaction waits.  A
+ * resent return is replayed from its stored reply before this point:
+ * scripts judge a return once. */
+static int return_hooks(engine *e, const event *ev, const store_return *rt,
+                        hooks_return_answer *ans, pi_error *err) {
+  memset(ans, 0, sizeof *ans);
+  if (hooks_script_count(e->hk) == 0) return 0;
+  char *text = NULL;
+  if (store_sale_json(e->st, rt->store, rt->terminal_found, rt->sale, &text, err))
+    return -1;
+  cJSON *sale_t = cJSON_Parse(text);
+  free(text);
+  cJSON *ret_t = sale_t ? return_json(ev, rt) : NULL;
+  int rc = ret_t ? hook_result(hooks_on_return(e->hk, sale_t, ret_t, ans, err), err)
+                 : pi_fail(err, PI_E_NOMEM, "", "out of memory");
+  cJSON_Delete(ret_t);
+  cJSON_Delete(sale_t);
+  return rc;
+}
+
 /* Inside the store's transaction, once the return is priced: the refund
  * pays exactly the return's total (no change on a refund), in known tender
- * types; then the reply to store with it. */
+ * types; the store scripts' on_return hooks may refuse it or add receipt
+ * lines and fields; then the reply to store with it. */
 static int return_reply(void *ctx, const store_return *rt, const char **reply,
                         pi_error *err) {
   return_ctx *c = ctx;
@@ -733,7 +807,9 @@ static int return_reply(void *ctx, const store_return *rt, const char **reply,
                    "%lld), which the refund must pay exactly",
                    (long long)paid, (long long)total, (long long)rt->net,
                    (long long)rt->tax);
-  if (reply_sale_return(c->r, rt, err)) return -1;
+  hooks_return_answer ans;
+  if (return_hooks(c->e, c->ev, rt, &ans, err)) return -1;
+  if (reply_sale_return(c->r, rt, ans.receipt, ans.nreceipt, ans.meta, err)) return -1;
   size_t len;
   *reply = reply_text(c->r, &len);
   return 0;

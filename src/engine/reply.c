@@ -207,7 +207,8 @@ static void qty_member(jsonw *w, const char *key, int64_t milli) {
   jw_raw(w, q);
 }
 
-int reply_sale_return(reply_buf *r, const store_return *rt, pi_error *err) {
+int reply_sale_return(reply_buf *r, const store_return *rt, const char (*receipt)[128],
+                      size_t nreceipt, const char *meta, pi_error *err) {
   jsonw *w = start(r, "sale.return", rt->sale);
   jw_kstr(w, "return", rt->ret_id);
   jw_kbool(w, "recorded", 1);
@@ -236,6 +237,16 @@ int reply_sale_return(reply_buf *r, const store_return *rt, pi_error *err) {
   jw_end_array(w);
   jw_key(w, "refund");
   jw_raw(w, rt->refund_json);
+  if (nreceipt) {
+    jw_key(w, "receipt");
+    jw_array(w);
+    for (size_t i = 0; i < nreceipt; i++) jw_str(w, receipt[i]);
+    jw_end_array(w);
+  }
+  if (meta && meta[0]) {
+    jw_key(w, "meta");
+    jw_raw(w, meta);
+  }
   return end(r, err);
 }
 

@@ -51,9 +51,13 @@ int reply_sale_void(reply_buf *r, const char *sale_id, pi_error *err);
 /* {"ok":true,"type":"sale.return","sale":..,"return":..,"recorded":true,
  *  "store","terminal","day","net","tax","total","currency",
  *  "lines":[{"line","qty","net","tax","purpose","status","treatment",
- *  "remaining"}],"refund":[...]} for the priced return `rt` (refund_json
- * is written as it is).  No personal data: the reason text is left out. */
-int reply_sale_return(reply_buf *r, const store_return *rt, pi_error *err);
+ *  "remaining"}],"refund":[...],"receipt":[...],"meta":{...}} for the
+ * priced return `rt` (refund_json is written as it is); receipt (nreceipt
+ * lines) and meta (a JSON object, or "" / NULL) are what the on_return
+ * hooks added, each left out when empty.  No personal data: the reason
+ * text is left out. */
+int reply_sale_return(reply_buf *r, const store_return *rt, const char (*receipt)[128],
+                      size_t nreceipt, const char *meta, pi_error *err);
 /* {"ok":true,"type":type,key:value} */
 int reply_simple(reply_buf *r, const char *type, const char *key, int64_t value,
                  pi_error *err);

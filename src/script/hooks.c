@@ -265,7 +265,7 @@ static int load_script(lua_State *L) {
     if (id < 0)
       return luaL_error(L, "%s: unknown hook '%s' (on_sale_begin, on_tag, "
                            "validate_party, classify, on_total, on_complete, "
-                           "report_row; and on_error)",
+                           "report_row, on_return; and on_error)",
                         c->src->chunk,
                         lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?");
     if (lua_type(L, -1) != LUA_TFUNCTION)
@@ -493,6 +493,10 @@ typedef struct call {
   total_answer *total; /* h->total */
   buyer_status *st;    /* h->st    */
   cJSON *json;         /* meta or columns; owned by the call */
+  /* on_return */
+  const cJSON *rsale, *ret;
+  hooks_return_answer *rans;
+  return_answer_in rin;
 } call;
 
 static void trace(const hooks *h, hook_id id, const source *src, cJSON *answer) {
@@ -625,7 +629,8 @@ static int each_script(call *c, hook_id id, lua_CFunction tr, apply_fn apply,
     c->src = &h->src[i];
     c->refused = c->amended = c->has_total = 0;
     c->msg[0] = '\0';
-    if (c->json == NULL && (id == HOOK_ON_COMPLETE || id == HOOK_REPORT_ROW)) {
+    if (c->json == NULL &&
+        (id == HOOK_ON_COMPLETE || id == HOOK_REPORT_ROW || id == HOOK_ON_RETURN)) {
       c->json = cJSON_CreateObject();
       if (c->json == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
     }
@@ -1037,6 +1042,104 @@ int hooks_on_complete(hooks *h, const sale *s, const decision *d, char *meta,
       snprintf(meta, cap, "%s", text);
     free(text);
   }
+  cJSON_Delete(acc.root);
+  return rc;
+}
+
+/* ---- on_return ---------------------------------------------------------- */
+
+static int tr_return(lua_State *L) {
+  call *c = lua_touserdata(L, 1);
+  push_fn(L, c);
+  ht_push_json(L, c->rsale, 0);
+  ht_push_json(L, c->ret, 0);
+  lua_call(L, 2, 2);
+  char dflt[96];
+  default_refusal(c, dflt, sizeof dflt);
+  int r = ht_read_refusal(L, lua_gettop(L) - 1, 2, "on_return", dflt, c->msg);
+  c->rin.nreceipt = 0;
+  if (r == 2) {
+    ht_read_return(L, lua_gettop(L) - 1, &c->rin, c->json);
+    /* The answer fits whole, or it is this script's error: nothing cut. */
+    if (c->rans->nreceipt + c->rin.nreceipt > HOOKS_RETURN_RECEIPT_MAX)
+      ht_error(L, "on_return: a return holds at most %d receipt lines; it has %zu and "
+                  "this answer adds %zu",
+               HOOKS_RETURN_RECEIPT_MAX, c->rans->nreceipt, c->rin.nreceipt);
+    c->amended = 1;
+  }
+  c->refused = r == 1;
+  return 0;
+}
+
+static int apply_return(call *c, hook_id id, pi_error *err) {
+  if (!c->amended) return apply_verdict(c, id, err);
+  meta_acc *acc = c->acc;
+  cJSON *merged = NULL;
+  if (c->json->child) {
+    /* Merged into a copy, so that an answer that makes the whole too large
+     * is dropped as a whole, as on_complete's; later scripts' keys win. */
+    merged = cJSON_Duplicate(acc->root, 1);
+    if (merged == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
+    for (cJSON *m = c->json->child; m; m = m->next) {
+      cJSON *copy = cJSON_Duplicate(m, 1);
+      if (copy == NULL || (cJSON_HasObjectItem(merged, m->string)
+                               ? !cJSON_ReplaceItemInObjectCaseSensitive(merged, m->string,
+                                                                         copy)
+                               : !cJSON_AddItemToObject(merged, m->string, copy))) {
+        cJSON_Delete(copy);
+        cJSON_Delete(merged);
+        return pi_fail(err, PI_E_NOMEM, "", "out of memory");
+      }
+    }
+    if (printed_size(merged) >= acc->cap) {
+      cJSON_Delete(merged);
+      lsb_failure f = {LSB_ERR_SCRIPT, "", ""};
+      snprintf(f.where, sizeof f.where, "%s", c->src->chunk);
+      snprintf(f.message, sizeof f.message,
+               "%s: on_return: the stored fields would exceed %zu bytes", c->src->chunk,
+               acc->cap - 1);
+      return failed(c, id, &f, err);
+    }
+    cJSON_Delete(acc->root);
+    acc->root = merged;
+  }
+  hooks_return_answer *ans = c->rans;
+  assert(ans->nreceipt + c->rin.nreceipt <= HOOKS_RETURN_RECEIPT_MAX); /* tr_return */
+  for (size_t i = 0; i < c->rin.nreceipt; i++)
+    memcpy(ans->receipt[ans->nreceipt++], c->rin.receipt[i], sizeof ans->receipt[0]);
+  if (c->h->env.trace) {
+    cJSON *a = answer("amend");
+    if (c->rin.nreceipt) {
+      cJSON *arr = cJSON_AddArrayToObject(a, "receipt");
+      for (size_t i = 0; i < c->rin.nreceipt; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(c->rin.receipt[i]));
+    }
+    if (c->json->child) cJSON_AddItemToObject(a, "meta", cJSON_Duplicate(c->json, 1));
+    trace(c->h, id, c->src, a);
+  }
+  return HOOK_PASS;
+}
+
+int hooks_on_return(hooks *h, const cJSON *sold, const cJSON *ret,
+                    hooks_return_answer *ans, pi_error *err) {
+  memset(ans, 0, sizeof *ans);
+  BEGIN_CALL(h, NULL, err);
+  meta_acc acc = {cJSON_CreateObject(), sizeof ans->meta};
+  if (acc.root == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
+  c->rsale = sold;
+  c->ret = ret;
+  c->rans = ans;
+  c->acc = &acc;
+  int rc = each_script(c, HOOK_ON_RETURN, tr_return, apply_return, err);
+  if (rc == HOOK_PASS && acc.root->child) {
+    char *text = cJSON_PrintUnformatted(acc.root);
+    if (text == NULL)
+      rc = pi_fail(err, PI_E_NOMEM, "", "out of memory");
+    else
+      snprintf(ans->meta, sizeof ans->meta, "%s", text);
+    free(text);
+  }
+  if (rc != HOOK_PASS) memset(ans, 0, sizeof *ans);
   cJSON_Delete(acc.root);
   return rc;
 }

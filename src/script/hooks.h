@@ -100,6 +100,30 @@ int hooks_report_row_in(hooks *h, cJSON *row, const char *report, pi_error *err)
 /* hooks_report_row_in() without a report name. */
 int hooks_report_row(hooks *h, cJSON *row, pi_error *err);
 
+/* What the on_return hooks of all scripts answered together: receipt
+ * lines for the refund slip and fields kept with the return (in its
+ * recorded reply).  Bounded like on_total's receipt and on_complete's
+ * meta; an answer past the bounds is a script error, never cut. */
+#define HOOKS_RETURN_RECEIPT_MAX 16
+#define HOOKS_RETURN_META_MAX 4096 /* the meta JSON with its NUL */
+typedef struct hooks_return_answer {
+  char receipt[HOOKS_RETURN_RECEIPT_MAX][128];
+  size_t nreceipt;
+  char meta[HOOKS_RETURN_META_MAX]; /* "" or a JSON object               */
+} hooks_return_answer;
+
+/* sale.return: `sale` is the recorded sale as docs/hooks.md describes it
+ * (its lines with purpose, status, treatment and what earlier returns
+ * took), `ret` the return as priced (its lines with their shares, purpose,
+ * status and what remains); both are plain JSON objects, borrowed, passed
+ * to each script as fresh tables.  A script may refuse the return
+ * (HOOK_REFUSE, err code "refused" with its message) or add receipt lines
+ * and fields, merged into *ans (zeroed first) as on_total's receipt and
+ * on_complete's fields are.  Failures follow the policy (HOOK_REFUSE under
+ * fail_closed). */
+int hooks_on_return(hooks *h, const cJSON *sold, const cJSON *ret,
+                    hooks_return_answer *ans, pi_error *err);
+
 /* One script failure, as a reply's "script_errors" shows it. */
 typedef struct hooks_failure {
   char hook[16];       /* "on_total"                                       */
@@ -128,6 +152,7 @@ typedef enum hook_id {
   HOOK_ON_TOTAL,
   HOOK_ON_COMPLETE,
   HOOK_REPORT_ROW,
+  HOOK_ON_RETURN,
   HOOK_COUNT
 } hook_id;
 

@@ -124,6 +124,17 @@ buyer_status ht_read_status(lua_State *L, int idx, const char *line);
  * node is attached to it before anything can raise). */
 void ht_read_meta(lua_State *L, int idx, cJSON *into);
 
+/* What one script's on_return answered (not yet merged). */
+typedef struct return_answer_in {
+  char receipt[HOOKS_RETURN_RECEIPT_MAX][128];
+  size_t nreceipt;
+} return_answer_in;
+
+/* Read an on_return amendment table at idx: `receipt` into *a, `meta`
+ * into the members of `meta` (a cJSON object the caller owns, as for
+ * ht_read_meta). */
+void ht_read_return(lua_State *L, int idx, return_answer_in *a, cJSON *meta);
+
 /* Convert a report_row answer at idx into the members of `into`; a column
  * that `row` already has is an error. */
 void ht_read_columns(lua_State *L, int idx, const cJSON *row, cJSON *into);

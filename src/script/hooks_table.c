@@ -18,7 +18,7 @@
 
 static const char *const hook_names[HOOK_COUNT] = {
     "on_sale_begin", "on_tag",      "validate_party", "classify",
-    "on_total",      "on_complete", "report_row"};
+    "on_total",      "on_complete", "report_row",     "on_return"};
 
 const char *hook_name(hook_id id) {
   return (unsigned)id < HOOK_COUNT ? hook_names[id] : NULL;
@@ -775,59 +775,61 @@ static cJSON *scalar(lua_State *L, int idx, const char *what, size_t text_cap) {
   return NULL;
 }
 
-static void add_meta(lua_State *L, int idx, cJSON *parent, const char *key, int depth,
-                     int *nodes);
+/* Stored fields (on_complete's answer, on_return's meta): `hook` names
+ * the answer in errors ("on_complete", "on_return: meta"). */
+static void add_meta(lua_State *L, const char *hook, int idx, cJSON *parent,
+                     const char *key, int depth, int *nodes);
 
 /* Members of the table at idx into obj (string keys only). */
-static void meta_members(lua_State *L, int idx, cJSON *obj, int depth, int *nodes) {
+static void meta_members(lua_State *L, const char *hook, int idx, cJSON *obj, int depth,
+                         int *nodes) {
   char v[64], w[64];
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     size_t kl;
     if (lua_type(L, -2) != LUA_TSTRING)
-      ht_error(L, "on_complete: a table mixes array entries and named fields "
-                  "([%s] = %s)",
+      ht_error(L, "%s: a table mixes array entries and named fields ([%s] = %s)", hook,
                ht_value_text(L, -2, v, sizeof v), ht_value_text(L, -1, w, sizeof w));
     const char *k = lua_tolstring(L, -2, &kl);
     if (!key_ok(k, kl))
-      ht_error(L, "on_complete: field names are 1 to %d letters, digits, '_', "
-                  "'-' or '.', not %s",
-               HT_KEY_MAX - 1, ht_value_text(L, -2, v, sizeof v));
-    add_meta(L, lua_gettop(L), obj, k, depth + 1, nodes);
+      ht_error(L, "%s: field names are 1 to %d letters, digits, '_', '-' or '.', not %s",
+               hook, HT_KEY_MAX - 1, ht_value_text(L, -2, v, sizeof v));
+    add_meta(L, hook, lua_gettop(L), obj, k, depth + 1, nodes);
     lua_pop(L, 1);
   }
   sort_members(obj);
 }
 
-static void add_meta(lua_State *L, int idx, cJSON *parent, const char *key, int depth,
-                     int *nodes) {
-  if (++*nodes > HT_META_NODES)
-    ht_error(L, "on_complete: more than %d values", HT_META_NODES);
+static void add_meta(lua_State *L, const char *hook, int idx, cJSON *parent,
+                     const char *key, int depth, int *nodes) {
+  if (++*nodes > HT_META_NODES) ht_error(L, "%s: more than %d values", hook, HT_META_NODES);
   if (lua_type(L, idx) != LUA_TTABLE) {
-    char what[96];
-    snprintf(what, sizeof what, "on_complete: %s%s", key ? "field " : "an array entry",
+    char what[112];
+    snprintf(what, sizeof what, "%s: %s%s", hook, key ? "field " : "an array entry",
              key ? key : "");
     attach(L, parent, key, scalar(L, idx, what, 1024));
     return;
   }
   if (depth >= HT_META_DEPTH)
-    ht_error(L, "on_complete: tables nested deeper than %d (or a cycle)", HT_META_DEPTH);
-  luaL_checkstack(L, 6, "on_complete");
+    ht_error(L, "%s: tables nested deeper than %d (or a cycle)", hook, HT_META_DEPTH);
+  luaL_checkstack(L, 6, hook);
   size_t n = lua_rawlen(L, idx);
-  if (n > HT_META_NODES) ht_error(L, "on_complete: more than %d values", HT_META_NODES);
+  if (n > HT_META_NODES) ht_error(L, "%s: more than %d values", hook, HT_META_NODES);
   if (n == 0) {
     cJSON *obj = cJSON_CreateObject();
     attach(L, parent, key, obj);
-    meta_members(L, idx, obj, depth, nodes);
+    meta_members(L, hook, idx, obj, depth, nodes);
     return;
   }
   /* An array: keys exactly 1..n. */
-  read_array(L, idx, "on_complete: an array", HT_META_NODES, NULL);
+  char what[96];
+  snprintf(what, sizeof what, "%s: an array", hook);
+  read_array(L, idx, what, HT_META_NODES, NULL);
   cJSON *arr = cJSON_CreateArray();
   attach(L, parent, key, arr);
   for (size_t i = 1; i <= n; i++) {
     lua_rawgeti(L, idx, (lua_Integer)i);
-    add_meta(L, lua_gettop(L), arr, NULL, depth + 1, nodes);
+    add_meta(L, hook, lua_gettop(L), arr, NULL, depth + 1, nodes);
     lua_pop(L, 1);
   }
 }
@@ -839,7 +841,36 @@ void ht_read_meta(lua_State *L, int idx, cJSON *into) {
              ht_value_text(L, idx, v, sizeof v));
   int nodes = 0;
   luaL_checkstack(L, 6, "on_complete");
-  meta_members(L, idx, into, 0, &nodes);
+  meta_members(L, "on_complete", idx, into, 0, &nodes);
+}
+
+void ht_read_return(lua_State *L, int idx, return_answer_in *a, cJSON *meta) {
+  char v[64];
+  a->nreceipt = 0;
+  if (lua_type(L, idx) != LUA_TTABLE)
+    ht_error(L, "on_return must return nil, true, false and a message, or a table "
+                "{receipt=..., meta=...}, not %s",
+             ht_value_text(L, idx, v, sizeof v));
+  luaL_checkstack(L, 8, "on_return");
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    const char *k = string_key(L, -2, "on_return");
+    int v_ = lua_gettop(L);
+    if (strcmp(k, "receipt") == 0) {
+      a->nreceipt = read_text_array(L, v_, "on_return: receipt", HOOKS_RETURN_RECEIPT_MAX,
+                                    "write receipt = { \"...\" }", a->receipt[0],
+                                    sizeof a->receipt[0]);
+    } else if (strcmp(k, "meta") == 0) {
+      if (lua_type(L, v_) != LUA_TTABLE)
+        ht_error(L, "on_return: meta must be a table of fields, not %s",
+                 ht_value_text(L, v_, v, sizeof v));
+      int nodes = 0;
+      meta_members(L, "on_return: meta", v_, meta, 0, &nodes);
+    } else {
+      unknown_field(L, "on_return", k, v_, "receipt, meta");
+    }
+    lua_settop(L, v_ - 1);
+  }
 }
 
 void ht_read_columns(lua_State *L, int idx, const cJSON *row, cJSON *into) {

@@ -241,6 +241,16 @@ int store_record_return(store *st, store_return *r, const char *recorded_at,
                         store_return_reply_fn reply_fn, void *ctx, char **replay,
                         pi_error *err);
 
+/* The sale recorded under `store_id`, `terminal` and `sale_id` (all
+ * borrowed) as one JSON object, the table on_return hooks receive
+ * (docs/hooks.md): its ids, day, currency, purpose, totals, customer and
+ * reseller (or null), and its lines with their purpose, buyer status,
+ * treatment, gift details and `returned`, the quantity recorded returns
+ * took so far.  Returns 0 with *json (malloc'd; the caller frees it), or
+ * -1 with err ("unknown_sale", "storage", "nomem"). */
+int store_sale_json(store *st, const char *store_id, const char *terminal,
+                    const char *sale_id, char **json, pi_error *err);
+
 /* Verify the journal against the records (read-only snapshot).  Returns 0
  * with *rep filled, or -1 with err. */
 int store_verify(store *st, journal_report *rep, pi_error *err);

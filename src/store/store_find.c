@@ -109,3 +109,62 @@ store_lookup store_find(store *st, const char *store_id, const char *terminal,
   *out = first;
   return STORE_FOUND;
 }
+
+/* The recorded sale as on_return hooks see it (docs/hooks.md): JSON built
+ * by SQLite's JSON functions, NULL columns as null (nil in Lua), booleans
+ * as true/false, quantities in pieces (1.5), amounts in minor units.
+ * `returned` is what returns recorded so far took of each line; inside
+ * store_record_return's transaction that is what this return's pricing
+ * saw. */
+static const char sale_json_sql[] =
+    "SELECT json_object('id', s.sale, 'store', s.store, 'terminal', s.terminal,"
+    " 'cashier', NULLIF(s.cashier, ''), 'at', s.began_at, 'day', s.day,"
+    " 'completed_at', s.completed_at, 'currency', s.currency, 'purpose', s.purpose,"
+    " 'net', s.net, 'tax', s.tax, 'total', s.total, 'treatment', s.treatment,"
+    " 'customer', CASE WHEN s.customer_id IS NULL AND s.customer_name IS NULL THEN NULL"
+    "  ELSE json_object('id', s.customer_id, 'name', s.customer_name,"
+    "  'org', json(CASE WHEN s.customer_org THEN 'true' ELSE 'false' END)) END,"
+    " 'reseller', CASE WHEN s.reseller_reason IS NULL THEN NULL"
+    "  ELSE json_object('kind', s.reseller_kind, 'id', s.reseller_id,"
+    "  'country', s.reseller_country,"
+    "  'valid', json(CASE WHEN s.reseller_valid THEN 'true' ELSE 'false' END),"
+    "  'reason', NULLIF(s.reseller_reason, '')) END,"
+    " 'lines', (SELECT json_group_array(json_object('line', l.line, 'sku', l.sku,"
+    "   'name', l.name, 'qty', l.qty_milli / 1000.0, 'unit_price', l.unit_price,"
+    "   'net', l.net, 'tax', l.tax, 'purpose', l.purpose, 'status', l.status,"
+    "   'treatment', l.treatment,"
+    "   'returned', (SELECT COALESCE(sum(rl.qty_milli), 0) FROM returns x"
+    "    JOIN return_lines rl ON rl.return_id = x.id"
+    "    WHERE x.sale_id = l.sale_id AND rl.line_seq = l.seq) / 1000.0,"
+    "   'gift', CASE WHEN l.purpose = 'gift' THEN json_object("
+    "    'recipient_name', l.recipient_name, 'recipient_contact', l.recipient_contact,"
+    "    'message', l.gift_message,"
+    "    'gift_receipt', json(CASE WHEN l.gift_receipt THEN 'true' ELSE 'false' END))"
+    "    END))"
+    "  FROM (SELECT * FROM lines WHERE sale_id = s.id ORDER BY seq) l))"
+    " FROM sales s WHERE s.store = ?1 AND s.terminal = ?2 AND s.sale = ?3";
+
+int store_sale_json(store *st, const char *store_id, const char *terminal,
+                    const char *sale_id, char **json, pi_error *err) {
+  *json = NULL;
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(st->db, sale_json_sql, -1, &q, NULL) != SQLITE_OK)
+    return store_db_fail(st, err, "preparing a statement");
+  sqlite3_bind_text(q, 1, store_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, terminal, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 3, sale_id, -1, SQLITE_STATIC);
+  int step = sqlite3_step(q), rc = 0;
+  if (step == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(q, 0);
+    *json = t ? strdup(t) : NULL;
+    if (*json == NULL) rc = pi_fail(err, PI_E_NOMEM, "", "out of memory");
+  } else if (step == SQLITE_DONE) {
+    rc = pi_fail(err, PI_E_UNKNOWN_SALE, "sale",
+                 "sale %s is not recorded in store %s, terminal %s", sale_id, store_id,
+                 terminal);
+  } else {
+    rc = store_db_fail(st, err, "reading the recorded sale");
+  }
+  sqlite3_finalize(q);
+  return rc;
+}
