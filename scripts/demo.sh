@@ -3,9 +3,11 @@
 # demo.sh - from a fresh Debian machine to a recorded day at the till.
 #
 # Installs what is missing, builds, runs the demo day (scripts/demo-day.jsonl:
-# a coffee roastery's 28 sales) through the reference host into a fresh
-# SQLite database, then prints what was recorded, the reseller report, the
-# EC Sales List and the journal's verification.
+# a coffee roastery's 28 sales on 2026-11-20, and two returns in December: a
+# gift brought back by its recipient, part of a Dutch reseller's order) through
+# the reference host into a fresh SQLite database, then prints what was
+# recorded, the reseller report, the EC Sales List of both months, the
+# returns in the purposes and gifts reports, and the journal's verification.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -36,6 +38,15 @@ echo
 echo "== EC Sales List (Zusammenfassende Meldung, the store is German), 2026-11"
 build/posintent --db "$db" --manifest plugin.manifest report ec-sales-list \
   --period 2026-11 --format zm
+echo
+echo "== December: the returns count in the month they came back"
+echo "-- Purposes (the gift mug and 3 of 10 kg for resale come off December's totals)"
+build/posintent --db "$db" report purposes --by month --format table
+echo "-- Gifts (Oma Hilde's mug: a gift return, refunded as a voucher)"
+build/posintent --db "$db" report gifts --format table
+echo "-- EC Sales List 2026-12: Koffiebar Utrecht's return, a negative line"
+build/posintent --db "$db" --manifest plugin.manifest report ec-sales-list \
+  --period 2026-12 --format zm
 echo
 echo "== The tamper-evident journal"
 build/posintent --db "$db" verify

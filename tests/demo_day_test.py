@@ -6,8 +6,10 @@ Runs the reference host over scripts/demo-day.jsonl into a fresh database,
 then works out on its own, from the events alone, what the day must have
 recorded: which sales completed or were voided, every line with its purpose
 and buyer status, amounts, gift details and the reseller identifiers (VAT
-numbers judged by python-stdnum, the reference, not by our validator).  The
-database must match that exactly.
+numbers judged by python-stdnum, the reference, not by our validator), and
+each return (sale.return) with its business day and each returned line's
+share, priced here from the line sold, with the purpose and status the line
+was sold with.  The database must match that exactly.
 
 usage: demo_day_test.py POS_HOST MANIFEST EVENTS [VALGRIND...]
 """
@@ -24,6 +26,11 @@ STORE_COUNTRY = "DE"
 EU = set("AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL PL PT "
          "RO SE SI SK XI".split())
 STATUS = {"own_use": "consumer", "gift": "customer", "resale": "reseller"}
+
+
+def prorate(amount, part, whole):
+    """amount * part / whole, rounded half up (docs/events.md, sale.return)."""
+    return (2 * amount * part + whole) // (2 * whole)
 
 
 def expected_day(events):
@@ -64,6 +71,21 @@ def expected_day(events):
             s["state"] = "completed"
         elif t == "sale.void":
             s["state"] = "voided"
+        elif t == "sale.return":
+            lines = []
+            for rl in ev["lines"]:
+                l = s["lines"][rl["line"]]
+                sold, q = round(l["qty"] * 1000), round(rl["qty"] * 1000)
+                before = l.setdefault("returned", 0)
+                l["returned"] = before + q
+                p = l["purpose"] or s["purpose"] or "own_use"
+                lines.append((rl["line"], q,
+                              prorate(l["net"], before + q, sold) - prorate(l["net"], before, sold),
+                              prorate(l["tax"], before + q, sold) - prorate(l["tax"], before, sold),
+                              p, STATUS[p]))
+            s.setdefault("returns", []).append(dict(
+                id=ev["return"], day=ev["at"][:10], reason=ev["reason"], lines=lines,
+                refund=sum(t["amount"] for t in ev["refund"])))
     return sales, refused
 
 
@@ -166,14 +188,35 @@ def main():
             check(f"{sid} lines", got, want)
             n_lines += len(want)
         check("line rows", con.execute("SELECT count(*) FROM lines").fetchone()[0], n_lines)
+        n_returns = 0
+        for sid, s in sales.items():
+            for rt in s.get("returns", []):
+                n_returns += 1
+                got = con.execute(
+                    "SELECT s.sale, r.day, r.reason, r.net, r.tax, r.total FROM returns r"
+                    " JOIN sales s ON s.id = r.sale_id WHERE r.ret = ?", (rt["id"],)).fetchall()
+                net = sum(l[2] for l in rt["lines"])
+                tax = sum(l[3] for l in rt["lines"])
+                check(f"return {rt['id']}", got,
+                      [(sid, rt["day"], rt["reason"], net, tax, net + tax)])
+                check(f"return {rt['id']} refund", rt["refund"], net + tax)
+                got = con.execute(
+                    "SELECT rl.line, rl.qty_milli, rl.net, rl.tax, rl.purpose, rl.status"
+                    " FROM return_lines rl JOIN returns r ON r.id = rl.return_id"
+                    " WHERE r.ret = ? ORDER BY rl.seq", (rt["id"],)).fetchall()
+                check(f"return {rt['id']} lines", got, rt["lines"])
+        check("return rows", con.execute("SELECT count(*) FROM returns").fetchone()[0],
+              n_returns)
         check("integrity", con.execute("PRAGMA integrity_check").fetchone()[0], "ok")
         con.close()
 
     for f in failures:
         print("FAIL", f)
     completed = sum(1 for s in sales.values() if s["state"] == "completed")
+    n_returns = sum(len(s.get("returns", [])) for s in sales.values())
     print(f"demo day: {len(events)} events, {len(sales)} sales ({completed} completed),"
-          f" {n_lines} lines checked, {len(refused)} refusal(s) expected")
+          f" {n_lines} lines and {n_returns} returns checked,"
+          f" {len(refused)} refusal(s) expected")
     print(f"{1 if not failures else 0} passed, {1 if failures else 0} failed")
     return 1 if failures else 0
 
