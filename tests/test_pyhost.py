@@ -5,8 +5,9 @@ replies, the same database.
 
 Runs the demo day through both hosts into two fresh databases and requires
 every reply to be identical, byte for byte (parsed JSON is compared too, to
-say which member differs), and every table to hold as many rows; the lines
-and evidence tables must match row for row.  The Python host runs again
+say which member differs), and every table to hold as many rows; the lines,
+evidence and return_lines tables must match row for row (the day's returns
+go through both hosts as sale.return).  The Python host runs again
 with a 16-byte reply buffer, so that every reply goes through
 POSPLUG_ERR_TOOSMALL and last_reply().  Then its refusals: an ABI major the
 host does not speak in the manifest, and (given the fake plugin) a library
@@ -47,7 +48,7 @@ def table_rows(db):
         "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
     counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
     rows = {t: con.execute(f'SELECT * FROM "{t}" ORDER BY 1, 2').fetchall()
-            for t in ("lines", "evidence") if t in tables}
+            for t in ("lines", "evidence", "return_lines") if t in tables}
     con.close()
     return counts, rows
 
@@ -122,6 +123,8 @@ def main():
             for t in rows_c:
                 check(f"{name}: {t} rows", rows.get(t), rows_c[t])
         check("the day recorded sales", counts_c.get("sales", 0) > 0, True)
+        # The day ends with returns (sale.return): both hosts send them.
+        check("the day recorded returns", counts_c.get("returns", 0) > 0, True)
 
         # Refusals, each with the sentence that names both versions.
         with open(manifest, encoding="utf-8") as f:

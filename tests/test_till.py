@@ -12,7 +12,10 @@ receipt, a resale line after a mistyped-then-corrected VAT number (the
 validator's sentence shown in between), own use, a whole-sale gift with
 recipient and message, an EORI and a US resale certificate, a removed line
 and a void; and, for a store whose default purpose is "ask", the purpose
-prompt and block at T and their answers at P.  The pty run also checks that the terminal is restored, after
+prompt and block at T and their answers at P; and returns (B): a bad
+quantity, more than was sold and a wrong refund amount refused with the
+plugin's sentence, then the return recorded with the purpose its line was
+sold with.  The pty run also checks that the terminal is restored, after
 Q and after SIGTERM, and the failure paths (bad catalogue, unknown item,
 tag with no line) are checked too.
 
@@ -185,6 +188,66 @@ def ask_session(host, manifest, catalogue, tmp, wrapper):
           [("gift", 1, [("L1", "BEAN-ETH", "gift", "customer")])])
 
 
+def returns(db):
+    con = sqlite3.connect(db)
+    out = [r for r in con.execute(
+        "SELECT s.sale, r.ret, r.reason, r.reason_text, r.total, r.refund,"
+        " (SELECT group_concat(rl.line || ':' || rl.qty_milli || ':' || rl.purpose || ':'"
+        "  || rl.status, ' ') FROM return_lines rl WHERE rl.return_id = r.id)"
+        " FROM returns r JOIN sales s ON s.id = r.sale_id ORDER BY r.id")]
+    con.close()
+    return out
+
+
+def return_session(host, manifest, catalogue, tmp, wrapper):
+    """B from a pipe: a sale, then (a second run of the till, which knows
+    the sale's id only from its receipt) its return."""
+    db = os.path.join(tmp, "ret.db")
+    argv = wrapper + [host, "--manifest", manifest, "--db", db, "--interactive",
+                      "--catalogue", catalogue, "--cashier", "mia"]
+    run = subprocess.run(argv, input="101\n104\nP\nk\nQ\n", capture_output=True,
+                         text=True, timeout=300)
+    check("return: the sale's exit status", run.returncode, 0)
+    sold = [x["sale"] for x in sales(db)]
+    check("return: one sale", len(sold), 1)
+    if len(sold) != 1:
+        return
+    sid = sold[0]
+    keys = [
+        "101", "B",                                   # a sale is open: refused
+        "X",
+        "B", sid, "L1*0",                             # not a quantity
+        "B", sid, "L1*2", "d", "k", "25.80",           # more than was sold (1)
+        "B", sid, "L9", "u", "k", "1",                # no such line
+        "B", sid, "L2 L1", "o", "bag torn", "c", "1", "27.80",  # wrong, then right
+        "Q",
+    ]
+    run = subprocess.run(argv, input="\n".join(keys) + "\n", capture_output=True,
+                         text=True, timeout=300)
+    out = run.stdout
+    if run.returncode:
+        print(run.stderr, file=sys.stderr)
+    check("return: exit status", run.returncode, 0)
+    truth("return: not while a sale is open",
+          "a sale is open: pay or void it before taking a return" in out)
+    truth("return: a bad quantity is refused", '"0": the quantity after *' in out)
+    truth("return: more than was sold is refused with what remains",
+          "return refused: line L1 of sale" in out and "so 1 remains; this return asks "
+          "for 2" in out)
+    truth("return: an unknown line is refused", "has no line L9" in out)
+    truth("return: a wrong amount is refused with the plugin's figure",
+          "the refund does not match: the refund pays 100; the returned lines come "
+          "to 2780" in out)
+    truth("return: recorded, said so",
+          re.search(r"Return T1-R\d+-\d+ of sale " + re.escape(sid) +
+                    r": 27\.80 EUR refunded by cash, recorded\.", out))
+    got = returns(db)
+    check("return: one recorded, with the purposes the lines were sold with",
+          [(r[0], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in got],
+          [(sid, "other", "bag torn", 2780, [{"type": "cash", "amount": 2780}],
+            "L2:1000:own_use:consumer L1:1000:own_use:consumer")])
+
+
 def bad_catalogues(host, manifest, tmp, wrapper):
     db = os.path.join(tmp, "bad.db")
     cases = [
@@ -337,6 +400,25 @@ def pty_session(host, manifest, catalogue, tmp):
     tty.wait_text("Pay 56.70 EUR")
     tty.send("\r")
     tty.wait_text("paid: 56.70 EUR by card, recorded.")
+    m = re.search(r"Sale (T9-\d+-\d+) paid", "\n".join(tty.screen()))
+    sale1 = m.group(1) if m else "?"
+
+    # Its gift comes back: B, the receipt's sale id, the line, why (one
+    # key), the refund (one key) and its amount, typed wrong first.
+    tty.send("B")
+    tty.wait_text("Return: the sale id on the receipt")
+    tty.send(sale1 + "\r")
+    tty.wait_text("Lines back, e.g. L1")
+    tty.send("L2\r")
+    tty.wait_text("Why: d damaged")
+    tty.send("u")
+    tty.wait_text("Refund: k card, c cash, v voucher")
+    tty.send("v")
+    tty.wait_text("Refund amount in EUR")
+    tty.send("10\r")
+    tty.wait_text("does not match")
+    tty.send("14.90\r")
+    tty.wait_text("refunded by voucher")
 
     # Sale 2: a whole-sale tag in two keystrokes, then a void.
     tty.send("102\r")
@@ -370,6 +452,10 @@ def pty_session(host, manifest, catalogue, tmp):
               ("DE136695976", 1))
         check("pty: sale 2 purpose", (s[1]["purpose"], lines_of(s[1])),
               ("gift", [("L1", "BEAN-COL", "gift", "customer")]))
+        check("pty: the gift's return",
+              [(r[0], r[2], r[4], json.loads(r[5]), r[6]) for r in returns(db)],
+              [(s[0]["sale"], "unwanted", 1490, [{"type": "voucher", "amount": 1490}],
+                "L2:1000:gift:customer")])
 
     # SIGTERM in raw mode: the handler restores the terminal, then dies of it.
     tty = Tty(argv)
@@ -395,6 +481,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         pipe_session(host, manifest, catalogue, tmp, wrapper)
         ask_session(host, manifest, catalogue, tmp, wrapper)
+        return_session(host, manifest, catalogue, tmp, wrapper)
         bad_catalogues(host, manifest, tmp, wrapper)
         if not wrapper:
             pty_session(host, manifest, catalogue, tmp)

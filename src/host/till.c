@@ -286,6 +286,231 @@ static void do_void(till *t) {
 }
 
 /* ======================================================================== */
+/* returns                                                                  */
+
+/* One line of a return as typed: "L1" (one piece) or "L3*0.5". */
+typedef struct rline {
+  char line[65];
+  char qty[16]; /* as typed, checked: digits, at most 3 decimals, above 0 */
+} rline;
+
+/* "2", "0.5", "1.250": a quantity above 0 with at most 3 decimals (what
+ * sale.return takes) and at most 9 digits before the point, written as a
+ * JSON number (no leading zero but "0.5").  1 when good. */
+static int qty_ok(const char *q) {
+  size_t i = 0, ip = 0, fp = 0;
+  int nonzero = 0;
+  for (; isdigit((unsigned char)q[i]); i++, ip++)
+    if (q[i] != '0') nonzero = 1;
+  if (q[i] == '.') {
+    for (i++; isdigit((unsigned char)q[i]); i++, fp++)
+      if (q[i] != '0') nonzero = 1;
+    if (fp == 0) return 0; /* "2." */
+  }
+  return q[i] == '\0' && ip >= 1 && ip <= 9 && fp <= 3 && nonzero &&
+         !(ip > 1 && q[0] == '0');
+}
+
+/* The lines typed for a return ("L1 L3*0.5", commas allowed) into
+ * out[RETURN_LINES_MAX].  Returns the count, or 0 (said why). */
+static size_t parse_return_lines(till *t, char *text, rline *out) {
+  size_t n = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(text, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
+    if (n == RETURN_LINES_MAX) {
+      say(t, "one return at the till takes at most %d lines; return the others "
+             "in a second return",
+          RETURN_LINES_MAX);
+      return 0;
+    }
+    char *star = strchr(tok, '*');
+    const char *q = star ? star + 1 : "1";
+    if (star) *star = '\0';
+    if (tok[0] == '\0' || strlen(tok) >= sizeof out[n].line) {
+      say(t, "\"%s\": a line id is 1 to 64 characters, as on the receipt (L1)", tok);
+      return 0;
+    }
+    if (strlen(q) >= sizeof out[n].qty || !qty_ok(q)) {
+      say(t, "\"%s\": the quantity after * is a number above 0 with at most 3 "
+             "decimals (L3*0.5)",
+          q);
+      return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+      if (strcmp(out[i].line, tok) == 0) {
+        say(t, "line %s is named twice; name each line once with its quantity", tok);
+        return 0;
+      }
+    snprintf(out[n].line, sizeof out[n].line, "%s", tok);
+    snprintf(out[n].qty, sizeof out[n].qty, "%s", q);
+    n++;
+  }
+  if (n == 0) say(t, "no line named: nothing was returned");
+  return n;
+}
+
+/* "14.90" (or "14") in the till's currency into minor units.  Returns 0,
+ * or -1 when it is not an amount above 0 with at most `exponent`
+ * decimals. */
+static int parse_amount(const char *s, int exponent, int64_t *out) {
+  int64_t v = 0;
+  int decimals = -1;
+  if (*s == '\0') return -1;
+  for (; *s; s++) {
+    if (*s == '.' && decimals < 0) {
+      decimals = 0;
+      continue;
+    }
+    if (!isdigit((unsigned char)*s) || v > INT64_C(900719925474099)) return -1;
+    v = v * 10 + (*s - '0');
+    if (decimals >= 0 && ++decimals > exponent) return -1;
+  }
+  for (int d = decimals < 0 ? 0 : decimals; d < exponent; d++) v *= 10;
+  if (v <= 0) return -1;
+  *out = v;
+  return 0;
+}
+
+/* The reason for a return, as sale.return names it, and its text for
+ * "other".  Returns 1, or 0 when the cashier cancelled. */
+static int ask_reason(till *t, const char **reason, char *text, size_t cap) {
+  int k = ask_key(t, "Why: d damaged, u unwanted, w wrong item, o other: ", "duwo", 0);
+  text[0] = '\0';
+  if (k == 0) return 0;
+  *reason = k == 'd' ? "damaged" : k == 'u' ? "unwanted" : k == 'w' ? "wrong_item" : "other";
+  if (k != 'o') return 1;
+  return read_text(t, "Reason in words (empty cancels): ", text, cap) && trim(text)[0];
+}
+
+/* Send the return; 1 when recorded (said so), 0 when refused for its
+ * amount (tenders_mismatch: the caller asks again), -1 otherwise (said
+ * why). */
+static int send_return(till *t, const char *id, const char *sale, const rline *lines,
+                       size_t n, const char *reason, const char *text, const char *tender,
+                       int64_t amount) {
+  char at[40];
+  now_rfc3339(at, sizeof at);
+  jsonw e = {0};
+  event_start(&e, "sale.return", sale);
+  jw_kstr(&e, "store", t->store);
+  jw_kstr(&e, "return", id);
+  jw_kstr(&e, "at", at);
+  jw_key(&e, "lines");
+  jw_array(&e);
+  for (size_t i = 0; i < n; i++) {
+    jw_object(&e);
+    jw_kstr(&e, "line", lines[i].line);
+    jw_key(&e, "qty");
+    jw_raw(&e, lines[i].qty); /* checked by qty_ok: a JSON number */
+    jw_end_object(&e);
+  }
+  jw_end_array(&e);
+  jw_kstr(&e, "reason", reason);
+  if (text[0]) jw_kstr(&e, "reason_text", text);
+  jw_key(&e, "refund");
+  jw_array(&e);
+  jw_object(&e);
+  jw_kstr(&e, "type", tender);
+  jw_kint(&e, "amount", amount);
+  jw_end_object(&e);
+  jw_end_array(&e);
+  jw_end_object(&e);
+  cJSON *r = call(t, &e);
+  if (r == NULL) return -1;
+  int rc = -1;
+  if (jbool(r, "ok")) {
+    char total[32], rec[400] = "";
+    int64_t v = 0;
+    jint(r, "total", INT64_C(9007199254740991), &v);
+    money_text(v, t->exponent, total, sizeof total);
+    const cJSON *x;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "receipt")) {
+      size_t m = strlen(rec);
+      snprintf(rec + m, sizeof rec - m, "%s%s", m ? " | " : "",
+               cJSON_IsString(x) ? x->valuestring : "");
+    }
+    say(t, "Return %s of sale %s: %s %s refunded by %s, recorded.%s%s", id, sale, total,
+        jstr(r, "currency"), tender, rec[0] ? " Receipt: " : "", rec);
+    rc = 1;
+  } else if (strcmp(err_code(r), "tenders_mismatch") == 0) {
+    say_refusal(t, "the refund does not match", r);
+    rc = 0;
+  } else {
+    say_refusal(t, "return refused", r);
+  }
+  cJSON_Delete(r);
+  return rc;
+}
+
+/* B: bring goods back (sale.return): the sale's id from its receipt, the
+ * lines and quantities, why, and the refund.  The plugin prices the lines
+ * from the sale as recorded; the refund must pay exactly that, so a wrong
+ * amount is refused with the plugin's figure and asked again. */
+static void do_return(till *t) {
+  if (t->open && t->nlines) {
+    say(t, "a sale is open: pay or void it before taking a return");
+    return;
+  }
+  char sale[65], text[257], amount_text[32];
+  char *lines_text = malloc(RETURN_LINES_MAX * 80);
+  rline *lines = calloc(RETURN_LINES_MAX, sizeof *lines);
+  if (lines_text == NULL || lines == NULL) {
+    say(t, "out of memory: nothing was returned");
+    goto done;
+  }
+  const char *reason = NULL;
+  size_t n;
+  if (!read_text(t, "Return: the sale id on the receipt (empty cancels): ", sale,
+                 sizeof sale) ||
+      trim(sale)[0] == '\0') {
+    say(t, "no return");
+    goto done;
+  }
+  memmove(sale, trim(sale), strlen(trim(sale)) + 1);
+  if (!read_text(t, "Lines back, e.g. L1 or L1*2 L3*0.5 (empty cancels): ", lines_text,
+                 RETURN_LINES_MAX * 80) ||
+      trim(lines_text)[0] == '\0') {
+    say(t, "no return");
+    goto done;
+  }
+  if ((n = parse_return_lines(t, lines_text, lines)) == 0) goto done;
+  if (!ask_reason(t, &reason, text, sizeof text)) {
+    say(t, "no return");
+    goto done;
+  }
+  int k = ask_key(t, "Refund: k card, c cash, v voucher [Enter = card]: ", "kcv", 'k');
+  if (k == 0) {
+    say(t, "no return");
+    goto done;
+  }
+  const char *tender = k == 'c' ? "cash" : k == 'v' ? "voucher" : "card";
+  char id[96];
+  snprintf(id, sizeof id, "%s-R%lld-%ld", t->terminal, t->epoch, ++t->seq);
+  /* The amount may be refused (tenders_mismatch, with the plugin's figure)
+   * and typed again; a refused return records nothing, so its id is
+   * reused. */
+  for (int tries = 0; tries < 3; tries++) {
+    char q[120];
+    snprintf(q, sizeof q, "Refund amount in %s (as on the receipt; empty cancels): ",
+             t->currency);
+    int64_t amount;
+    if (!read_text(t, q, amount_text, sizeof amount_text) || trim(amount_text)[0] == '\0') {
+      say(t, "no return");
+      goto done;
+    }
+    if (parse_amount(trim(amount_text), t->exponent, &amount)) {
+      say(t, "\"%s\" is not an amount above 0 with at most %d decimals", trim(amount_text),
+          t->exponent);
+      continue;
+    }
+    if (send_return(t, id, sale, lines, n, reason, text, tender, amount) != 0) goto done;
+  }
+done:
+  free(lines);
+  free(lines_text);
+}
+
+/* ======================================================================== */
 /* keys                                                                     */
 
 /* The scope the typed prefix names: "" the highlighted line, "*" the whole
@@ -422,6 +647,7 @@ static void command_key(till *t, int k) {
   case 'T': total_key(t); break;
   case 'P': do_pay(t); break;
   case 'V': do_void(t); break;
+  case 'B': do_return(t); break;
   case 'S': reload_scripts(t, "S key"); break;
   case 'J':
     t->show_json = !t->show_json;

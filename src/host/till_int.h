@@ -6,7 +6,8 @@
  * The till is one session object, `till`, passed to every function; the
  * files divide the work on it, each calling only the files listed below
  * it (no two call each other):
- *   till.c            the key loop: items, total, pay, void; till_run()
+ *   till.c            the key loop: items, total, pay, void, return;
+ *                     till_run()
  *   till_purpose.c    what the goods are for: tags G/R/O, gift details D,
  *                     the customer C and the identifiers, the prompts at P
  *   till_term.c       raw mode and its restoration, keys, typed answers
@@ -36,6 +37,7 @@
 #define EVENT_MAX 4096          /* largest event the till builds             */
 #define LIST_MAX 8              /* prompts, blocks, receipt lines kept       */
 #define INPUT_MAX 64            /* the key buffer: codes, "3*101", "2"       */
+#define RETURN_LINES_MAX 32     /* lines one return at the till may name     */
 /* The largest amount the catalogue may give per unit and the largest
  * quantity one key entry may add: their product stays below the plugin's
  * per-line limit of 9,007,199,254,740 minor units. */
@@ -163,6 +165,9 @@ const char *err_message(const cJSON *r);
 void say_refusal(till *t, const char *what, const cJSON *r);
 /* Take the lines' purpose, status and treatment from a reply's "lines". */
 void apply_lines(till *t, const cJSON *r);
+/* The local time as RFC 3339 with its UTC offset into out[0..cap) (40
+ * bytes are enough): a sale's or a return's business day is its date. */
+void now_rfc3339(char *out, size_t cap);
 /* Begin a sale when none is open.  Returns 0, or -1 (said why). */
 int ensure_sale(till *t);
 /* S, or a SIGHUP while waiting for a key: ask the plugin to recompile the

@@ -89,6 +89,8 @@ static const char *const help_text[] = {
     "  T           total: what the plugin still asks, what blocks, the receipt",
     "  P           pay: answers the plugin's questions, then the tender",
     "  V           void the sale        J  show the plugin's raw reply",
+    "  B           bring goods back (a return): the sale id on the receipt,",
+    "              lines (L1 or L1*2 L3*0.5), why, the refund and its amount",
     "  S           reload the store scripts (as SIGHUP does)",
     "  Esc         clear what was typed ?  this help          Q  quit",
     "",
@@ -296,7 +298,7 @@ void draw(till *t) {
   draw_lines(t, &s, total);
   draw_plugin(t, &s);
   put_wrapped(&s, 20, 2, t->msg);
-  put(&s, 22, "G gift R resale O own use (n+key: line n, *+key: sale) D C X T P V S ? Q");
+  put(&s, 22, "G gift R resale O own use (n+key: line n, *+key: sale) D C X T P V B S ? Q");
   if (t->ask)
     put(&s, 23, "%s%s", t->ask, t->askbuf ? t->askbuf : "");
   else

@@ -113,7 +113,7 @@ void apply_lines(till *t, const cJSON *r) {
 
 /* The current local time as RFC 3339 with its UTC offset
  * ("2026-11-20T09:28:00+01:00"): the sale's business day is its date. */
-static void now_rfc3339(char *out, size_t cap) {
+void now_rfc3339(char *out, size_t cap) {
   time_t now = time(NULL);
   struct tm tm;
   char z[16];
