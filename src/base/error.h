@@ -35,6 +35,7 @@
   X(CONFLICT, "conflict") \
   X(DUPLICATE_FIELD, "duplicate_field") \
   X(ECSL, "ecsl") \
+  X(ECSL_EMPTY, "ecsl_empty") \
   X(EMPTY_SALE, "empty_sale") \
   X(EVENT_NOT_ENABLED, "event_not_enabled") \
   X(INTERNAL, "internal") \

@@ -42,9 +42,9 @@ static const char period_help[] =
     "\n"
     "EXIT STATUS\n"
     "    0 closed (the report written) or listed; 1 closing refused (not\n"
-    "    over, already closed); 2 usage error; 3 runtime failure (the\n"
-    "    database, a read-only copy, the manifest, writing, a report that\n"
-    "    cannot be filed as asked).\n"
+    "    over, already closed, an HMRC list with nothing to file); 2 usage\n"
+    "    error; 3 runtime failure (the database, a read-only copy, the\n"
+    "    manifest, writing, a report that cannot be filed as asked).\n"
     "\n"
     "EXAMPLES\n"
     "    posintent --manifest plugin.manifest period close --period 2026-11 \\\n"
@@ -122,7 +122,8 @@ static int run_close(const cli_globals *g, int argc, char **argv) {
     return cli_usage(HINT, "period close: %s", err.message);
   if (rc) {
     cli_error("period close: %s", err.message);
-    if (err.kind == PI_E_PERIOD_OPEN || err.kind == PI_E_PERIOD_CLOSED)
+    if (err.kind == PI_E_PERIOD_OPEN || err.kind == PI_E_PERIOD_CLOSED ||
+        err.kind == PI_E_ECSL_EMPTY) /* an HMRC list with nothing to file */
       return 1;
     return EXIT_RUNTIME;
   }

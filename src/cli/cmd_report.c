@@ -86,6 +86,8 @@ static const char report_help[] =
     "\n"
     "EXIT STATUS\n"
     "    0  the report was written (an empty report included)\n"
+    "    1  ec-sales-list --format hmrc: nothing to declare in the period\n"
+    "       (HMRC accepts no nil declaration; no file is written)\n"
     "    2  usage error: unknown option or format, bad date or period,\n"
     "       --from after --to\n"
     "    3  runtime failure: the database, the manifest, a script, writing,\n"
@@ -224,7 +226,8 @@ typedef struct ctx {
 static int fail(const char *what, const pi_error *err) {
   if (err->kind == PI_E_USAGE) return usage(what, "%s", err->message);
   cli_error("%s: %s", what, err->message);
-  return EXIT_RUNTIME;
+  /* Nothing to file (an empty HMRC list) is an answer, not a failure. */
+  return err->kind == PI_E_ECSL_EMPTY ? 1 : EXIT_RUNTIME;
 }
 
 /* The chain's sales of `store_id` and `terminal` (NULL: all) from the

@@ -31,6 +31,7 @@ int cmd_script(const cli_globals *g, int argc, char **argv);
 int cmd_verify(const cli_globals *g, int argc, char **argv);
 int cmd_erase(const cli_globals *g, int argc, char **argv);
 int cmd_period(const cli_globals *g, int argc, char **argv);
+int cmd_check_records(const cli_globals *g, int argc, char **argv);
 int cmd_sync(const cli_globals *g, int argc, char **argv);
 
 /* `posintent verify` with --db postgresql://URL: every till's chain on

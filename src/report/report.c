@@ -136,7 +136,7 @@ void report_end_read(sqlite3 *db) {
 
 void report_warn(const report_out *out, const char *fmt, ...) {
   if (out->warn == NULL) return;
-  char msg[320];
+  char msg[1024]; /* a check's sentence names its sales (check.c) */
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);

@@ -165,8 +165,12 @@ int ecsl_format_parse(const char *s, ecsl_format *out);
  * respectively (there is no exchange rate here) and the store's identity;
  * otherwise they fail with code "ecsl" and nothing is written.  Amounts:
  * hmrc in whole pounds rounded down (pence dropped), zm in whole euros
- * rounded half away from zero (docs/reports.md explains both).  A hmrc line
- * that rounds to 0 is left out with a warning (HMRC refuses zero values).
+ * rounded half away from zero (docs/reports.md explains both).  The
+ * consistency checks of the period (check.h) go through out->warn first; a
+ * hmrc line that rounds to 0 is left out, and named by the check
+ * esl_rounds_to_zero (HMRC refuses zero values).  A hmrc list with no line
+ * to declare fails with code "ecsl_empty" and writes nothing (HMRC takes no
+ * nil declaration).
  * `id` must be the database's own store: the country and VAT number the
  * plugin wrote into meta, and meta's store id or a store the database
  * holds sales of; otherwise code "store_mismatch" (field store_country,

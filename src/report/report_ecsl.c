@@ -19,6 +19,7 @@
 
 #include "base/money.h"
 #include "base/utf8.h"
+#include "report/check.h"
 #include "report/report_int.h"
 #include "taxid/taxid.h"
 
@@ -45,55 +46,12 @@ int64_t report_hmrc_pounds(int64_t pence) { return pence / 100; }
  * nearest whole euro. */
 int64_t report_zm_euros(int64_t cents) { return money_round_major(cents, 2); }
 
-/* The lines an EC Sales List declares (sales aliased s, lines l): the
- * reverse-charge lines of sales to a valid VAT number.  The country filter
- * (EU, not home) is applied in C, where the list lives. */
-#define ECSL_LINES                                                             \
-  " s.status = 'completed' AND (?3 IS NULL OR s.store = ?3)"                   \
-  " AND s.reseller_reason IS NOT NULL AND s.reseller_kind = 'vat'"             \
-  " AND s.reseller_valid = 1 AND l.treatment = 'reverse_charge'"
-
-/* The returned lines an EC Sales List credits (returns aliased r, return
- * lines rl): reverse-charge lines of a return of a sale to a valid VAT
- * number, as the return copied them from the sale (store.h). */
-#define ECSL_RETURN_LINES                                                      \
-  " (?3 IS NULL OR r.store = ?3)"                                              \
-  " AND r.reseller_reason IS NOT NULL AND r.reseller_kind = 'vat'"             \
-  " AND r.reseller_valid = 1 AND rl.treatment = 'reverse_charge'"
-
 /* Per customer VAT number and currency, the period's supplies less its
- * credits.  The rule (docs/reports.md, "Voids and filed periods"): a sale
- * counts in the period of its business day unless it was voided on that
- * very day (or, by a clock set wrong, before it); a completed sale voided
- * on a later day stays in its own period and is a full return, a negative
- * line for the same customer, in the period of the void's day.  So a
- * period's figures never change once its last day is over, whether or not
- * it was closed.  A return (sale.return) is a partial credit by the same
- * rule: its returned reverse-charge lines, negated, count for the sale's
- * customer VAT number in the period of the return's business day (UStAE
- * 18a.4 (1); HMRC: credit notes are deducted in the period they are
- * given).  A sale with returns cannot be voided (store.h), so no line is
- * credited twice. */
+ * credits: the rows of REPORT_ECSL_ROWS (report_int.h, which says which
+ * sales, voids and returns count where) totalled per customer. */
 static const char ecsl_sql[] =
     "SELECT country, vat, currency, count(DISTINCT sid), count(*), sum(net)"
-    " FROM ("
-    "  SELECT s.reseller_country AS country, s.reseller_id AS vat,"
-    "   s.currency AS currency, s.id AS sid, l.net AS net"
-    "  FROM sales s JOIN lines l ON l.sale_id = s.id"
-    "  WHERE s.day BETWEEN ?1 AND ?2 AND" ECSL_LINES
-    "  AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id"
-    "   AND " REPORT_VOID_DAY " <= s.day)"
-    "  UNION ALL"
-    "  SELECT s.reseller_country, s.reseller_id, s.currency, s.id, -l.net"
-    "  FROM voids v JOIN sales s ON s.id = v.sale_id"
-    "  JOIN lines l ON l.sale_id = s.id"
-    "  WHERE " REPORT_VOID_DAY " BETWEEN ?1 AND ?2"
-    "  AND " REPORT_VOID_DAY " > s.day AND" ECSL_LINES
-    "  UNION ALL"
-    "  SELECT r.reseller_country, r.reseller_id, r.currency, r.sale_id, -rl.net"
-    "  FROM returns r JOIN return_lines rl ON rl.return_id = r.id"
-    "  WHERE r.day BETWEEN ?1 AND ?2 AND" ECSL_RETURN_LINES
-    " ) GROUP BY country, vat, currency ORDER BY 1, 2, 3";
+    " FROM (" REPORT_ECSL_ROWS ") GROUP BY country, vat, currency ORDER BY 1, 2, 3";
 
 /* The corrections to period [?1, ?2]: each of its sales voided on a day
  * after the period, with the credit that the void's period declares. */
@@ -102,7 +60,7 @@ static const char corrections_sql[] =
     " s.store, s.terminal, s.sale, s.day, count(*), -sum(l.net)"
     " FROM voids v JOIN sales s ON s.id = v.sale_id"
     " JOIN lines l ON l.sale_id = s.id"
-    " WHERE s.day BETWEEN ?1 AND ?2 AND " REPORT_VOID_DAY " > ?2 AND" ECSL_LINES
+    " WHERE s.day BETWEEN ?1 AND ?2 AND " REPORT_VOID_DAY " > ?2 AND" REPORT_ECSL_LINES
     " GROUP BY s.id ORDER BY 4, 1, 2, s.id";
 
 /* The customer's VAT number without its two-letter prefix. */
@@ -190,9 +148,10 @@ static int check_identity(ecsl_format fmt, const report_identity *id,
 /* First pass: every row the filing will hold must be in the filing's
  * currency, and fit its field; checked before a byte is written so that a
  * half file never reaches an upload form. */
-static int first_pass(sqlite3 *db, sqlite3_stmt *q, ecsl_format fmt,
-                      const char *home, pi_error *err) {
+static int first_pass(sqlite3 *db, sqlite3_stmt *q, const report_period *p,
+                      ecsl_format fmt, const char *home, pi_error *err) {
   const char *want = fmt == ECSL_HMRC ? "GBP" : "EUR";
+  size_t lines = 0;
   int rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
     if (!eligible(q, home)) continue;
@@ -210,9 +169,20 @@ static int first_pass(sqlite3 *db, sqlite3_stmt *q, ecsl_format fmt,
       return pi_fail(err, PI_E_ECSL, "value",
                      "the total for %s does not fit the 9-digit value field",
                      report_col_text(q, 1));
+    if (fmt != ECSL_HMRC || whole != 0) lines++; /* HMRC leaves a 0 out */
   }
   if (rc != SQLITE_DONE) return report_db_fail(db, err, "reading sales");
   sqlite3_reset(q);
+  /* HMRC: "If you haven't made any supplies (or issued any credit notes)
+   * in the reporting period, you should not submit an ESL and the ESL
+   * Online service (ECSL) will not allow you to submit a nil
+   * declaration."  A file of a header alone is such a declaration. */
+  if (fmt == ECSL_HMRC && lines == 0)
+    return pi_fail(err, PI_E_ECSL_EMPTY, "period",
+                   "no supply or credit to declare for %s to %s (or only values "
+                   "under one pound, which HMRC refuses as 0): HMRC accepts no nil "
+                   "EC Sales List, so no file is written",
+                   p->from, p->to);
   return 0;
 }
 
@@ -242,14 +212,10 @@ static int write_filing(sqlite3 *db, sqlite3_stmt *q, const report_period *p,
     int64_t v = sqlite3_column_int64(q, 5);
     if (fmt == ECSL_HMRC) {
       int64_t pounds = report_hmrc_pounds(v);
-      if (pounds == 0) {
-        char amount[32];
-        if (money_format(v, 2, amount, sizeof amount) < 0) amount[0] = '\0';
-        report_warn(out, "%s: the total of %s GBP is under one pound; HMRC "
-                         "refuses a zero value, so the line is left out",
-                    vat, amount);
-        continue;
-      }
+      /* HMRC refuses a 0: the line is left out, never silently: the
+       * check esl_rounds_to_zero (check.c) has warned, naming its sales,
+       * and `posintent check` lists it for review. */
+      if (pounds == 0) continue;
       /* Indicator 0: goods.  A till sells goods; services (3) and
        * triangulation (2) are not something it records. */
       fprintf(f, "%s,%s,%lld,0\r\n", country, without_prefix(vat, country),
@@ -329,7 +295,7 @@ static int has_sales_of(sqlite3 *db, const char *id, pi_error *err) {
  * database (meta then names the last one opened), so a store id other than
  * meta's is accepted when the database holds sales of it.  Returns 0 or -1
  * with err (code "store_mismatch"). */
-static int check_store(store *st, const report_identity *id, pi_error *err) {
+int report_check_store(store *st, const report_identity *id, pi_error *err) {
   report_identity own;
   if (report_identity_load(st, &own, err)) return -1;
   const char *fix = "give the manifest of the store whose database this is, or "
@@ -401,7 +367,7 @@ int report_ecsl_corrections(store *st, const report_period *p, const char *store
   sqlite3 *db = store_db(st);
   if (report_begin_read(db, err)) return -1;
   sqlite3_stmt *q;
-  int rc = check_store(st, id, err);
+  int rc = report_check_store(st, id, err);
   if (rc == 0) rc = report_prepare(db, corrections_sql, &q, err);
   if (rc == 0) {
     report_bind_range(q, p->from, p->to, store_id);
@@ -421,13 +387,17 @@ int report_ec_sales_list(store *st, const report_period *p,
   sqlite3 *db = store_db(st);
   if (report_begin_read(db, err)) return -1;
   sqlite3_stmt *q;
-  int rc = check_store(st, id, err);
+  int rc = report_check_store(st, id, err);
+  /* What needs review before this list is filed (check.h), as warnings:
+   * the period's sales and its list. */
+  check_scope cs = {p->from, p->to, store_id, id, p, fmt};
+  if (rc == 0) rc = check_warn(st, &cs, CHECK_SALE_RULES | CHECK_ESL_RULES, out, err);
   if (rc == 0) rc = report_prepare(db, ecsl_sql, &q, err);
   if (rc == 0) {
     report_bind_range(q, p->from, p->to, store_id);
     if (fmt == ECSL_CSV)
       rc = write_csv(db, q, home, out, err);
-    else if ((rc = first_pass(db, q, fmt, home, err)) == 0)
+    else if ((rc = first_pass(db, q, p, fmt, home, err)) == 0)
       rc = write_filing(db, q, p, id, fmt, home, vrn, branch, out, err);
     sqlite3_finalize(q);
   }

@@ -104,6 +104,66 @@ void report_warn(const report_out *out, const char *fmt, ...)
   " * (CAST(substr(s.began_at, -5, 2) AS INTEGER) * 60"                       \
   " + CAST(substr(s.began_at, -2, 2) AS INTEGER)) END) || ' minutes')"
 
+/* The lines an EC Sales List declares (sales aliased s, lines l): the
+ * reverse-charge lines of sales to a valid VAT number.  The country filter
+ * (EU, not home) is applied in C, where the list lives. */
+#define REPORT_ECSL_LINES                                                      \
+  " s.status = 'completed' AND (?3 IS NULL OR s.store = ?3)"                   \
+  " AND s.reseller_reason IS NOT NULL AND s.reseller_kind = 'vat'"             \
+  " AND s.reseller_valid = 1 AND l.treatment = 'reverse_charge'"
+
+/* The returned lines an EC Sales List credits (returns aliased r, return
+ * lines rl): reverse-charge lines of a return of a sale to a valid VAT
+ * number, as the return copied them from the sale (store.h). */
+#define REPORT_ECSL_RETURN_LINES                                               \
+  " (?3 IS NULL OR r.store = ?3)"                                              \
+  " AND r.reseller_reason IS NOT NULL AND r.reseller_kind = 'vat'"             \
+  " AND r.reseller_valid = 1 AND rl.treatment = 'reverse_charge'"
+
+/* Every line an EC Sales List of period [?1, ?2] counts (store ?3 when not
+ * NULL), one row each: country, vat, currency, sid (sales.id), net (a
+ * credit negative), ref (the sale's id, or "return R1" for a return),
+ * day (the business day it counts on: the sale's, the void's, the
+ * return's), store, terminal.  report_ecsl.c totals them per customer;
+ * check.c names the sales behind a total.
+ *
+ * The rule (docs/reports.md, "Voids and filed periods"): a sale counts in
+ * the period of its business day unless it was voided on that very day
+ * (or, by a clock set wrong, before it); a completed sale voided on a
+ * later day stays in its own period and is a full return, a negative line
+ * for the same customer, in the period of the void's day.  So a period's
+ * figures never change once its last day is over, whether or not it was
+ * closed.  A return (sale.return) is a partial credit by the same rule:
+ * its returned reverse-charge lines, negated, count for the sale's
+ * customer VAT number in the period of the return's business day (UStAE
+ * 18a.4 (1); HMRC: credit notes are deducted in the period they are
+ * given).  A sale with returns cannot be voided (store.h), so no line is
+ * credited twice. */
+#define REPORT_ECSL_ROWS                                                       \
+  "  SELECT s.reseller_country AS country, s.reseller_id AS vat,"              \
+  "   s.currency AS currency, s.id AS sid, l.net AS net, s.sale AS ref,"       \
+  "   s.day AS day, s.store AS store, s.terminal AS terminal"                  \
+  "  FROM sales s JOIN lines l ON l.sale_id = s.id"                            \
+  "  WHERE s.day BETWEEN ?1 AND ?2 AND" REPORT_ECSL_LINES                      \
+  "  AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id"             \
+  "   AND " REPORT_VOID_DAY " <= s.day)"                                       \
+  "  UNION ALL"                                                                \
+  "  SELECT s.reseller_country, s.reseller_id, s.currency, s.id, -l.net,"      \
+  "   s.sale, " REPORT_VOID_DAY ", s.store, s.terminal"                        \
+  "  FROM voids v JOIN sales s ON s.id = v.sale_id"                            \
+  "  JOIN lines l ON l.sale_id = s.id"                                         \
+  "  WHERE " REPORT_VOID_DAY " BETWEEN ?1 AND ?2"                              \
+  "  AND " REPORT_VOID_DAY " > s.day AND" REPORT_ECSL_LINES                    \
+  "  UNION ALL"                                                                \
+  "  SELECT r.reseller_country, r.reseller_id, r.currency, r.sale_id, -rl.net,"\
+  "   'return ' || r.ret, r.day, r.store, ''"                                  \
+  "  FROM returns r JOIN return_lines rl ON rl.return_id = r.id"               \
+  "  WHERE r.day BETWEEN ?1 AND ?2 AND" REPORT_ECSL_RETURN_LINES
+
+/* The store's identity `id` must be the database's own (report.h,
+ * report_ec_sales_list); 0, or -1 with err (code "store_mismatch"). */
+int report_check_store(store *st, const report_identity *id, pi_error *err);
+
 /* Bind ?1 ?2 ?3 as REPORT_SALES_WHERE expects. */
 void report_bind_range(sqlite3_stmt *q, const char *from, const char *to,
                        const char *store_id);
