@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "base/calendar.h"
 #include "report/check.h"
 #include "report/report.h"
 #include "store/store.h"
@@ -40,11 +41,13 @@ static int open_with(void **state, const char *extra) {
 /* A Berlin store (tests/data/test.manifest: DE136695976, EUR). */
 static int setup_berlin(void **state) { return open_with(state, NULL); }
 
-/* A Belfast store: XI123456782, GBP, HMRC. */
+/* A Belfast store: XI123456782, GBP, HMRC.  Its contact name has an
+ * ampersand, which HMRC forbids, and a comma, which would split the
+ * record: "O'Neill and Daughters Belfast" (one space, never two). */
 static int setup_belfast(void **state) {
   return open_with(state, "\"store_id\":\"belfast\",\"store_country\":\"GB\","
                           "\"store_vat\":\"XI123456782\",\"currency\":\"GBP\","
-                          "\"contact_name\":\"A & N Other\"");
+                          "\"contact_name\":\"O'Neill & Daughters, Belfast\"");
 }
 
 static int teardown(void **state) {
@@ -237,7 +240,7 @@ static void hmrc_zero_and_empty(void **state) {
   sell(f, "belfast", "B2", "2026-11-12", "GBP", "FR40303265045", 1099, 0);
   assert_int_equal(ecsl(f, "2026-11", ECSL_HMRC, &text, warn, &err), 0);
   assert_string_equal(text, "HMRC_VAT_ESL_BULK_SUBMISSION_FILE\r\n"
-                            "123456782,000,2026,11,GBP,A and N Other,0\r\n"
+                            "123456782,000,2026,11,GBP,O'Neill and Daughters Belfast,0\r\n"
                             "FR,40303265045,10,0\r\n");
   assert_non_null(strstr(warn, "(sales B1)"));
   free(text);
@@ -299,6 +302,42 @@ static void zm_line_limit(void **state) {
   f->e = tu_engine(f->db, NULL); /* for the teardown */
 }
 
+/* A contact name longer than HMRC's 35 characters is cut on a character
+ * boundary, and the report says so: never a silent cut.  "&" without
+ * spaces around it becomes " and ". */
+static int setup_long_contact(void **state) {
+  return open_with(state, "\"store_id\":\"belfast\",\"store_country\":\"GB\","
+                          "\"store_vat\":\"XI123456782\",\"currency\":\"GBP\","
+                          "\"contact_name\":\"Ó Briain&Söhne Großhandel Nordirland Ltd\"");
+}
+
+static void hmrc_contact_is_cut_loudly(void **state) {
+  fixture *f = *state;
+  sell(f, "belfast", "B1", "2026-11-10", "GBP", "FR40303265045", 10000, 0);
+  char *text, warn[4096];
+  pi_error err;
+  assert_int_equal(ecsl(f, "2026-11", ECSL_HMRC, &text, warn, &err), 0);
+  /* "Ó Briain and Söhne Großhandel Nordi" is 35 characters. */
+  assert_non_null(strstr(text, ",GBP,Ó Briain and Söhne Großhandel Nordi,0\r\n"));
+  assert_non_null(strstr(warn, "is longer than the 35 characters HMRC allows; the file "
+                               "gives \"Ó Briain and Söhne Großhandel Nordi\""));
+  free(text);
+}
+
+/* The ZM's version line comes from the one documented constant, which
+ * says when it was last checked. */
+static void zm_version_is_one_constant(void **state) {
+  fixture *f = *state;
+  sell(f, "shop-1", "A1", "2026-11-10", "EUR", "ATU13585627", 10000, 0);
+  char *text, warn[4096];
+  pi_error err;
+  assert_int_equal(ecsl(f, "2026-11", ECSL_ZM, &text, warn, &err), 0);
+  assert_memory_equal(text, "#v" REPORT_ZM_CSV_VERSION "\r\n",
+                      strlen("#v" REPORT_ZM_CSV_VERSION "\r\n"));
+  assert_int_equal(cal_parse_date(REPORT_ZM_CSV_VERSION_CHECKED, NULL, NULL, NULL), 0);
+  free(text);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(tax_and_own_vat, setup_berlin, teardown),
@@ -306,6 +345,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(hmrc_zero_and_empty, setup_belfast, teardown),
       cmocka_unit_test_setup_teardown(mixed_currency_and_twin, setup_belfast, teardown),
       cmocka_unit_test_setup_teardown(zm_line_limit, setup_berlin, teardown),
+      cmocka_unit_test_setup_teardown(hmrc_contact_is_cut_loudly, setup_long_contact,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(zm_version_is_one_constant, setup_berlin, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

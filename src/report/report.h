@@ -152,6 +152,18 @@ typedef enum ecsl_format {
   ECSL_CSV       /* the same data as plain columns                      */
 } ecsl_format;
 
+/* The CSV version of ELSTER's ZM import, written as the file's first line
+ * ("#v3.0").  ELSTER imports only the current version ("Beim Import einer
+ * CSV-Datei wird geprüft, dass Ihre CSV-Datei die aktuellste Version der
+ * Importfunktion trägt", its general CSV guide), so this is the one place
+ * to change when its version table names a newer one.  Last checked on
+ * REPORT_ZM_CSV_VERSION_CHECKED against the version table of "Import von
+ * Meldelisten zur Zusammenfassenden Meldung"
+ * (https://www.elster.de/eportal/helpGlobal?themaGlobal=zmdo_import_eop):
+ * 3.0 (UTF-8) is the newest there. */
+#define REPORT_ZM_CSV_VERSION "3.0"
+#define REPORT_ZM_CSV_VERSION_CHECKED "2026-12-03"
+
 /* "hmrc", "zm", "csv" -> the format; 0, or -1 when unknown. */
 int ecsl_format_parse(const char *s, ecsl_format *out);
 

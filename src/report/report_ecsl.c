@@ -74,33 +74,55 @@ static int eligible(sqlite3_stmt *q, const char *home) {
   return taxid_other_eu_state(home, c);
 }
 
-/* HMRC's contact name: at most 35 characters, no ampersand ("A & N" must
- * become "A and N"); commas, quotes and control characters would break the
- * record, so they become spaces. */
-static void hmrc_contact(const char *in, char *out, size_t cap) {
+/* HMRC's contact name, changed only as HMRC requires ("your contact name
+ * (mandatory) maximum of 35 characters (do not include the ampersand '&'
+ * symbol, for example 'A & N Other Ltd' should be changed to 'A and N
+ * Other Ltd')") and as the comma-separated record needs:
+ *   - '&' becomes "and", spaced from its neighbours ("A&N" -> "A and N");
+ *   - a comma, a double quote or a control character would end or break
+ *     the field: it is dropped, leaving one space between the words it
+ *     separated ("Daughters, Belfast" -> "Daughters Belfast", never two
+ *     spaces);
+ *   - at most 35 characters: a longer name is cut on a character
+ *     boundary (and trailing spaces removed), and the caller warns.
+ * Everything else (apostrophes, accents, the spacing the name already
+ * had) stays as written.  Returns 1 when the name was cut, else 0. */
+static int hmrc_contact(const char *in, char *out, size_t cap) {
   enum { CHARS = 35 };
   assert(cap >= CHARS * 4 + 1); /* 35 characters of up to 4 bytes fit */
   (void)cap;
   size_t o = 0, chars = 0, n = strlen(in);
-  for (size_t i = 0; i < n && chars < CHARS;) {
+  int cut = 0;
+  for (size_t i = 0; i < n;) {
     size_t k = utf8_span(in + i, n - i, 1);
     unsigned char c = (unsigned char)in[i];
+    int prev_space = o == 0 || out[o - 1] == ' ';
+    int next_space = i + k >= n || in[i + k] == ' ';
+    const char *put = NULL;
+    size_t len = 0, width = 0;
+    char sep[8];
     if (c == '&') {
-      if (chars + 3 > CHARS) break;
-      memcpy(out + o, "and", 3);
-      o += 3;
-      chars += 3;
-    } else if (k == 1) {
-      out[o++] = (c < 0x20 || c == ',' || c == '"' || c == 0x7F) ? ' ' : (char)c;
-      chars++;
+      snprintf(sep, sizeof sep, "%sand%s", prev_space ? "" : " ", next_space ? "" : " ");
+      put = sep, len = width = strlen(sep);
+    } else if (k == 1 && (c < 0x20 || c == ',' || c == '"' || c == 0x7F)) {
+      if (!prev_space && !next_space) put = " ", len = width = 1; /* keep words apart */
     } else {
-      memcpy(out + o, in + i, k);
-      o += k;
-      chars++;
+      put = in + i, len = k, width = 1;
+    }
+    if (chars + width > CHARS) {
+      cut = 1;
+      break;
+    }
+    if (put) {
+      memcpy(out + o, put, len);
+      o += len;
+      chars += width;
     }
     i += k;
   }
+  while (cut && o > 0 && out[o - 1] == ' ') o--;
   out[o] = '\0';
+  return cut;
 }
 
 /* The trader's 9-digit VAT registration number: the store's VAT number
@@ -197,13 +219,16 @@ static int write_filing(sqlite3 *db, sqlite3_stmt *q, const report_period *p,
   FILE *f = out->file;
   if (fmt == ECSL_HMRC) {
     char contact[160];
-    hmrc_contact(id->contact, contact, sizeof contact);
+    if (hmrc_contact(id->contact, contact, sizeof contact))
+      report_warn(out, "the contact name \"%s\" is longer than the 35 characters "
+                       "HMRC allows; the file gives \"%s\" (config.contact_name)",
+                  id->contact, contact);
     fprintf(f, "HMRC_VAT_ESL_BULK_SUBMISSION_FILE\r\n%s,%s,%04d,%02d,GBP,%s,0\r\n",
             vrn, branch, p->year, p->month, contact);
   } else {
     /* ELSTER: version line, then the field names, then the records; the
      * country code and the VAT number share one column since CSV v2.0. */
-    fputs("#v3.0\r\nUSt-IdNr.,Betrag(EUR),Art der Leistung\r\n", f);
+    fputs("#v" REPORT_ZM_CSV_VERSION "\r\nUSt-IdNr.,Betrag(EUR),Art der Leistung\r\n", f);
   }
   int rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
