@@ -92,6 +92,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check("report resellers: 7 warnings", len(warns) == 7, r.stderr)
     check("report resellers: names S012's own VAT number",
           any("own_vat_number: sale S012 " in l for l in warns), r.stderr)
+    # Country columns: S010's California resale certificate is US-CA, never
+    # "CA" (Canada); VAT numbers keep their prefix (issue 18, point 4).
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    countries = {x["identifier"]: x["country"] for x in rows}
+    check("report resellers: a US state is US-CA",
+          countries.get("CA:SREAA123-456789") == "US-CA" and
+          countries.get("ATU13585627") == "AT", f"{countries}")
+    r = run("--db", db, "report", "resellers", "--detail")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    check("report resellers --detail: US-CA",
+          {x["country"] for x in rows if x["sale"] == "S010"} == {"US-CA"}, r.stdout[:300])
     r = run("--db", db, "report", "ec-sales-list", "--period", "2026-11", "--format", "zm")
     check("report ec-sales-list: exit 0", r.returncode == 0, r.stderr)
     check("report ec-sales-list: warns of S017's tax",

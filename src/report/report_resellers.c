@@ -83,6 +83,14 @@ const char *const *report_columns(const char *name, size_t *n) {
   " WHEN s.reseller_id IS NULL THEN 'missing'"                                \
   " ELSE 'invalid:' || COALESCE(NULLIF(s.reseller_reason, ''), 'unknown') END"
 
+/* The country column: a VAT or EORI number's country as its prefix
+ * ("AT", "EL", "XI"); a US resale certificate's state as its ISO 3166-2
+ * code, "US-CA", so that California never reads as Canada. */
+#define COUNTRY_SQL(a)                                                        \
+  "CASE WHEN " a ".reseller_kind = 'resale_cert' AND " a ".reseller_country <> ''" \
+  " THEN 'US-' || " a ".reseller_country"                                     \
+  " ELSE COALESCE(" a ".reseller_country, '') END"
+
 #define RESALE_BOUND(fn)                                                      \
   "(SELECT " fn "(id) FROM sales WHERE day BETWEEN ?1 AND ?2"                 \
   " AND reseller_reason IS NOT NULL)"
@@ -108,7 +116,7 @@ static const char resellers_sql[] =
     "SELECT COALESCE(s.reseller_id, '') AS ident, COALESCE(s.reseller_kind, '') AS kind,"
     " " VERDICT_SQL " AS verdict,"
     " max(s.day || COALESCE(s.customer_name, '')) AS dn,"
-    " COALESCE(s.reseller_country, '') AS country, s.currency AS currency,"
+    " " COUNTRY_SQL("s") " AS country, s.currency AS currency,"
     " count(*) AS nsales, sum(l.n) AS nlines, sum(l.net) AS net, sum(l.tax) AS tax,"
     " min(s.day) AS first, max(s.day) AS last, 0 AS rnet, 0 AS rtax,"
     " " RESELLER_GROUP("s") " AS grp"
@@ -126,7 +134,7 @@ static const char resellers_sql[] =
     "  WHEN r.reseller_id IS NULL THEN 'missing'"
     "  ELSE 'invalid:' || COALESCE(NULLIF(r.reseller_reason, ''), 'unknown') END AS rv,"
     " max(s.day || COALESCE(s.customer_name, '')),"
-    " COALESCE(r.reseller_country, ''), r.currency, 0, 0,"
+    " " COUNTRY_SQL("r") ", r.currency, 0, 0,"
     " -sum(rl.net), -sum(rl.tax), NULL, NULL, sum(rl.net), sum(rl.tax),"
     " " RESELLER_GROUP("r") " AS rgrp"
     " FROM returns r JOIN return_lines rl ON rl.return_id = r.id"
@@ -140,7 +148,7 @@ static const char resellers_sql[] =
 static const char detail_sql[] =
     "SELECT COALESCE(s.reseller_id, ''), COALESCE(s.reseller_kind, ''),"
     " " VERDICT_SQL ","
-    " COALESCE(s.customer_name, ''), COALESCE(s.reseller_country, ''),"
+    " COALESCE(s.customer_name, ''), " COUNTRY_SQL("s") ","
     " s.currency, s.day, s.store, s.terminal, s.sale, l.line,"
     " COALESCE(l.sku, ''), COALESCE(l.name, ''), l.qty_milli, l.net, l.tax"
     " FROM sales s JOIN lines l ON l.sale_id = s.id"
