@@ -150,7 +150,10 @@ class Page(HTMLParser):
         self.tags = []
         self.caption = ""
         self.headers, self.rows = [], []
-        self.in_table = self.in_caption = self.in_body = False
+        self.totals = []   # the <tfoot> rows: totals per currency
+        self.ticks = []    # the chart's period axis, as shown
+        self.tick = None
+        self.in_table = self.in_caption = self.in_body = self.in_foot = False
         self.cell = None
         self.tables = 0
         self.charts = {}   # currency -> {"periods": [...], "values": {(p, purpose): str}}
@@ -173,6 +176,10 @@ class Page(HTMLParser):
             self.in_body = True
         elif self.in_table and tag == "tr" and self.in_body:
             self.rows.append([])
+        elif self.in_table and tag == "tfoot":
+            self.in_foot = True
+        elif self.in_table and tag == "tr" and self.in_foot:
+            self.totals.append([])
         elif self.in_table and tag in ("td", "th"):
             if self.in_body:
                 self.body_tags.append(tag)
@@ -189,14 +196,25 @@ class Page(HTMLParser):
             self.title = ""
         elif tag == "figcaption":
             self.legend = ""
+        elif tag == "text" and a.get("class") == "tick" and a.get("text-anchor") == "middle":
+            self.tick = ""
 
     def handle_endtag(self, tag):
         if tag == "table":
-            self.in_table = self.in_body = False
+            self.in_table = self.in_body = self.in_foot = False
+        elif tag == "tbody":
+            self.in_body = False
+        elif tag == "tfoot":
+            self.in_foot = False
+        elif tag == "text" and self.tick is not None:
+            self.ticks.append(self.tick)
+            self.tick = None
         elif tag == "caption":
             self.in_caption = False
         elif tag in ("td", "th") and self.cell is not None:
-            if self.in_body:
+            if self.in_foot:
+                self.totals[-1].append(self.cell)
+            elif self.in_body:
                 self.rows[-1].append(self.cell)
             else:
                 self.headers.append(self.cell)
@@ -216,6 +234,8 @@ class Page(HTMLParser):
             self.svg_cur = None
 
     def handle_data(self, data):
+        if self.tick is not None:
+            self.tick += data
         if self.cell is not None:
             self.cell += data
         elif self.in_caption:
@@ -306,6 +326,26 @@ def check_table(page, csv_rows, name, caption_parts):
     check(set(page.body_tags) <= {"td"}, f"{name}: markup inside cells: {page.body_tags}")
     for part in caption_parts:
         check(part in page.caption, f"{name}: caption {page.caption!r} lacks {part!r}")
+    # Totals per currency under the rows (issue 18, point 4): one <tfoot>
+    # row per currency, "Total", and the exact sums of the amount columns;
+    # counts are not added up.
+    h = csv_rows[0]
+    if "currency" in h and "net" in h:
+        ic = h.index("currency")
+        sums = [c for c in ("net", "tax", "returned_net", "returned_tax") if c in h]
+        want = {}
+        for r in csv_rows[1:]:
+            t = want.setdefault(r[ic], {c: Decimal(0) for c in sums})
+            for c in sums:
+                t[c] += Decimal(r[h.index(c)])
+        got = {}
+        for r in page.totals:
+            if check(len(r) == len(h) and r[0] in ("Total", r[ic]),
+                     f"{name}: total row {r}"):
+                got[r[ic]] = {c: Decimal(r[h.index(c)]) for c in sums}
+                check(all(r[h.index(c)] == "" for c in ("sales", "lines") if c in h),
+                      f"{name}: counts totalled in {r}")
+        check(got == want, f"{name}: totals {got} != {want}")
 
 
 def purposes_totals(csv_rows):
@@ -516,6 +556,7 @@ def run_reports(cli, tmp, out_dir):
          ["up to 2026-12-31"], "month", first, day("2026-12-31")),
         ("purposes-whole", ["report", "purposes", "--from", "2026-11-01"],
          ["from 2026-11-01"], None, None, None),
+        ("purposes-all", ["report", "purposes"], ["every recorded day"], None, None, None),
     ]
     for name, args, caption, unit, lo, hi in cases:
         csv_text = cli.text(args)
@@ -539,6 +580,10 @@ def run_reports(cli, tmp, out_dir):
         scope = [a for i, a in enumerate(scope)
                  if a != "--by" and (i == 0 or scope[i - 1] != "--by")]
         if unit is None:
+            # The one column's label is the range in words (issue 18,
+            # point 4): "from 2026-11-01", "every recorded day", never "../..".
+            check(page.ticks and all(t == caption[0] for t in page.ticks),
+                  f"{name}: axis labels {page.ticks} != {caption[0]!r}")
             tot = purposes_totals(csv_rows)
             check(all(len(c["periods"]) == 1 for c in page.charts.values()) and page.charts,
                   f"{name}: the whole range is one column")

@@ -107,6 +107,7 @@ struct chart {
   unit unit;               /* the chart's periods                            */
   unit src_unit;           /* the periods of the CSV it is read from         */
   char label[HTML_CHART_PERIODS_MAX][LABEL_MAX]; /* ascending                */
+  char whole[64];          /* UNIT_WHOLE: the range in words, as shown       */
   size_t nb;
   long all_periods;        /* periods of the axis before cutting to the max  */
   char cur[HTML_CHART_CURRENCIES_MAX][4];
@@ -124,7 +125,7 @@ chart *chart_new(void) { return calloc(1, sizeof(chart)); }
 /* Parse an exact decimal as the sink writes amounts ("12.34", "-0.05",
  * "1500") into minor units of a currency with `exponent` decimals.
  * Returns 0, or -1 when it is not one or does not fit. */
-static int parse_amount(const char *s, int exponent, int64_t *out) {
+int chart_parse_amount(const char *s, int exponent, int64_t *out) {
   int neg = *s == '-';
   if (neg) s++;
   if (*s < '0' || *s > '9') return -1;
@@ -235,6 +236,16 @@ static void chart_axis(chart *ch, const report_query *q, int choose_unit,
                        const char *first, const char *last) {
   if (ch->unit == UNIT_WHOLE) { /* one period: the range */
     snprintf(ch->label[0], LABEL_MAX, "%s", first);
+    /* Shown in words: the CSV's interval "../.." for an open range is
+     * for programs, not for the reader of a printout. */
+    if (q->from && q->to)
+      snprintf(ch->whole, sizeof ch->whole, "%s to %s", q->from, q->to);
+    else if (q->from)
+      snprintf(ch->whole, sizeof ch->whole, "from %s", q->from);
+    else if (q->to)
+      snprintf(ch->whole, sizeof ch->whole, "up to %s", q->to);
+    else
+      snprintf(ch->whole, sizeof ch->whole, "every recorded day");
     ch->nb = 1;
     ch->all_periods = 1;
     return;
@@ -292,7 +303,7 @@ static int chart_sum(chart *ch, csv_in *r, pi_error *err) {
     int b = bucket_index(ch, label),
         p = purpose_index(csvin_field(r, (size_t)c.purpose));
     int64_t v;
-    if (p < 0 || parse_amount(csvin_field(r, (size_t)c.net), ch->exp[ci], &v)) {
+    if (p < 0 || chart_parse_amount(csvin_field(r, (size_t)c.net), ch->exp[ci], &v)) {
       ch->skipped++;
       continue;
     }
@@ -427,6 +438,12 @@ static void draw_amount_axis(pw *o, const plot *pl) {
   wf(o, "<text x=\"8\" y=\"14\" class=\"tick\">%s</text>\n", pl->cur);
 }
 
+/* Period b as the reader sees it: its label, or for the whole range the
+ * range in words. */
+static const char *shown(const chart *ch, size_t b) {
+  return ch->unit == UNIT_WHOLE && ch->whole[0] ? ch->whole : ch->label[b];
+}
+
 /* Period b's stacked column: one rect per purpose, positive amounts
  * above zero and negative below, with its total on top when few. */
 static void draw_column(pw *o, const chart *ch, size_t ci, const plot *pl, size_t b) {
@@ -452,7 +469,7 @@ static void draw_column(pw *o, const chart *ch, size_t ci, const plot *pl, size_
     wf(o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\">"
           "<title>",
        x, y0, pl->bw, y1 - y0, purpose_fill[p]);
-    wt(o, ch->label[b]);
+    wt(o, ch->label[b]); /* the period's key, as in the CSV */
     wf(o, " %s: %s %s</title></rect>\n", purpose_label[p], amt, pl->cur);
   }
   /* Few columns: their totals written on top, exact. */
@@ -468,7 +485,7 @@ static void draw_column(pw *o, const chart *ch, size_t ci, const plot *pl, size_
  * and the amount axis's line. */
 static void draw_period_axis(pw *o, const chart *ch, const plot *pl) {
   double plot_w = SVG_W - PLOT_L - PLOT_R;
-  size_t chars = strlen(ch->label[0]) ? strlen(ch->label[0]) : 1;
+  size_t chars = strlen(shown(ch, 0)) ? strlen(shown(ch, 0)) : 1;
   size_t fit = (size_t)(plot_w / ((double)chars * 7.8 + 14));
   size_t every = fit ? (ch->nb + fit - 1) / fit : ch->nb;
   if (every == 0) every = 1;
@@ -478,7 +495,7 @@ static void draw_period_axis(pw *o, const chart *ch, const plot *pl) {
        cx, SVG_H - PLOT_B, cx, SVG_H - PLOT_B + 4);
     wf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"tick\">", cx,
        SVG_H - PLOT_B + 18);
-    wt(o, ch->label[b]);
+    wt(o, shown(ch, b));
     w(o, "</text>\n");
   }
   wf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\"/>\n",

@@ -35,6 +35,11 @@ chart *chart_new(void);
 int chart_load(chart *ch, FILE *src, unit u, const report_query *q, int choose_unit,
                pi_error *err);
 
+/* Parse an exact decimal as the sink writes amounts ("12.34", "-0.05",
+ * "1500") into minor units of a currency with `exponent` decimals.
+ * Returns 0, or -1 when it is not one or does not fit an int64_t. */
+int chart_parse_amount(const char *s, int exponent, int64_t *out);
+
 /* Write the chart's <section>: a note on what it shows, then one SVG per
  * currency, or a line saying why there is nothing to chart. */
 void chart_draw(pw *o, const chart *ch, html_report_kind kind);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/money.h"
 #include "base/utf8.h"
 
 /* ---- escaping ------------------------------------------------------------- */
@@ -77,6 +78,7 @@ static const char page_css[] =
     "td.w{white-space:normal;min-width:10em}\n"
     "td.flag{font-weight:bold;color:#A00000}\n"
     "th{border-bottom:2px solid #333;background:#eee}\n"
+    "tfoot td{border-top:2px solid #333;font-weight:bold}\n"
     "th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
     "tbody tr:nth-child(even){background:#f6f6f6}\n"
     "footer{margin-top:1rem;font-size:.8em;color:#444}\n"
@@ -138,6 +140,88 @@ static void write_scope(pw *o, const report_query *q) {
   }
 }
 
+/* ---- totals per currency ---------------------------------------------------- */
+
+/* The amount columns a table totals, per currency, under its rows.  Counts
+ * (sales, lines) are not added up: in the purposes report a sale with
+ * lines of two purposes counts once under each. */
+static const char *const summed[] = {"net", "tax", "returned_net", "returned_tax"};
+#define NSUMMED (sizeof summed / sizeof summed[0])
+
+/* Currencies totalled at most; a table with more says so under its
+ * totals (the rows always have every figure). */
+#define TOTAL_CURRENCIES_MAX 16
+
+typedef struct totals {
+  int cur_col;                  /* the currency column, or -1             */
+  int col[NSUMMED];             /* each summed column, or -1              */
+  char cur[TOTAL_CURRENCIES_MAX][4];
+  int exp[TOTAL_CURRENCIES_MAX];
+  int64_t sum[TOTAL_CURRENCIES_MAX][NSUMMED];
+  int bad[TOTAL_CURRENCIES_MAX]; /* an amount unread or a sum overflowed */
+  size_t ncur;
+  size_t untotalled;            /* rows of currencies past the maximum    */
+} totals;
+
+static void totals_columns(totals *t, const csv_in *r) {
+  memset(t, 0, sizeof *t);
+  t->cur_col = csvin_column(r, "currency");
+  for (size_t k = 0; k < NSUMMED; k++) t->col[k] = csvin_column(r, summed[k]);
+}
+
+static void totals_add(totals *t, const csv_in *r) {
+  if (t->cur_col < 0) return;
+  const char *code = csvin_field(r, (size_t)t->cur_col);
+  size_t i = 0;
+  while (i < t->ncur && strcmp(t->cur[i], code) != 0) i++;
+  if (i == t->ncur) {
+    if (t->ncur == TOTAL_CURRENCIES_MAX || strlen(code) != 3) {
+      t->untotalled++;
+      return;
+    }
+    memcpy(t->cur[i], code, 4);
+    int e = money_exponent(code);
+    t->exp[i] = e < 0 ? 2 : e; /* as the report wrote it (report_exponent) */
+    t->ncur++;
+  }
+  for (size_t k = 0; k < NSUMMED; k++) {
+    if (t->col[k] < 0) continue;
+    int64_t v;
+    if (chart_parse_amount(csvin_field(r, (size_t)t->col[k]), t->exp[i], &v) ||
+        money_add(&t->sum[i][k], v))
+      t->bad[i] = 1;
+  }
+}
+
+/* One <tfoot> row per currency: "Total", the currency, the exact sums
+ * in their columns.  Nothing when the table has no amount column. */
+static void write_totals(pw *o, const totals *t, size_t ncols, const char *const *cls) {
+  int any = 0;
+  for (size_t k = 0; k < NSUMMED; k++) any |= t->col[k] >= 0;
+  if (!any || t->cur_col < 0 || t->ncur == 0) return;
+  w(o, "<tfoot>\n");
+  for (size_t i = 0; i < t->ncur; i++) {
+    w(o, "<tr class=\"total\">");
+    for (size_t c = 0; c < ncols; c++) {
+      char amt[48] = "";
+      const char *text = "";
+      if (c == 0) text = "Total";
+      if ((int)c == t->cur_col) text = t->cur[i];
+      for (size_t k = 0; k < NSUMMED; k++)
+        if ((int)c == t->col[k]) {
+          if (t->bad[i]) text = "(not totalled)";
+          else if (money_format(t->sum[i][k], t->exp[i], amt, sizeof amt) >= 0) text = amt;
+        }
+      if (cls[c]) wf(o, "<td class=\"%s\">", cls[c]);
+      else w(o, "<td>");
+      wt(o, text);
+      w(o, "</td>");
+    }
+    w(o, "</tr>\n");
+  }
+  w(o, "</tfoot>\n");
+}
+
 /* The table, streamed from the report's CSV: the header record gives the
  * column headers, every other record one row, each cell exactly the
  * field's value, escaped.  Returns the number of rows, or -1 with err. */
@@ -171,6 +255,9 @@ static long write_table(pw *o, FILE *rows, html_report_kind kind,
     w(o, "</th>");
   }
   w(o, "</tr></thead>\n<tbody>\n");
+  totals tot;
+  size_t ncols = rc == 1 ? r.n : 0;
+  totals_columns(&tot, &r);
   while (rc == 1 && (rc = csvin_next(&r, err)) == 1) {
     w(o, "<tr>");
     for (size_t i = 0; i < r.n; i++) {
@@ -184,12 +271,22 @@ static long write_table(pw *o, FILE *rows, html_report_kind kind,
       w(o, "</td>");
     }
     w(o, "</tr>\n");
+    totals_add(&tot, &r);
     /* Stop early on a full disk rather than format a million rows. */
     if (++n % 1024 == 0 && ferror(o->f)) break;
   }
+  if (rc < 0) {
+    free(r.buf);
+    return -1;
+  }
+  w(o, "</tbody>\n");
+  write_totals(o, &tot, ncols, cls);
   free(r.buf);
-  if (rc < 0) return -1;
-  w(o, "</tbody>\n</table>\n");
+  w(o, "</table>\n");
+  if (tot.untotalled)
+    wf(o, "<p class=\"note\">Totals are shown for the first %d currencies; %zu rows in "
+          "others are in the table but not totalled.</p>\n",
+       TOTAL_CURRENCIES_MAX, tot.untotalled);
   if (n == 0) w(o, "<p class=\"empty\">No rows: nothing in this period.</p>\n");
   w(o, "</section>\n");
   return n;
