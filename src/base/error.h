@@ -23,6 +23,7 @@
  * those an event reply can carry).  A new kind is added here and nowhere
  * else; a code is never reused for another meaning. */
 #define PI_ERROR_KINDS(X) \
+  X(ACCOUNT_CLOSED, "account_closed") \
   X(ALREADY_RECORDED, "already_recorded") \
   X(AMBIGUOUS_SALE, "ambiguous_sale") \
   X(BAD_COLUMN, "bad_column") \
@@ -69,6 +70,7 @@
   X(TOO_MANY_OPEN_SALES, "too_many_open_sales") \
   X(TOTAL_MISMATCH, "total_mismatch") \
   X(TOTAL_TOO_LARGE, "total_too_large") \
+  X(UNKNOWN_ACCOUNT, "unknown_account") \
   X(UNKNOWN_FIELD, "unknown_field") \
   X(UNKNOWN_LINE, "unknown_line") \
   X(UNKNOWN_PROMPT, "unknown_prompt") \

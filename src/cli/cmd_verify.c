@@ -39,6 +39,7 @@ static const char erase_help[] =
     "    posintent [--db PATH] erase --customer-name NAME\n"
     "    posintent [--db PATH] erase --sale SALE [--store ID] [--terminal ID]\n"
     "    posintent [--db PATH] erase --recipient SALE [--store ID] [--terminal ID]\n"
+    "    posintent [--db PATH] erase --account ID [--store ID]\n"
     "\n"
     "DESCRIPTION\n"
     "    --customer ID        every sale of the customer with that id: the\n"
@@ -52,6 +53,13 @@ static const char erase_help[] =
     "    --recipient SALE     one sale's gift recipient: name, contact and gift\n"
     "                         message, on the sale and its lines, with the\n"
     "                         scripts' meta and receipt lines.\n"
+    "    --account ID         a customer account (posintent account): its name\n"
+    "                         in every version of it, and everything --customer\n"
+    "                         ID erases on the sales recorded under it.  The\n"
+    "                         account stays on file, without a name, with its\n"
+    "                         id, kind, status and evidence (close it with\n"
+    "                         `posintent account close`).  --store narrows it\n"
+    "                         to one store's account.\n"
     "    --store and --terminal may be left out while the sale id names one\n"
     "    recorded sale; when it names several, nothing is erased and the\n"
     "    message lists them.\n"
@@ -66,7 +74,7 @@ static const char erase_help[] =
     "    are yours to delete.  See docs/privacy.md.\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 erased (or nothing personal was left); 1 no such customer or sale\n"
+    "    0 erased (or nothing personal was left); 1 no such customer, account or sale\n"
     "    (nothing erased); 2 usage error, or a sale id that names several\n"
     "    sales; 3 database error (or a checkpoint that could not finish: run\n"
     "    it again).\n";
@@ -116,8 +124,9 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
     return 0;
   }
   const char *customer = NULL, *name = NULL, *sale_id = NULL, *recipient = NULL,
-             *store_id = NULL, *terminal = NULL;
+             *store_id = NULL, *terminal = NULL, *acct = NULL;
   const cliargs_opt opts[] = {{"--customer", &customer}, {"--customer-name", &name},
+                              {"--account", &acct},
                               {"--sale", &sale_id},       {"--recipient", &recipient},
                               {"--store", &store_id},     {"--terminal", &terminal},
                               {NULL, NULL}};
@@ -128,15 +137,19 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
     if (f == 0) return cliargs_unknown(&a);
     if (f < 0) return EXIT_USAGE;
   }
-  if ((customer != NULL) + (name != NULL) + (sale_id != NULL) + (recipient != NULL) != 1)
+  if ((customer != NULL) + (name != NULL) + (sale_id != NULL) + (recipient != NULL) +
+          (acct != NULL) !=
+      1)
     return cliargs_usage(&a, "needs exactly one of --customer ID, --customer-name NAME, "
-                             "--sale SALE or --recipient SALE");
-  if ((store_id || terminal) && !sale_id && !recipient)
-    return cliargs_usage(&a, "--store and --terminal go with --sale or --recipient");
+                             "--sale SALE, --recipient SALE or --account ID");
+  if ((store_id || terminal) && !sale_id && !recipient && !(acct && !terminal))
+    return cliargs_usage(&a, "--store and --terminal go with --sale or --recipient "
+                             "(--store also with --account)");
   erase_request rq = {ERASE_CUSTOMER, customer, store_id, terminal, NULL};
   if (name) rq.kind = ERASE_CUSTOMER_NAME, rq.customer = name;
   if (sale_id) rq.kind = ERASE_SALE, rq.sale = sale_id;
   if (recipient) rq.kind = ERASE_RECIPIENT, rq.sale = recipient;
+  if (acct) rq.kind = ERASE_ACCOUNT, rq.customer = acct;
   store *st;
   int orc = cli_open_store_as(g, STORE_EXISTING, NULL, &st);
   if (orc) return orc;
@@ -147,8 +160,13 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
   erase_result res;
   int rc = erase_personal_data(st, &rq, at, &res, &err);
   store_close(st);
+  if (acct && (rc == 0 || res.names))
+    printf("erased the name of account %s in %lld version%s\n", acct,
+           (long long)res.names, res.names == 1 ? "" : "s");
   /* A recorded sale whose personal data is already gone is not "0 sales". */
-  if (rc == 0 && res.fields == 0)
+  if (acct && res.sales == 0)
+    ; /* an account without sales: the line above says it all */
+  else if (rc == 0 && res.fields == 0)
     printf("nothing personal left to erase on %lld matching sale%s (already erased?)\n",
            (long long)res.sales, res.sales == 1 ? "" : "s");
   else if (res.fields || rc == 0)
@@ -160,7 +178,8 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
                                                          : "--terminal");
   if (rc) {
     cli_error("%s", err.message);
-    if (err.kind == PI_E_NOT_FOUND || err.kind == PI_E_UNKNOWN_SALE)
+    if (err.kind == PI_E_NOT_FOUND || err.kind == PI_E_UNKNOWN_SALE ||
+        err.kind == PI_E_UNKNOWN_ACCOUNT)
       return 1;
     return EXIT_RUNTIME;
   }

@@ -33,6 +33,7 @@ int cmd_erase(const cli_globals *g, int argc, char **argv);
 int cmd_period(const cli_globals *g, int argc, char **argv);
 int cmd_check_records(const cli_globals *g, int argc, char **argv);
 int cmd_sync(const cli_globals *g, int argc, char **argv);
+int cmd_account(const cli_globals *g, int argc, char **argv);
 
 /* `posintent verify` with --db postgresql://URL: every till's chain on
  * the server (cmd_sync.c); and the paragraph its help adds. */

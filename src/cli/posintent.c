@@ -27,6 +27,7 @@ static const command commands[] = {
     {"script", cmd_script, "check and test store scripts"},
     {"verify", cmd_verify, "check the tamper-evident journal"},
     {"erase", cmd_erase, "erase a customer's or gift recipient's personal data"},
+    {"account", cmd_account, "customer accounts on file: add, show, list, update, close"},
     {"period", cmd_period, "close a filed period; list the closed ones"},
     {"check", cmd_check_records, "what needs review before a report is filed"},
     {"sync", cmd_sync, "ship the till's records to the chain's PostgreSQL"},

@@ -96,6 +96,7 @@ typedef struct evidence {
 
 typedef struct party {
   int present;                       /* 0: anonymous walk-in              */
+  char account[SALE_ID_MAX];         /* the account named (account.h), "" */
   char id[SALE_ID_MAX];
   char name[SALE_NAME_MAX];
   int org;                           /* 1 an organisation, 0 a person     */

@@ -17,6 +17,7 @@
 #include "posplug.h"
 #include "engine/reply.h"
 #include "domain/sale.h"
+#include "store/accounts.h"
 #include "store/store.h"
 
 /* Parked and in-progress sales one till may hold at once.  A host that
@@ -344,18 +345,6 @@ static void judge_evidence(const sale *s, party *p) {
   }
 }
 
-static int on_customer(engine *e, event *ev, reply_buf *r, pi_error *err) {
-  sale *s = need_open(e, ev, err);
-  if (s == NULL) return -1;
-  judge_evidence(s, &ev->customer);
-  pi_error_clear(err);
-  if (hook_result(
-          hooks_validate_party(e->hk, s, "customer", &ev->customer, NULL, err), err))
-    return -1;
-  s->customer = ev->customer;
-  return reply_sale_customer(r, s, err);
-}
-
 /* Under the block policy, a resale tag without usable evidence is refused
  * with the validator's sentence so that the cashier can re-type it. */
 static int resale_allowed(engine *e, const sale *s, pi_error *err) {
@@ -364,6 +353,75 @@ static int resale_allowed(engine *e, const sale *s, pi_error *err) {
       decide_evidence_problem(s, &e->cfg, why, sizeof why))
     return pi_fail(err, PI_E_RESELLER_EVIDENCE, "customer.vat", "%s", why);
   return 0;
+}
+
+/* sale.customer {"account": ID}: the customer is the sale's store's account
+ * as it stands now, copied into the event's party (the freeze: whatever
+ * happens to the account later, the sale keeps this copy, and records it).
+ * An unknown or closed account is refused, naming customer.account.
+ * *dflt receives the account's default purpose when the sale has no
+ * whole-sale purpose yet (the cashier's own tag wins), else PURPOSE_NONE;
+ * *version the account's version.  Returns 0, or -1 with err. */
+static int account_party(engine *e, const sale *s, party *p, purpose *dflt,
+                         int64_t *version, pi_error *err) {
+  account a;
+  char id[SALE_ID_MAX];
+  memcpy(id, p->account, sizeof id);
+  store_lookup found = store_account_find(e->st, s->store, id, &a, err);
+  if (found == STORE_LOOKUP_FAILED) return -1;
+  if (found == STORE_NOT_FOUND)
+    return pi_fail(err, PI_E_UNKNOWN_ACCOUNT, "customer.account",
+                   "store %s has no account %s (posintent account list shows them)",
+                   s->store, id);
+  if (a.status == ACCOUNT_CLOSED)
+    return pi_fail(err, PI_E_ACCOUNT_CLOSED, "customer.account",
+                   "account %s is closed since %s: name the customer without it",
+                   id, a.updated_at);
+  account_to_party(&a, p);
+  *dflt = s->purpose == PURPOSE_NONE ? a.purpose : PURPOSE_NONE;
+  *version = a.version;
+  return 0;
+}
+
+static int on_customer(engine *e, event *ev, reply_buf *r, pi_error *err) {
+  sale *s = need_open(e, ev, err);
+  if (s == NULL) return -1;
+  purpose dflt = PURPOSE_NONE;
+  int64_t version = 0;
+  if (ev->customer.account[0] &&
+      account_party(e, s, &ev->customer, &dflt, &version, err))
+    return -1;
+  judge_evidence(s, &ev->customer);
+  /* The account's default purpose is a whole-sale tag the cashier did not
+   * have to type, under the tag's rules: resale needs evidence that backs
+   * it (an expired certificate does not), checked on a copy so that a
+   * refusal changes nothing. */
+  if (dflt == PURPOSE_RESALE) {
+    sale probe = *s;
+    probe.customer = ev->customer;
+    probe.purpose = PURPOSE_RESALE;
+    if (resale_allowed(e, &probe, err)) {
+      char why[sizeof err->message];
+      snprintf(why, sizeof why, "%s", err->message);
+      return pi_fail(err, PI_E_RESELLER_EVIDENCE, "customer.account",
+                     "account %s buys for resale by default, but its evidence cannot "
+                     "back it today: %s; update the account's evidence, or tag the "
+                     "sale's purpose first and then name the account",
+                     ev->customer.account, why);
+    }
+  }
+  pi_error_clear(err);
+  if (hook_result(
+          hooks_validate_party(e->hk, s, "customer", &ev->customer, NULL, err), err))
+    return -1;
+  s->customer = ev->customer;
+  if (dflt != PURPOSE_NONE) {
+    s->purpose = dflt;
+    memset(&s->gift, 0, sizeof s->gift);
+    s->gift.tagged = dflt == PURPOSE_GIFT;
+    s->gift.gift_receipt = -1;
+  }
+  return reply_sale_customer(r, s, version, dflt, err);
 }
 
 static int on_tag(engine *e, event *ev, reply_buf *r, pi_error *err) {

@@ -132,8 +132,14 @@ int reply_sale_line(reply_buf *r, const sale *s, const char *line_id, int remove
   return end(r, err);
 }
 
-int reply_sale_customer(reply_buf *r, const sale *s, pi_error *err) {
+int reply_sale_customer(reply_buf *r, const sale *s, int64_t account_version,
+                        purpose applied, pi_error *err) {
   jsonw *w = start(r, "sale.customer", s->id);
+  if (s->customer.account[0]) {
+    jw_kstr(w, "account", s->customer.account);
+    jw_kint(w, "account_version", account_version);
+  }
+  if (applied != PURPOSE_NONE) jw_kstr(w, "purpose", purpose_name(applied));
   jw_key(w, "evidence");
   jw_array(w);
   for (size_t i = 0; i < s->customer.nev; i++) {

@@ -37,7 +37,12 @@ int reply_set(reply_buf *r, const char *json, pi_error *err);
 int reply_sale_begin(reply_buf *r, const sale *s, pi_error *err);
 int reply_sale_line(reply_buf *r, const sale *s, const char *line_id, int removed,
                     pi_error *err);
-int reply_sale_customer(reply_buf *r, const sale *s, pi_error *err);
+/* sale.customer: the evidence and its verdicts; when the customer is an
+ * account, "account" and "account_version" (the version copied), and
+ * "purpose" when the account's default purpose became the sale's
+ * (`applied`, PURPOSE_NONE: it did not). */
+int reply_sale_customer(reply_buf *r, const sale *s, int64_t account_version,
+                        purpose applied, pi_error *err);
 int reply_sale_tag(reply_buf *r, const sale *s, const plugin_config *cfg,
                    const tag *t, pi_error *err);
 int reply_sale_total(reply_buf *r, const sale *s, const plugin_config *cfg,

@@ -9,6 +9,7 @@
 #include "base/calendar.h"
 #include "base/jsonutil.h"
 #include "base/money.h"
+#include "domain/account.h"
 
 /* Largest amount on one line: keeps any sum of SALE_LINES_MAX lines exact. */
 #define LINE_AMOUNT_MAX (MONEY_MAX / SALE_LINES_MAX)
@@ -175,8 +176,8 @@ static int add_evidence(party *p, taxid_kind kind, const char *input,
 static int parse_customer(const cJSON *o, event *ev, pi_error *err) {
   static const char *const known[] = {"type", "sale", "store", "terminal",
                                       "customer", NULL};
-  static const char *const cknown[] = {"id",   "name",        "org", "vat",
-                                       "eori", "resale_cert", NULL};
+  static const char *const cknown[] = {"id",   "name",        "org",     "vat",
+                                       "eori", "resale_cert", "account", NULL};
   static const char *const rknown[] = {"state", "number", "expires", NULL};
   const cJSON *c, *rc;
   party *p = &ev->customer;
@@ -184,7 +185,27 @@ static int parse_customer(const cJSON *o, event *ev, pi_error *err) {
   if (only_known(o, "", known, err) ||
       ju_object(o, "customer", "", JU_REQUIRED, &c, err) == JU_FAILED ||
       only_known(c, "customer", cknown, err) ||
-      ju_string(c, "id", "customer", JU_OPTIONAL, p->id, sizeof p->id, err) == JU_FAILED ||
+      ju_string(c, "account", "customer", JU_OPTIONAL, p->account, sizeof p->account,
+                err) == JU_FAILED)
+    return -1;
+  /* An account on file brings its own id, name, kind and evidence, which
+   * the engine copies in (docs/accounts.md): a member beside it would say
+   * something else, and which of the two wins would be a guess. */
+  if (cJSON_GetObjectItemCaseSensitive(c, "account")) {
+    if (account_id_check(p->account, "customer.account", err)) return -1;
+    for (const cJSON *m = c->child; m; m = m->next)
+      if (strcmp(m->string, "account") != 0) {
+        char path[64];
+        return pi_fail(err, PI_E_BAD_VALUE, ju_path(path, sizeof path, "customer", m->string),
+                       "customer.account names an account on file, which brings its "
+                       "own name and evidence: send the account alone, without "
+                       "customer.%s",
+                       m->string);
+      }
+    p->present = 1;
+    return 0;
+  }
+  if (ju_string(c, "id", "customer", JU_OPTIONAL, p->id, sizeof p->id, err) == JU_FAILED ||
       ju_string(c, "name", "customer", JU_OPTIONAL, p->name, sizeof p->name, err) == JU_FAILED ||
       ju_bool(c, "org", "customer", JU_OPTIONAL, &p->org, err) == JU_FAILED ||
       ju_string(c, "vat", "customer", JU_OPTIONAL, vat, sizeof vat, err) == JU_FAILED ||

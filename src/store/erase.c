@@ -209,7 +209,7 @@ static int customer_batch(store *st, const erase_request *rq, const char *at,
   }
   sqlite3_finalize(q);
   if (step != SQLITE_DONE) return finish(db, db_fail(db, err, "finding the sales"), err);
-  erase_result batch = {0, 0, 0};
+  erase_result batch = {0, 0, 0, 0};
   int rc = 0;
   for (int i = 0; i < n && rc == 0; i++) {
     int k = 0;
@@ -226,10 +226,65 @@ static int customer_batch(store *st, const erase_request *rq, const char *at,
   return n;
 }
 
+/* ERASE_ACCOUNT: the name of every version of the account, in one
+ * transaction (an account has a version per change: few), then its sales
+ * as a customer's.  *fields counts the names erased.  Returns 0 or -1. */
+static int erase_account(store *st, const erase_request *rq, const char *at,
+                         erase_result *res, pi_error *err) {
+  sqlite3 *db = store_db(st);
+  if (exec(db, "BEGIN IMMEDIATE", err)) return -1;
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT id FROM accounts WHERE account=?1 AND"
+                         " (?2 IS NULL OR store=?2) ORDER BY id",
+                         -1, &q, NULL) != SQLITE_OK)
+    return finish(db, db_fail(db, err, "finding the account"), err);
+  sqlite3_bind_text(q, 1, rq->customer, -1, SQLITE_STATIC);
+  if (rq->store) sqlite3_bind_text(q, 2, rq->store, -1, SQLITE_STATIC);
+  int64_t *rows = NULL;
+  size_t n = 0, cap = 0;
+  int step, rc = 0;
+  while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
+    if (n == cap) {
+      size_t ncap = cap ? 2 * cap : 16;
+      int64_t *v = realloc(rows, ncap * sizeof *v);
+      if (v == NULL) rc = pi_fail(err, PI_E_NOMEM, "", "out of memory");
+      else rows = v, cap = ncap;
+    }
+    if (rc == 0) rows[n++] = sqlite3_column_int64(q, 0);
+  }
+  sqlite3_finalize(q);
+  if (rc == 0 && step != SQLITE_DONE) rc = db_fail(db, err, "finding the account");
+  if (rc == 0 && n == 0)
+    rc = pi_fail(err, PI_E_UNKNOWN_ACCOUNT, "account",
+                 "no account %s is on file%s%s; nothing was erased", rq->customer,
+                 rq->store ? " in store " : "", rq->store ? rq->store : "");
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    int k = 0;
+    rc = journal_erase_account(store_journal(st), rows[i], at, &k, err);
+    res->names += k;
+  }
+  free(rows);
+  if (finish(db, rc, err)) return -1;
+  /* The account's sales, as a customer's; none is not an error here. */
+  erase_request sales = {ERASE_CUSTOMER, rq->customer, NULL, NULL, NULL};
+  int64_t last = 0;
+  int got;
+  do {
+    got = customer_batch(st, &sales, at, &last, res, err);
+    if (got < 0) return -1;
+  } while (got == ERASE_BATCH);
+  return 0;
+}
+
 /* Erase what rq names, batch by batch.  Returns 0 or -1 with err. */
 static int erase_matching(store *st, const erase_request *rq, const char *at,
                           erase_result *res, pi_error *err) {
   sqlite3 *db = store_db(st);
+  if (rq->kind == ERASE_ACCOUNT) {
+    assert(rq->customer != NULL);
+    return erase_account(st, rq, at, res, err);
+  }
   if (rq->kind == ERASE_CUSTOMER || rq->kind == ERASE_CUSTOMER_NAME) {
     assert(rq->customer != NULL);
     int64_t last = 0;

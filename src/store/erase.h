@@ -23,6 +23,11 @@
  *                    the .db, -wal or -shm, also while a till holds the
  *                    database open.
  *
+ *   accounts         an account's name, in every version of it (accounts.h):
+ *                    set to NULL, its salt deleted, an "erase" entry per
+ *                    version; the sales recorded under the account are
+ *                    erased as a customer's.
+ *
  * Totals, purposes, statuses, tenders, the customer id and businesses' tax
  * identifiers stay (docs/privacy.md says what remains and why).  There is
  * no cap on lines, fields or sales: matching sales are erased in batches
@@ -47,12 +52,18 @@ typedef enum erase_kind {
   ERASE_SALE,          /* everything personal on one sale                  */
   ERASE_RECIPIENT,     /* one sale's gift recipient (name, contact,
                           message) and what scripts kept or printed        */
+  ERASE_ACCOUNT,       /* account `customer` (of `store`, NULL: any): the
+                          name in every version of it, and everything
+                          personal on every sale recorded under it (its
+                          id is their customer id, as ERASE_CUSTOMER)     */
 } erase_kind;
 
 typedef struct erase_request {
   erase_kind kind;
-  const char *customer; /* ERASE_CUSTOMER, ERASE_CUSTOMER_NAME             */
-  const char *store;    /* ERASE_SALE, ERASE_RECIPIENT: NULL for any store   */
+  const char *customer; /* ERASE_CUSTOMER, ERASE_CUSTOMER_NAME; the
+                           account id for ERASE_ACCOUNT                     */
+  const char *store;    /* ERASE_SALE, ERASE_RECIPIENT, ERASE_ACCOUNT: NULL
+                           for any store                                    */
   const char *terminal; /* ... NULL for any terminal                        */
   const char *sale;     /* ... the sale id                                  */
 } erase_request;
@@ -61,6 +72,7 @@ typedef struct erase_result {
   int64_t sales;   /* sales that matched                                    */
   int64_t erased;  /* sales on which something was erased                   */
   int64_t fields;  /* fields erased (a sale's script receipt lines count 1) */
+  int64_t names;   /* ERASE_ACCOUNT: account versions whose name went      */
 } erase_result;
 
 /* Erase what `rq` names from the database `st` (opened STORE_EXISTING or
@@ -71,6 +83,7 @@ typedef struct erase_result {
  *   "ambiguous_sale" several sales match: the message names them and says
  *                    which of --store / --terminal to add; nothing erased;
  *   "not_found"      no sale of that customer: nothing erased;
+ *   "unknown_account" ERASE_ACCOUNT found no such account: nothing erased;
  *   "storage"        a database failure: the batch in hand is rolled back,
  *                    earlier batches stay erased (run it again);
  *   "checkpoint"     everything was erased, but another connection kept

@@ -68,6 +68,15 @@ static const char return_line_cols[] =
     "seq, line_seq, line, qty_milli, net, tax, purpose, status, treatment";
 #define RETURN_TEXT_FIELD "reason_text" /* "return<id>.reason_text" in salts */
 
+/* An account version (format JOURNAL_ACCOUNT_FORMAT): the accounts row
+ * without its name, and its evidence.  The name is a salted digest under
+ * the negative row id (journal.h). */
+static const char account_cols[] =
+    "store, account, version, kind, purpose, status, created_at, updated_at";
+static const char account_evidence_cols[] =
+    "seq, kind, input, state, signed, expires, compact, country";
+#define ACCOUNT_NAME_FIELD "name"
+
 /* Personal data: kept in plain in the rows, in the journal only as salted
  * digests. */
 static const char *const sale_pii[] = {"customer_name",     "gift_message",
@@ -97,7 +106,8 @@ struct journal {
   int meta_col;    /* meta's index in sale_cols: in format 1 bodies only */
   int attempt_col; /* attempt's index in sale_cols: from format 4 on      */
   sqlite3_stmt *sel_sale, *sel_lines, *sel_evidence, *sel_void, *head, *insert,
-      *get_salt, *put_salt, *salted_fields, *del_salt, *sel_return, *sel_return_lines;
+      *get_salt, *put_salt, *salted_fields, *del_salt, *sel_return, *sel_return_lines,
+      *sel_account, *sel_account_evidence;
   EVP_MD *sha256;
   EVP_MD_CTX *ctx;
   jsonw body, pii;
@@ -192,7 +202,7 @@ static int prep(journal *j, sqlite3_stmt **q, const char *sql, pi_error *err) {
 }
 
 int journal_open(sqlite3 *db, journal **out, pi_error *err) {
-  char sql[5][512];
+  char sql[7][512];
   *out = NULL;
   journal *j = calloc(1, sizeof *j);
   if (j == NULL) return pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
@@ -215,6 +225,11 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err) {
   snprintf(sql[4], sizeof sql[4],
            "SELECT %s FROM return_lines WHERE return_id=?1 ORDER BY seq",
            return_line_cols);
+  snprintf(sql[5], sizeof sql[5], "SELECT %s, name FROM accounts WHERE id=?1",
+           account_cols);
+  snprintf(sql[6], sizeof sql[6],
+           "SELECT %s FROM account_evidence WHERE account_id=?1 ORDER BY seq",
+           account_evidence_cols);
   j->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
   j->ctx = EVP_MD_CTX_new();
   if (j->sha256 == NULL || j->ctx == NULL) {
@@ -224,6 +239,8 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err) {
   if (prep(j, &j->sel_sale, sql[0], err) || prep(j, &j->sel_lines, sql[1], err) ||
       prep(j, &j->sel_evidence, sql[2], err) ||
       prep(j, &j->sel_return, sql[3], err) || prep(j, &j->sel_return_lines, sql[4], err) ||
+      prep(j, &j->sel_account, sql[5], err) ||
+      prep(j, &j->sel_account_evidence, sql[6], err) ||
       prep(j, &j->sel_void,
            "SELECT s.store, s.terminal, s.sale, v.at, v.reason FROM voids v"
            " JOIN sales s ON s.id=v.sale_id WHERE v.sale_id=?1",
@@ -251,7 +268,7 @@ void journal_close(journal *j) {
   sqlite3_stmt *all[] = {j->sel_sale, j->sel_lines, j->sel_evidence, j->sel_void,
                          j->head,     j->insert,    j->get_salt,     j->put_salt,
                          j->salted_fields, j->del_salt, j->sel_return,
-                         j->sel_return_lines};
+                         j->sel_return_lines, j->sel_account, j->sel_account_evidence};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) sqlite3_finalize(all[i]);
   EVP_MD_free(j->sha256);
   EVP_MD_CTX_free(j->ctx);
@@ -504,6 +521,51 @@ static fact_result return_fact(journal *j, int64_t return_id, enum pii_mode mode
   return FACT_BUILT;
 }
 
+/* Build j->body and j->pii of accounts row `row` (one version of an
+ * account) from the row and its evidence; the name is a salted digest
+ * under -row.  FACT_BUILT, FACT_ABSENT when there is no such row, or
+ * FACT_FAILED. */
+static fact_result account_fact(journal *j, int64_t row, enum pii_mode mode,
+                                pi_error *err) {
+  jsonw *body = &j->body;
+  int ncols = count_cols(account_cols), rc = 0, step;
+  fact_begin(j, JOURNAL_ACCOUNT_FORMAT);
+  sqlite3_stmt *q = j->sel_account;
+  sqlite3_bind_int64(q, 1, row);
+  step = sqlite3_step(q);
+  if (step != SQLITE_ROW) {
+    done(q);
+    if (step == SQLITE_DONE) return FACT_ABSENT;
+    db_fail(j->db, err, "reading the account");
+    return FACT_FAILED;
+  }
+  jw_key(body, "account");
+  row_array(body, q, 0, ncols, -1, -1);
+  rc = pii_field(j, -row, mode, ACCOUNT_NAME_FIELD,
+                 (const char *)sqlite3_column_text(q, ncols), err);
+  done(q);
+  if (rc) return FACT_FAILED;
+  ncols = count_cols(account_evidence_cols);
+  q = j->sel_account_evidence;
+  sqlite3_bind_int64(q, 1, row);
+  jw_key(body, "evidence");
+  jw_array(body);
+  while ((step = sqlite3_step(q)) == SQLITE_ROW) row_array(body, q, 0, ncols, -1, -1);
+  done(q);
+  if (step != SQLITE_DONE) {
+    db_fail(j->db, err, "reading the account's evidence");
+    return FACT_FAILED;
+  }
+  jw_end_array(body);
+  jw_end_object(body);
+  jw_end_object(&j->pii);
+  if (!jw_ok(body) || !jw_ok(&j->pii)) {
+    pi_fail(err, PI_E_NOMEM, "journal", "out of memory building the journal entry");
+    return FACT_FAILED;
+  }
+  return FACT_BUILT;
+}
+
 static int append(journal *j, const char *at, const char *kind, int64_t sale_id,
                   const char *body, const char *pii, pi_error *err) {
   int64_t seq = 1;
@@ -559,6 +621,49 @@ int journal_append_return(journal *j, int64_t return_id, const char *at, pi_erro
                    (long long)return_id);
   if (f == FACT_FAILED) return -1;
   return append(j, at, "return", return_id, j->body.buf, j->pii.buf, err);
+}
+
+int journal_append_account(journal *j, int64_t account_row, const char *at,
+                           pi_error *err) {
+  fact_result f = account_fact(j, account_row, PII_RECORD, err);
+  if (f == FACT_ABSENT)
+    return pi_fail(err, PI_E_STORAGE, "journal", "account row %lld is not recorded",
+                   (long long)account_row);
+  if (f == FACT_FAILED) return -1;
+  return append(j, at, "account", account_row, j->body.buf, j->pii.buf, err);
+}
+
+int journal_erase_account(journal *j, int64_t account_row, const char *at, int *erased,
+                          pi_error *err) {
+  *erased = 0;
+  sqlite3_stmt *u;
+  if (sqlite3_prepare_v2(j->db,
+                         "UPDATE accounts SET name=NULL WHERE id=?1 AND name IS NOT NULL",
+                         -1, &u, NULL) != SQLITE_OK)
+    return db_fail(j->db, err, "erasing the account's name");
+  sqlite3_bind_int64(u, 1, account_row);
+  int s = sqlite3_step(u);
+  sqlite3_finalize(u);
+  if (s != SQLITE_DONE) return db_fail(j->db, err, "erasing the account's name");
+  int changed = sqlite3_changes(j->db);
+  sqlite3_bind_int64(j->del_salt, 1, -account_row);
+  sqlite3_bind_text(j->del_salt, 2, ACCOUNT_NAME_FIELD, -1, SQLITE_STATIC);
+  s = sqlite3_step(j->del_salt);
+  done(j->del_salt);
+  if (s != SQLITE_DONE) return db_fail(j->db, err, "erasing the account's name");
+  if (changed == 0) return 0; /* erased before */
+  jsonw *body = &j->body;
+  jw_reset(body);
+  jw_object(body);
+  jw_kint(body, "v", FORMAT_VERSION);
+  jw_key(body, "erased");
+  jw_array(body);
+  jw_str(body, ACCOUNT_NAME_FIELD);
+  jw_end_array(body);
+  jw_end_object(body);
+  if (!jw_ok(body)) return pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
+  *erased = 1;
+  return append(j, at, "erase", -account_row, body->buf, "{}", err);
 }
 
 int journal_head(journal *j, int64_t *seq, char hash[65], pi_error *err) {
@@ -1009,6 +1114,30 @@ static int check_return_entry(journal *j, journal_report *rep, const entry_row *
   return 0;
 }
 
+/* An account entry against its accounts row and evidence (format
+ * JOURNAL_ACCOUNT_FORMAT), and its name's digest, salted under the
+ * negative row id.  0 (problem() records a mismatch) or -1 with *err. */
+static int check_account_entry(journal *j, journal_report *rep, const entry_row *e,
+                               const cJSON *erasures, pi_error *err) {
+  char why[200];
+  int version = 0;
+  if (sscanf(e->body, "{\"v\":%d,", &version) != 1 || version != JOURNAL_ACCOUNT_FORMAT) {
+    problem(rep, e->seq, "entry %lld has an unknown format", (long long)e->seq);
+    return 0;
+  }
+  fact_result f = account_fact(j, e->sale_id, PII_CHECK, err);
+  if (f == FACT_FAILED) return -1;
+  if (f == FACT_ABSENT)
+    problem(rep, e->seq, "entry %lld records account row %lld, which is missing",
+            (long long)e->seq, (long long)e->sale_id);
+  else if (strcmp(j->body.buf, e->body) != 0)
+    problem(rep, e->seq, "account row %lld (or its evidence) differs from entry %lld",
+            (long long)e->sale_id, (long long)e->seq);
+  else if (!check_pii(e->pii, j->pii.buf, -e->sale_id, erasures, why, sizeof why))
+    problem(rep, e->seq, "entry %lld (an account): %s", (long long)e->seq, why);
+  return 0;
+}
+
 /* A period closing: the hash covers the body; what is left to check is
  * that the closing names the head it was made at, its own predecessor. */
 static void check_period_entry(journal_report *rep, const entry_row *e) {
@@ -1045,6 +1174,8 @@ static int walk_chain(journal *j, journal_report *rep, const cJSON *erasures, pi
       rc = check_void_entry(j, rep, &e, version, erasures, err);
     else if (strcmp(e.kind, "return") == 0)
       rc = check_return_entry(j, rep, &e, erasures, err);
+    else if (strcmp(e.kind, "account") == 0)
+      rc = check_account_entry(j, rep, &e, erasures, err);
     memcpy(rep->head, e.hash, sizeof rep->head);
     rep->head_seq = e.seq;
     expect = e.seq + 1;
@@ -1092,6 +1223,23 @@ static int cross_check(sqlite3 *db, journal_report *rep, pi_error *err) {
                 &failed);
   if (id) return problem(rep, 0, "return lines belong to return row %lld, which does not "
                                  "exist",
+                         (long long)id);
+  id = first_id(db,
+                "SELECT id FROM accounts WHERE id NOT IN (SELECT sale_id FROM journal"
+                " WHERE kind='account') ORDER BY id LIMIT 1",
+                &failed);
+  if (id) return problem(rep, 0, "account row %lld has no journal entry", (long long)id);
+  id = first_id(db,
+                "SELECT sale_id FROM journal WHERE kind='account' GROUP BY sale_id"
+                " HAVING count(*) > 1 LIMIT 1",
+                &failed);
+  if (id) return problem(rep, 0, "account row %lld has two journal entries", (long long)id);
+  id = first_id(db,
+                "SELECT account_id FROM account_evidence WHERE account_id NOT IN"
+                " (SELECT id FROM accounts) LIMIT 1",
+                &failed);
+  if (id) return problem(rep, 0, "account evidence belongs to account row %lld, which does "
+                                 "not exist",
                          (long long)id);
   id = first_id(db,
                 "SELECT sale_id FROM lines WHERE sale_id NOT IN (SELECT id FROM sales)"

@@ -40,6 +40,11 @@
  * returns row and its return_lines, and the SHA-256 of the reply given,
  * rebuilt and compared by verification like a sale's.
  *
+ * An "account" entry records one version of a customer account (store/
+ * account.h): the accounts row and its account_evidence rows, the name as
+ * a salted digest; verification rebuilds and compares it like a sale's,
+ * and reports an account row without its entry.
+ *
  * A "period" entry records the closing of a filed period (period.h): its
  * body names the period, the report and format filed, the SHA-256 of the
  * filed bytes and the head of the journal when it was closed, which is the
@@ -109,6 +114,26 @@
   "DROP TABLE journal;"                                                        \
   "ALTER TABLE journal_v6 RENAME TO journal;"
 
+/* Schema 6 -> 7 (store.c): the journal also holds "account" entries, a
+ * version of a customer account (store/account.h); rebuilt as for
+ * version 4. */
+#define JOURNAL_SCHEMA_V7                                                      \
+  "CREATE TABLE journal_v7("                                                   \
+  " seq INTEGER PRIMARY KEY,"                                                  \
+  " at TEXT NOT NULL,"                                                         \
+  " kind TEXT NOT NULL CHECK(kind IN ('sale','void','erase','period','return',"\
+  "'account')),"                                                               \
+  " sale_id INTEGER NOT NULL,"                                                 \
+  " body TEXT NOT NULL, pii TEXT NOT NULL,"                                    \
+  " prev TEXT NOT NULL, hash TEXT NOT NULL);"                                  \
+  "INSERT INTO journal_v7(seq,at,kind,sale_id,body,pii,prev,hash)"             \
+  " SELECT seq,at,kind,sale_id,body,pii,prev,hash FROM journal ORDER BY seq;"  \
+  "DROP TABLE journal;"                                                        \
+  "ALTER TABLE journal_v7 RENAME TO journal;"
+
+/* The format version of "account" bodies: {"v":1,...}. */
+#define JOURNAL_ACCOUNT_FORMAT 1
+
 /* The format version of "return" bodies: {"v":1,...}. */
 #define JOURNAL_RETURN_FORMAT 1
 
@@ -149,6 +174,29 @@ int journal_append_void(journal *j, int64_t sale_id, const char *at, pi_error *e
  * erasing that sale's personal data (journal_erase) erases it too.
  * Returns 0 or -1 with err. */
 int journal_append_return(journal *j, int64_t return_id, const char *at, pi_error *err);
+
+/* Inside the caller's write transaction: append the "account" entry of
+ * the accounts row `account_row` (one version of an account, inserted with
+ * its account_evidence rows; versions are never changed, only added).  Its
+ * journal sale_id is the row id; the body ({"v":1,"account":[store,
+ * account, version, kind, purpose, status, created_at, updated_at],
+ * "evidence":[[seq, kind, input, state, signed, expires, compact,
+ * country],...]}) holds the row without its name, which is personal data
+ * for a person's account and is chained as a salted digest (field "name")
+ * under the NEGATIVE row id, -account_row, so that the salts and erasures
+ * of accounts never meet those of the sale with the same row id.  Returns
+ * 0 or -1 with err. */
+int journal_append_account(journal *j, int64_t account_row, const char *at,
+                           pi_error *err);
+
+/* Inside the caller's write transaction: erase the name of the accounts row
+ * `account_row`: the column set to NULL, its salt deleted, and an "erase"
+ * entry ({"v":1,"erased":["name"]}, journal sale_id -account_row) appended,
+ * so that verification accepts the missing name.  *erased receives 1, or 0
+ * when the name was erased before (nothing written).  Returns 0 or -1 with
+ * err. */
+int journal_erase_account(journal *j, int64_t account_row, const char *at, int *erased,
+                          pi_error *err);
 
 /* Inside the caller's transaction: erase the personal fields of `sale_id`
  * named in `which` (NULL-terminated, e.g. "customer_name", "meta",

@@ -127,6 +127,30 @@ static const char *const migrations[] = {
     " net INTEGER NOT NULL, tax INTEGER NOT NULL,"
     " purpose TEXT NOT NULL, status TEXT NOT NULL, treatment TEXT NOT NULL,"
     " PRIMARY KEY(return_id, seq)) WITHOUT ROWID;" JOURNAL_SCHEMA_V6,
+    /* 6 -> 7: customer accounts (store/account.h).  A row is one version
+     * of an account of a store, never changed once written (erasure of the
+     * name excepted): an update or a closing adds the next version, so the
+     * journal's "account" entries cover every state an account was in, and
+     * a sale copies the latest version's evidence when it names the
+     * account.  account_evidence holds a version's evidence on file (VAT,
+     * EORI, US resale certificates with signed date and expiry). */
+    "CREATE TABLE accounts("
+    " id INTEGER PRIMARY KEY,"
+    " store TEXT NOT NULL, account TEXT NOT NULL,"
+    " version INTEGER NOT NULL CHECK(version >= 1),"
+    " name TEXT,"
+    " kind TEXT NOT NULL CHECK(kind IN ('business','person')),"
+    " purpose TEXT NOT NULL CHECK(purpose IN ('','own_use','gift','resale')),"
+    " status TEXT NOT NULL CHECK(status IN ('open','closed')),"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+    " UNIQUE(store, account, version));"
+    "CREATE TABLE account_evidence("
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " seq INTEGER NOT NULL,"
+    " kind TEXT NOT NULL CHECK(kind IN ('vat','eori','resale_cert')),"
+    " input TEXT NOT NULL, state TEXT, signed TEXT, expires TEXT,"
+    " compact TEXT NOT NULL, country TEXT NOT NULL,"
+    " PRIMARY KEY(account_id, seq)) WITHOUT ROWID;" JOURNAL_SCHEMA_V7,
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,

@@ -46,8 +46,13 @@
  *   return_lines(return_id, seq, line_seq, line, qty_milli, net, tax,
  *                purpose, status, treatment)
  * and "return" journal entries (store_record_return).  A completed sale
- * with returns cannot be voided any more.  Version 1 also holds the
- * journal (journal.h).
+ * with returns cannot be voided any more.  Version 7 adds
+ *   accounts(id, store, account, version, name, kind, purpose, status,
+ *            created_at, updated_at)
+ *   account_evidence(account_id, seq, kind, input, state, signed, expires,
+ *                    compact, country)
+ * (customer accounts, one row per version: store/account.h) and "account"
+ * journal entries.  Version 1 also holds the journal (journal.h).
  */
 #ifndef POSINTENT_STORE_H
 #define POSINTENT_STORE_H
@@ -60,7 +65,7 @@
 #include "config/manifest.h"
 #include "domain/sale.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 typedef struct store store;
 
