@@ -99,6 +99,8 @@ with tempfile.TemporaryDirectory() as tmp:
          [f"--manifest={manifest}", f"--db={db}", "verify"]),
         (["taxid", "check", "--kind", "eori", "--json", "GB980780684000"],
          ["taxid", "check", "--kind=eori", "--json", "GB980780684000"]),
+        (["--db", db, "account", "list", "--store", "roastery-berlin", "--closed"],
+         [f"--db={db}", "account", "list", "--store=roastery-berlin", "--closed"]),
     ]
     for spaced, joined in pairs:
         a, b = run(cli, *spaced), run(cli, *joined)
@@ -120,6 +122,22 @@ with tempfile.TemporaryDirectory() as tmp:
         r = run(cli, f"--db={copy}", "erase", *args)
         check(f"erase {args[0]}", r.returncode == 0 and r.stdout.startswith("erased "),
               f"{r.returncode} {r.stderr!r}")
+    # account add and update on two copies, one way each: the same outcome.
+    outs = []
+    for i, eq in enumerate((False, True)):
+        copy = os.path.join(tmp, f"account{i}.db")
+        with open(db, "rb") as f, open(copy, "wb") as g:
+            g.write(f.read())
+        opts = [("--name", "Acme GmbH"), ("--kind", "business"), ("--purpose", "resale"),
+                ("--vat", "DE136695976"),
+                ("--cert", "state=TX,number=1-23-4567890,signed=2026-01-15")]
+        args = [f"{k}={v}" for k, v in opts] if eq else [x for k, v in opts for x in (k, v)]
+        r = run(cli, f"--db={copy}", "account", "add", "ACME", *args)
+        check(f"account add ({'=' if eq else 'spaces'})", r.returncode == 0, r.stderr)
+        r = run(cli, f"--db={copy}", "account", "show", "ACME")
+        outs.append(r.stdout)
+    check("account add --opt=VALUE is --opt VALUE", outs[0].split("created:")[0] ==
+          outs[1].split("created:")[0] and "DE136695976" in outs[0], f"{outs}")
     # pos-host: the same day through --opt=VALUE records the same sales.
     db2 = os.path.join(tmp, "day2.db")
     r = run(host, f"--manifest={manifest}", f"--db={db2}", f"--events={events}", "--quiet")
@@ -186,6 +204,27 @@ with tempfile.TemporaryDirectory() as tmp:
          "posintent help erase"),
         ([cli, "--db", db, "erase", "--frob=1"], P, ["'--frob'"], "posintent help erase"),
         ([cli, "--db", db, "erase"], P, ["--customer"], "posintent help erase"),
+        ([cli, "--db", db, "erase", "--account=A", "--terminal=T"], P, ["--terminal"],
+         "posintent help erase"),
+        ([cli, "--db", db, "account"], P, ["add", "close"], "posintent help account"),
+        ([cli, "--db", db, "account", "frob"], P, ["'frob'"], "posintent help account"),
+        ([cli, "--db", db, "account", "add"], P, ["ID"], "posintent help account"),
+        ([cli, "--db", db, "account", "add", "A", "--name", "n", "--kind=robot"], P,
+         ["--kind", "'robot'"], "posintent help account"),
+        ([cli, "--db", db, "account", "add", "A", "--kind", "person"], P, ["--name"],
+         "posintent help account"),
+        ([cli, "--db", db, "account", "add", "A", "--name"], P, ["--name", "needs a value"],
+         "posintent help account"),
+        ([cli, "--db", db, "account", "add", "A", "--name=n", "--kind=person",
+          "--cert=state=TX,colour=red"], P, ["--cert", "'colour'"], "posintent help account"),
+        ([cli, "--db", db, "account", "list", "--closed=1"], P,
+         ["--closed", "takes no value"], "posintent help account"),
+        ([cli, "--db", db, "account", "show", "A", "--frob"], P, ["'--frob'"],
+         "posintent help account"),
+        ([cli, "--db", db, "account", "update", "A"], P, ["nothing to change"],
+         "posintent help account"),
+        ([cli, "--db", db, "account", "update", "A", "--vat=x", "--no-vat"], P,
+         ["--vat", "--no-vat"], "posintent help account"),
         # pos-host
         ([host], H, ["--manifest", "required"], "pos-host --help"),
         ([host, "--bogus"], H, ["'--bogus'"], "pos-host --help"),
