@@ -3,8 +3,8 @@
  * store_int.h - what the files of the store share and nothing else sees:
  * the store's state, the lookup query, and the helpers of more than one
  * file.  store.c opens, migrates and closes; store_find.c looks sales up;
- * store_record.c records sales and voids.  The public contract is
- * store.h.
+ * store_record.c records sales, voids and returns; accounts.c keeps
+ * customer accounts.  The public contracts are store.h and accounts.h.
  */
 #ifndef POSINTENT_STORE_INT_H
 #define POSINTENT_STORE_INT_H
