@@ -403,10 +403,11 @@ static int on_customer(engine *e, event *ev, reply_buf *r, pi_error *err) {
     if (resale_allowed(e, &probe, err)) {
       char why[sizeof err->message];
       snprintf(why, sizeof why, "%s", err->message);
+      /* The remedy first: the validator's sentence may be long, and the
+       * message has room for 255 bytes. */
       return pi_fail(err, PI_E_RESELLER_EVIDENCE, "customer.account",
-                     "account %s buys for resale by default, but its evidence cannot "
-                     "back it today: %s; update the account's evidence, or tag the "
-                     "sale's purpose first and then name the account",
+                     "account %s buys for resale by default; update it or tag the "
+                     "sale first: %s",
                      ev->customer.account, why);
     }
   }
