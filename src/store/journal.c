@@ -527,42 +527,23 @@ static fact_result return_fact(journal *j, int64_t return_id, enum pii_mode mode
  * FACT_FAILED. */
 static fact_result account_fact(journal *j, int64_t row, enum pii_mode mode,
                                 pi_error *err) {
-  jsonw *body = &j->body;
-  int ncols = count_cols(account_cols), rc = 0, step;
+  int ncols = count_cols(account_cols);
   fact_begin(j, JOURNAL_ACCOUNT_FORMAT);
   sqlite3_stmt *q = j->sel_account;
-  sqlite3_bind_int64(q, 1, row);
-  step = sqlite3_step(q);
-  if (step != SQLITE_ROW) {
-    done(q);
-    if (step == SQLITE_DONE) return FACT_ABSENT;
-    db_fail(j->db, err, "reading the account");
-    return FACT_FAILED;
-  }
-  jw_key(body, "account");
-  row_array(body, q, 0, ncols, -1, -1);
-  rc = pii_field(j, -row, mode, ACCOUNT_NAME_FIELD,
-                 (const char *)sqlite3_column_text(q, ncols), err);
+  fact_result found = fact_row(j, q, row, "reading the account", err);
+  if (found != FACT_BUILT) return found;
+  jw_key(&j->body, "account");
+  row_array(&j->body, q, 0, ncols, -1, -1);
+  int rc = pii_field(j, -row, mode, ACCOUNT_NAME_FIELD,
+                     (const char *)sqlite3_column_text(q, ncols), err);
   done(q);
-  if (rc) return FACT_FAILED;
-  ncols = count_cols(account_evidence_cols);
-  q = j->sel_account_evidence;
-  sqlite3_bind_int64(q, 1, row);
-  jw_key(body, "evidence");
-  jw_array(body);
-  while ((step = sqlite3_step(q)) == SQLITE_ROW) row_array(body, q, 0, ncols, -1, -1);
-  done(q);
-  if (step != SQLITE_DONE) {
-    db_fail(j->db, err, "reading the account's evidence");
+  if (rc || child_rows(j, j->sel_account_evidence, row, "evidence",
+                       count_cols(account_evidence_cols), "reading the account's evidence",
+                       err))
     return FACT_FAILED;
-  }
-  jw_end_array(body);
-  jw_end_object(body);
+  jw_end_object(&j->body);
   jw_end_object(&j->pii);
-  if (!jw_ok(body) || !jw_ok(&j->pii)) {
-    pi_fail(err, PI_E_NOMEM, "journal", "out of memory building the journal entry");
-    return FACT_FAILED;
-  }
+  if (facts_fail(j, err)) return FACT_FAILED;
   return FACT_BUILT;
 }
 
@@ -661,7 +642,7 @@ int journal_erase_account(journal *j, int64_t account_row, const char *at, int *
   jw_str(body, ACCOUNT_NAME_FIELD);
   jw_end_array(body);
   jw_end_object(body);
-  if (!jw_ok(body)) return pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
+  if (jw_fail(body, err, "journal")) return -1;
   *erased = 1;
   return append(j, at, "erase", -account_row, body->buf, "{}", err);
 }
