@@ -327,7 +327,8 @@ static int build(hooks *h, const source *src, size_t n, generation **out,
     int64_t spent = cpu_ms() - start;
     if (spent >= (int64_t)lim->load_ms) {
       pi_fail(err, PI_E_SCRIPT, src[i].chunk,
-              "%s: loading the scripts took longer than %u ms (config.scripts.load_ms)",
+              "%s: loading the scripts went over their time budget of %u ms "
+              "(config.scripts.load_ms)",
               src[i].chunk, lim->load_ms);
       goto fail;
     }
@@ -337,6 +338,15 @@ static int build(hooks *h, const source *src, size_t n, generation **out,
     lsb_status st = lsb_run(g->sb, load_script, &c, src[i].chunk,
                             (unsigned)((int64_t)lim->load_ms - spent), &f);
     h->pos.current = NULL;
+    if (st == LSB_ERR_TIME) {
+      /* The run's own budget was what remained of load_ms: name the setting
+         the admin wrote, not that remainder. */
+      pi_fail(err, PI_E_SCRIPT, f.where,
+              "%s: loading the scripts went over their time budget of %u ms "
+              "(config.scripts.load_ms)",
+              f.where[0] ? f.where : src[i].chunk, lim->load_ms);
+      goto fail;
+    }
     if (st != LSB_OK) {
       add_hint(&f);
       pi_fail(err, PI_E_SCRIPT, f.where, "%s", f.message);
