@@ -103,6 +103,29 @@ static const char *const migrations[] = {
     " PRIMARY KEY(store, chain));"
     "INSERT INTO acks SELECT DISTINCT ON (store, chain) store, chain, seq, hash"
     " FROM journal ORDER BY store, chain, seq DESC;",
+    /* 4 -> 5: the till's schema 7 accounts and account_evidence
+     * (store.c), which "account" journal entries chain.  A version of an
+     * account is keyed by its own store, its till and its row id; its
+     * evidence by that key.  The name is personal: an erasure on the till
+     * ships it again as NULL (sync.c).  Its salt is in salts under the
+     * negative row id (journal.c), with the account's store.  No
+     * uniqueness of (store, account, version) across tills: each till
+     * enforces it for its own accounts (docs/accounts.md: accounts are
+     * local to a till), and the server keeps what they recorded. */
+    "CREATE TABLE accounts("
+    " chain text NOT NULL,"
+    " id bigint NOT NULL,"
+    " store text NOT NULL, account text NOT NULL, version bigint NOT NULL,"
+    " name text, kind text NOT NULL, purpose text NOT NULL, status text NOT NULL,"
+    " created_at text NOT NULL, updated_at text NOT NULL,"
+    " PRIMARY KEY(store, chain, id));"
+    "CREATE INDEX accounts_account ON accounts(store, account);"
+    "CREATE TABLE account_evidence("
+    " store text NOT NULL, chain text NOT NULL,"
+    " account_id bigint NOT NULL, seq bigint NOT NULL, kind text NOT NULL,"
+    " input text NOT NULL, state text, signed text, expires text,"
+    " compact text NOT NULL, country text NOT NULL,"
+    " PRIMARY KEY(store, chain, account_id, seq));",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == CHAIN_SCHEMA_VERSION,

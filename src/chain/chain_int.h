@@ -7,7 +7,7 @@
 #ifndef POSINTENT_CHAIN_INT_H
 #define POSINTENT_CHAIN_INT_H
 
-/* The till's columns of each table (store.c's schema 6), in the order the
+/* The till's columns of each table (store.c's schema 7), in the order the
  * central table holds them after its prefix.  A till schema that adds a
  * column adds it here and in a central migration (central.c);
  * tests/chain_returns_test.py fails while a till column is missing on the
@@ -34,6 +34,13 @@
   "reseller_reason,customer_id,refund,reply"
 #define CHAIN_RETURN_LINES_COLS                                                \
   "return_id,seq,line_seq,line,qty_milli,net,tax,purpose,status,treatment"
+/* Accounts (till schema 7): the accounts row carries its own store, so
+ * its central table is prefixed by chain alone, as sales are;
+ * account_evidence by store and chain. */
+#define CHAIN_ACCOUNTS_COLS                                                    \
+  "id,store,account,version,name,kind,purpose,status,created_at,updated_at"
+#define CHAIN_ACCOUNT_EVIDENCE_COLS                                            \
+  "account_id,seq,kind,input,state,signed,expires,compact,country"
 #define CHAIN_JOURNAL_COLS "seq,at,kind,sale_id,body,pii,prev,hash"
 
 #include <libpq-fe.h>

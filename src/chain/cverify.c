@@ -40,22 +40,41 @@ typedef struct table {
   " WHERE r.store = return_lines.store AND r.chain = return_lines.chain"       \
   " AND r.id = return_lines.return_id)"
 
+/* An account version's evidence: joined to its version by store, chain
+ * and row id, so evidence whose store was changed is missing here. */
+#define OF_ACCOUNT                                                             \
+  "chain = $2 AND EXISTS (SELECT 1 FROM accounts a WHERE a.store ="            \
+  " account_evidence.store AND a.chain = account_evidence.chain"               \
+  " AND a.id = account_evidence.account_id)"
+
+/* A salt: of a sale (its id), or of an account version's name (the
+ * version's row id negated, journal.c). */
+#define OF_SALE_OR_ACCOUNT                                                     \
+  "chain = $2 AND (EXISTS (SELECT 1 FROM sales s WHERE s.store = salts.store"  \
+  " AND s.chain = salts.chain AND s.id = salts.sale_id) OR EXISTS (SELECT 1"   \
+  " FROM accounts a WHERE a.store = salts.store AND a.chain = salts.chain"     \
+  " AND a.id = -salts.sale_id))"
+
 /* In an order the till's references allow (sales first). */
 static const table tables[] = {
     {"sales", CHAIN_SALES_COLS, CHAIN_SALES_COLS, "chain = $2"},
     {"lines", CHAIN_LINES_COLS, CHAIN_LINES_COLS, OF_SALE("lines")},
     {"evidence", CHAIN_EVIDENCE_COLS, CHAIN_EVIDENCE_COLS, OF_SALE("evidence")},
     {"voids", CHAIN_VOIDS_COLS, CHAIN_VOIDS_COLS, OF_SALE("voids")},
-    {"salts", CHAIN_SALTS_COLS, "sale_id, field, encode(salt, 'hex')", OF_SALE("salts")},
+    {"salts", CHAIN_SALTS_COLS, "sale_id, field, encode(salt, 'hex')", OF_SALE_OR_ACCOUNT},
     {"returns", CHAIN_RETURNS_COLS, CHAIN_RETURNS_COLS, OF_SALE("returns")},
     {"return_lines", CHAIN_RETURN_LINES_COLS, CHAIN_RETURN_LINES_COLS, OF_RETURN},
+    {"accounts", CHAIN_ACCOUNTS_COLS, CHAIN_ACCOUNTS_COLS, "chain = $2"},
+    {"account_evidence", CHAIN_ACCOUNT_EVIDENCE_COLS, CHAIN_ACCOUNT_EVIDENCE_COLS,
+     OF_ACCOUNT},
     {"journal", CHAIN_JOURNAL_COLS, CHAIN_JOURNAL_COLS, "store = $1 AND chain = $2"},
 };
 
 /* Rows of a till that `chains` does not list (nothing walks them, yet a
  * report would read its sales if it did not check chains either), and
- * child rows that belong to no sale: one row per (store, chain) with the
- * tables they were found in. */
+ * child rows that belong to no sale (or, for account evidence and an
+ * account name's salt, to no account version): one row per (store,
+ * chain) with the tables they were found in. */
 static const char orphans_sql[] =
     "SELECT store, chain, string_agg(DISTINCT what, ', ' ORDER BY what) FROM ("
     " SELECT store, chain, 'sales' AS what FROM sales"
@@ -65,7 +84,9 @@ static const char orphans_sql[] =
     " UNION SELECT store, chain, 'voids' FROM voids"
     " UNION SELECT store, chain, 'salts' FROM salts"
     " UNION SELECT store, chain, 'returns' FROM returns"
-    " UNION SELECT store, chain, 'return_lines' FROM return_lines) x"
+    " UNION SELECT store, chain, 'return_lines' FROM return_lines"
+    " UNION SELECT store, chain, 'accounts' FROM accounts"
+    " UNION SELECT store, chain, 'account_evidence' FROM account_evidence) x"
     " WHERE NOT EXISTS (SELECT 1 FROM chains c WHERE c.chain = x.chain)"
     " GROUP BY store, chain"
     " UNION ALL SELECT store, chain, 'rows of no sale: ' ||"
@@ -73,7 +94,7 @@ static const char orphans_sql[] =
     " SELECT store, chain, sale_id, 'lines' AS what FROM lines"
     " UNION SELECT store, chain, sale_id, 'evidence' FROM evidence"
     " UNION SELECT store, chain, sale_id, 'voids' FROM voids"
-    " UNION SELECT store, chain, sale_id, 'salts' FROM salts"
+    " UNION SELECT store, chain, sale_id, 'salts' FROM salts WHERE sale_id >= 0"
     " UNION SELECT store, chain, sale_id, 'returns' FROM returns) y"
     " WHERE NOT EXISTS (SELECT 1 FROM sales s WHERE s.store = y.store"
     " AND s.chain = y.chain AND s.id = y.sale_id)"
@@ -82,6 +103,13 @@ static const char orphans_sql[] =
     " FROM return_lines rl WHERE NOT EXISTS (SELECT 1 FROM returns r JOIN sales s"
     " ON s.store = r.store AND s.chain = r.chain AND s.id = r.sale_id"
     " WHERE r.store = rl.store AND r.chain = rl.chain AND r.id = rl.return_id)"
+    " GROUP BY store, chain"
+    " UNION ALL SELECT store, chain, 'rows of no account: ' ||"
+    " string_agg(DISTINCT what, ', ' ORDER BY what) FROM ("
+    " SELECT store, chain, account_id, 'account_evidence' AS what FROM account_evidence"
+    " UNION SELECT store, chain, -sale_id, 'salts' FROM salts WHERE sale_id < 0) z"
+    " WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.store = z.store"
+    " AND a.chain = z.chain AND a.id = z.account_id)"
     " GROUP BY store, chain ORDER BY 1, 2";
 #define NTABLES (sizeof tables / sizeof tables[0])
 
@@ -237,6 +265,9 @@ int chain_verify(PGconn *pg, chain_verify_fn fn, void *ctx, int64_t *chains,
     if (strncmp(what, "rows of no sale", 15) == 0)
       snprintf(item.rep.problem, sizeof item.rep.problem,
                "%s: they are not covered by any sale's digest", what);
+    else if (strncmp(what, "rows of no account", 18) == 0)
+      snprintf(item.rep.problem, sizeof item.rep.problem,
+               "%s: they are not covered by any account version's digest", what);
     else
       snprintf(item.rep.problem, sizeof item.rep.problem,
                "rows in %s of a till that the server's list of tills (chains) does "

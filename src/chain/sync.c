@@ -30,12 +30,17 @@
  *             or erase names, or whose return a "return" entry names;
  *   returns, return_lines
  *             the current rows of those sales' returns whose own entry is
- *             in or before the batch.  Current: a sale already erased on the till
+ *             in or before the batch;
+ *   accounts, account_evidence, and the name's salt in salts
+ *             the current rows of every account version an "account"
+ *             entry names, or an "erase" entry of an account (its row id
+ *             negated, journal.c) names.  Current: a sale already erased on the till
  *             ships erased, so personal data never leaves the till after
  *             its erasure, and an "erase" entry brings the server's copy
  *             of that sale up to date (the personal columns, the void's
  *             reason and the reply are overwritten, the salts replaced),
- *             as the till did.
+ *             or of that account version (its name overwritten, its salt
+ *             removed), as the till did.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +56,7 @@
  * id, journal.c). */
 #define TOUCHED                                                                \
   "(SELECT sale_id FROM journal WHERE seq > ?1 AND seq <= ?2"                  \
-  " AND kind IN ('sale','void','erase')"                                       \
+  " AND kind IN ('sale','void','erase') AND sale_id > 0"                       \
   " UNION SELECT sale_id FROM returns WHERE id IN (SELECT sale_id FROM"        \
   " journal WHERE seq > ?1 AND seq <= ?2 AND kind = 'return'))"
 /* The returns a batch stages: those of the touched sales whose own entry
@@ -61,6 +66,15 @@
 #define RETURNS_STAGED                                                         \
   "(SELECT id FROM returns WHERE sale_id IN " TOUCHED " AND id IN (SELECT"     \
   " sale_id FROM journal WHERE kind = 'return' AND seq <= ?2))"
+/* The account versions (accounts row ids) a batch stages: those its
+ * "account" entries name, and those its "erase" entries of an account
+ * name (sale_id the negated row id, journal_erase_account) whose own
+ * entry is at most ?2, so an erasure ships the version as it now is. */
+#define ACCOUNTS_STAGED                                                        \
+  "(SELECT sale_id FROM journal WHERE seq > ?1 AND seq <= ?2"                  \
+  " AND kind = 'account' UNION SELECT -sale_id FROM journal WHERE seq > ?1"    \
+  " AND seq <= ?2 AND kind = 'erase' AND sale_id < 0 AND -sale_id IN"          \
+  " (SELECT sale_id FROM journal WHERE kind = 'account' AND seq <= ?2))"
 /* The store of the sale a row belongs to (the central key). */
 #define SALE_STORE(t) "(SELECT store FROM sales WHERE sales.id = " t ".sale_id)"
 
@@ -102,6 +116,20 @@ static const stage stages[] = {
      "SELECT (SELECT store FROM returns WHERE returns.id = return_lines.return_id),"
      " ?3, " CHAIN_RETURN_LINES_COLS " FROM return_lines WHERE return_id IN " RETURNS_STAGED,
      "COPY stage_return_lines(store,chain," CHAIN_RETURN_LINES_COLS ") FROM STDIN"},
+    {"accounts",
+     "SELECT ?3, " CHAIN_ACCOUNTS_COLS " FROM accounts WHERE id IN " ACCOUNTS_STAGED,
+     "COPY stage_accounts(chain," CHAIN_ACCOUNTS_COLS ") FROM STDIN"},
+    {"account_evidence",
+     "SELECT (SELECT store FROM accounts WHERE accounts.id = account_evidence.account_id),"
+     " ?3, " CHAIN_ACCOUNT_EVIDENCE_COLS " FROM account_evidence WHERE account_id IN "
+     ACCOUNTS_STAGED,
+     "COPY stage_account_evidence(store,chain," CHAIN_ACCOUNT_EVIDENCE_COLS ") FROM STDIN"},
+    /* An account name's salt: under the negated row id, with the
+     * account's store. */
+    {"account salts",
+     "SELECT (SELECT store FROM accounts WHERE accounts.id = -salts.sale_id), ?3, "
+     CHAIN_SALTS_COLS " FROM salts WHERE sale_id < 0 AND -sale_id IN " ACCOUNTS_STAGED,
+     "COPY stage_salts(store,chain," CHAIN_SALTS_COLS ") FROM STDIN"},
 };
 #define NSTAGES (sizeof stages / sizeof stages[0])
 
@@ -115,7 +143,10 @@ static const stage stages[] = {
  * (voids.reason, '' once erased) and a return's RETURN_TEXT_FIELD
  * (returns.reason_text, NULL once erased); the salts of a staged sale
  * (its returns' among them) are replaced as a whole.  A return's reply
- * and lines are never rewritten on the till: kept as first shipped.  A
+ * and lines are never rewritten on the till: kept as first shipped.  An
+ * account version takes the till's current name (ACCOUNT_NAME_FIELD,
+ * NULL once erased), and its salt (sale_id -id) is replaced as a whole;
+ * its other columns and evidence are never rewritten on the till.  A
  * column missing here leaves the server's digest check failing after an
  * erasure (tests/chain_erase_test.py).  Last, acks takes the batch's last
  * entry as what the server acknowledged to this till (never lowered: a
@@ -140,10 +171,16 @@ static const char merge_sql[] =
     " ON CONFLICT (store, chain, sale_id) DO UPDATE SET reason = EXCLUDED.reason;"
     "DELETE FROM salts c USING stage_sales s"
     " WHERE c.store = s.store AND c.chain = s.chain AND c.sale_id = s.id;"
+    "DELETE FROM salts c USING stage_accounts a"
+    " WHERE c.store = a.store AND c.chain = a.chain AND c.sale_id = -a.id;"
     "INSERT INTO salts SELECT * FROM stage_salts ON CONFLICT DO NOTHING;"
     "INSERT INTO returns SELECT * FROM stage_returns"
     " ON CONFLICT (store, chain, id) DO UPDATE SET reason_text = EXCLUDED.reason_text;"
     "INSERT INTO return_lines SELECT * FROM stage_return_lines ON CONFLICT DO NOTHING;"
+    "INSERT INTO accounts SELECT * FROM stage_accounts"
+    " ON CONFLICT (store, chain, id) DO UPDATE SET name = EXCLUDED.name;"
+    "INSERT INTO account_evidence SELECT * FROM stage_account_evidence"
+    " ON CONFLICT DO NOTHING;"
     "INSERT INTO acks SELECT store, chain, seq, hash FROM stage_journal"
     " ORDER BY seq DESC LIMIT 1 ON CONFLICT (store, chain) DO UPDATE SET"
     " seq = EXCLUDED.seq, hash = EXCLUDED.hash WHERE acks.seq < EXCLUDED.seq;";
@@ -155,7 +192,8 @@ static const char merge_sql[] =
 static const char unstage_sql[] =
     "DELETE FROM stage_journal; DELETE FROM stage_sales; DELETE FROM stage_lines;"
     "DELETE FROM stage_evidence; DELETE FROM stage_voids; DELETE FROM stage_salts;"
-    "DELETE FROM stage_returns; DELETE FROM stage_return_lines;";
+    "DELETE FROM stage_returns; DELETE FROM stage_return_lines;"
+    "DELETE FROM stage_accounts; DELETE FROM stage_account_evidence;";
 
 /* A sale the server holds from another chain under the same key. */
 static const char clash_sql[] =
@@ -171,7 +209,9 @@ static const char staging_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS stage_voids (LIKE voids);"
     "CREATE TEMP TABLE IF NOT EXISTS stage_salts (LIKE salts);"
     "CREATE TEMP TABLE IF NOT EXISTS stage_returns (LIKE returns);"
-    "CREATE TEMP TABLE IF NOT EXISTS stage_return_lines (LIKE return_lines);";
+    "CREATE TEMP TABLE IF NOT EXISTS stage_return_lines (LIKE return_lines);"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_accounts (LIKE accounts);"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_account_evidence (LIKE account_evidence);";
 
 static int pg_exec(PGconn *pg, const char *sql, const char *what, pi_error *err) {
   PGresult *r = PQexec(pg, sql);
