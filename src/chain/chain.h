@@ -8,9 +8,10 @@
  *
  * The central schema lives in the PostgreSQL schema "posintent" of the
  * database the URL names.  Its tables mirror the till's (sales, lines,
- * evidence, voids, salts, returns, return_lines, journal) column for
- * column, each row prefixed with the store it belongs to and the chain it
- * came from (sales and returns hold their store among the till's columns):
+ * evidence, voids, salts, returns, return_lines, accounts,
+ * account_evidence, journal) column for column, each row prefixed with the
+ * store it belongs to and the chain it came from (sales, returns and
+ * accounts hold their store among the till's columns):
  *
  *   chain  the till database's identity: the hash of its journal's first
  *          entry (hex), which no other database shares and which a read-
