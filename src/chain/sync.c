@@ -53,7 +53,8 @@
 /* The sale ids the entries (?1, ?2] name: a sale, void or erase entry
  * names its sale, a return entry its returns row, whose original sale is
  * staged with it (the return's personal text is salted under that sale's
- * id, journal.c). */
+ * id, journal.c).  An erase entry of an account names no sale (its
+ * sale_id is negative): ACCOUNTS_STAGED takes it. */
 #define TOUCHED                                                                \
   "(SELECT sale_id FROM journal WHERE seq > ?1 AND seq <= ?2"                  \
   " AND kind IN ('sale','void','erase') AND sale_id > 0"                       \
