@@ -11,7 +11,9 @@
 #   3. the README's minimal host, built with pkg-config and with
 #      find_package(posplug), is refused on the unfilled manifest (naming
 #      config.store_id) and answers a ping once the store fills it in;
-#   4. reinstalling keeps the store's edited manifest.
+#   4. posintent runs its network commands through
+#      /usr/libexec/posintent/posintent-net, and loads no libpq itself;
+#   5. reinstalling keeps the store's edited manifest.
 set -eu
 deb=$(readlink -f "$1")
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,7 +74,17 @@ cd "$tmp"
 ping=$(echo '{"type":"ping"}' | pos-host --manifest "$manifest" --quiet) || fail "pos-host exited $?"
 [ "$ping" = '{"ok":true,"type":"ping","open_sales":0}' ] || fail "pos-host ping: $ping"
 
-# 4. An upgrade (here: the same package again) keeps the store's manifest.
+# 4. The admin CLI: posintent-net in libexec, found by /usr/bin/posintent.
+[ -x /usr/libexec/posintent/posintent-net ] || fail "no /usr/libexec/posintent/posintent-net"
+out=$(posintent help sync) || fail "posintent help sync exited $?"
+case $out in "NAME
+    posintent sync "*) ;; *) fail "posintent help sync: $out" ;; esac
+out=$(posintent --db postgresql://nobody@127.0.0.1:1/none verify 2>&1) && fail "verify on no server passed"
+case $out in *"cannot connect to the PostgreSQL server"*) ;; *) fail "posintent verify on a server: $out" ;; esac
+ldd /usr/bin/posintent | grep -q 'libpq\.' && fail "/usr/bin/posintent loads libpq"
+ldd /usr/libexec/posintent/posintent-net | grep -q 'libpq\.' || fail "posintent-net does not load libpq"
+
+# 5. An upgrade (here: the same package again) keeps the store's manifest.
 dpkg -i --force-confold "$deb" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "reinstall"; }
 grep -q '"store_id": "shop-1"' "$manifest" || fail "reinstall lost the store's manifest"
 

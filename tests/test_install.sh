@@ -9,8 +9,9 @@
 #      examples/minimal_host.cpp as C++17 outside the tree with pkg-config
 #      and an rpath, run both on the installed manifest from another folder,
 #      and check the ping replies and the database they created;
-#   3. the installed pos-host and posintent run; the versions agree with
-#      project(VERSION);
+#   3. the installed pos-host and posintent run (posintent's network
+#      commands through libexec/posintent/posintent-net); the versions
+#      agree with project(VERSION);
 #   4. a DESTDIR staging install leaves no trace of DESTDIR in the files.
 #
 # usage: test_install.sh CMAKE BUILD_DIR SOURCE_DIR VERSION
@@ -39,6 +40,7 @@ manifest=$(pkg-config --variable=manifest posplug)
 case $libdir in "$prefix"/*) ;; *) fail "libdir $libdir is not under the prefix" ;; esac
 [ "$(dirname "$pc")" = "$libdir/pkgconfig" ] || fail "posplug.pc not in $libdir/pkgconfig"
 for f in "$prefix/bin/pos-host" "$prefix/bin/posintent" \
+         "$prefix/libexec/posintent/posintent-net" \
          "$includedir/posplug.h" "$includedir/posplug_loader.h" \
          "$libdir/libposplug_loader.a" "$libdir/libposplug_loader.so" \
          "$libdir/posintent/libposintent.so.1" "$manifest" \
@@ -121,6 +123,10 @@ ping=$(echo '{"type":"ping"}' | "$prefix/bin/pos-host" --manifest "$manifest" --
 "$prefix/bin/posintent" --help >/dev/null || fail "installed posintent --help failed"
 v=$("$prefix/bin/posintent" --version) && [ "$v" = "posintent $version" ] ||
   fail "installed posintent --version: $v"
+# The commands that reach a server run in libexec/posintent/posintent-net,
+# which the installed posintent finds from its own folder.
+v=$("$prefix/bin/posintent" help sync) && case $v in "NAME
+    posintent sync "*) ;; *) false ;; esac || fail "installed posintent help sync: $v"
 v=$("$prefix/bin/pos-host" --version) && case $v in "pos-host $version "*) ;; *) false ;; esac ||
   fail "installed pos-host --version: $v"
 till=$(printf '101\n*O\nP\n\nQ\n' | "$prefix/bin/pos-host" --manifest "$manifest" \

@@ -763,7 +763,7 @@ static int run_cli(const char *in, size_t in_len, int argc, const char **argv) {
   dup2(fileno(fi), 0);
   dup2(fileno(fe), 2);
   clearerr(stdin);
-  cli_globals g = {NULL, NULL};
+  cli_globals g = {NULL, NULL, NULL};
   int rc = cmd_taxid(&g, argc, (char **)argv);
   fflush(stdout);
   fflush(stderr);

@@ -101,3 +101,68 @@ int cli_check_date(const char *hint, const char *opt, const char *value) {
   if (cal_parse_date(value, NULL, NULL, NULL) == 0) return 0;
   return cli_usage(hint, "%s must be a date YYYY-MM-DD, not \"%s\"", opt, value);
 }
+
+int cli_db_is_server(const char *db) {
+  if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
+    return 1;
+  /* libpq's key=value form ("host=... dbname=..."): a first word of
+   * letters and underscores, then "=".  One with a mistake in it is a
+   * server all the same, for libpq to name the field it refuses; a till
+   * file of such a name is written with its folder ("./a=b.db"). */
+  const char *p = db;
+  while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_') p++;
+  while (*p == ' ') p++;
+  return p > db && *p == '=';
+}
+
+int cli_net_missing(const char *what) {
+  cli_error("%s: a PostgreSQL --db is served by posintent-net, not by this program", what);
+  return EXIT_RUNTIME;
+}
+
+#ifndef POSINTENT_VERSION
+#define POSINTENT_VERSION "unknown"
+#endif
+
+int cli_parse_globals(int argc, char **argv, cli_globals *g, void (*help)(FILE *f),
+                      int *cmd) {
+  const cliargs_opt globals[] = {
+      {"--db", &g->db_path}, {"--manifest", &g->manifest_path}, {NULL, NULL}};
+  cliargs a;
+  cli_args(&a, NULL, "posintent --help", argc, argv, 1);
+  for (; cliargs_cur(&a) && cliargs_cur(&a)[0] == '-'; a.i++) {
+    int f;
+    if (cliargs_is_help(cliargs_cur(&a))) {
+      help(stdout);
+      return 0;
+    }
+    if ((f = cliargs_flag(&a, "--version")) != 0) {
+      if (f < 0) return EXIT_USAGE;
+      printf("posintent %s\n", POSINTENT_VERSION);
+      return 0;
+    }
+    if ((f = cliargs_take(&a, globals)) == 0) return cliargs_unknown(&a);
+    if (f < 0) return EXIT_USAGE;
+  }
+  if (a.i >= argc) return cli_usage("posintent help", "no command given");
+  *cmd = a.i;
+  return -1;
+}
+
+const cli_command *cli_find_command(const cli_command *table, const char *name) {
+  for (const cli_command *c = table; c->name; c++)
+    if (strcmp(name, c->name) == 0) return c;
+  return NULL;
+}
+
+int cli_help_command(const cli_command *table, const cli_globals *g, int argc,
+                     char **argv) {
+  const cli_command *c = cli_find_command(table, argv[1]);
+  if (c == NULL) return cli_usage("posintent help", "help: unknown command '%s'", argv[1]);
+  if (argc > 3)
+    return cli_usage("posintent help", "help: give a command and at most one subcommand, "
+                                       "not '%s'", argv[3]);
+  char dash_help[] = "--help";
+  char *args[] = {argv[1], argc == 3 ? argv[2] : dash_help, dash_help, NULL};
+  return c->run(g, argc == 3 ? 3 : 2, args);
+}

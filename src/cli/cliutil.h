@@ -52,4 +52,24 @@ int cli_load_manifest(const cli_globals *g, plugin_config *cfg);
  * EXIT_USAGE after a usage error pointing at `hint`. */
 int cli_check_date(const char *hint, const char *opt, const char *value);
 
+/* A command line that needs the chain's server reached a program without
+ * one (cli_globals.chain NULL): one line naming `what`; EXIT_RUNTIME. */
+int cli_net_missing(const char *what);
+
+/* Parse the global options of argv[1..argc) up to the command name:
+ * --db, --manifest, --version (prints "posintent VERSION"), --help (calls
+ * help(stdout)).  Returns -1 with *cmd the command name's index in argv;
+ * else the exit status to end with: 0 after --help or --version,
+ * EXIT_USAGE after a usage error (no command given included). */
+int cli_parse_globals(int argc, char **argv, cli_globals *g, void (*help)(FILE *f),
+                      int *cmd);
+
+/* The command of `table` (ended by a NULL name) called `name`, or NULL. */
+const cli_command *cli_find_command(const cli_command *table, const char *name);
+
+/* `posintent help COMMAND [SUBCOMMAND]` (argv[0] "help", argc >= 2): the
+ * command's own --help, from `table`.  Returns its exit status. */
+int cli_help_command(const cli_command *table, const cli_globals *g, int argc,
+                     char **argv);
+
 #endif

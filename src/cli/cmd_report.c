@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_report.c - `posintent report ...` and `posintent export`: thin front
  * ends over report.h.  All the querying and formatting lives in the core. */
+#include <assert.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "chain/chain.h"
 #include "cli/cliutil.h"
 #include "cli/commands.h"
 #include "script/hooks.h"
@@ -230,22 +230,6 @@ static int fail(const char *what, const pi_error *err) {
   return err->kind == PI_E_ECSL_EMPTY ? 1 : EXIT_RUNTIME;
 }
 
-/* The chain's sales of `store_id` and `terminal` (NULL: all) from the
- * server at `url`, as a till database the reports run on (chain.h). */
-static int open_chain(const char *url, const char *what, const char *store_id,
-                      const char *terminal, store **st) {
-  PGconn *pg;
-  pi_error err;
-  pi_error_clear(&err);
-  if (chain_connect(url, &pg, &err) == 0) {
-    int rc = chain_report_store(pg, store_id, terminal, st, &err);
-    PQfinish(pg);
-    if (rc == 0) return 0;
-  }
-  cli_error("%s: %s", what, err.message);
-  return EXIT_RUNTIME;
-}
-
 /* Load the manifest (--manifest, else ./plugin.manifest when present) and
  * open the database read-only, the way every posintent command does; with
  * --db postgresql://URL, the chain's sales of the store and terminal
@@ -261,7 +245,11 @@ static int open_ctx(const cli_globals *g, const char *what, int want_hooks, ctx 
   int m = cli_load_manifest(g, &c->cfg);
   if (m < 0) return EXIT_RUNTIME;
   c->have_cfg = m;
-  int rc = server ? open_chain(g->db_path, what, store_id, terminal, &c->st)
+  /* A server's reports run in posintent-net (netcmd.h), which gives the
+   * server's side in g->chain. */
+  assert(!server || g->chain != NULL);
+  if (server && g->chain == NULL) return cli_net_missing(what);
+  int rc = server ? g->chain->report_store(g->db_path, what, store_id, terminal, &c->st)
                   : cli_open_store(g, &c->st);
   if (rc) return rc;
   if (want_hooks && c->have_cfg && c->cfg.scripts.dir[0]) {

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_sync.c - `posintent sync` and `posintent verify` on the server. */
+/* cmd_sync.c - `posintent sync`, and verify and reports on the chain's
+ * server: the CLI's side of libpq, linked into posintent-net alone
+ * (netcmd.h). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,28 +54,6 @@ static const char sync_help[] =
     "    or the till's database failed (unreachable, wrong credentials, a\n"
     "    newer central schema, not a posintent database, a conflict): nothing\n"
     "    of the failed batch was kept.\n";
-
-static const char chain_verify_help[] =
-    "\n"
-    "    With --db postgresql://URL, verifies every till's chain on the server\n"
-    "    the same way, one line per till, and exits 1 when any fails.  Each\n"
-    "    till's journal must also reach the last entry the server acknowledged\n"
-    "    to it (a journal whose last entries were deleted on the server fails).\n"
-    "    A server that holds no till at all exits 1 as well, saying so:\n"
-    "    nothing verified is not a verified chain.\n";
-
-int cli_db_is_server(const char *db) {
-  if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
-    return 1;
-  /* libpq's key=value form ("host=... dbname=..."): a first word of
-   * letters and underscores, then "=".  One with a mistake in it is a
-   * server all the same, for libpq to name the field it refuses; a till
-   * file of such a name is written with its folder ("./a=b.db"). */
-  const char *p = db;
-  while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_') p++;
-  while (*p == ' ') p++;
-  return p > db && *p == '=';
-}
 
 /* The signal that asked sync to stop (0: none yet). */
 static volatile sig_atomic_t stop;
@@ -217,7 +197,8 @@ static int print_item(const chain_verify_item *it, void *ctx) {
   return 0;
 }
 
-int cmd_verify_chain(const char *url) {
+/* `posintent --db URL verify`: every till's chain on the server. */
+static int verify_chain(const char *url) {
   PGconn *pg;
   pi_error err;
   pi_error_clear(&err);
@@ -246,4 +227,20 @@ int cmd_verify_chain(const char *url) {
   return bad ? 1 : 0;
 }
 
-const char *cmd_verify_chain_help(void) { return chain_verify_help; }
+/* The chain's sales of `store_id` and `terminal` (NULL: all) from the
+ * server at `url`, as a till database the reports run on (chain.h). */
+static int report_store(const char *url, const char *what, const char *store_id,
+                        const char *terminal, store **st) {
+  PGconn *pg;
+  pi_error err;
+  pi_error_clear(&err);
+  if (chain_connect(url, &pg, &err) == 0) {
+    int rc = chain_report_store(pg, store_id, terminal, st, &err);
+    PQfinish(pg);
+    if (rc == 0) return 0;
+  }
+  cli_error("%s: %s", what, err.message);
+  return EXIT_RUNTIME;
+}
+
+const cli_chain cli_chain_pg = {verify_chain, report_store};

@@ -1,24 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * posintent.c - the admin CLI: a thin dispatcher over the subcommands.
+ *
+ * The commands that reach a network are not linked here: their command
+ * lines (netcmd.h, NETCMD_LIST) are handed to posintent-net, which runs
+ * in this process's place with the same arguments.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cliutil.h"
 #include "cli/commands.h"
+#include "cli/netcmd.h"
 
-#ifndef POSINTENT_VERSION
-#define POSINTENT_VERSION "unknown"
-#endif
-
-typedef struct command {
-  const char *name;
-  int (*run)(const cli_globals *g, int argc, char **argv);
-  const char *summary;
-} command;
-
-static const command commands[] = {
+/* The commands that run here.  One that needs a network library goes
+ * into NETCMD_LIST (netcmd.h) instead. */
+static const cli_command commands[] = {
     {"taxid", cmd_taxid, "check VAT, EORI and resale-certificate numbers"},
     {"sales", cmd_sales, "list recorded sales"},
     {"sale", cmd_sale, "show one recorded sale line by line"},
@@ -30,7 +27,6 @@ static const command commands[] = {
     {"account", cmd_account, "customer accounts on file: add, show, list, update, close"},
     {"period", cmd_period, "close a filed period; list the closed ones"},
     {"check", cmd_check_records, "what needs review before a report is filed"},
-    {"sync", cmd_sync, "ship the till's records to the chain's PostgreSQL"},
     {NULL, NULL, NULL},
 };
 
@@ -45,8 +41,9 @@ static void print_help(FILE *f) {
         "\n"
         "COMMANDS\n",
         f);
-  for (const command *c = commands; c->name; c++)
+  for (const cli_command *c = commands; c->name; c++)
     fprintf(f, "    %-8s %s\n", c->name, c->summary);
+  netcmd_print_summaries(f, 8);
   fprintf(f, "    %-8s %s\n", "help", "this help, or a command's: posintent help COMMAND");
   fputs("\n"
         "GLOBAL OPTIONS\n"
@@ -65,52 +62,24 @@ static void print_help(FILE *f) {
         f);
 }
 
-static const command *find(const char *name) {
-  for (const command *c = commands; c->name; c++)
-    if (strcmp(name, c->name) == 0) return c;
-  return NULL;
-}
-
 /* `posintent help [COMMAND [SUBCOMMAND]]`: the command's own --help. */
 static int help(const cli_globals *g, int argc, char **argv) {
   if (argc < 2) {
     print_help(stdout);
     return 0;
   }
-  const command *c = find(argv[1]);
-  if (c == NULL) return cli_usage("posintent help", "help: unknown command '%s'", argv[1]);
-  if (argc > 3)
-    return cli_usage("posintent help", "help: give a command and at most one subcommand, "
-                                       "not '%s'", argv[3]);
-  char dash_help[] = "--help";
-  char *args[] = {argv[1], argc == 3 ? argv[2] : dash_help, dash_help, NULL};
-  return c->run(g, argc == 3 ? 3 : 2, args);
+  return cli_help_command(commands, g, argc, argv);
 }
 
 int main(int argc, char **argv) {
-  cli_globals g = {NULL, NULL};
-  const cliargs_opt globals[] = {
-      {"--db", &g.db_path}, {"--manifest", &g.manifest_path}, {NULL, NULL}};
-  cliargs a;
-  cli_args(&a, NULL, "posintent --help", argc, argv, 1);
-  for (; cliargs_cur(&a) && cliargs_cur(&a)[0] == '-'; a.i++) {
-    int f;
-    if (cliargs_is_help(cliargs_cur(&a))) {
-      print_help(stdout);
-      return 0;
-    }
-    if ((f = cliargs_flag(&a, "--version")) != 0) {
-      if (f < 0) return EXIT_USAGE;
-      printf("posintent %s\n", POSINTENT_VERSION);
-      return 0;
-    }
-    if ((f = cliargs_take(&a, globals)) == 0) return cliargs_unknown(&a);
-    if (f < 0) return EXIT_USAGE;
-  }
-  if (a.i >= argc) return cli_usage("posintent help", "no command given");
-  const char *name = argv[a.i];
-  if (strcmp(name, "help") == 0) return help(&g, argc - a.i, argv + a.i);
-  const command *c = find(name);
+  cli_globals g = {NULL, NULL, NULL};
+  int i, rc = cli_parse_globals(argc, argv, &g, print_help, &i);
+  if (rc >= 0) return rc;
+  const netcmd *net = netcmd_match(&g, argc - i, argv + i);
+  if (net) return netcmd_exec(net->name, argv);
+  const char *name = argv[i];
+  if (strcmp(name, "help") == 0) return help(&g, argc - i, argv + i);
+  const cli_command *c = cli_find_command(commands, name);
   if (c == NULL) return cli_usage("posintent help", "unknown command '%s'", name);
-  return c->run(&g, argc - a.i, argv + a.i);
+  return c->run(&g, argc - i, argv + i);
 }
