@@ -9,7 +9,11 @@
   - expectations can name an event by its "id" (a fixture-only member the
     engine never sees) and a hook call by the event and type that caused it;
   - report_rows must have exactly the columns of the report they name, and
-    report_row(row, report) gets that report's name.
+    report_row(row, report) gets that report's name;
+  - a fixture's "accounts" are put on file first (an id given again is its
+    next version), and hooks read the account the sale names
+    (customer.account {id, version}) and a certificate's days_left; a bad
+    account is refused naming the member.
 
 usage: script_test_cli_test.py POSINTENT_CLI
 """
@@ -135,5 +139,54 @@ with tempfile.TemporaryDirectory() as tmp:
                                       "report_rows": [row]})
     check("resellers rows are not gifts rows", rc == 1 and 'no column "recipient"' in err,
           f"exit {rc}: {err}")
+
+    # Accounts on file, and what the hooks see of the account named.
+    ACCOUNT = """return {
+  validate_party = function(party, sale)
+    local a = party.account
+    pos.log("info", "party account " .. (a and (a.id .. " v" .. a.version) or "none"))
+  end,
+  on_total = function(sale)
+    local c = sale.customer
+    local e = c and c.evidence[1]
+    return { receipt = { "account " .. (c and c.account and c.account.id or "none")
+                         .. " v" .. tostring(c and c.account and c.account.version)
+                         .. " days_left " .. tostring(e and e.days_left) } }
+  end,
+}
+"""
+    cert = [{"state": "TX", "number": "1-23-4567890", "signed": "2026-01-15",
+             "expires": "2026-12-31"}]
+    accounts = [{"id": "TEX-9", "name": "Tex", "kind": "business", "certs": cert},
+                {"id": "TEX-9", "name": "Tex Holdings", "kind": "business", "certs": cert}]
+    named = {"now_ms": 1795000000000, "accounts": accounts,
+             "events": [BEGIN, LINE,
+                        {"type": "sale.customer", "sale": "S1",
+                         "customer": {"account": "TEX-9"}}, TOTAL],
+             "expect": [{"hook": "on_total",
+                         "contains": {"receipt": ["account TEX-9 v2 days_left 41"]}},
+                        {"log": "party account TEX-9 v2"}]}
+    rc, out, err = run(tmp, ACCOUNT, named)
+    check("hooks read the account named, its version and days_left", rc == 0,
+          f"exit {rc}: {err} {[o for o in out if o.get('hook') == 'on_total']}")
+    typed = dict(named, events=[BEGIN, LINE,
+                                {"type": "sale.customer", "sale": "S1",
+                                 "customer": {"id": "TEX-9", "name": "Tex", "org": True,
+                                              "resale_cert": {"state": "TX",
+                                                              "number": "1-23-4567890",
+                                                              "expires": "2026-11-19"}}},
+                                TOTAL],
+                 expect=[{"hook": "on_total",
+                          "contains": {"receipt": ["account none vnil days_left -1"]}}])
+    rc, out, err = run(tmp, ACCOUNT, typed)
+    check("a typed customer has no account; an expired certificate counts below 0",
+          rc == 0, f"exit {rc}: {err} {[o for o in out if o.get('hook') == 'on_total']}")
+    rc, out, err = run(tmp, ACCOUNT, dict(named, accounts=[dict(accounts[0], colour="red")]))
+    check("an account member that does not exist is refused, named",
+          rc == 1 and '"colour"' in err and "accounts[0]" in err, f"exit {rc}: {err}")
+    bad_cert = [dict(cert[0], expires="2026-13-01")]
+    rc, out, err = run(tmp, ACCOUNT, dict(named, accounts=[dict(accounts[0], certs=bad_cert)]))
+    check("bad evidence on a fixture account is refused with its field",
+          rc == 1 and "cert.expires" in err, f"exit {rc}: {err}")
 
 finish("script test cli")

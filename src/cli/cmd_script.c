@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "base/calendar.h"
 #include "base/log.h"
 #include "cli/cliutil.h"
 #include "cli/commands.h"
@@ -21,6 +23,7 @@
 #include "script/luasandbox.h"
 #include "posplug.h"
 #include "report/report.h"
+#include "store/accounts.h"
 
 #define FIXTURE_MAX_BYTES (4 * 1024 * 1024)
 
@@ -52,6 +55,11 @@ static void help(FILE *f) {
       "      config       members merged into the manifest's config\n"
       "                   (optional, e.g. {\"scripts\":{\"on_error\":\"fail_closed\"}})\n"
       "      now_ms       the clock pos.now() and the engine see (optional)\n"
+      "      accounts     customer accounts to put on file first (optional), each\n"
+      "                   {\"id\", \"name\", \"kind\", \"purpose\", \"status\", \"vat\",\n"
+      "                   \"eori\", \"certs\": [{\"state\", \"number\", \"signed\",\n"
+      "                   \"expires\"}]}, checked as by posintent account add on the\n"
+      "                   fixture's day; an id given again writes its next version\n"
       "      events       the host events, exactly as pos-host receives them; an\n"
       "                   event may carry an \"id\" (a name for expectations, not\n"
       "                   sent)\n"
@@ -556,6 +564,171 @@ static int check_rows(const char *path, const cJSON *fx, const cJSON *rows) {
   return bad ? -1 : 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* A fixture's accounts                                                      */
+
+/* A member of `o` that must be a string when present: its text, or NULL.
+ * *bad is set (and said why) when it is there but not a string. */
+static const char *acct_str(const char *path, int index, const cJSON *o, const char *key,
+                            int *bad) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (v == NULL) return NULL;
+  if (!cJSON_IsString(v)) {
+    cli_error("%s: accounts[%d].%s must be a string", path, index, key);
+    *bad = 1;
+    return NULL;
+  }
+  return v->valuestring;
+}
+
+/* One fixture account into *a, checked by the same rules as `posintent
+ * account add`, certificates judged at `today`.  Returns 0, or -1 (said
+ * why, naming the member). */
+static int fixture_account(const char *path, int index, const cJSON *o, const char *today,
+                           account *a) {
+  static const char *const known[] = {"id", "name", "kind", "purpose", "vat",
+                                      "eori", "certs", "status", NULL};
+  if (!cJSON_IsObject(o)) {
+    cli_error("%s: accounts[%d] must be an object", path, index);
+    return -1;
+  }
+  for (const cJSON *m = o->child; m; m = m->next) {
+    size_t k = 0;
+    while (known[k] && strcmp(known[k], m->string) != 0) k++;
+    if (known[k] == NULL) {
+      cli_error("%s: accounts[%d] has \"%s\", which an account does not have (id, name, "
+                "kind, purpose, status, vat, eori, certs)",
+                path, index, m->string);
+      return -1;
+    }
+  }
+  int bad = 0;
+  const char *id = acct_str(path, index, o, "id", &bad);
+  const char *name = acct_str(path, index, o, "name", &bad);
+  const char *kind = acct_str(path, index, o, "kind", &bad);
+  const char *purp = acct_str(path, index, o, "purpose", &bad);
+  const char *status = acct_str(path, index, o, "status", &bad);
+  const char *vat = acct_str(path, index, o, "vat", &bad);
+  const char *eori = acct_str(path, index, o, "eori", &bad);
+  const cJSON *certs = cJSON_GetObjectItemCaseSensitive(o, "certs");
+  if (bad) return -1;
+  memset(a, 0, sizeof *a);
+  pi_error err;
+  pi_error_clear(&err);
+  if (id == NULL || name == NULL || kind == NULL) {
+    cli_error("%s: accounts[%d] needs \"id\", \"name\" and \"kind\"", path, index);
+    return -1;
+  }
+  if (account_id_check(id, "id", &err) || account_name_check(name, &err)) goto refused;
+  strcpy(a->id, id);
+  strcpy(a->name, name);
+  if (account_kind_parse(kind, &a->kind)) {
+    cli_error("%s: accounts[%d].kind must be business or person, not \"%s\"", path, index,
+              kind);
+    return -1;
+  }
+  if (purp && purpose_parse(purp, &a->purpose)) {
+    cli_error("%s: accounts[%d].purpose must be own_use, gift or resale, not \"%s\"", path,
+              index, purp);
+    return -1;
+  }
+  a->status = ACCOUNT_OPEN;
+  if (status && account_status_parse(status, &a->status)) {
+    cli_error("%s: accounts[%d].status must be open or closed, not \"%s\"", path, index,
+              status);
+    return -1;
+  }
+  if (vat && (a->nev >= ACCOUNT_EVIDENCE_MAX ||
+              account_evidence_number(&a->ev[a->nev++], TAXID_VAT, vat, &err)))
+    goto refused;
+  if (eori && (a->nev >= ACCOUNT_EVIDENCE_MAX ||
+               account_evidence_number(&a->ev[a->nev++], TAXID_EORI, eori, &err)))
+    goto refused;
+  if (certs && !cJSON_IsArray(certs)) {
+    cli_error("%s: accounts[%d].certs must be an array of {state, number, signed, "
+              "expires}",
+              path, index);
+    return -1;
+  }
+  int c = 0;
+  for (const cJSON *x = certs ? certs->child : NULL; x; x = x->next, c++) {
+    const char *v[4] = {NULL, NULL, NULL, NULL};
+    static const char *const ck[] = {"state", "number", "signed", "expires"};
+    for (int k = 0; k < 4; k++) {
+      const cJSON *m = cJSON_GetObjectItemCaseSensitive(x, ck[k]);
+      if (m && !cJSON_IsString(m)) bad = 1;
+      v[k] = cJSON_GetStringValue(m);
+    }
+    if (bad || !cJSON_IsObject(x) || cJSON_GetArraySize(x) > 4 - (v[3] == NULL) ||
+        !v[0] || !v[1] || !v[2]) {
+      cli_error("%s: accounts[%d].certs[%d] must be {\"state\", \"number\", \"signed\" "
+                "and optionally \"expires\"}, all strings",
+                path, index, c);
+      return -1;
+    }
+    if (a->nev >= ACCOUNT_EVIDENCE_MAX) {
+      pi_fail(&err, PI_E_BAD_VALUE, "evidence",
+              "an account holds at most %d pieces of evidence", ACCOUNT_EVIDENCE_MAX);
+      goto refused;
+    }
+    if (account_evidence_cert(&a->ev[a->nev++], v[0], v[1], v[2], v[3], today, &err))
+      goto refused;
+  }
+  if (account_check(a, &err)) goto refused;
+  return 0;
+refused:
+  cli_error("%s: accounts[%d]: %s: %s", path, index, err.field, err.message);
+  return -1;
+}
+
+/* Put the fixture's "accounts" on file in the engine's database, in the
+ * manifest's store, in order: the first with an id is version 1, each
+ * later one with the same id the next version (so a fixture can name an
+ * account that changed).  Filed on the fixture's day (now_ms, else today).
+ * Returns 0, or 1 (said why). */
+static int put_accounts(engine *e, const char *path, const cJSON *accounts,
+                        int64_t now_ms) {
+  int64_t ms = now_ms ? now_ms : (int64_t)time(NULL) * 1000;
+  long days = (long)(ms / 86400000);
+  int y, m, d;
+  cal_civil_from_days(days, &y, &m, &d);
+  char today[16], at[32];
+  snprintf(today, sizeof today, "%04d-%02d-%02d", y, m, d);
+  snprintf(at, sizeof at, "%sT12:00:00Z", today);
+  store *st = engine_store(e);
+  const char *store_id = engine_config(e)->store_id;
+  int index = 0;
+  for (const cJSON *o = accounts->child; o; o = o->next, index++) {
+    account a, old;
+    if (fixture_account(path, index, o, today, &a)) return 1;
+    snprintf(a.store, sizeof a.store, "%s", store_id);
+    pi_error err;
+    pi_error_clear(&err);
+    store_lookup found = store_account_find(st, a.store, a.id, &old, &err);
+    int rc;
+    if (found == STORE_FOUND) {
+      a.version = old.version;
+      memcpy(a.created_at, old.created_at, sizeof a.created_at);
+      rc = store_account_update(st, &a, at, &err);
+    } else if (found == STORE_NOT_FOUND) {
+      /* Added open; one that starts closed is closed as its version 2. */
+      account_status want = a.status;
+      rc = store_account_add(st, &a, at, &err);
+      if (rc == 0 && want == ACCOUNT_CLOSED) {
+        a.status = ACCOUNT_CLOSED;
+        rc = store_account_update(st, &a, at, &err);
+      }
+    } else {
+      rc = -1;
+    }
+    if (rc) {
+      cli_error("%s: accounts[%d]: %s", path, index, err.message);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static int script_test(const cli_globals *g, const char *dir, const char *fixture_path,
                        const char *local, int allow_errors) {
   cJSON *fx = read_json_file(fixture_path);
@@ -564,10 +737,11 @@ static int script_test(const cli_globals *g, const char *dir, const char *fixtur
   const cJSON *expect = cJSON_GetObjectItemCaseSensitive(fx, "expect");
   const cJSON *now = cJSON_GetObjectItemCaseSensitive(fx, "now_ms");
   const cJSON *rows = cJSON_GetObjectItemCaseSensitive(fx, "report_rows");
+  const cJSON *accounts = cJSON_GetObjectItemCaseSensitive(fx, "accounts");
   if (!cJSON_IsArray(events) || (expect && !cJSON_IsArray(expect)) ||
-      (rows && !cJSON_IsArray(rows))) {
-    cli_error("%s: \"events\" must be an array (and \"expect\" and "
-              "\"report_rows\" too, if given)",
+      (rows && !cJSON_IsArray(rows)) || (accounts && !cJSON_IsArray(accounts))) {
+    cli_error("%s: \"events\" must be an array (and \"expect\", \"report_rows\" "
+              "and \"accounts\" too, if given)",
               fixture_path);
     cJSON_Delete(fx);
     return EXIT_RUNTIME;
@@ -608,7 +782,8 @@ static int script_test(const cli_globals *g, const char *dir, const char *fixtur
       cli_error("%s: %s", script ? "script" : m.path, err.message);
       rc = script ? 1 : EXIT_RUNTIME;
     } else {
-      rc = run_events(e, events, &t);
+      rc = accounts ? put_accounts(e, fixture_path, accounts, t.now_ms) : 0;
+      if (rc == 0) rc = run_events(e, events, &t);
       if (rc == 0 && rows) rc = run_report_rows(e, rows, str_member(fx, "report"), &t);
     }
     drop_manifest(&m);

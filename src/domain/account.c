@@ -190,6 +190,7 @@ void account_to_party(const account *a, party *p) {
   memset(p, 0, sizeof *p);
   p->present = 1;
   memcpy(p->account, a->id, sizeof p->account);
+  p->account_version = a->version;
   memcpy(p->id, a->id, sizeof p->id);
   memcpy(p->name, a->name, sizeof p->name);
   p->org = a->kind == ACCOUNT_BUSINESS;

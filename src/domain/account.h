@@ -112,7 +112,7 @@ int account_check(const account *a, pi_error *err);
  * every piece of evidence as typed (state and expiry for certificates);
  * the verdicts are left for the engine to judge against the sale's date
  * (an expired certificate then fails as evidence).  p->account names the
- * account.  Never fails. */
+ * account and p->account_version the version copied.  Never fails. */
 void account_to_party(const account *a, party *p);
 
 #endif

@@ -97,6 +97,7 @@ typedef struct evidence {
 typedef struct party {
   int present;                       /* 0: anonymous walk-in              */
   char account[SALE_ID_MAX];         /* the account named (account.h), "" */
+  int64_t account_version;           /* the version copied; 0 without one */
   char id[SALE_ID_MAX];
   char name[SALE_NAME_MAX];
   int org;                           /* 1 an organisation, 0 a person     */

@@ -122,6 +122,8 @@ void engine_close(engine *e) {
 }
 
 const plugin_config *engine_config(const engine *e) { return &e->cfg; }
+struct store *engine_store(engine *e) { return e->st; }
+
 size_t engine_open_sales(const engine *e) { return e->nopen; }
 
 int engine_reload(engine *e, pi_error *err) { return hooks_reload(e->hk, err); }

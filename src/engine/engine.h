@@ -53,6 +53,11 @@ int engine_reload(engine *e, pi_error *err);
 /* The configuration in force (borrowed). */
 const plugin_config *engine_config(const engine *e);
 
+/* The engine's database (borrowed, valid until engine_close), for a tool
+ * that prepares a trial: `posintent script test` puts a fixture's
+ * accounts on file in it before the events.  Not for the event path. */
+struct store *engine_store(engine *e);
+
 /* Number of open (uncompleted) sales. */
 size_t engine_open_sales(const engine *e);
 

@@ -788,7 +788,7 @@ static int tr_party(lua_State *L) {
   int keys;
   call *c = tr_begin(L, &keys);
   if (c->p)
-    ht_push_customer(L, keys, c->p);
+    ht_push_customer(L, keys, c->p, c->s->at);
   else
     ht_push_recipient(L, keys, c->g);
   ht_push_sale(L, keys, c->s, c->dflt);

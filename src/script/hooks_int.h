@@ -77,7 +77,9 @@ int ht_push_keys(lua_State *L);
  * purpose, used for the lines' effective purpose and status. */
 void ht_push_sale(lua_State *L, int keys, const sale *s, purpose dflt);
 void ht_push_tag(lua_State *L, int keys, const tag *t);
-void ht_push_customer(lua_State *L, int keys, const party *p);
+/* The customer: `sale_at` is the sale's time (RFC 3339), whose day a
+ * certificate's days_left counts from (NULL: no days_left). */
+void ht_push_customer(lua_State *L, int keys, const party *p, const char *sale_at);
 void ht_push_recipient(lua_State *L, int keys, const gift_info *g);
 void ht_push_decision(lua_State *L, int keys, const decision *d);
 /* A cJSON value as a Lua value (null becomes nil), to depth HT_ROW_DEPTH. */

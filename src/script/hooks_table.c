@@ -11,6 +11,7 @@
 
 #include <lauxlib.h>
 
+#include "base/calendar.h"
 #include "base/jsonutil.h"
 #include "script/luasandbox.h"
 #include "base/money.h"
@@ -54,7 +55,8 @@ int hook_parse(const char *s) {
   X(CODE, "code") X(RECEIPT, "receipt") X(RESALE_LINES, "resale_lines")          \
   X(GIFT_LINES, "gift_lines") X(OWN_USE_LINES, "own_use_lines")                  \
   X(UNTAGGED_LINES, "untagged_lines") X(ANSWERS, "answers")                      \
-  X(ATTRIBUTES, "attributes")                                                    \
+  X(ATTRIBUTES, "attributes") X(ACCOUNT, "account") X(VERSION, "version")        \
+  X(DAYS_LEFT, "days_left")                                                      \
   /* values that recur in every table */                                         \
   X(V_OWN_USE, "own_use") X(V_GIFT, "gift") X(V_RESALE, "resale")                \
   X(V_CONSUMER, "consumer") X(V_CUSTOMER, "customer") X(V_RESELLER, "reseller")  \
@@ -191,12 +193,26 @@ static void push_line(lua_State *L, int keys, const sale *s, const sale_line *l,
   set_top(L, keys, K_ATTRIBUTES);
 }
 
-static void push_evidence(lua_State *L, int keys, const evidence *e) {
-  lua_createtable(L, 0, 9);
+/* Days from `day` (the sale's YYYY-MM-DD) to a certificate's expiry: 0 on
+ * its last valid day, negative once expired.  Returns 0 with *out set, or
+ * -1 when there is no expiry or either date is not a real date. */
+static int days_left(const evidence *e, const char *day, long *out) {
+  int y, m, d, sy, sm, sd;
+  if (e->kind != TAXID_CERT || e->expires[0] == '\0' || day == NULL ||
+      cal_parse_date(e->expires, &y, &m, &d) || cal_parse_date(day, &sy, &sm, &sd))
+    return -1;
+  *out = cal_days_from_civil(y, m, d) - cal_days_from_civil(sy, sm, sd);
+  return 0;
+}
+
+static void push_evidence(lua_State *L, int keys, const evidence *e, const char *day) {
+  lua_createtable(L, 0, 10);
   set_name(L, keys, K_KIND, kind_key(e->kind));
   set_str(L, keys, K_INPUT, e->input);
   set_str(L, keys, K_STATE, e->state);
   set_str(L, keys, K_EXPIRES, e->expires);
+  long left;
+  if (days_left(e, day, &left) == 0) set_int(L, keys, K_DAYS_LEFT, left);
   set_str(L, keys, K_COMPACT, e->verdict.compact);
   set_str(L, keys, K_COUNTRY, e->verdict.country);
   set_bool(L, keys, K_VALID, e->verdict.valid);
@@ -204,16 +220,30 @@ static void push_evidence(lua_State *L, int keys, const evidence *e) {
   set_str(L, keys, K_MESSAGE, e->verdict.message);
 }
 
-void ht_push_customer(lua_State *L, int keys, const party *p) {
-  lua_createtable(L, 0, 6);
+void ht_push_customer(lua_State *L, int keys, const party *p, const char *sale_at) {
+  /* The sale's day, as the engine judged the evidence against it. */
+  char day[11] = "";
+  if (sale_at && strlen(sale_at) >= 10) {
+    memcpy(day, sale_at, 10);
+    day[10] = '\0';
+  }
+  lua_createtable(L, 0, 7);
   set_name(L, keys, K_ROLE, K_V_CUSTOMER);
   set_str(L, keys, K_ID, p->id);
   set_str(L, keys, K_NAME, p->name);
   set_bool(L, keys, K_ORG, p->org);
+  /* The account on file the customer was copied from (docs/accounts.md):
+   * which one, and which version of it the sale froze. */
+  if (p->account[0]) {
+    lua_createtable(L, 0, 2);
+    set_str(L, keys, K_ID, p->account);
+    set_int(L, keys, K_VERSION, p->account_version);
+    set_top(L, keys, K_ACCOUNT);
+  }
   size_t n = p->nev < SALE_EVIDENCE_MAX ? p->nev : SALE_EVIDENCE_MAX;
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
-    push_evidence(L, keys, &p->ev[i]);
+    push_evidence(L, keys, &p->ev[i], day[0] ? day : NULL);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   set_top(L, keys, K_EVIDENCE);
@@ -250,7 +280,7 @@ void ht_push_sale(lua_State *L, int keys, const sale *s, purpose dflt) {
   }
   set_top(L, keys, K_LINES);
   if (s->customer.present) {
-    ht_push_customer(L, keys, &s->customer);
+    ht_push_customer(L, keys, &s->customer, s->at);
     set_top(L, keys, K_CUSTOMER);
   }
   if (s->gift.tagged) {
