@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "base/calendar.h"
 #include "cli/cliutil.h"
 #include "cli/commands.h"
 #include "script/hooks.h"
@@ -31,6 +33,8 @@ static const char report_help[] =
     "        [--by day|week|month] [--format csv|json|table|html]\n"
     "    posintent ... report gifts [--from DATE] [--to DATE] [--store ID]\n"
     "        [--format csv|json|table]\n"
+    "    posintent ... report evidence [--expiring-within Nd] [--on DATE]\n"
+    "        [--store ID] [--format csv|json|table]\n"
     "\n"
     "DESCRIPTION\n"
     "    Read the plugin's database (read-only; safe while the till records)\n"
@@ -58,6 +62,14 @@ static const char report_help[] =
     "                   store, terminal, sale, sale_day, lines, net.\n"
     "    purposes       Sales, lines, net and tax per purpose and buyer status.\n"
     "    gifts          Gift sales with recipient and gift-receipt flag.\n"
+    "    evidence       The evidence on file that needs attention: one row per\n"
+    "                   resale certificate of an open customer account\n"
+    "                   (posintent account) that expires within the window,\n"
+    "                   or has expired: kind (expired or expiring; the reason\n"
+    "                   it is listed), store, account, name, evidence, state,\n"
+    "                   number, expires, days_left (from --on; 0 on the last\n"
+    "                   valid day, negative once expired), most urgent first.\n"
+    "                   Sales are not read: --from and --to do not apply.\n"
     "\n"
     "OPTIONS\n"
     "    --from DATE, --to DATE  Business days, YYYY-MM-DD, inclusive.\n"
@@ -71,6 +83,10 @@ static const char report_help[] =
     "    --detail        resellers: one row per resale line.\n"
     "    --by UNIT       purposes: one period per day, ISO week or month.\n"
     "    --period P      ec-sales-list: a month (2024-03) or quarter (2024-Q1).\n"
+    "    --expiring-within Nd  evidence: the window, a whole number of days\n"
+    "                    followed by d, 0d to 3650d (default 30d).\n"
+    "    --on DATE       evidence: the day the window starts and days_left\n"
+    "                    counts from, YYYY-MM-DD (default today, UTC).\n"
     "    -h, --help      Show this help.\n"
     "\n"
     "    With --db postgresql://URL every report runs across the chain: the\n"
@@ -101,6 +117,7 @@ static const char report_help[] =
     "        --by week --format table\n"
     "    posintent --db pos.db report purposes --from 2024-01-01 --to 2024-12-31 \\\n"
     "        --by month --format html > purposes-2024.html\n"
+    "    posintent --db pos.db report evidence --expiring-within 30d --format table\n"
     "\n"
     "SEE ALSO\n"
     "    posintent export --help, docs/reports.md\n";
@@ -137,14 +154,14 @@ static const char export_help[] =
     "    posintent --db pos.db export --format csv > all.csv\n";
 
 typedef struct opts {
-  const char *from, *to, *store, *terminal, *format, *by, *period;
+  const char *from, *to, *store, *terminal, *format, *by, *period, *within, *on;
   int detail, corrections;
 } opts;
 
 /* What each subcommand accepts. */
 enum {
   O_RANGE = 1, O_FORMAT = 2, O_DETAIL = 4, O_BY = 8, O_PERIOD = 16, O_HTML = 32,
-  O_CORRECTIONS = 64
+  O_CORRECTIONS = 64, O_EVIDENCE = 128
 };
 
 /* Where a usage error of `what` points. */
@@ -173,10 +190,11 @@ static int parse(const char *what, int argc, char **argv, unsigned allowed, opts
     unsigned flag;
   } table[] = {
       {{"--from", &o->from}, O_RANGE},     {{"--to", &o->to}, O_RANGE},
-      {{"--store", &o->store}, O_RANGE | O_PERIOD},
+      {{"--store", &o->store}, O_RANGE | O_PERIOD | O_EVIDENCE},
       {{"--terminal", &o->terminal}, O_RANGE | O_PERIOD},
       {{"--format", &o->format}, O_FORMAT}, {{"--by", &o->by}, O_BY},
       {{"--period", &o->period}, O_PERIOD},
+      {{"--expiring-within", &o->within}, O_EVIDENCE}, {{"--on", &o->on}, O_EVIDENCE},
   };
   cliargs_opt mine[sizeof table / sizeof table[0] + 1];
   size_t n = 0;
@@ -372,11 +390,55 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   return rc;
 }
 
+/* `report evidence`: the evidence on file that expires within a window. */
+static int run_evidence(const cli_globals *g, int argc, char **argv) {
+  const char *label = "report evidence";
+  opts o;
+  int rc = parse(label, argc, argv, O_EVIDENCE | O_FORMAT, &o);
+  if (rc == 1) {
+    fputs(report_help, stdout);
+    return 0;
+  }
+  if (rc) return rc;
+  sink_format fmt = SINK_CSV;
+  if (o.format && (sink_format_parse(o.format, &fmt) || fmt == SINK_JSONL))
+    return usage(label, "unknown --format '%s' (csv, json or table)", o.format);
+  pi_error err;
+  pi_error_clear(&err);
+  report_evidence_query q = {o.store, o.on, 30};
+  if (o.within && report_window_parse(o.within, &q.within_days, &err))
+    return fail(label, &err);
+  char today[11];
+  if (o.on == NULL) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    q.on = today;
+  } else if (cal_parse_date(o.on, NULL, NULL, NULL)) {
+    return usage(label, "--on '%s' is not a real date YYYY-MM-DD", o.on);
+  }
+  /* The accounts live in each till's database; the chain's server keeps
+   * each till's copy for verify, not one list to report on (docs/accounts.md). */
+  if (g->db_path && cli_db_is_server(g->db_path))
+    return usage(label, "reads a till's database (--db PATH); the accounts on the "
+                        "chain's server are not reported yet");
+  ctx c;
+  if ((rc = open_ctx(g, label, 0, &c, o.store, NULL)) != 0) return rc;
+  report_out out;
+  init_out(&out, label, NULL);
+  out.format = fmt;
+  rc = report_evidence(c.st, &q, &out, &err) ? fail(label, &err) : 0;
+  close_ctx(&c);
+  return rc;
+}
+
 /* `posintent report SUB ...` (argv[0] is "report", argv[1] the report).
  * Returns the exit status: 0, 2 (usage) or 3 (runtime); see commands.h. */
 int cmd_report(const cli_globals *g, int argc, char **argv) {
   if (argc < 2)
-    return usage("report", "which report? resellers, ec-sales-list, purposes or gifts");
+    return usage("report",
+                 "which report? resellers, ec-sales-list, purposes, gifts or evidence");
   const char *sub = argv[1];
   if (cliargs_is_help(sub) || strcmp(sub, "help") == 0) {
     fputs(report_help, stdout);
@@ -392,7 +454,9 @@ int cmd_report(const cli_globals *g, int argc, char **argv) {
     return run_rows(g, "report gifts", O_RANGE | O_FORMAT, report_gifts,
                     argc - 2, argv + 2);
   if (strcmp(sub, "ec-sales-list") == 0) return run_ecsl(g, argc - 2, argv + 2);
-  return usage("report", "unknown report '%s' (resellers, ec-sales-list, purposes, gifts)",
+  if (strcmp(sub, "evidence") == 0) return run_evidence(g, argc - 2, argv + 2);
+  return usage("report",
+               "unknown report '%s' (resellers, ec-sales-list, purposes, gifts, evidence)",
                sub);
 }
 

@@ -19,7 +19,7 @@ static const cli_command commands[] = {
     {"taxid", cmd_taxid, "check VAT, EORI and resale-certificate numbers"},
     {"sales", cmd_sales, "list recorded sales"},
     {"sale", cmd_sale, "show one recorded sale line by line"},
-    {"report", cmd_report, "reseller, EC Sales List, purpose and gift reports"},
+    {"report", cmd_report, "reseller, EC Sales List, purpose, gift and evidence reports"},
     {"export", cmd_export, "export every recorded sale and line"},
     {"script", cmd_script, "check and test store scripts"},
     {"verify", cmd_verify, "check the tamper-evident journal"},

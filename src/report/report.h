@@ -105,6 +105,39 @@ int report_purposes(store *st, const report_query *q, const report_out *out,
 int report_gifts(store *st, const report_query *q, const report_out *out,
                  pi_error *err);
 
+/* ---- Evidence on file ------------------------------------------------------ */
+
+#define REPORT_EVIDENCE_NCOLUMNS 9
+#define REPORT_WINDOW_MAX_DAYS 3650 /* ten years: a window past that is a typo */
+
+/* The columns of `report evidence`: kind ("expired", "expiring"; other
+ * reasons to list a piece of evidence are kinds of their own), store,
+ * account, name, evidence ("resale_cert"), state, number, expires,
+ * days_left. */
+extern const char *const report_evidence_columns[REPORT_EVIDENCE_NCOLUMNS];
+
+/* What `report evidence` lists.  Strings are borrowed for the call. */
+typedef struct report_evidence_query {
+  const char *store_id; /* NULL: every store in the database              */
+  const char *on;       /* "YYYY-MM-DD": the day days_left counts from    */
+  int within_days;      /* 0..REPORT_WINDOW_MAX_DAYS                       */
+} report_evidence_query;
+
+/* Parse a window such as "30d": a whole number of days, 0 to
+ * REPORT_WINDOW_MAX_DAYS, followed by "d" and nothing else.  Returns 0
+ * with *days set, or -1 with err (code "usage", field "--expiring-within",
+ * saying what is wrong: no number, no unit, another unit, too long). */
+int report_window_parse(const char *s, int *days, pi_error *err);
+
+/* The certificates of the open accounts on file that expire on or before
+ * q->on + q->within_days, the expired ones included (kind "expired", a
+ * negative days_left; "expiring" from 0, the last valid day), most urgent
+ * first (by days_left, then store, account, state).  Returns 0 (also when
+ * there is nothing to list), or -1 with err ("usage" for a bad q->on,
+ * "storage", "io", "nomem"). */
+int report_evidence(store *st, const report_evidence_query *q, const report_out *out,
+                    pi_error *err);
+
 /* Export every recorded sale with its lines, evidence and script meta.
  * out->format SINK_JSONL writes one JSON object per sale (lines nested);
  * SINK_CSV one row per line with the sale's columns repeated.  Hooks are
