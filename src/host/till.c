@@ -644,6 +644,7 @@ static void command_key(till *t, int k) {
     if (scope_of(t, &sc, 0) == 0) remove_line(t, sc.index);
     break;
   case 'C': set_customer(t); break;
+  case 'A': set_account(t); break;
   case 'T': total_key(t); break;
   case 'P': do_pay(t); break;
   case 'V': do_void(t); break;

@@ -38,6 +38,8 @@
 #define LIST_MAX 8              /* prompts, blocks, receipt lines kept       */
 #define INPUT_MAX 64            /* the key buffer: codes, "3*101", "2"       */
 #define RETURN_LINES_MAX 32     /* lines one return at the till may name     */
+#define ACCOUNTS_RECENT 5       /* accounts A offers by number (1-5)         */
+#define ACCOUNT_ID_LEN 65       /* an account id, 1-64 bytes, and its NUL    */
 /* The largest amount the catalogue may give per unit and the largest
  * quantity one key entry may add: their product stays below the plugin's
  * per-line limit of 9,007,199,254,740 minor units. */
@@ -74,6 +76,8 @@ typedef struct customer {
   char compact[48];
   int valid;                  /* the reply's reseller_evidence            */
   char verdict[200];          /* the validator's sentence when invalid    */
+  char account[ACCOUNT_ID_LEN]; /* the account on file named (A), or ""    */
+  long long account_version;  /* the version the sale copied              */
 } customer;
 
 typedef struct till {
@@ -101,6 +105,10 @@ typedef struct till {
   char sale_tag[12];
   gift sale_gift;
   customer cust;
+  /* the accounts named at this till since it started, the latest first:
+   * A offers them by number (kept across sales, not across restarts) */
+  char recent[ACCOUNTS_RECENT][ACCOUNT_ID_LEN];
+  size_t nrecent;
   /* the last sale.total reply */
   int have_total, can_complete;
   char prompts[LIST_MAX][200], blocks[LIST_MAX][260], receipt[LIST_MAX][130];
@@ -209,6 +217,13 @@ void gift_details(till *t, const scope *sc);
 /* C: ask for the customer's name and identifier and send them, beginning
  * a sale when none is open; refused, the sale keeps the customer it had. */
 void set_customer(till *t);
+/* A: name a customer account on file (sale.customer {"account": ID}):
+ * its id typed, or one of the accounts named lately picked with one key
+ * (1-ACCOUNTS_RECENT), beginning a sale when none is open.  Refused (an
+ * unknown or closed account, evidence that cannot back the account's
+ * default resale), the plugin's sentence is on the status line and the
+ * sale keeps the customer it had. */
+void set_account(till *t);
 /* Answer the prompts of a sale.total reply (borrowed): the built-in ones
  * with tags and the customer, a store script's with sale.answer (once per
  * payment: t->answered). */
@@ -277,6 +292,13 @@ int read_key(till *t);
 /* Ask for a line of text into buf[0..cap).  Returns 1 with buf filled
  * (maybe empty), or 0 when the cashier pressed Esc or input ended. */
 int read_text(till *t, const char *prompt, char *buf, size_t cap);
+/* Ask for a line of text as read_text() does, or a pick among `npick`
+ * choices: on a terminal the first key 1..npick picks at once; from a pipe
+ * a line that is exactly one such digit.  Returns 1 with buf filled and
+ * *picked = -1, 1 with *picked the pick's index (0-based; buf empty), or
+ * 0 when cancelled or input ended. */
+int read_text_or_pick(till *t, const char *prompt, char *buf, size_t cap, size_t npick,
+                      int *picked);
 /* Ask for one key among `choices` (lower case); Enter gives `dflt` (0: no
  * default).  Returns the choice, or 0 when cancelled. */
 int ask_key(till *t, const char *prompt, const char *choices, int dflt);

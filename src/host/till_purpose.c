@@ -3,6 +3,7 @@
  * till_purpose.c - what the goods are for (see till_int.h): the tags G, R
  * and O on a line or the whole sale, a gift's details (D), the customer
  * and the identifier that makes a buyer a reseller (C, and R's question),
+ * a customer account on file (A),
  * and the plugin's questions about them when the sale is paid.
  *
  * The till only routes: each answer goes to the plugin as sale.tag or
@@ -325,6 +326,96 @@ void set_customer(till *t) {
     return;
   }
   say_customer(t);
+}
+
+/* ======================================================================== */
+/* an account on file                                                       */
+
+/* Put `id` first among the accounts named lately (once; the oldest drops
+ * off past ACCOUNTS_RECENT). */
+static void remember_account(till *t, const char *id) {
+  size_t i = 0;
+  while (i < t->nrecent && strcmp(t->recent[i], id) != 0) i++;
+  if (i == t->nrecent && t->nrecent < ACCOUNTS_RECENT) t->nrecent++;
+  if (i == ACCOUNTS_RECENT) i = ACCOUNTS_RECENT - 1;
+  memmove(t->recent[1], t->recent[0], i * sizeof t->recent[0]);
+  snprintf(t->recent[0], sizeof t->recent[0], "%s", id);
+}
+
+/* Send sale.customer {"account": id}.  Returns 0 with t->cust the
+ * account's copy, or -1 (said why; t->cust unchanged). */
+static int send_account(till *t, const char *id) {
+  jsonw e = {0};
+  event_start(&e, "sale.customer", t->sale);
+  jw_key(&e, "customer");
+  jw_object(&e);
+  jw_kstr(&e, "account", id);
+  jw_end_object(&e);
+  jw_end_object(&e);
+  cJSON *r = call(t, &e);
+  if (r == NULL) return -1;
+  if (!jbool(r, "ok")) {
+    char what[120];
+    snprintf(what, sizeof what, "account %s not taken", id);
+    say_refusal(t, what, r);
+    cJSON_Delete(r);
+    return -1;
+  }
+  /* The first piece of evidence stands for the customer on screen, as for
+   * a typed identifier; reseller_evidence says whether any backs resale. */
+  const cJSON *ev =
+      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "evidence"), 0);
+  customer *c = &t->cust;
+  memset(c, 0, sizeof *c);
+  snprintf(c->account, sizeof c->account, "%s", id);
+  int64_t version = 0;
+  jint(r, "account_version", INT64_C(1) << 52, &version);
+  c->account_version = (long long)version;
+  snprintf(c->name, sizeof c->name, "%s", id);
+  if (ev) {
+    snprintf(c->ident, sizeof c->ident, "%s", jstr(ev, "input"));
+    snprintf(c->kind, sizeof c->kind, "%s", jstr(ev, "kind"));
+    snprintf(c->compact, sizeof c->compact, "%s", jstr(ev, "compact"));
+    snprintf(c->verdict, sizeof c->verdict, "%s", jstr(ev, "message"));
+  }
+  c->valid = jbool(r, "reseller_evidence");
+  /* The account's default purpose became the whole sale's tag. */
+  const char *applied = jstr(r, "purpose");
+  if (applied[0]) snprintf(t->sale_tag, sizeof t->sale_tag, "%s", applied);
+  cJSON_Delete(r);
+  t->have_total = 0;
+  return 0;
+}
+
+/* A: contract in till_int.h. */
+void set_account(till *t) {
+  char prompt[80 + ACCOUNTS_RECENT * ACCOUNT_ID_LEN];
+  size_t len = (size_t)snprintf(prompt, sizeof prompt, "Account id");
+  for (size_t i = 0; i < t->nrecent; i++)
+    len += (size_t)snprintf(prompt + len, sizeof prompt - len, "%s %zu %s",
+                            i ? "," : " or", i + 1, t->recent[i]);
+  snprintf(prompt + len, sizeof prompt - len, " (Enter cancels): ");
+  char buf[ACCOUNT_ID_LEN + 1];
+  int picked;
+  if (!read_text_or_pick(t, prompt, buf, sizeof buf, t->nrecent, &picked)) return;
+  char id[ACCOUNT_ID_LEN];
+  snprintf(id, sizeof id, "%s", picked >= 0 ? t->recent[picked] : trim(buf));
+  if (id[0] == '\0') {
+    say(t, "no account named; nothing changed");
+    return;
+  }
+  if (ensure_sale(t)) return;
+  if (send_account(t, id)) return;
+  remember_account(t, id);
+  const customer *c = &t->cust;
+  if (c->kind[0] == '\0')
+    say(t, "customer: account %s (version %lld)%s%s", id, c->account_version,
+        t->sale_tag[0] ? ", whole sale " : "", t->sale_tag[0] ? purpose_word(t->sale_tag) : "");
+  else
+    say(t, "customer: account %s (version %lld), %s %s %s%s%s", id, c->account_version,
+        strcmp(c->kind, "resale_cert") == 0 ? "resale certificate" : c->kind, c->compact,
+        c->valid ? "valid" : "NOT VALID", t->sale_tag[0] ? ", whole sale " : "",
+        t->sale_tag[0] ? purpose_word(t->sale_tag) : "");
 }
 
 /* ======================================================================== */

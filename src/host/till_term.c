@@ -260,6 +260,43 @@ int read_text(till *t, const char *prompt, char *buf, size_t cap) {
   return done;
 }
 
+/* A line, or a pick by its number.  Contract in till_int.h. */
+int read_text_or_pick(till *t, const char *prompt, char *buf, size_t cap, size_t npick,
+                      int *picked) {
+  *picked = -1;
+  if (!t->tty) {
+    if (!read_text(t, prompt, buf, cap)) return 0;
+    if (buf[0] >= '1' && (size_t)(buf[0] - '0') <= npick && buf[1] == '\0') {
+      *picked = buf[0] - '1';
+      buf[0] = '\0';
+    }
+    return 1;
+  }
+  /* The first key decides: a number on offer picks, anything else begins
+   * the text, which read_text() goes on with. */
+  int k;
+  t->ask = prompt;
+  t->askbuf = NULL;
+  do {
+    draw(t);
+    k = read_key(t);
+  } while (k == K_RELOADED);
+  t->ask = NULL;
+  if (k == K_EOF || k == K_ESC) return 0;
+  if (k >= '1' && (size_t)(k - '0') <= npick) {
+    *picked = k - '1';
+    buf[0] = '\0';
+    return 1;
+  }
+  if (k == K_ENTER) {
+    buf[0] = '\0';
+    return 1;
+  }
+  /* A printable byte is read again as the text's first key. */
+  if (k >= 0x20 && k < 0x100 && k != 127) t->pending = k;
+  return read_text(t, prompt, buf, cap);
+}
+
 /* Ask for one key among `choices` (lower case).  Enter gives `dflt` (0: no
  * default).  Returns the choice, or 0 when cancelled.  From a pipe the
  * answer is a line, so that "y\n" answers and leaves nothing behind. */
