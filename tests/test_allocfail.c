@@ -12,8 +12,10 @@
  *     and holds it exactly when the completion's reply said ok;
  *   - the next sale, with no failure, records;
  *   - at the end, integrity_check is ok and the journal verifies.
- * The same is done with store scripts loaded (Lua allocates too), and for
- * engine_open itself: a refusal with a reason, or an engine that works.
+ * The same is done with store scripts loaded (Lua allocates too) and the
+ * customer named as an account on file (looked up and frozen into the
+ * sale), for a return of a whole sale (sale.return and on_return), and
+ * for engine_open itself: a refusal with a reason, or an engine that works.
  * Run under valgrind (CTest does), this also shows that no failure path
  * leaks.  malloc, calloc, realloc and free are replaced for the whole
  * process, so SQLite's, cJSON's and Lua's allocations fail as well.
@@ -39,7 +41,9 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "domain/account.h"
 #include "posplug.h"
+#include "store/accounts.h"
 #include "store/store.h"
 #include "testutil.h"
 
@@ -192,6 +196,16 @@ static int sendo(outcome *o, const char *name, engine *e, const char *fmt, ...) 
   return ok;
 }
 
+/* The customer event's body: typed in at the till, or an account on file
+ * (put_account) that the engine looks up and freezes into the sale.  Both
+ * carry a VAT and an EORI number, so a whole sale has 2 evidence rows. */
+static int use_account;
+
+#define TYPED_CUSTOMER                                                        \
+  "{\"id\":\"C-1\",\"name\":\"Café Mitte GmbH\",\"org\":true,\"vat\":"          \
+  "\"ATU13585627\",\"eori\":\"DE1234567890123\"}"
+#define ACCOUNT_CUSTOMER "{\"account\":\"ACME-01\"}"
+
 /* The full sale: every kind of event, hooks on each. */
 static outcome full_sale(engine *e, const char *id) {
   outcome o;
@@ -211,10 +225,8 @@ static outcome full_sale(engine *e, const char *id) {
                   "\"net\":1261,\"tax\":239}",
                   id);
   o.customer = sendo(&o, "sale.customer", e,
-                    "{\"type\":\"sale.customer\",\"sale\":\"%s\",\"customer\":{\"id\":"
-                    "\"C-1\",\"name\":\"Café Mitte GmbH\",\"org\":true,\"vat\":"
-                    "\"ATU13585627\",\"eori\":\"DE1234567890123\"}}",
-                    id);
+                    "{\"type\":\"sale.customer\",\"sale\":\"%s\",\"customer\":%s}", id,
+                    use_account ? ACCOUNT_CUSTOMER : TYPED_CUSTOMER);
   sendo(&o, "sale.tag L1", e,
        "{\"type\":\"sale.tag\",\"sale\":\"%s\",\"purpose\":\"resale\",\"line\":\"L1\"}",
        id);
@@ -313,16 +325,45 @@ static int setup_with(void **state, const char *extra) {
   return 0;
 }
 
-static int setup_plain(void **state) { return setup_with(state, "\"store_id\":\"shop-1\""); }
+static int setup_plain(void **state) {
+  use_account = 0;
+  return setup_with(state, "\"store_id\":\"shop-1\"");
+}
 
 /* The scripts' budgets at the largest the manifest allows: under valgrind
  * on a loaded machine the default 1 s load budget ran out, and whether it
  * does must not decide a test about allocation failures. */
 #define UNTIMED "\"hook_ms\":10000,\"load_ms\":60000"
 
+/* Put account ACME-01 of shop-1 on file, as `posintent account add`
+ * would: a business with the typed customer's VAT and EORI numbers. */
+static void put_account(fixture *f) {
+  account a;
+  memset(&a, 0, sizeof a);
+  pi_error err;
+  pi_error_clear(&err);
+  snprintf(a.store, sizeof a.store, "shop-1");
+  snprintf(a.id, sizeof a.id, "ACME-01");
+  snprintf(a.name, sizeof a.name, "Café Mitte GmbH");
+  a.kind = ACCOUNT_BUSINESS;
+  a.status = ACCOUNT_OPEN;
+  if (account_evidence_number(&a.ev[a.nev++], TAXID_VAT, "ATU13585627", &err) ||
+      account_evidence_number(&a.ev[a.nev++], TAXID_EORI, "DE1234567890123", &err))
+    fail_msg("%s", err.message);
+  store *st = NULL;
+  if (store_open(f->db, STORE_EXISTING, NULL, &st, &err)) fail_msg("%s", err.message);
+  if (store_account_add(st, &a, "2026-11-01T09:00:00Z", &err)) fail_msg("%s", err.message);
+  store_close(st);
+}
+
+/* With the scripts, the customer is an account on file: the engine's
+ * account lookup and freeze run under every failure too. */
 static int setup_hooks(void **state) {
-  return setup_with(state, "\"store_id\":\"shop-1\",\"scripts\":{\"dir\":\"" POSINTENT_SOURCE_DIR
-                           "/tests/data/soak-scripts\"," UNTIMED "}");
+  setup_with(state, "\"store_id\":\"shop-1\",\"scripts\":{\"dir\":\"" POSINTENT_SOURCE_DIR
+                    "/tests/data/soak-scripts\"," UNTIMED "}");
+  put_account(*state);
+  use_account = 1;
+  return 0;
 }
 
 static int teardown(void **state) {
@@ -445,12 +486,104 @@ static void torture_open(void **state) {
 }
 
 static void torture_plain(void **state) { torture(state, "no scripts"); }
-static void torture_hooks(void **state) { torture(state, "with Lua hooks"); }
+static void torture_hooks(void **state) { torture(state, "with Lua hooks and an account"); }
+
+/* Everything the full sale sold comes back (sale id, then the same id for
+ * the return's own, R-<sale>): L1 (2 pieces, 2804 + 196) and
+ * L2 (1.5 pieces, 1261 + 239), refunded 4500 by card. */
+#define RETURN_ALL                                                              \
+  "{\"type\":\"sale.return\",\"sale\":\"%s\",\"return\":\"R-%s\",\"at\":"               \
+  "\"2026-12-01T11:00:00+01:00\",\"reason\":\"unwanted\",\"reason_text\":\"too small\","  \
+  "\"lines\":[{\"line\":\"L1\",\"qty\":2},{\"line\":\"L2\",\"qty\":1.5}],"            \
+  "\"refund\":[{\"type\":\"card\",\"amount\":4500}]}"
+
+/* 1 when sale `id` has its return recorded, 0 when it has none.  A
+ * recorded return must be whole: both lines, adding up to the sale's
+ * amounts, with the refund and the reply kept.  Fails the test otherwise. */
+static int returned(fixture *f, const char *id) {
+  int64_t rets = query_int(f->check,
+                           "SELECT count(*) FROM returns WHERE sale_id IN "
+                           "(SELECT id FROM sales WHERE sale=?1)",
+                           id);
+  int64_t lines = query_int(f->check,
+                            "SELECT count(*) FROM return_lines WHERE return_id IN "
+                            "(SELECT r.id FROM returns r JOIN sales s ON s.id = r.sale_id "
+                            "WHERE s.sale=?1)",
+                            id);
+  int64_t whole = query_int(f->check,
+                            "SELECT r.net = s.net AND r.tax = s.tax AND r.total = 4500 "
+                            "AND r.net = sum(l.net) AND r.tax = sum(l.tax) AND "
+                            "length(r.refund) > 0 AND length(r.reply) > 0 FROM returns r "
+                            "JOIN sales s ON s.id = r.sale_id JOIN return_lines l ON "
+                            "l.return_id = r.id WHERE s.sale=?1 GROUP BY r.id",
+                            id);
+  if (rets == 0 && lines == 0) return 0;
+  if (rets == 1 && lines == 2 && whole == 1) return 1;
+  fail_msg("the return of %s is recorded as %lld returns with %lld lines, %s", id,
+           (long long)rets, (long long)lines, whole == 1 ? "adding up" : "not adding up");
+  return -1;
+}
+
+/* A return (sale.return and the scripts' on_return) with allocation N
+ * failing, for every N: the return is recorded whole exactly when its
+ * reply said ok, and the till's resend of the same return, with nothing
+ * failing, is then recorded (or replayed) and recorded once. */
+static void torture_return(void **state) {
+  fixture *f = *state;
+  assert_true(full_sale(f->e, "RWARM").complete);
+  assert_true(send(f->e, RETURN_ALL, "RWARM", "RWARM"));
+  assert_true(full_sale(f->e, "RCOUNT").complete);
+  alloc_start(0);
+  int ok = send(f->e, RETURN_ALL, "RCOUNT", "RCOUNT");
+  long count = alloc.count;
+  alloc_stop();
+  assert_true(ok);
+  assert_int_equal(returned(f, "RCOUNT"), 1);
+  assert_true(count > 20);
+  long refused = 0, recorded_anyway = 0, unreached = 0, spared = 0, n;
+  for (n = 1; n <= 2 * count; n++) {
+    char id[32];
+    snprintf(id, sizeof id, "RF%ld", n);
+    if (!full_sale(f->e, id).complete) fail_msg("sale %s was not recorded", id);
+    alloc_start(n);
+    ok = send(f->e, RETURN_ALL, id, id);
+    alloc_stop();
+    if (alloc.failed == 0) {
+      assert_true(ok);
+      assert_int_equal(returned(f, id), 1);
+      if (alloc.spared) {
+        spared++;
+        continue;
+      }
+      if (n > count) break;
+      unreached++;
+      continue;
+    }
+    int rec = returned(f, id);
+    if (ok != rec)
+      fail_msg("allocation %ld: the return's reply said %s but it is %s", n,
+               ok ? "ok" : "not ok", rec ? "recorded" : "not recorded");
+    if (ok)
+      recorded_anyway++;
+    else
+      refused++;
+    /* The till sends the return again: recorded now, or replayed. */
+    if (!send(f->e, RETURN_ALL, id, id)) fail_msg("allocation %ld: the resent return failed", n);
+    assert_int_equal(returned(f, id), 1);
+  }
+  assert_true(n <= 2 * count);
+  database_sound(f);
+  print_message("sale.return with Lua hooks: about %ld allocations; failing each one "
+                "in turn: %ld returns refused, %ld recorded despite it, %ld not "
+                "reached, %ld spared (lua-cjson)\n",
+                count, refused, recorded_anyway, unreached, spared);
+}
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(torture_plain, setup_plain, teardown),
       cmocka_unit_test_setup_teardown(torture_hooks, setup_hooks, teardown),
+      cmocka_unit_test_setup_teardown(torture_return, setup_hooks, teardown),
       cmocka_unit_test_setup_teardown(torture_open, setup_plain, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

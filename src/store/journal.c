@@ -322,7 +322,15 @@ static int pii_field(journal *j, int64_t sale_id, enum pii_mode mode, const char
     sqlite3_stmt *q = j->get_salt;
     sqlite3_bind_int64(q, 1, sale_id);
     sqlite3_bind_text(q, 2, field, -1, SQLITE_TRANSIENT);
-    int found = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == SALT_BYTES;
+    /* A failed read is a failure, never "unsalted": under memory
+     * pressure it would chain a wrong digest (and SQLite may have rolled
+     * the transaction back already). */
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      done(q);
+      return db_fail(j->db, err, "reading a salt");
+    }
+    int found = rc == SQLITE_ROW && sqlite3_column_bytes(q, 0) == SALT_BYTES;
     if (found) memcpy(salt, sqlite3_column_blob(q, 0), SALT_BYTES);
     done(q);
     if (!found) {

@@ -555,8 +555,10 @@ static int open_existing(store *st, const char *path, pi_error *err) {
                          " name IN ('meta','sales','lines','journal','salts')",
                          -1, &q, NULL) != SQLITE_OK)
     return store_db_fail(st, err, "reading the schema");
-  if (sqlite3_step(q) == SQLITE_ROW) tables = sqlite3_column_int(q, 0);
+  int step = sqlite3_step(q);
+  if (step == SQLITE_ROW) tables = sqlite3_column_int(q, 0);
   sqlite3_finalize(q);
+  if (step != SQLITE_ROW) return store_db_fail(st, err, "reading the schema");
   if (ver < 1 || tables != 5)
     return pi_fail(err, PI_E_NOT_A_DATABASE, "database",
                    "%s is an SQLite database but not a posintent one (it lacks "

@@ -639,9 +639,14 @@ int store_record_return(store *st, store_return *r, const char *recorded_at,
   if (prep_once(st, &q, "SELECT day FROM sales WHERE id=?1", err)) return finish(st, -1, err);
   sqlite3_bind_int64(q, 1, sale_rowid);
   char sale_day[11] = "";
-  if (sqlite3_step(q) == SQLITE_ROW)
-    snprintf(sale_day, sizeof sale_day, "%s", col_text(q, 0));
+  /* Every step's failure ends the return: after SQLITE_NOMEM (or FULL,
+   * IOERR) SQLite may roll the transaction back by itself, and the writes
+   * below would then commit one by one while the reply says it failed. */
+  int step = sqlite3_step(q);
+  if (step == SQLITE_ROW) snprintf(sale_day, sizeof sale_day, "%s", col_text(q, 0));
   sqlite3_finalize(q);
+  if (step != SQLITE_ROW)
+    return finish(st, store_db_fail(st, err, "reading the sale's business day"), err);
   if (strcmp(r->day, sale_day) < 0)
     rc = pi_fail(err, PI_E_BAD_VALUE, "at",
                  "the return is dated %s, before sale %s's business day %s", r->day,

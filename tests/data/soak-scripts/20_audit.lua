@@ -2,7 +2,7 @@
 -- 20_audit.lua - a second script, with its own globals, that logs at debug
 -- level and encodes a summary with cjson on every completion.
 --
--- Hooks: on_total, on_complete.
+-- Hooks: on_total, on_complete, on_return.
 
 local count = 0
 
@@ -25,5 +25,10 @@ return {
       pos.log("debug", "audit: " .. count .. " sales, last " .. summary)
     end
     return { audit = #summary }
+  end,
+
+  on_return = function(sale, ret)
+    local summary = cjson.encode({ sale = sale.id, n = #ret.lines, total = ret.total })
+    return { receipt = { "Returned from sale " .. sale.id }, meta = { audit = #summary } }
   end,
 }
