@@ -579,12 +579,26 @@ static void torture_return(void **state) {
                 count, refused, recorded_anyway, unreached, spared);
 }
 
-int main(void) {
+/* test_allocfail [NAME]: every torture, or the one named (cmocka's test
+ * filter), so that CTest runs them side by side under valgrind. */
+int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(torture_plain, setup_plain, teardown),
       cmocka_unit_test_setup_teardown(torture_hooks, setup_hooks, teardown),
       cmocka_unit_test_setup_teardown(torture_return, setup_hooks, teardown),
       cmocka_unit_test_setup_teardown(torture_open, setup_plain, teardown),
   };
+  if (argc == 2) {
+    /* A name that matches nothing would run nothing and pass. */
+    size_t i = 0, n = sizeof tests / sizeof tests[0];
+    while (i < n && strcmp(tests[i].name, argv[1]) != 0) i++;
+    if (i == n) argc = 3;
+    else cmocka_set_test_filter(argv[1]);
+  }
+  if (argc > 2) {
+    fprintf(stderr, "usage: test_allocfail [torture_plain|torture_hooks|torture_return|"
+                    "torture_open]\n");
+    return 2;
+  }
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
