@@ -23,7 +23,9 @@ static int dup_col(sqlite3_stmt *q, int i, char **out) {
   return t && *out == NULL ? -1 : 0;
 }
 
+/* Fills *r from the row, its owned strings (tenders, reply) left NULL. */
 static void read_found(sqlite3_stmt *q, store_sale *r) {
+  memset(r, 0, sizeof *r);
   r->rowid = sqlite3_column_int64(q, 0);
   snprintf(r->store, sizeof r->store, "%s", (const char *)sqlite3_column_text(q, 1));
   snprintf(r->terminal, sizeof r->terminal, "%s", (const char *)sqlite3_column_text(q, 2));
