@@ -260,6 +260,20 @@ int read_text(till *t, const char *prompt, char *buf, size_t cap) {
   return done;
 }
 
+/* Show `prompt` on the status line and read one key from the terminal,
+ * past the redraws a script reload causes.  The key, K_EOF or K_ESC. */
+static int prompt_key(till *t, const char *prompt) {
+  int k;
+  t->ask = prompt;
+  t->askbuf = NULL;
+  do {
+    draw(t);
+    k = read_key(t);
+  } while (k == K_RELOADED);
+  t->ask = NULL;
+  return k;
+}
+
 /* A line, or a pick by its number.  Contract in till_int.h. */
 int read_text_or_pick(till *t, const char *prompt, char *buf, size_t cap, size_t npick,
                       int *picked) {
@@ -274,14 +288,7 @@ int read_text_or_pick(till *t, const char *prompt, char *buf, size_t cap, size_t
   }
   /* The first key decides: a number on offer picks, anything else begins
    * the text, which read_text() goes on with. */
-  int k;
-  t->ask = prompt;
-  t->askbuf = NULL;
-  do {
-    draw(t);
-    k = read_key(t);
-  } while (k == K_RELOADED);
-  t->ask = NULL;
+  int k = prompt_key(t, prompt);
   if (k == K_EOF || k == K_ESC) return 0;
   if (k >= '1' && (size_t)(k - '0') <= npick) {
     *picked = k - '1';
@@ -309,13 +316,7 @@ int ask_key(till *t, const char *prompt, const char *choices, int dflt) {
       char *s = trim(line);
       k = s[0] ? tolower((unsigned char)s[0]) : K_ENTER;
     } else {
-      t->ask = prompt;
-      t->askbuf = NULL;
-      do {
-        draw(t);
-        k = read_key(t);
-      } while (k == K_RELOADED);
-      t->ask = NULL;
+      k = prompt_key(t, prompt);
       if (k == K_EOF || k == K_ESC) return 0;
       if (k < 0x100) k = tolower(k);
     }
