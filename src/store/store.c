@@ -151,6 +151,18 @@ static const char *const migrations[] = {
     " input TEXT NOT NULL, state TEXT, signed TEXT, expires TEXT,"
     " compact TEXT NOT NULL, country TEXT NOT NULL,"
     " PRIMARY KEY(account_id, seq)) WITHOUT ROWID;" JOURNAL_SCHEMA_V7,
+    /* 7 -> 8: fewer pages per sale (issue 16).  lines_reseller made every
+     * resale sale write about 2.2 more pages (WAL frames, then their
+     * checkpoint copies) of a 14.9-page sale: an index b-tree grown at its
+     * right end is rebalanced across three sibling leaves, so it touched
+     * two to four pages at a time.  The reseller report totals the same
+     * lines through the lines table's primary key (sale_id, seq), bounded
+     * by the same sale ids: a range search, never a scan of the table
+     * (EXPLAIN QUERY PLAN), at 1.4 to 1.7 times the CPU for a year's report
+     * (bench_report, docs/performance.md).  sales_resale stays: without
+     * it the EC Sales List's credits and corrections scan the whole sales
+     * and lines tables. */
+    "DROP INDEX IF EXISTS lines_reseller;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,

@@ -1,0 +1,134 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Schema 7 -> 8: fewer pages per sale, the same records and reports.
+
+Schema 8 drops the partial index lines_reseller (issue 16: it cost a
+resale sale about 2.2 of its 14.9 pages written; store.c says why).  On the
+demo day:
+
+1. a new database has schema 8 and no lines_reseller, and keeps every
+   other index (sales_resale above all, which the EC Sales List needs);
+2. a schema-7 database, as the previous release leaves it (the same rows
+   with lines_reseller and user_version 7), is refused by the CLI until
+   the plugin opened it once, and is left unchanged by that refusal;
+3. opened once by the plugin (pos-host, a ping), it is at schema 8 without
+   lines_reseller, holds the same rows, verifies with the same journal
+   head, and every report and export is byte for byte the new database's.
+
+usage: schema_upgrade_test.py POS_HOST POSINTENT MANIFEST EVENTS
+"""
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+from checks import check, finish
+
+host, cli, manifest, events = sys.argv[1:5]
+
+# Migration 1 -> 2's index, as every release from schema 2 to 7 made it.
+LINES_RESELLER = ("CREATE INDEX lines_reseller ON lines(sale_id, net, tax)"
+                  " WHERE status = 'reseller'")
+REPORTS = [
+    ["report", "resellers", "--format", "csv"],
+    ["report", "resellers", "--detail", "--format", "csv"],
+    ["report", "resellers", "--from", "2026-12-01", "--to", "2026-12-31", "--format", "json"],
+    ["report", "ec-sales-list", "--period", "2026-Q4", "--format", "csv"],
+    ["report", "ec-sales-list", "--period", "2026-12", "--corrections", "--format", "csv"],
+    ["report", "purposes", "--by", "month", "--format", "csv"],
+    ["report", "gifts", "--format", "csv"],
+    ["export", "--format", "jsonl"],
+    ["verify"],
+]
+TABLES = ["sales", "lines", "evidence", "voids", "journal", "salts", "returns",
+          "return_lines", "accounts", "account_evidence", "meta"]
+
+
+def sql(db, q):
+    c = sqlite3.connect(db)
+    try:
+        return c.execute(q).fetchall()
+    finally:
+        c.close()
+
+
+def indexes(db):
+    return sorted(r[0] for r in sql(db, "SELECT name FROM sqlite_master WHERE type='index'"))
+
+
+def version(db):
+    return sql(db, "PRAGMA user_version")[0][0]
+
+
+def counts(db):
+    return {t: sql(db, f"SELECT count(*) FROM {t}")[0][0] for t in TABLES}
+
+
+def run_cli(db, args):
+    return subprocess.run([cli, "--db", db, *args], capture_output=True, text=True)
+
+
+def open_with_plugin(db):
+    r = subprocess.run([host, "--manifest", manifest, "--db", db, "--quiet"],
+                       input='{"type":"ping"}\n', capture_output=True, text=True)
+    check(f"pos-host opens {os.path.basename(db)}", r.returncode == 0 and '"ok":true' in r.stdout,
+          (r.returncode, r.stdout, r.stderr))
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    new = os.path.join(tmp, "new.db")
+    subprocess.run([host, "--manifest", manifest, "--db", new, "--events", events, "--quiet"],
+                   check=True, capture_output=True)
+
+    # ---- 1. a new database --------------------------------------------------
+    check("a new database is at schema 8 or later", version(new) >= 8, version(new))
+    new_indexes = indexes(new)
+    check("a new database has no lines_reseller", "lines_reseller" not in new_indexes,
+          new_indexes)
+    for keep in ("sales_resale", "sales_day", "sales_sale", "evidence_sale"):
+        check(f"a new database keeps {keep}", keep in new_indexes, new_indexes)
+    want = {tuple(a): run_cli(new, a) for a in REPORTS}
+    for args, r in want.items():
+        check(f"{list(args)} on the new database: exit 0, output", r.returncode == 0 and r.stdout,
+              (r.returncode, r.stderr))
+    new_counts = counts(new)
+    check("the demo day has resale lines (the dropped index had rows)",
+          sql(new, "SELECT count(*) FROM lines WHERE status='reseller'")[0][0] > 0)
+
+    # ---- 2. a schema-7 database, as the previous release left it -----------
+    old = os.path.join(tmp, "old.db")
+    shutil.copy(new, old)
+    c = sqlite3.connect(old)
+    c.execute(LINES_RESELLER)
+    c.execute("PRAGMA user_version=7")
+    c.commit()
+    c.close()
+    check("the schema-7 copy has lines_reseller", "lines_reseller" in indexes(old))
+    r = run_cli(old, ["report", "resellers"])
+    check("the CLI refuses a schema-7 database until the plugin opened it (exit 3, says so)",
+          r.returncode == 3 and "open it once with the plugin" in r.stderr,
+          (r.returncode, r.stderr))
+    check("the refusal leaves it at schema 7, with its index",
+          version(old) == 7 and "lines_reseller" in indexes(old), (version(old), indexes(old)))
+
+    # ---- 3. the plugin migrates it ---------------------------------------------
+    open_with_plugin(old)
+    check("migrated: at the new database's schema", version(old) == version(new),
+          (version(old), version(new)))
+    check("migrated: lines_reseller is gone, every other index kept",
+          indexes(old) == new_indexes, (indexes(old), new_indexes))
+    check("migrated: the same rows in every table", counts(old) == new_counts,
+          (counts(old), new_counts))
+    for args, w in want.items():
+        r = run_cli(old, list(args))
+        check(f"migrated: {list(args)} is the new database's, byte for byte",
+              (r.returncode, r.stdout) == (w.returncode, w.stdout),
+              (r.returncode, r.stderr, r.stdout[:200], w.stdout[:200]))
+    # Opening it again changes nothing (each migration runs once).
+    open_with_plugin(old)
+    check("a second open migrates nothing", version(old) == version(new) and
+          indexes(old) == new_indexes and counts(old) == new_counts)
+
+finish("schema upgrade")
