@@ -29,7 +29,7 @@ from checks import check, finish
 host, cli, manifest, events = sys.argv[1:5]
 
 # Migration 1 -> 2's index, as every release from schema 2 to 7 made it.
-LINES_RESELLER = ("CREATE INDEX lines_reseller ON lines(sale_id, net, tax)"
+LINES_RESELLER = ("CREATE INDEX IF NOT EXISTS lines_reseller ON lines(sale_id, net, tax)"
                   " WHERE status = 'reseller'")
 REPORTS = [
     ["report", "resellers", "--format", "csv"],
