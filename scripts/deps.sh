@@ -7,10 +7,11 @@ set -euo pipefail
 
 # Build and runtime: compiler, CMake, pkg-config and the libraries the
 # plugin links (README "Dependencies" says why each is there); libpq-dev
-# for `posintent sync` and the chain's reports (the admin CLI links it, the
+# for `posintent sync` and the chain's reports, libcurl4-openssl-dev for
+# `posintent evidence verify` (VIES, HMRC) (the admin CLI links them, the
 # plugin does not).
 PKGS_BUILD=(gcc make cmake pkg-config liblua5.4-dev lua-cjson-dev libcjson-dev
-            libsqlite3-dev libssl-dev libpq-dev)
+            libsqlite3-dev libssl-dev libpq-dev libcurl4-openssl-dev)
 # Tests: cmocka, the stdnum reference, the sqlite3 shell, valgrind, clang
 # for the sanitizer runtime and libFuzzer, chromium to render the HTML
 # reports headless, g++ to build the README's C++17 host

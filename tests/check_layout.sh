@@ -13,7 +13,7 @@
 # must be in a listed folder.
 set -eu
 . "$(dirname "$0")/selftest.sh"
-order="base taxid domain event config decision script store report chain engine abi cli host"
+order="base taxid domain event config decision script store report chain verify engine abi cli host"
 rank() {
   i=0
   for f in $order; do

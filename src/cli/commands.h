@@ -59,6 +59,7 @@ int cmd_period(const cli_globals *g, int argc, char **argv);
 int cmd_check_records(const cli_globals *g, int argc, char **argv);
 int cmd_sync(const cli_globals *g, int argc, char **argv);
 int cmd_account(const cli_globals *g, int argc, char **argv);
+int cmd_evidence(const cli_globals *g, int argc, char **argv);
 
 /* The server's side of verify, report and export (cmd_sync.c, linked
  * into posintent-net only). */

@@ -64,6 +64,8 @@ typedef enum netcmd_when {
 #define NETCMD_LIST(X)                                                                  \
   X("sync", NULL, NETCMD_ALWAYS, cmd_sync,                                             \
     "ship the till's records to the chain's PostgreSQL")                                \
+  X("evidence", NULL, NETCMD_ALWAYS, cmd_evidence,                                     \
+    "check the VAT numbers on file with VIES and HMRC")                                 \
   X("verify", NULL, NETCMD_SERVER_DB, cmd_verify, NULL)                                 \
   X("report", NULL, NETCMD_SERVER_DB, cmd_report, NULL)                                 \
   X("export", NULL, NETCMD_SERVER_DB, cmd_export, NULL)

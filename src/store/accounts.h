@@ -13,8 +13,9 @@
  * journal records.  Each write is one transaction with its journal entry.
  *
  * What is not here yet (docs/accounts.md): sharing the accounts of a
- * store between the tills of a chain through PostgreSQL, a till's cached
- * copy of them, and online verification of the evidence.
+ * store between the tills of a chain through PostgreSQL and a till's
+ * cached copy of them.  Online verification of the evidence is in
+ * store/verifications.h and src/verify/.
  */
 #ifndef POSINTENT_STORE_ACCOUNTS_H
 #define POSINTENT_STORE_ACCOUNTS_H

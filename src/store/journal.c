@@ -77,6 +77,13 @@ static const char account_evidence_cols[] =
     "seq, kind, input, state, signed, expires, compact, country";
 #define ACCOUNT_NAME_FIELD "name"
 
+/* An online verification of a VAT number (format
+ * JOURNAL_VERIFICATION_FORMAT): the verifications row, its returned name
+ * and address as SHA-256 digests (journal.h says why plain digests). */
+static const char verification_cols[] =
+    "number, country, service, requester, outcome, code, detail, checked_at,"
+    " request_date, consultation, retry_after";
+
 /* Personal data: kept in plain in the rows, in the journal only as salted
  * digests. */
 static const char *const sale_pii[] = {"customer_name",     "gift_message",
@@ -555,6 +562,55 @@ static fact_result account_fact(journal *j, int64_t row, enum pii_mode mode,
   return FACT_BUILT;
 }
 
+/* Append "key":"<SHA-256 of the column's text>" (null when NULL) to the
+ * body.  Returns 0 or -1 with err. */
+static int digest_col(journal *j, sqlite3_stmt *q, int col, const char *key,
+                      pi_error *err) {
+  jw_key(&j->body, key);
+  const char *v = (const char *)sqlite3_column_text(q, col);
+  if (v == NULL) {
+    jw_raw(&j->body, "null");
+    return 0;
+  }
+  char digest[65];
+  const char *parts[1] = {v};
+  size_t lens[1] = {strlen(v)};
+  if (sha256_parts(j, parts, lens, 1, digest))
+    return pi_fail(err, PI_E_STORAGE, "journal", "SHA-256 failed");
+  jw_str(&j->body, digest);
+  return 0;
+}
+
+/* Build j->body of verifications row `row` (j->pii stays {}).  FACT_BUILT,
+ * FACT_ABSENT when there is no such row, or FACT_FAILED. */
+static fact_result verification_fact(journal *j, int64_t row, pi_error *err) {
+  char sql[320];
+  snprintf(sql, sizeof sql, "SELECT %s, name, address FROM verifications WHERE id=?1",
+           verification_cols);
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(j->db, sql, -1, &q, NULL) != SQLITE_OK) {
+    db_fail(j->db, err, "reading the verification");
+    return FACT_FAILED;
+  }
+  int ncols = count_cols(verification_cols);
+  fact_begin(j, JOURNAL_VERIFICATION_FORMAT);
+  fact_result found = fact_row(j, q, row, "reading the verification", err);
+  if (found != FACT_BUILT) {
+    sqlite3_finalize(q);
+    return found;
+  }
+  jw_key(&j->body, "verification");
+  row_array(&j->body, q, 0, ncols, -1, -1);
+  int rc = digest_col(j, q, ncols, "name", err) ||
+           digest_col(j, q, ncols + 1, "address", err);
+  sqlite3_finalize(q);
+  if (rc) return FACT_FAILED;
+  jw_end_object(&j->body);
+  jw_end_object(&j->pii);
+  if (facts_fail(j, err)) return FACT_FAILED;
+  return FACT_BUILT;
+}
+
 static int append(journal *j, const char *at, const char *kind, int64_t sale_id,
                   const char *body, const char *pii, pi_error *err) {
   int64_t seq = 1;
@@ -620,6 +676,16 @@ int journal_append_account(journal *j, int64_t account_row, const char *at,
                    (long long)account_row);
   if (f == FACT_FAILED) return -1;
   return append(j, at, "account", account_row, j->body.buf, j->pii.buf, err);
+}
+
+int journal_append_verification(journal *j, int64_t row, const char *at,
+                                pi_error *err) {
+  fact_result f = verification_fact(j, row, err);
+  if (f == FACT_ABSENT)
+    return pi_fail(err, PI_E_STORAGE, "journal", "verification row %lld is not recorded",
+                   (long long)row);
+  if (f == FACT_FAILED) return -1;
+  return append(j, at, "verification", row, j->body.buf, j->pii.buf, err);
 }
 
 int journal_erase_account(journal *j, int64_t account_row, const char *at, int *erased,
@@ -1127,6 +1193,28 @@ static int check_account_entry(journal *j, journal_report *rep, const entry_row 
   return 0;
 }
 
+/* A verification entry against its verifications row (format
+ * JOURNAL_VERIFICATION_FORMAT).  0 (problem() records a mismatch) or -1
+ * with *err. */
+static int check_verification_entry(journal *j, journal_report *rep, const entry_row *e,
+                                    pi_error *err) {
+  int version = 0;
+  if (sscanf(e->body, "{\"v\":%d,", &version) != 1 ||
+      version != JOURNAL_VERIFICATION_FORMAT) {
+    problem(rep, e->seq, "entry %lld has an unknown format", (long long)e->seq);
+    return 0;
+  }
+  fact_result f = verification_fact(j, e->sale_id, err);
+  if (f == FACT_FAILED) return -1;
+  if (f == FACT_ABSENT)
+    problem(rep, e->seq, "entry %lld records verification row %lld, which is missing",
+            (long long)e->seq, (long long)e->sale_id);
+  else if (strcmp(j->body.buf, e->body) != 0 || strcmp(e->pii, "{}") != 0)
+    problem(rep, e->seq, "verification row %lld differs from entry %lld",
+            (long long)e->sale_id, (long long)e->seq);
+  return 0;
+}
+
 /* A period closing: the hash covers the body; what is left to check is
  * that the closing names the head it was made at, its own predecessor. */
 static void check_period_entry(journal_report *rep, const entry_row *e) {
@@ -1165,6 +1253,8 @@ static int walk_chain(journal *j, journal_report *rep, const cJSON *erasures, pi
       rc = check_return_entry(j, rep, &e, erasures, err);
     else if (strcmp(e.kind, "account") == 0)
       rc = check_account_entry(j, rep, &e, erasures, err);
+    else if (strcmp(e.kind, "verification") == 0)
+      rc = check_verification_entry(j, rep, &e, err);
     memcpy(rep->head, e.hash, sizeof rep->head);
     rep->head_seq = e.seq;
     expect = e.seq + 1;
@@ -1229,6 +1319,18 @@ static int cross_check(sqlite3 *db, journal_report *rep, pi_error *err) {
                 &failed);
   if (id) return problem(rep, 0, "account evidence belongs to account row %lld, which does "
                                  "not exist",
+                         (long long)id);
+  id = first_id(db,
+                "SELECT id FROM verifications WHERE id NOT IN (SELECT sale_id FROM"
+                " journal WHERE kind='verification') ORDER BY id LIMIT 1",
+                &failed);
+  if (id) return problem(rep, 0, "verification row %lld has no journal entry",
+                         (long long)id);
+  id = first_id(db,
+                "SELECT sale_id FROM journal WHERE kind='verification' GROUP BY sale_id"
+                " HAVING count(*) > 1 LIMIT 1",
+                &failed);
+  if (id) return problem(rep, 0, "verification row %lld has two journal entries",
                          (long long)id);
   id = first_id(db,
                 "SELECT sale_id FROM lines WHERE sale_id NOT IN (SELECT id FROM sales)"

@@ -45,6 +45,10 @@
  * a salted digest; verification rebuilds and compares it like a sale's,
  * and reports an account row without its entry.
  *
+ * A "verification" entry records one online check of a VAT number
+ * (store/verifications.h): the verifications row, rebuilt and compared
+ * like the others; a row without its entry is reported.
+ *
  * A "period" entry records the closing of a filed period (period.h): its
  * body names the period, the report and format filed, the SHA-256 of the
  * filed bytes and the head of the journal when it was closed, which is the
@@ -131,6 +135,26 @@
   "DROP TABLE journal;"                                                        \
   "ALTER TABLE journal_v7 RENAME TO journal;"
 
+/* Schema 8 -> 9 (store.c): the journal also holds "verification" entries,
+ * one online check of a VAT number (store/verifications.h); rebuilt as
+ * for version 4. */
+#define JOURNAL_SCHEMA_V9                                                      \
+  "CREATE TABLE journal_v9("                                                   \
+  " seq INTEGER PRIMARY KEY,"                                                  \
+  " at TEXT NOT NULL,"                                                         \
+  " kind TEXT NOT NULL CHECK(kind IN ('sale','void','erase','period','return',"\
+  "'account','verification')),"                                                \
+  " sale_id INTEGER NOT NULL,"                                                 \
+  " body TEXT NOT NULL, pii TEXT NOT NULL,"                                    \
+  " prev TEXT NOT NULL, hash TEXT NOT NULL);"                                  \
+  "INSERT INTO journal_v9(seq,at,kind,sale_id,body,pii,prev,hash)"             \
+  " SELECT seq,at,kind,sale_id,body,pii,prev,hash FROM journal ORDER BY seq;"  \
+  "DROP TABLE journal;"                                                        \
+  "ALTER TABLE journal_v9 RENAME TO journal;"
+
+/* The format version of "verification" bodies: {"v":1,...}. */
+#define JOURNAL_VERIFICATION_FORMAT 1
+
 /* The format version of "account" bodies: {"v":1,...}. */
 #define JOURNAL_ACCOUNT_FORMAT 1
 
@@ -188,6 +212,19 @@ int journal_append_return(journal *j, int64_t return_id, const char *at, pi_erro
  * 0 or -1 with err. */
 int journal_append_account(journal *j, int64_t account_row, const char *at,
                            pi_error *err);
+
+/* Inside the caller's write transaction: append the "verification" entry
+ * of the verifications row `row` (one online check of a VAT number,
+ * store/verifications.h; rows are only ever added).  Its journal sale_id
+ * is the row id; the body ({"v":1,"verification":[number, country,
+ * service, requester, outcome, code, detail, checked_at, request_date,
+ * consultation, retry_after],"name":D,"address":D}) holds the row, with
+ * the name and address the service returned as plain SHA-256 digests (null
+ * when none): they are what the register publishes to anyone who asks for
+ * the number, and a digest keeps them out of the journal's text while an
+ * edit still shows.  pii is {}.  Returns 0 or -1 with err. */
+int journal_append_verification(journal *j, int64_t row, const char *at,
+                                pi_error *err);
 
 /* Inside the caller's write transaction: erase the name of the accounts row
  * `account_row`: the column set to NULL, its salt deleted, and an "erase"

@@ -163,6 +163,28 @@ static const char *const migrations[] = {
      * it the EC Sales List's credits and corrections scan the whole sales
      * and lines tables. */
     "DROP INDEX IF EXISTS lines_reseller;",
+    /* 8 -> 9: online verification of VAT numbers (store/verifications.h).
+     * One row per answer (or failure to get one) from VIES or HMRC,
+     * appended, never changed: the triggers refuse an UPDATE or DELETE,
+     * and each row has its "verification" journal entry, so an edit made
+     * with the triggers dropped still shows in `posintent verify`.  The
+     * status of a number is its latest row. */
+    "CREATE TABLE verifications("
+    " id INTEGER PRIMARY KEY,"
+    " number TEXT NOT NULL, country TEXT NOT NULL,"
+    " service TEXT NOT NULL CHECK(service IN ('vies','hmrc')),"
+    " requester TEXT NOT NULL,"
+    " outcome TEXT NOT NULL"
+    "  CHECK(outcome IN ('valid','invalid','unavailable','input_error')),"
+    " code TEXT NOT NULL, detail TEXT NOT NULL,"
+    " checked_at TEXT NOT NULL, request_date TEXT, consultation TEXT,"
+    " retry_after TEXT, name TEXT, address TEXT);"
+    "CREATE INDEX verifications_number ON verifications(number, id);"
+    "CREATE TRIGGER verifications_no_update BEFORE UPDATE ON verifications"
+    " BEGIN SELECT RAISE(ABORT, 'verifications are append-only'); END;"
+    "CREATE TRIGGER verifications_no_delete BEFORE DELETE ON verifications"
+    " BEGIN SELECT RAISE(ABORT, 'verifications are append-only'); END;"
+    JOURNAL_SCHEMA_V9,
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
