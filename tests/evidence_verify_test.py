@@ -322,6 +322,49 @@ try:
         check("a misspelt setting is refused, naming it",
               r.returncode == 3 and "vies_ulr" in r.stderr, r.stderr)
 
+        # --- Policy: reverse_charge only for a number verified online.
+        with open(manifest, encoding="utf-8") as f:
+            m = json.load(f)
+        m["config"].setdefault("policy", {})["reverse_charge_requires_verified"] = True
+        strict = os.path.join(tmp, "strict.manifest")
+        with open(strict, "w", encoding="utf-8") as f:
+            json.dump(m, f)
+        FR_OK, FR_BAD, FR_NEVER = "FR40303265045", "FR53901821074", "FR83404833048"
+        srv.vies.update({FR_OK[2:]: "valid", FR_BAD[2:]: "invalid"})
+        db7 = make_db(tmp, "policy.db", [FR_OK, FR_BAD])
+        r = run_pass(db7, config)
+        check("policy: the numbers on file are checked", "2 due: 1 valid, 1 invalid"
+              in r.stdout, r.stdout + r.stderr)
+
+        def total(man, vat, sid):
+            ev = [{"type": "sale.begin", "sale": sid, "store": "roastery-berlin",
+                   "terminal": "T1", "cashier": "ev", "at": "2026-12-02T10:00:00+01:00",
+                   "currency": "EUR"},
+                  {"type": "sale.line", "sale": sid, "line": "L1", "sku": "SKU-1",
+                   "name": "Beans", "qty": 1, "unit_price": 1190, "net": 1000, "tax": 190},
+                  {"type": "sale.customer", "sale": sid, "customer": {"vat": vat}},
+                  {"type": "sale.tag", "sale": sid, "purpose": "resale"},
+                  {"type": "sale.total", "sale": sid}]
+            p = subprocess.run([pos_host, "--manifest", man, "--db", db7, "--quiet"],
+                               input="".join(json.dumps(e) + "\n" for e in ev),
+                               capture_output=True, text=True)
+            return json.loads(p.stdout.splitlines()[-1])
+
+        t = total(strict, FR_OK, "P1")
+        check("policy on, verified number: reverse_charge, no prompt",
+              t["tax_treatment"] == "reverse_charge" and
+              not [x for x in t["prompts"] if x["id"] == "vat_unverified"], t)
+        for vat, why, sid in [(FR_NEVER, "never verified online", "P2"),
+                              (FR_BAD, "found not registered online", "P3")]:
+            t = total(strict, vat, sid)
+            pr = [x for x in t["prompts"] if x["id"] == "vat_unverified"]
+            check(f"policy on, {why}: standard, with a prompt that says why",
+                  t["tax_treatment"] == "standard" and pr and why in pr[0]["text"]
+                  and vat in pr[0]["text"] and t["can_complete"], t)
+        t = total(manifest, FR_NEVER, "P4")
+        check("policy off: the offline verdict decides, as before",
+              t["tax_treatment"] == "reverse_charge", t)
+
         # --- --follow: a pass, then stopped by SIGTERM between passes.
         db6 = make_db(tmp, "follow.db", [eu[0]])
         p = subprocess.Popen([posintent_bin, "--db", db6, "evidence", "verify", "--config",

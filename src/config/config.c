@@ -89,7 +89,8 @@ static int read_uint(const cJSON *obj, const char *key, const char *prefix,
 
 static int read_policy(const cJSON *cfgj, plugin_config *cfg, pi_error *err) {
   static const char *const known[] = {"resale_evidence", "accepted_evidence",
-                                      "gift_receipt", NULL};
+                                      "gift_receipt", "reverse_charge_requires_verified",
+                                      NULL};
   static const char *const resale[] = {"block", "warn", NULL};
   static const char *const gift[] = {"offer", "always", "never", NULL};
   const cJSON *p;
@@ -102,6 +103,9 @@ static int read_policy(const cJSON *cfgj, plugin_config *cfg, pi_error *err) {
     return -1;
   cfg->resale = (resale_policy)r;
   cfg->gift_receipt = (gift_receipt_policy)g;
+  if (ju_bool(p, "reverse_charge_requires_verified", "config.policy", JU_OPTIONAL,
+              &cfg->reverse_charge_verified, err) == JU_FAILED)
+    return -1;
   const cJSON *acc = cJSON_GetObjectItemCaseSensitive(p, "accepted_evidence");
   if (acc) {
     if (!cJSON_IsArray(acc) || cJSON_GetArraySize(acc) == 0)

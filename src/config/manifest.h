@@ -59,6 +59,9 @@ typedef struct plugin_config {
   char currency[4];                 /* default ISO 4217 currency           */
   int default_purpose;              /* a `purpose`; PURPOSE_NONE = ask      */
   resale_policy resale;             /* missing/invalid evidence: block|warn */
+  int reverse_charge_verified;      /* 1: reverse_charge only for a VAT
+                                       number found valid online
+                                       (policy.reverse_charge_requires_verified) */
   unsigned accepted_evidence;       /* bit set: 1<<TAXID_VAT | ...          */
   gift_receipt_policy gift_receipt;
   durability durability;

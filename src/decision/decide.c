@@ -54,7 +54,7 @@ tax_treatment decision_line_treatment(const decision *d, buyer_status st) {
  * the EU, makes it an intra-community B2B supply (reverse charge).  The
  * hint assumes the goods leave the country; a store script can say
  * otherwise (on_total). */
-static tax_treatment resale_treatment(const evidence *ev, const plugin_config *cfg) {
+static tax_treatment intra_community(const evidence *ev, const plugin_config *cfg) {
   if (ev == NULL || !ev->verdict.valid) return TREAT_STANDARD;
   if (ev->kind == TAXID_CERT) return TREAT_EXEMPT_RESALE;
   if (ev->kind != TAXID_VAT) return TREAT_STANDARD;
@@ -65,6 +65,25 @@ static tax_treatment resale_treatment(const evidence *ev, const plugin_config *c
   if (taxid_eu_vat_prefix(home) && taxid_other_eu_state(home, ev->verdict.country))
     return TREAT_REVERSE_CHARGE;
   return TREAT_STANDARD;
+}
+
+const char *decide_unverified(const evidence *ev, const plugin_config *cfg) {
+  if (!cfg->reverse_charge_verified || intra_community(ev, cfg) != TREAT_REVERSE_CHARGE ||
+      ev->online == VCHECK_VALID)
+    return NULL;
+  switch (ev->online) {
+  case VCHECK_INVALID: return "found not registered online";
+  case VCHECK_UNAVAILABLE: return "unverified (register unavailable)";
+  case VCHECK_INPUT_ERROR: return "refused by the register";
+  default: return "never verified online";
+  }
+}
+
+/* The hint: the intra-community one, unless the store requires a number
+ * verified online and this one is not (decide_unverified). */
+static tax_treatment resale_treatment(const evidence *ev, const plugin_config *cfg) {
+  if (decide_unverified(ev, cfg)) return TREAT_STANDARD;
+  return intra_community(ev, cfg);
 }
 
 static int accepted(const plugin_config *cfg, const evidence *ev) {
@@ -106,7 +125,7 @@ static void add_choice(prompt *p, const char *c) {
   copy_fitting(p->choices[p->nchoices++], sizeof p->choices[0], c);
 }
 
-/* The built-in rules add at most three prompts, two blocks and two receipt
+/* The built-in rules add at most four prompts, two blocks and two receipt
  * lines to an empty decision: they always fit. */
 #define ADD(call)         \
   do {                    \
@@ -155,6 +174,20 @@ void decide(const sale *s, const plugin_config *cfg, decision *d) {
       if (cfg->resale == RESALE_BLOCK)
         ADD(decision_add_block(d, "reseller_evidence", "customer.vat", why));
     }
+  }
+  const char *unverified = d->resale_lines ? decide_unverified(ev, cfg) : NULL;
+  if (unverified) {
+    /* Policy reverse_charge_requires_verified: the hint stays standard
+     * (VAT charged), and the cashier is told why. */
+    char text[sizeof pr.text];
+    int n = snprintf(text, sizeof text,
+                     "No reverse charge: VAT %s %s; VAT charged (posintent evidence "
+                     "verify)",
+                     ev->verdict.compact, unverified); /* at most 98 + TAXID_COMPACT_MAX */
+    assert(n > 0 && (size_t)n < sizeof text);
+    (void)n;
+    set_prompt(&pr, "vat_unverified", text, "customer.vat", NULL);
+    ADD(decision_add_prompt(d, &pr));
   }
   if (d->gift_lines && gift_undecided && cfg->gift_receipt == GIFT_RECEIPT_OFFER) {
     set_prompt(&pr, "gift_receipt", "Print a gift receipt?", "gift_receipt", NULL);

@@ -67,6 +67,14 @@ size_t decision_drop_prompt(decision *d, const char *id);
 const char *decide_evidence_problem(const sale *s, const plugin_config *cfg,
                                     char *buf, size_t cap);
 
+/* Under the policy reverse_charge_requires_verified: why the customer's
+ * VAT number `ev` cannot have the reverse_charge hint it would otherwise
+ * get ("never verified online", "found not registered online", ...), or
+ * NULL when it can, or when the policy is off or the hint would not be
+ * reverse_charge anyway.  Reads only ev->online, which the engine filled
+ * from the local database: the till never waits on the network. */
+const char *decide_unverified(const evidence *ev, const plugin_config *cfg);
+
 /* The tax treatment of one line under decision d. */
 tax_treatment decision_line_treatment(const decision *d, buyer_status st);
 

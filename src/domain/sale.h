@@ -84,12 +84,28 @@ typedef struct gift_info {
 } gift_info;
 
 /* One piece of reseller evidence with its verdict at the time of sale. */
+/* What a register said about a VAT number when it was last asked online
+ * (`posintent evidence verify`, store/verifications.h): valid, invalid,
+ * unavailable (no usable answer: still unverified), input error; NONE when
+ * never asked. */
+typedef enum vcheck_outcome {
+  VCHECK_NONE = 0,
+  VCHECK_VALID,
+  VCHECK_INVALID,
+  VCHECK_UNAVAILABLE,
+  VCHECK_INPUT_ERROR
+} vcheck_outcome;
+
 typedef struct evidence {
   taxid_kind kind;                   /* TAXID_VAT, TAXID_EORI, TAXID_CERT */
   char input[SALE_NAME_MAX];         /* as typed (for certs: the number)  */
   char state[3];                     /* certs: US state code              */
   char expires[11];                  /* certs: YYYY-MM-DD or ""           */
   taxid_result verdict;
+  vcheck_outcome online;             /* VAT: the latest online check on
+                                        file when the customer was named
+                                        (read only under the policy
+                                        reverse_charge_requires_verified) */
 } evidence;
 
 #define SALE_EVIDENCE_MAX 3

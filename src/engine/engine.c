@@ -18,6 +18,7 @@
 #include "engine/reply.h"
 #include "domain/sale.h"
 #include "store/accounts.h"
+#include "store/verifications.h"
 #include "store/store.h"
 
 /* Parked and in-progress sales one till may hold at once.  A host that
@@ -347,6 +348,23 @@ static void judge_evidence(const sale *s, party *p) {
   }
 }
 
+/* Policy reverse_charge_requires_verified: each valid VAT number's latest
+ * online check, as recorded locally by `posintent evidence verify` (one
+ * indexed read; the till never asks the register itself).  Returns 0, or
+ * -1 with err when the database cannot be read. */
+static int online_status(engine *e, party *p, pi_error *err) {
+  for (size_t i = 0; i < p->nev; i++) {
+    evidence *ev = &p->ev[i];
+    ev->online = VCHECK_NONE;
+    if (ev->kind != TAXID_VAT || !ev->verdict.valid) continue;
+    vcheck v;
+    if (store_vcheck_status(e->st, ev->verdict.compact, &v, err) == STORE_LOOKUP_FAILED)
+      return -1;
+    ev->online = v.outcome;
+  }
+  return 0;
+}
+
 /* Under the block policy, a resale tag without usable evidence is refused
  * with the validator's sentence so that the cashier can re-type it. */
 static int resale_allowed(engine *e, const sale *s, pi_error *err) {
@@ -394,6 +412,7 @@ static int on_customer(engine *e, event *ev, reply_buf *r, pi_error *err) {
       account_party(e, s, &ev->customer, &dflt, &version, err))
     return -1;
   judge_evidence(s, &ev->customer);
+  if (e->cfg.reverse_charge_verified && online_status(e, &ev->customer, err)) return -1;
   /* The account's default purpose is a whole-sale tag the cashier did not
    * have to type, under the tag's rules: resale needs evidence that backs
    * it (an expired certificate does not), checked on a copy so that a

@@ -32,13 +32,7 @@
 #include "store/store.h"
 #include "taxid/taxid.h"
 
-typedef enum vcheck_outcome {
-  VCHECK_NONE = 0,        /* never checked (status only)                   */
-  VCHECK_VALID,
-  VCHECK_INVALID,
-  VCHECK_UNAVAILABLE,
-  VCHECK_INPUT_ERROR
-} vcheck_outcome;
+/* The outcomes (vcheck_outcome) are the domain's: domain/sale.h. */
 
 /* "valid", "invalid", "unavailable", "input_error"; "unverified" for
  * VCHECK_NONE. */
