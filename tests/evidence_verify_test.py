@@ -33,6 +33,8 @@ on SIGTERM between passes.
 
 usage: evidence_verify_test.py POS_HOST POSINTENT MANIFEST
 """
+import csv
+import io
 import json
 import os
 import signal
@@ -344,11 +346,15 @@ try:
                    "name": "Beans", "qty": 1, "unit_price": 1190, "net": 1000, "tax": 190},
                   {"type": "sale.customer", "sale": sid, "customer": {"vat": vat}},
                   {"type": "sale.tag", "sale": sid, "purpose": "resale"},
-                  {"type": "sale.total", "sale": sid}]
+                  {"type": "sale.total", "sale": sid},
+                  {"type": "sale.complete", "sale": sid, "total": 1190,
+                   "tenders": [{"type": "card", "amount": 1190}]}]
             p = subprocess.run([pos_host, "--manifest", man, "--db", db7, "--quiet"],
                                input="".join(json.dumps(e) + "\n" for e in ev),
                                capture_output=True, text=True)
-            return json.loads(p.stdout.splitlines()[-1])
+            done = json.loads(p.stdout.splitlines()[-1])
+            check(f"{sid}: recorded", done.get("recorded") is True, p.stdout[-300:])
+            return json.loads(p.stdout.splitlines()[-2])
 
         t = total(strict, FR_OK, "P1")
         check("policy on, verified number: reverse_charge, no prompt",
@@ -364,6 +370,32 @@ try:
         t = total(manifest, FR_NEVER, "P4")
         check("policy off: the offline verdict decides, as before",
               t["tax_treatment"] == "reverse_charge", t)
+
+        # --- Reports: check flags the resale lines, resellers shows status.
+        r = posintent("--db", db7, "check", "--from", "2026-12-01", "--to", "2026-12-31",
+                      "--format", "csv")
+        flagged = {(x["rule"], x["sale"]) for x in csv.DictReader(io.StringIO(r.stdout))}
+        check("check: invalid and never-verified resale lines flagged, verified not",
+              r.returncode == 1 and ("evidence_invalid", "P3") in flagged and
+              ("evidence_unverified", "P2") in flagged and
+              ("evidence_unverified", "P4") in flagged and
+              not [f for f in flagged if f[1] == "P1" and f[0].startswith("evidence_")],
+              r.stdout + r.stderr)
+        r = posintent("--db", db7, "report", "resellers", "--from", "2026-12-01",
+                      "--to", "2026-12-31")
+        rep = {x["identifier"]: x for x in csv.DictReader(io.StringIO(r.stdout))}
+        check("report resellers: verification status and consultation number",
+              r.returncode == 0 and rep[FR_OK]["verification"] == "valid" and
+              rep[FR_OK]["consultation"] == "WAPI" + FR_OK[2:] and
+              rep[FR_BAD]["verification"] == "invalid" and
+              rep[FR_BAD]["consultation"] == "" and
+              rep[FR_NEVER]["verification"] == "unverified", r.stdout + r.stderr)
+        r = posintent("--db", db, "check", "--from", "2026-12-01", "--to", "2026-12-31",
+                      "--format", "csv")
+        flagged = {(x["rule"], x["sale"]) for x in csv.DictReader(io.StringIO(r.stdout))}
+        check("check: a number verified valid after the sale is not flagged",
+              ("evidence_unverified", "S1") not in flagged and
+              ("evidence_invalid", "S1") not in flagged, r.stdout)
 
         # --- --follow: a pass, then stopped by SIGTERM between passes.
         db6 = make_db(tmp, "follow.db", [eu[0]])

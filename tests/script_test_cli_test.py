@@ -118,7 +118,8 @@ with tempfile.TemporaryDirectory() as tmp:
            "name": "Wien KG", "country": "AT", "currency": "EUR", "sales": 1,
            "lines": 1, "net": "10.00", "tax": "0.00", "first_sale": "2026-11-20",
            "last_sale": "2026-11-20",
-       "returned_net": "0.00", "returned_tax": "0.00"}
+       "returned_net": "0.00", "returned_tax": "0.00", "verification": "unverified",
+       "consultation": ""}
     rc, out, err = run(tmp, RECEIPT, {"events": [], "report": "resellers",
                                       "report_rows": [row],
                                       "expect": [{"type": "report_row",

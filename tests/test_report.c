@@ -447,9 +447,10 @@ static void check_reseller_csv(const char *text, const exp_row *rows, size_t n) 
   static const char *const header[] = {"identifier", "kind",  "verdict", "name",
                                        "country",    "currency", "sales", "lines",
                                        "net",        "tax",   "first_sale", "last_sale",
-                                       "returned_net", "returned_tax"};
-  assert_int_equal(c.ncols[0], 14);
-  for (size_t k = 0; k < 14; k++) assert_string_equal(c.cell[0][k], header[k]);
+                                       "returned_net", "returned_tax", "verification",
+                                       "consultation"};
+  assert_int_equal(c.ncols[0], 16);
+  for (size_t k = 0; k < 16; k++) assert_string_equal(c.cell[0][k], header[k]);
   assert_int_equal(c.nrows - 1, n);
   for (size_t i = 0; i < n; i++) {
     const exp_row *e = &rows[i];
@@ -519,9 +520,9 @@ static void resellers_match_fed_sales(void **state) {
   check_reseller_csv(m.text, rows, n);
   /* Spot checks written out by hand, in case both sides share a mistake. */
   assert_non_null(strstr(m.text, "ATU13585627,vat,valid,Huber KG,AT,EUR,4,5,166.51,0.19,"
-                                 "2024-01-10,2024-12-31,0.00,0.00\r\n"));
+                                 "2024-01-10,2024-12-31,0.00,0.00,unverified,\r\n"));
   assert_non_null(strstr(m.text, "ATU13585627,vat,valid,Huber KG,AT,GBP,1,1,50.00,10.00,"
-                                 "2024-02-11,2024-02-11,0.00,0.00\r\n"));
+                                 "2024-02-11,2024-02-11,0.00,0.00,unverified,\r\n"));
   assert_non_null(strstr(m.text, "NL004495445B01,vat,valid,Sakura Shoji,NL,JPY,1,2,4500,"
                                  "450,"));
   assert_non_null(strstr(m.text, "FI20774740,vat,valid,Gulf Traders,FI,BHD,1,1,12.345,"
@@ -558,7 +559,7 @@ static void resellers_detail_one_row_per_resale_line(void **state) {
   run_resellers(d, &q, SINK_CSV, &m);
   csv c;
   csv_parse(m.text, &c);
-  assert_int_equal(c.ncols[0], 16);
+  assert_int_equal(c.ncols[0], 18);
   long want = 0;
   int64_t net_eur = 0;
   for (size_t k = 0; k < NMAIN; k++) {
@@ -634,7 +635,7 @@ static void resellers_empty_report(void **state) {
   run_resellers(d, &q, SINK_CSV, &m);
   assert_string_equal(m.text, "identifier,kind,verdict,name,country,currency,sales,"
                               "lines,net,tax,first_sale,last_sale,returned_net,"
-                              "returned_tax\r\n");
+                              "returned_tax,verification,consultation\r\n");
   mb_free(&m);
   run_resellers(d, &q, SINK_JSON, &m);
   assert_string_equal(m.text, "[]\n");
@@ -741,10 +742,11 @@ static void through_the_engine(void **state) {
   mb_close(&m);
   assert_string_equal(m.text,
                       "identifier,kind,verdict,name,country,currency,sales,lines,net,tax,"
-                      "first_sale,last_sale,returned_net,returned_tax\r\n"
-                      ",,missing,,,EUR,1,1,7.00,1.33,2024-03-06,2024-03-06,0.00,0.00\r\n"
+                      "first_sale,last_sale,returned_net,returned_tax,verification,"
+                      "consultation\r\n"
+                      ",,missing,,,EUR,1,1,7.00,1.33,2024-03-06,2024-03-06,0.00,0.00,,\r\n"
                       "FR40303265045,vat,valid,Dupont,FR,EUR,2,3,160.00,0.00,2024-03-04,"
-                      "2024-03-05,0.00,0.00\r\n");
+                      "2024-03-05,0.00,0.00,unverified,\r\n");
   mb_free(&m);
   /* The ZM: 150.00 + 10.00 + 999.00, the own-use line left out.  E4 was
    * voided on a later day (today), so it stays in March as filed and is a
@@ -873,15 +875,15 @@ static void report_row_hooks_add_columns(void **state) {
   mb_close(&m);
   csv c;
   csv_parse(m.text, &c);
-  assert_int_equal(c.ncols[0], 16);
-  assert_string_equal(c.cell[0][14], "region");
-  assert_string_equal(c.cell[0][15], "repeat_buyer");
+  assert_int_equal(c.ncols[0], 18);
+  assert_string_equal(c.cell[0][16], "region");
+  assert_string_equal(c.cell[0][17], "repeat_buyer");
   assert_int_equal(c.nrows, 8);
   for (size_t r = 1; r < c.nrows; r++) {
-    assert_int_equal(c.ncols[r], 16);
+    assert_int_equal(c.ncols[r], 18);
     const char *region = strcmp(c.cell[r][4], "AT") == 0 ? "alpine" : "other";
-    assert_string_equal(c.cell[r][14], region);
-    assert_string_equal(c.cell[r][15], atoi(c.cell[r][6]) >= 2 ? "true" : "false");
+    assert_string_equal(c.cell[r][16], region);
+    assert_string_equal(c.cell[r][17], atoi(c.cell[r][6]) >= 2 ? "true" : "false");
   }
   assert_int_equal(logs, 0);
   csv_free(&c);

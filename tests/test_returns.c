@@ -567,19 +567,19 @@ static void resellers_net_returns_in_their_period(void **state) {
   assert_int_equal(store_open(f->db, STORE_READONLY, NULL, &st, &err), 0);
   const char *const want[2] = {
       "identifier,kind,verdict,name,country,currency,sales,lines,net,tax,first_sale,"
-      "last_sale,returned_net,returned_tax\r\n"
+      "last_sale,returned_net,returned_tax,verification,consultation\r\n"
       "ATU13585627,vat,valid,Buyer ATU13585627,AT,EUR,1,1,1000.00,0.00,2026-11-10,"
-      "2026-11-10,0.00,0.00\r\n"
+      "2026-11-10,0.00,0.00,unverified,\r\n"
       "FR40303265045,vat,valid,Buyer FR40303265045,FR,EUR,1,1,250.50,0.00,2026-11-20,"
-      "2026-11-20,0.00,0.00\r\n",
+      "2026-11-20,0.00,0.00,unverified,\r\n",
       "identifier,kind,verdict,name,country,currency,sales,lines,net,tax,first_sale,"
-      "last_sale,returned_net,returned_tax\r\n"
+      "last_sale,returned_net,returned_tax,verification,consultation\r\n"
       "ATU13585627,vat,valid,Buyer ATU13585627,AT,EUR,1,1,-300.00,0.00,2026-12-05,"
-      "2026-12-05,400.00,0.00\r\n"
+      "2026-12-05,400.00,0.00,unverified,\r\n"
       "EL094259216,vat,valid,Buyer EL094259216,EL,EUR,1,1,0.00,0.00,2026-12-01,"
-      "2026-12-01,50.00,0.00\r\n"
+      "2026-12-01,50.00,0.00,unverified,\r\n"
       "FR40303265045,vat,valid,Buyer FR40303265045,FR,EUR,0,0,-250.50,0.00,,,250.50,"
-      "0.00\r\n"};
+      "0.00,unverified,\r\n"};
   const char *const range[2][2] = {{"2026-11-01", "2026-11-30"},
                                    {"2026-12-01", "2026-12-31"}};
   for (int i = 0; i < 2; i++) {

@@ -13,7 +13,8 @@
 
 static const char *const rule_names[CHECK_RULES] = {
     "tax_on_untaxed_line", "own_vat_number",    "esl_rounds_to_zero", "esl_under_one_unit",
-    "esl_empty",           "zm_too_many_lines", "mixed_currency"};
+    "esl_empty",           "zm_too_many_lines", "mixed_currency",
+    "evidence_invalid",    "evidence_unverified"};
 
 const char *check_rule_name(check_rule r) {
   return (unsigned)r < CHECK_RULES ? rule_names[r] : "unknown";
@@ -141,6 +142,65 @@ static int own_vat_rule(sqlite3 *db, const check_scope *s, run *r, pi_error *err
     if (emit(r, &f, err)) fail = 1;
   }
   if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;
+  sqlite3_finalize(q);
+  return fail ? -1 : 0;
+}
+
+/* Resale lines and the latest online check of the VAT number that backs
+ * their sale (the chosen evidence): ?4 = 1 those found invalid, ?4 = 0
+ * those not valid otherwise, and only when any number was ever checked.
+ * CH and NO numbers have no register posintent asks. */
+static const char evidence_sql[] =
+    "SELECT s.day, s.store, s.terminal, s.sale, l.line, e.compact,"
+    " COALESCE(vc.outcome, ''), COALESCE(vc.checked_at, ''), COALESCE(vc.service, '')"
+    " FROM sales s JOIN lines l ON l.sale_id = s.id"
+    " JOIN evidence e ON e.sale_id = s.id AND e.chosen = 1"
+    " LEFT JOIN verifications vc ON vc.id ="
+    "  (SELECT max(id) FROM verifications WHERE number = e.compact)"
+    " WHERE" REPORT_SALES_WHERE
+    " AND l.status = 'reseller' AND e.kind = 'vat' AND e.valid = 1"
+    " AND e.country NOT IN ('CH', 'NO')"
+    " AND CASE WHEN ?4 THEN vc.outcome = 'invalid'"
+    "  ELSE COALESCE(vc.outcome, '') NOT IN ('valid', 'invalid')"
+    "   AND EXISTS (SELECT 1 FROM verifications) END"
+    " ORDER BY s.day, s.id, l.seq";
+
+static int evidence_rule(sqlite3 *db, const check_scope *s, int invalid, run *r,
+                         pi_error *err) {
+  sqlite3_stmt *q;
+  if (report_prepare(db, evidence_sql, &q, err)) return -1;
+  report_bind_range(q, s->from ? s->from : "0000-01-01", s->to ? s->to : "9999-12-31",
+                    s->store_id);
+  sqlite3_bind_int(q, 4, invalid);
+  int rc, fail = 0;
+  while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    char msg[512];
+    const char *outcome = report_col_text(q, 6), *at = report_col_text(q, 7),
+               *service = report_col_text(q, 8);
+    check_finding f = {invalid ? CHECK_EVIDENCE_INVALID : CHECK_EVIDENCE_UNVERIFIED,
+                       report_col_text(q, 0), report_col_text(q, 1),
+                       report_col_text(q, 2), report_col_text(q, 3),
+                       report_col_text(q, 4), report_col_text(q, 5),
+                       "", 0, 0, msg};
+    if (invalid)
+      snprintf(msg, sizeof msg,
+               "sale %s (store %s, terminal %s, %s), line %s: resale backed by VAT "
+               "number %s, which %s found not registered on %s: the line's treatment "
+               "has no evidence",
+               f.sale, f.store, f.terminal, f.day, f.line, f.customer,
+               strcmp(service, "hmrc") == 0 ? "HMRC" : "VIES", at);
+    else
+      snprintf(msg, sizeof msg,
+               "sale %s (store %s, terminal %s, %s), line %s: resale backed by VAT "
+               "number %s, %s (posintent evidence verify)",
+               f.sale, f.store, f.terminal, f.day, f.line, f.customer,
+               outcome[0] == '\0'                    ? "never verified online"
+               : strcmp(outcome, "unavailable") == 0 ? "not verified yet: its register "
+                                                       "was unavailable"
+                                                     : "refused by its register as input");
+    if (emit(r, &f, err)) fail = 1;
+  }
+  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading evidence") != 0;
   sqlite3_finalize(q);
   return fail ? -1 : 0;
 }
@@ -342,7 +402,10 @@ int check_run(store *st, const check_scope *s, unsigned which, check_fn fn, void
     rc = tax_rule(db, s, &r, err);
     if (rc == 0) rc = own_vat_rule(db, s, &r, err);
   }
+  /* After the EC Sales List rules, in the order of check_rule. */
   if (rc == 0 && (which & CHECK_ESL_RULES) && s->period) rc = esl_rules(st, db, s, &r, err);
+  if (rc == 0 && (which & CHECK_SALE_RULES)) rc = evidence_rule(db, s, 1, &r, err);
+  if (rc == 0 && (which & CHECK_SALE_RULES)) rc = evidence_rule(db, s, 0, &r, err);
   if (own) report_end_read(db);
   if (found) *found = r.found;
   return rc;

@@ -22,6 +22,16 @@
  *                        ELSTER import takes at most 1,500)
  *   mixed_currency       a sale in another currency than the filing's
  *                        (HMRC GBP, ZM EUR)
+ *   evidence_invalid     a resale line backed by a VAT number that a
+ *                        register found not registered (latest online
+ *                        check invalid: `posintent evidence verify`),
+ *                        whether it said so before or after the sale
+ *   evidence_unverified  a resale line backed by a VAT number of a
+ *                        register (EU, XI, GB) whose latest online check
+ *                        is not valid -- none, unavailable, input error --
+ *                        in a database where numbers are verified online
+ *                        at all (a store that never ran evidence verify
+ *                        is not told so on every resale line)
  *
  * Each finding names its rule and, where there is one, the sale (store,
  * terminal, sale id) and line, in its fields and in its sentence.
@@ -49,6 +59,8 @@ typedef enum check_rule {
   CHECK_ESL_EMPTY,
   CHECK_ZM_TOO_MANY_LINES,
   CHECK_MIXED_CURRENCY,
+  CHECK_EVIDENCE_INVALID,
+  CHECK_EVIDENCE_UNVERIFIED,
   CHECK_RULES /* how many there are */
 } check_rule;
 
@@ -85,8 +97,9 @@ typedef struct check_scope {
   ecsl_format format;           /* the filing the ESL rules judge       */
 } check_scope;
 
-/* Which rules: those about sales (tax_on_untaxed_line, own_vat_number)
- * and those about an EC Sales List of s->period (the rest). */
+/* Which rules: those about sales (tax_on_untaxed_line, own_vat_number,
+ * evidence_invalid, evidence_unverified) and those about an EC Sales List
+ * of s->period (the rest). */
 enum { CHECK_SALE_RULES = 1, CHECK_ESL_RULES = 2 };
 
 /* The ESL filing a store files by default: hmrc for a UK (GB, XI) VAT

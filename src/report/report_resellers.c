@@ -9,23 +9,24 @@
 #include "report/check.h"
 #include "report/report_int.h"
 
-const char *const report_reseller_columns[14] = {
+const char *const report_reseller_columns[REPORT_RESELLER_COLS] = {
     "identifier", "kind",  "verdict",    "name",      "country",      "currency",
     "sales",      "lines", "net",        "tax",       "first_sale",   "last_sale",
-    "returned_net", "returned_tax"};
+    "returned_net", "returned_tax", "verification", "consultation"};
 
-const char *const report_reseller_detail_columns[16] = {
+const char *const report_reseller_detail_columns[REPORT_RESELLER_DETAIL_COLS] = {
     "identifier", "kind",     "verdict", "name", "country", "currency",
     "date",       "store",    "terminal", "sale", "line",   "sku",
-    "item",       "qty",      "net",      "tax"};
+    "item",       "qty",      "net",      "tax", "verification", "consultation"};
 
 /* The reports whose rows pass through report_row hooks. */
 static const struct {
   const char *name;
   const char *const *cols;
   size_t n;
-} reports[] = {{"resellers", report_reseller_columns, 14},
-               {"resellers_detail", report_reseller_detail_columns, 16},
+} reports[] = {{"resellers", report_reseller_columns, REPORT_RESELLER_COLS},
+               {"resellers_detail", report_reseller_detail_columns,
+                REPORT_RESELLER_DETAIL_COLS},
                {"purposes", report_purpose_columns, 11},
                {"gifts", report_gift_columns, 13}};
 
@@ -62,6 +63,13 @@ const char *const *report_columns(const char *name, size_t *n) {
  * The name is the customer name of the most recent sale in the group (a
  * name typed differently on two days does not split a reseller).
  *
+ * verification and consultation: what the registers say about a VAT
+ * identifier now (`posintent evidence verify`, store/verifications.h):
+ * the latest check's outcome (valid, invalid, unavailable, input_error),
+ * "unverified" when it was never checked, "no_register" for CH and NO
+ * numbers, "" for EORI numbers, certificates and missing evidence; and the
+ * consultation number of the latest valid check, the proof to keep.
+ *
  * Why the query has this shape (bench/bench_report.c measures it): the
  * straightforward join-and-GROUP-BY sorts one row per resale line (half a
  * million a year in the benchmark) and keeps a count(DISTINCT) tree per
@@ -84,6 +92,16 @@ const char *const *report_columns(const char *name, size_t *n) {
   "CASE WHEN s.reseller_valid = 1 THEN 'valid'"                               \
   " WHEN s.reseller_id IS NULL THEN 'missing'"                                \
   " ELSE 'invalid:' || COALESCE(NULLIF(s.reseller_reason, ''), 'unknown') END"
+
+/* The verification columns of identifier `i`, kind `k`, VAT prefix `c`. */
+#define VERIFICATION_SQL(i, k, c)                                             \
+  "CASE WHEN " k " <> 'vat' OR " i " = '' THEN ''"                            \
+  " WHEN " c " IN ('CH', 'NO') THEN 'no_register'"                            \
+  " ELSE COALESCE((SELECT outcome FROM verifications WHERE number = " i       \
+  "  ORDER BY id DESC LIMIT 1), 'unverified') END,"                           \
+  " CASE WHEN " k " = 'vat' THEN COALESCE((SELECT consultation FROM"          \
+  "  verifications WHERE number = " i " AND outcome = 'valid'"                \
+  "  ORDER BY id DESC LIMIT 1), '') ELSE '' END"
 
 /* The country column: a VAT or EORI number's country as its prefix
  * ("AT", "EL", "XI"); a US resale certificate's state as its ISO 3166-2
@@ -113,7 +131,7 @@ const char *const *report_columns(const char *name, size_t *n) {
 static const char resellers_sql[] =
     "SELECT ident, kind, verdict, substr(max(dn), 11), country, currency,"
     " sum(nsales), sum(nlines), sum(net), sum(tax), min(first), max(last),"
-    " sum(rnet), sum(rtax)"
+    " sum(rnet), sum(rtax), " VERIFICATION_SQL("ident", "kind", "country")
     " FROM ("
     "SELECT COALESCE(s.reseller_id, '') AS ident, COALESCE(s.reseller_kind, '') AS kind,"
     " " VERDICT_SQL " AS verdict,"
@@ -152,7 +170,9 @@ static const char detail_sql[] =
     " " VERDICT_SQL ","
     " COALESCE(s.customer_name, ''), " COUNTRY_SQL("s") ","
     " s.currency, s.day, s.store, s.terminal, s.sale, l.line,"
-    " COALESCE(l.sku, ''), COALESCE(l.name, ''), l.qty_milli, l.net, l.tax"
+    " COALESCE(l.sku, ''), COALESCE(l.name, ''), l.qty_milli, l.net, l.tax,"
+    " " VERIFICATION_SQL("COALESCE(s.reseller_id, '')", "COALESCE(s.reseller_kind, '')",
+                         "COALESCE(s.reseller_country, '')")
     " FROM sales s JOIN lines l ON l.sale_id = s.id"
     " WHERE" REPORT_SALES_WHERE
     " AND s.reseller_reason IS NOT NULL AND l.status = 'reseller'"
@@ -163,7 +183,7 @@ static int run(store *st, const report_query *q, const report_out *out,
   sqlite3 *db = store_db(st);
   const char *const *cols =
       q->detail ? report_reseller_detail_columns : report_reseller_columns;
-  size_t ncols = q->detail ? 16 : 14;
+  size_t ncols = q->detail ? REPORT_RESELLER_DETAIL_COLS : REPORT_RESELLER_COLS;
   sqlite3_stmt *stmt;
   if (report_prepare(db, q->detail ? detail_sql : resellers_sql, &stmt, err))
     return -1;
@@ -175,7 +195,7 @@ static int run(store *st, const report_query *q, const report_out *out,
   }
   int rc, fail = 0;
   while (!fail && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    cell c[16];
+    cell c[REPORT_RESELLER_DETAIL_COLS];
     char qty[32]; /* c[13] points here until emit_row */
     const char *currency = report_col_text(stmt, 5);
     int ex = report_exponent(out, currency);
@@ -189,6 +209,8 @@ static int run(store *st, const report_query *q, const report_out *out,
       c[11] = cell_text(report_col_text(stmt, 11));
       c[12] = cell_amount(sqlite3_column_int64(stmt, 12), ex);
       c[13] = cell_amount(sqlite3_column_int64(stmt, 13), ex);
+      c[14] = cell_text(report_col_text(stmt, 14));
+      c[15] = cell_text(report_col_text(stmt, 15));
     } else {
       for (int i = 6; i < 13; i++) c[i] = cell_text(report_col_text(stmt, i));
       if (qty_format(sqlite3_column_int64(stmt, 13), qty, sizeof qty) < 0)
@@ -196,6 +218,8 @@ static int run(store *st, const report_query *q, const report_out *out,
       c[13] = (cell){CELL_NUMBER, qty, 0, 0};
       c[14] = cell_amount(sqlite3_column_int64(stmt, 14), ex);
       c[15] = cell_amount(sqlite3_column_int64(stmt, 15), ex);
+      c[16] = cell_text(report_col_text(stmt, 16));
+      c[17] = cell_text(report_col_text(stmt, 17));
     }
     if (emit_row(&e, c, err)) fail = 1;
   }
