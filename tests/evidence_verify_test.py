@@ -390,6 +390,17 @@ try:
               rep[FR_BAD]["verification"] == "invalid" and
               rep[FR_BAD]["consultation"] == "" and
               rep[FR_NEVER]["verification"] == "unverified", r.stdout + r.stderr)
+        r = posintent("--db", db, "report", "evidence", "--expiring-within", "30d")
+        ev_rows = list(csv.DictReader(io.StringIO(r.stdout)))
+        listed = {x["number"]: x["kind"] for x in ev_rows}
+        check("report evidence: failed verifications listed, first, by kind",
+              r.returncode == 0 and listed.get(gb[1]) == "invalid" and
+              listed.get(by_case["INVALID_INPUT"]) == "input_error" and
+              listed.get(by_case["INVALID_REQUESTER_INFO"]) == "input_error" and
+              by_case["SERVICE_UNAVAILABLE"] not in listed and eu[0] not in listed and
+              all(x["evidence"] == "vat" and x["days_left"] == "" for x in ev_rows) and
+              ev_rows and ev_rows[0]["kind"] in ("invalid", "input_error"),
+              r.stdout + r.stderr)
         r = posintent("--db", db, "check", "--from", "2026-12-01", "--to", "2026-12-31",
                       "--format", "csv")
         flagged = {(x["rule"], x["sale"]) for x in csv.DictReader(io.StringIO(r.stdout))}

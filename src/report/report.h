@@ -113,9 +113,11 @@ int report_gifts(store *st, const report_query *q, const report_out *out,
 #define REPORT_WINDOW_MAX_DAYS 3650 /* ten years: a window past that is a typo */
 
 /* The columns of `report evidence`: kind ("expired", "expiring"; other
- * reasons to list a piece of evidence are kinds of their own), store,
- * account, name, evidence ("resale_cert"), state, number, expires,
- * days_left. */
+ * reasons to list a piece of evidence are kinds of their own: "invalid"
+ * and "input_error" for a VAT number on file whose latest online check
+ * failed, store/verifications.h, listed first, whatever the window),
+ * store, account, name, evidence ("resale_cert", "vat"), state, number,
+ * expires, days_left (null for a failed verification). */
 extern const char *const report_evidence_columns[REPORT_EVIDENCE_NCOLUMNS];
 
 /* What `report evidence` lists.  Strings are borrowed for the call. */

@@ -11,12 +11,14 @@
 #include "report/report.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/calendar.h"
 #include "store/accounts.h"
+#include "store/verifications.h"
 
 const char *const report_evidence_columns[REPORT_EVIDENCE_NCOLUMNS] = {
     "kind",  "store",  "account", "name",    "evidence",
@@ -52,7 +54,10 @@ int report_window_parse(const char *s, int *days, pi_error *err) {
 
 /* One row, held until every account has been read and the rows sorted. */
 typedef struct ev_row {
-  const char *kind;              /* "expired" or "expiring"                */
+  const char *kind;              /* "expired", "expiring"; "invalid",
+                                    "input_error" (a failed verification) */
+  const char *evidence;          /* "resale_cert" or "vat"                 */
+  int has_days;                  /* 0: a failed verification (no expiry)  */
   char store[SALE_ID_MAX];
   char account[ACCOUNT_ID_MAX];
   char name[SALE_NAME_MAX];      /* "" once erased                        */
@@ -63,6 +68,7 @@ typedef struct ev_row {
 } ev_row;
 
 typedef struct collect {
+  store *st;                     /* for the verifications of VAT numbers   */
   long today, last;              /* days since 1970: the day, and the
                                     window's last day                     */
   ev_row *rows;
@@ -77,15 +83,42 @@ static long day_number(const char *ymd) {
 
 /* store_account_list callback: the certificates of one account that
  * expire by the window's last day. */
+/* The kind of the row of a VAT number whose latest online check failed
+ * (store/verifications.h): "invalid" (not registered) or "input_error"
+ * (the register refused the request); NULL when it did not fail (valid,
+ * unavailable -- still to be asked --, or never checked).  -1 in *failed
+ * with err when the database cannot be read. */
+static const char *failed_check(collect *c, const account_evidence *e, int *failed) {
+  vcheck v;
+  *failed = 0;
+  store_lookup f = store_vcheck_status(c->st, e->compact, &v, c->err);
+  if (f == STORE_LOOKUP_FAILED) {
+    *failed = -1;
+    return NULL;
+  }
+  if (v.outcome == VCHECK_INVALID) return "invalid";
+  if (v.outcome == VCHECK_INPUT_ERROR) return "input_error";
+  return NULL;
+}
+
 static int take_account(void *ctx, const account *a) {
   collect *c = ctx;
   for (size_t i = 0; i < a->nev; i++) {
     const account_evidence *e = &a->ev[i];
-    if (e->kind != TAXID_CERT || e->expires[0] == '\0') continue;
-    long exp = day_number(e->expires);
-    /* Filed through account_evidence_cert, so a real date; assert it. */
-    assert(exp >= 0);
-    if (exp < 0 || exp > c->last) continue;
+    const char *failed_kind = NULL;
+    long exp = 0;
+    if (e->kind == TAXID_VAT) {
+      int failed;
+      failed_kind = failed_check(c, e, &failed);
+      if (failed) return -1;
+      if (failed_kind == NULL) continue;
+    } else {
+      if (e->kind != TAXID_CERT || e->expires[0] == '\0') continue;
+      exp = day_number(e->expires);
+      /* Filed through account_evidence_cert, so a real date; assert it. */
+      assert(exp >= 0);
+      if (exp < 0 || exp > c->last) continue;
+    }
     if (c->n == c->cap) {
       size_t cap = c->cap ? 2 * c->cap : 64;
       ev_row *r = realloc(c->rows, cap * sizeof *r);
@@ -98,10 +131,18 @@ static int take_account(void *ctx, const account *a) {
     }
     ev_row *r = &c->rows[c->n++];
     memset(r, 0, sizeof *r);
-    r->kind = exp < c->today ? "expired" : "expiring";
     memcpy(r->store, a->store, sizeof r->store);
     memcpy(r->account, a->id, sizeof r->account);
     if (!a->name_erased) memcpy(r->name, a->name, sizeof r->name);
+    if (failed_kind) {
+      r->kind = failed_kind;
+      r->evidence = "vat";
+      snprintf(r->number, sizeof r->number, "%s", e->compact);
+      continue;
+    }
+    r->kind = exp < c->today ? "expired" : "expiring";
+    r->evidence = "resale_cert";
+    r->has_days = 1;
     memcpy(r->state, e->state, sizeof r->state);
     memcpy(r->number, e->input, sizeof r->number);
     memcpy(r->expires, e->expires, sizeof r->expires);
@@ -113,6 +154,8 @@ static int take_account(void *ctx, const account *a) {
 /* The most urgent first: by days left, then store, account, state. */
 static int cmp_rows(const void *pa, const void *pb) {
   const ev_row *a = pa, *b = pb;
+  /* Failed verifications first: nothing will make them good by waiting. */
+  if (a->has_days != b->has_days) return a->has_days < b->has_days ? -1 : 1;
   if (a->days_left != b->days_left) return a->days_left < b->days_left ? -1 : 1;
   int c = strcmp(a->store, b->store);
   if (c == 0) c = strcmp(a->account, b->account);
@@ -129,7 +172,7 @@ int report_evidence(store *st, const report_evidence_query *q, const report_out 
   if (q->within_days < 0 || q->within_days > REPORT_WINDOW_MAX_DAYS)
     return pi_fail(err, PI_E_USAGE, "--expiring-within",
                    "the window must be 0 to %d days", REPORT_WINDOW_MAX_DAYS);
-  collect c = {today, today + q->within_days, NULL, 0, 0, err};
+  collect c = {st, today, today + q->within_days, NULL, 0, 0, err};
   /* Closed accounts buy nothing more: their evidence needs no renewal. */
   int rc = store_account_list(st, q->store_id, 0, take_account, &c, err);
   if (rc != 0) {
@@ -147,9 +190,9 @@ int report_evidence(store *st, const report_evidence_query *q, const report_out 
     const ev_row *r = &c.rows[i];
     cell cells[REPORT_EVIDENCE_NCOLUMNS] = {
         cell_text(r->kind),   cell_text(r->store),   cell_text(r->account),
-        r->name[0] ? cell_text(r->name) : cell_null(), cell_text("resale_cert"),
+        r->name[0] ? cell_text(r->name) : cell_null(), cell_text(r->evidence),
         cell_text(r->state),  cell_text(r->number),  cell_text(r->expires),
-        cell_int(r->days_left)};
+        r->has_days ? cell_int(r->days_left) : cell_null()};
     rc = sink_row(s, cells, REPORT_EVIDENCE_NCOLUMNS, err);
   }
   if (rc == 0) rc = sink_finish(s, err);
