@@ -6,7 +6,8 @@
     the window or has expired, with kind (expired / expiring), store,
     account, name, state, number, expiry and days left, most urgent first;
   - leaves out certificates beyond the window, certificates without an
-    expiry, numbers that never expire, and closed accounts;
+    expiry, numbers that never expire, and closed accounts; warns of an
+    expiry that is not a date (a row edited behind its back);
   - csv, json and table like the other reports; --store filters;
   - the window is parsed strictly: a usage error (exit 2) naming
     --expiring-within and what is wrong.
@@ -134,6 +135,17 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("--db", "postgresql://127.0.0.1:1/none", "report", "evidence")
     check("the chain's server is refused, saying why",
           r.returncode == 2 and "till's database" in r.stderr, r.stderr)
+    # A row edited behind the accounts' back: said on stderr, not skipped
+    # in silence; the report still runs.
+    import sqlite3
+    con = sqlite3.connect(db)
+    con.execute("UPDATE account_evidence SET expires='2027-02-30' WHERE state='OK'")
+    con.commit()
+    con.close()
+    r = run("--db", db, "report", "evidence", "--on", on, "--format", "json")
+    check("an expiry that is not a date is warned of",
+          r.returncode == 0 and "OK certificate's expiry '2027-02-30' is not a date"
+          in r.stderr and "OK-1" not in r.stdout, f"exit {r.returncode}: {r.stderr}")
     r = run("report", "evidence", "--help")
     check("--help", r.returncode == 0 and "--expiring-within" in r.stdout, r.stderr)
 
