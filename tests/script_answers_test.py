@@ -29,7 +29,8 @@ TAG = {"type": "sale.tag", "sale": "S1", "purpose": "gift"}
 COMPLETE = {"type": "sale.complete", "sale": "S1", "total": 100}
 SALE = [BEGIN, LINE, TOTAL]
 ROW = {"identifier": "DE129273398", "kind": "vat", "verdict": "valid", "name": "Café",
-       "country": "DE", "currency": "EUR", "sales": 1, "lines": 1, "net": "1.00",
+       "country": "DE", "currency": "EUR", "store": "roastery-berlin", "sales": 1,
+       "lines": 1, "net": "1.00",
        "tax": "0.00", "first_sale": "2026-11-20", "last_sale": "2026-11-20",
        "returned_net": "0.00", "returned_tax": "0.00", "verification": "unverified",
        "consultation": ""}

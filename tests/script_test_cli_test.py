@@ -115,7 +115,8 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # Report rows must have the real columns of the report named.
     row = {"identifier": "ATU13585627", "kind": "vat", "verdict": "valid",
-           "name": "Wien KG", "country": "AT", "currency": "EUR", "sales": 1,
+           "name": "Wien KG", "country": "AT", "currency": "EUR",
+           "store": "roastery-berlin", "sales": 1,
            "lines": 1, "net": "10.00", "tax": "0.00", "first_sale": "2026-11-20",
            "last_sale": "2026-11-20",
        "returned_net": "0.00", "returned_tax": "0.00", "verification": "unverified",
@@ -133,6 +134,23 @@ with tempfile.TemporaryDirectory() as tmp:
     check("a row without a real column fails", rc == 1, f"exit {rc}")
     check("the missing column is named", 'no column "last_sale"' in err, err)
     check("a column the report lacks is named", '"region_x"' in err, err)
+    # Every row of every report names its store (issue 17.7): a row of the
+    # old shape, without it, tests a hook on rows the reports never send.
+    rc, out, err = run(tmp, RECEIPT, {"events": [], "report": "resellers",
+                                      "report_rows": [{k: v for k, v in row.items()
+                                                       if k != "store"}]})
+    check("a resellers row without store fails", rc == 1 and 'no column "store"' in err,
+          f"exit {rc}: {err}")
+    prow = {"period": "2026-11", "store": "roastery-berlin", "currency": "EUR",
+            "purpose": "resale", "status": "reseller", "sales": 1, "lines": 1,
+            "net": "10.00", "tax": "0.00", "returns": 0, "returned_net": "0.00",
+            "returned_tax": "0.00"}
+    rc, out, err = run(tmp, RECEIPT, {"events": [], "report": "purposes",
+                                      "report_rows": [prow],
+                                      "expect": [{"type": "report_row",
+                                                  "contains": {"source": "purposes",
+                                                               "store": "roastery-berlin"}}]})
+    check("real purposes rows pass, with their store", rc == 0, f"exit {rc}: {err}")
     rc, out, err = run(tmp, RECEIPT, {"events": [], "report_rows": [row]})
     check("rows without the report's name fail", rc == 1 and '"report"' in err,
           f"exit {rc}: {err}")

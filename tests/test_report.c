@@ -386,7 +386,7 @@ static int counted(const tsale *t, const char *from, const char *to, const char 
 
 /* One expected reseller row, accumulated from the fed sales. */
 typedef struct exp_row {
-  char id[48], kind[8], verdict[48], name[160], country[4], currency[4];
+  char id[48], kind[8], verdict[48], name[160], country[4], currency[4], store[16];
   long sales, lines;
   int64_t net, tax;
   char first[11], last[11];
@@ -415,9 +415,11 @@ static size_t expected_resellers(const char *from, const char *to, const char *s
     snprintf(key.verdict, sizeof key.verdict, "%s", id ? id->verdict : "missing");
     snprintf(key.country, sizeof key.country, "%s", id ? id->country : "");
     snprintf(key.currency, sizeof key.currency, "%s", t->currency);
+    snprintf(key.store, sizeof key.store, "%s", t->store);
     exp_row *r = NULL;
     for (size_t i = 0; i < n; i++)
       if (strcmp(rows[i].id, key.id) == 0 && strcmp(rows[i].currency, key.currency) == 0 &&
+          strcmp(rows[i].store, key.store) == 0 &&
           strcmp(rows[i].verdict, key.verdict) == 0 &&
           (id || strcmp(rows[i].name, t->customer) == 0))
         r = &rows[i];
@@ -445,12 +447,12 @@ static void check_reseller_csv(const char *text, const exp_row *rows, size_t n) 
   csv c;
   csv_parse(text, &c);
   static const char *const header[] = {"identifier", "kind",  "verdict", "name",
-                                       "country",    "currency", "sales", "lines",
-                                       "net",        "tax",   "first_sale", "last_sale",
-                                       "returned_net", "returned_tax", "verification",
-                                       "consultation"};
-  assert_int_equal(c.ncols[0], 16);
-  for (size_t k = 0; k < 16; k++) assert_string_equal(c.cell[0][k], header[k]);
+                                       "country",    "currency", "store", "sales",
+                                       "lines",      "net",   "tax",     "first_sale",
+                                       "last_sale",  "returned_net", "returned_tax",
+                                       "verification", "consultation"};
+  assert_int_equal(c.ncols[0], 17);
+  for (size_t k = 0; k < 17; k++) assert_string_equal(c.cell[0][k], header[k]);
   assert_int_equal(c.nrows - 1, n);
   for (size_t i = 0; i < n; i++) {
     const exp_row *e = &rows[i];
@@ -458,27 +460,29 @@ static void check_reseller_csv(const char *text, const exp_row *rows, size_t n) 
     for (size_t r = 1; r < c.nrows; r++) {
       char **f = c.cell[r];
       const char *name = f[3][0] == '\'' ? f[3] + 1 : f[3]; /* neutralised */
-      if (strcmp(f[0], e->id) || strcmp(f[5], e->currency) || strcmp(f[2], e->verdict))
+      if (strcmp(f[0], e->id) || strcmp(f[5], e->currency) || strcmp(f[2], e->verdict) ||
+          strcmp(f[6], e->store))
         continue;
       if (e->id[0] == '\0' && strcmp(name, e->name) != 0) continue;
       found = r;
     }
-    if (!found) fail_msg("no row for %s %s %s", e->id, e->currency, e->verdict);
+    if (!found)
+      fail_msg("no row for %s %s %s %s", e->id, e->currency, e->verdict, e->store);
     char **f = c.cell[found];
     char buf[64];
     assert_string_equal(f[1], e->kind);
     assert_string_equal(f[3][0] == '\'' ? f[3] + 1 : f[3], e->name);
     assert_string_equal(f[4], e->country);
     snprintf(buf, sizeof buf, "%ld", e->sales);
-    assert_string_equal(f[6], buf);
-    snprintf(buf, sizeof buf, "%ld", e->lines);
     assert_string_equal(f[7], buf);
-    amount(e->net, e->currency, buf, sizeof buf);
+    snprintf(buf, sizeof buf, "%ld", e->lines);
     assert_string_equal(f[8], buf);
-    amount(e->tax, e->currency, buf, sizeof buf);
+    amount(e->net, e->currency, buf, sizeof buf);
     assert_string_equal(f[9], buf);
-    assert_string_equal(f[10], e->first);
-    assert_string_equal(f[11], e->last);
+    amount(e->tax, e->currency, buf, sizeof buf);
+    assert_string_equal(f[10], buf);
+    assert_string_equal(f[11], e->first);
+    assert_string_equal(f[12], e->last);
   }
   csv_free(&c);
 }
@@ -516,22 +520,26 @@ static void resellers_match_fed_sales(void **state) {
   run_resellers(d, &q, SINK_CSV, &m);
   exp_row rows[32];
   size_t n = expected_resellers(q.from, q.to, NULL, rows, 32);
-  assert_int_equal(n, 7);
+  assert_int_equal(n, 8);
   check_reseller_csv(m.text, rows, n);
   /* Spot checks written out by hand, in case both sides share a mistake. */
-  assert_non_null(strstr(m.text, "ATU13585627,vat,valid,Huber KG,AT,EUR,4,5,166.51,0.19,"
-                                 "2024-01-10,2024-12-31,0.00,0.00,unverified,\r\n"));
-  assert_non_null(strstr(m.text, "ATU13585627,vat,valid,Huber KG,AT,GBP,1,1,50.00,10.00,"
+  /* Huber KG bought in Berlin and in Hamburg: one row per store, so that
+   * a report_row hook's per-store column is right (issue 17.7). */
+  assert_non_null(strstr(m.text, "ATU13585627,vat,valid,Huber KG,AT,EUR,berlin,3,4,165.51,"
+                                 "0.00,2024-01-10,2024-12-31,0.00,0.00,unverified,\r\n"));
+  assert_non_null(strstr(m.text, "ATU13585627,vat,valid,Huber KG (HH),AT,EUR,hamburg,1,1,"
+                                 "1.00,0.19,2024-04-01,2024-04-01,0.00,0.00,unverified,\r\n"));
+  assert_non_null(strstr(m.text, "ATU13585627,vat,valid,Huber KG,AT,GBP,berlin,1,1,50.00,10.00,"
                                  "2024-02-11,2024-02-11,0.00,0.00,unverified,\r\n"));
-  assert_non_null(strstr(m.text, "NL004495445B01,vat,valid,Sakura Shoji,NL,JPY,1,2,4500,"
+  assert_non_null(strstr(m.text, "NL004495445B01,vat,valid,Sakura Shoji,NL,JPY,berlin,1,2,4500,"
                                  "450,"));
-  assert_non_null(strstr(m.text, "FI20774740,vat,valid,Gulf Traders,FI,BHD,1,1,12.345,"
+  assert_non_null(strstr(m.text, "FI20774740,vat,valid,Gulf Traders,FI,BHD,berlin,1,1,12.345,"
                                  "1.234,"));
   /* Invalid evidence is listed, flagged, and its name cannot run as a
    * formula in a spreadsheet. */
   assert_non_null(strstr(m.text, "DE136695977,vat,invalid:bad_check_digit,"
-                                 "\"'=cmd|' /C calc'!A0\",DE,EUR,1,2,50.00,9.50,"));
-  assert_non_null(strstr(m.text, ",,missing,Walk-in Trader,,EUR,1,1,12.34,2.34,"));
+                                 "\"'=cmd|' /C calc'!A0\",DE,EUR,berlin,1,2,50.00,9.50,"));
+  assert_non_null(strstr(m.text, ",,missing,Walk-in Trader,,EUR,berlin,1,1,12.34,2.34,"));
   mb_free(&m);
 }
 
@@ -602,7 +610,7 @@ static void resellers_json_and_table(void **state) {
   run_resellers(d, &q, SINK_JSON, &m);
   cJSON *a = cJSON_Parse(m.text);
   assert_non_null(a);
-  assert_int_equal(cJSON_GetArraySize(a), 7);
+  assert_int_equal(cJSON_GetArraySize(a), 8);
   int seen = 0;
   const cJSON *r;
   cJSON_ArrayForEach(r, a) {
@@ -624,7 +632,7 @@ static void resellers_json_and_table(void **state) {
   assert_non_null(strstr(m.text, "\n----------"));
   size_t lines = 0;
   for (const char *p = m.text; *p; p++) lines += *p == '\n';
-  assert_int_equal(lines, 2 + 7);
+  assert_int_equal(lines, 2 + 8);
   mb_free(&m);
 }
 
@@ -633,7 +641,7 @@ static void resellers_empty_report(void **state) {
   report_query q = {"2030-01-01", "2030-12-31", NULL, 0, REPORT_BY_NONE};
   membuf m;
   run_resellers(d, &q, SINK_CSV, &m);
-  assert_string_equal(m.text, "identifier,kind,verdict,name,country,currency,sales,"
+  assert_string_equal(m.text, "identifier,kind,verdict,name,country,currency,store,sales,"
                               "lines,net,tax,first_sale,last_sale,returned_net,"
                               "returned_tax,verification,consultation\r\n");
   mb_free(&m);
@@ -741,11 +749,12 @@ static void through_the_engine(void **state) {
   assert_int_equal(report_resellers(st, &q, &o, &err), 0);
   mb_close(&m);
   assert_string_equal(m.text,
-                      "identifier,kind,verdict,name,country,currency,sales,lines,net,tax,"
-                      "first_sale,last_sale,returned_net,returned_tax,verification,"
+                      "identifier,kind,verdict,name,country,currency,store,sales,lines,net,"
+                      "tax,first_sale,last_sale,returned_net,returned_tax,verification,"
                       "consultation\r\n"
-                      ",,missing,,,EUR,1,1,7.00,1.33,2024-03-06,2024-03-06,0.00,0.00,,\r\n"
-                      "FR40303265045,vat,valid,Dupont,FR,EUR,2,3,160.00,0.00,2024-03-04,"
+                      ",,missing,,,EUR,shop-1,1,1,7.00,1.33,2024-03-06,2024-03-06,0.00,"
+                      "0.00,,\r\n"
+                      "FR40303265045,vat,valid,Dupont,FR,EUR,shop-1,2,3,160.00,0.00,2024-03-04,"
                       "2024-03-05,0.00,0.00,unverified,\r\n");
   mb_free(&m);
   /* The ZM: 150.00 + 10.00 + 999.00, the own-use line left out.  E4 was
@@ -855,10 +864,11 @@ static void report_row_hooks_add_columns(void **state) {
   /* The row a hook sees: text, counts as numbers, amounts as exact strings. */
   write_script(dir, "columns.lua",
                "return {\n"
-               "  report_row = function(row)\n"
+               "  report_row = function(row, report)\n"
                "    assert(type(row.sales) == 'number' and type(row.net) == 'string')\n"
                "    return { region = row.country == 'AT' and 'alpine' or 'other',\n"
-               "             repeat_buyer = row.sales >= 2 }\n"
+               "             repeat_buyer = row.sales >= 2,\n"
+               "             seen = tostring(row.store) .. ':' .. tostring(report) }\n"
                "  end\n"
                "}\n");
   plugin_config cfg;
@@ -875,16 +885,42 @@ static void report_row_hooks_add_columns(void **state) {
   mb_close(&m);
   csv c;
   csv_parse(m.text, &c);
-  assert_int_equal(c.ncols[0], 18);
-  assert_string_equal(c.cell[0][16], "region");
-  assert_string_equal(c.cell[0][17], "repeat_buyer");
-  assert_int_equal(c.nrows, 8);
+  assert_int_equal(c.ncols[0], 20);
+  assert_string_equal(c.cell[0][17], "region");
+  assert_string_equal(c.cell[0][18], "repeat_buyer");
+  assert_string_equal(c.cell[0][19], "seen");
+  assert_int_equal(c.nrows, 9);
   for (size_t r = 1; r < c.nrows; r++) {
-    assert_int_equal(c.ncols[r], 18);
+    assert_int_equal(c.ncols[r], 20);
     const char *region = strcmp(c.cell[r][4], "AT") == 0 ? "alpine" : "other";
-    assert_string_equal(c.cell[r][16], region);
-    assert_string_equal(c.cell[r][17], atoi(c.cell[r][6]) >= 2 ? "true" : "false");
+    assert_string_equal(c.cell[r][17], region);
+    assert_string_equal(c.cell[r][18], atoi(c.cell[r][7]) >= 2 ? "true" : "false");
+    /* The hook knows the row's store and which report it serves. */
+    char seen[64];
+    snprintf(seen, sizeof seen, "%s:resellers", c.cell[r][6]);
+    assert_string_equal(c.cell[r][19], seen);
   }
+  assert_int_equal(logs, 0);
+  csv_free(&c);
+  mb_free(&m);
+  /* Every report's rows carry their store: purposes too (issue 17.7). */
+  q.by = REPORT_BY_MONTH;
+  mb_open(&m);
+  o = out_to(&m, SINK_CSV, NULL);
+  o.hooks = h;
+  if (report_purposes(d->st, &q, &o, &err)) fail_msg("%s", err.message);
+  mb_close(&m);
+  csv_parse(m.text, &c);
+  size_t kst = col(&c, "store"), kseen = col(&c, "seen");
+  assert_true(c.nrows > 2);
+  int hamburg = 0;
+  for (size_t r = 1; r < c.nrows; r++) {
+    char seen[64];
+    snprintf(seen, sizeof seen, "%s:purposes", c.cell[r][kst]);
+    assert_string_equal(c.cell[r][kseen], seen);
+    hamburg += strcmp(c.cell[r][kst], "hamburg") == 0;
+  }
+  assert_int_equal(hamburg, 1); /* S07, April */
   assert_int_equal(logs, 0);
   csv_free(&c);
   mb_free(&m);
@@ -952,17 +988,19 @@ static void purposes_match_fed_sales(void **state) {
   csv_parse(m.text, &c);
   size_t kp = col(&c, "period"), kc = col(&c, "currency"), ku = col(&c, "purpose"),
          kst = col(&c, "status"), ks = col(&c, "sales"), kl = col(&c, "lines"),
-         kn = col(&c, "net"), kt = col(&c, "tax");
+         kn = col(&c, "net"), kt = col(&c, "tax"), kso = col(&c, "store");
   size_t groups = 0;
   const char *currencies[] = {"EUR", "GBP", "JPY", "BHD"};
+  const char *stores[] = {"berlin", "hamburg"};
   const purpose ps[] = {P_OWN, P_GIFT, P_RESALE};
+  for (size_t so = 0; so < 2; so++)
   for (size_t ci = 0; ci < 4; ci++)
     for (size_t pi = 0; pi < 3; pi++) {
       long sales = 0, lines = 0;
       int64_t net = 0, tax = 0;
       for (size_t k = 0; k < NMAIN; k++) {
         const tsale *t = &main_sales[k];
-        if (!counted(t, q.from, q.to, NULL) || strcmp(t->currency, currencies[ci]))
+        if (!counted(t, q.from, q.to, stores[so]) || strcmp(t->currency, currencies[ci]))
           continue;
         int any = 0;
         for (size_t i = 0; i < nlines(t); i++)
@@ -979,9 +1017,11 @@ static void purposes_match_fed_sales(void **state) {
       size_t hit = 0;
       for (size_t r = 1; r < c.nrows; r++)
         if (strcmp(c.cell[r][kc], currencies[ci]) == 0 &&
+            strcmp(c.cell[r][kso], stores[so]) == 0 &&
             strcmp(c.cell[r][ku], purpose_text(ps[pi])) == 0)
           hit = r;
-      if (!hit) fail_msg("no row for %s %s", currencies[ci], purpose_text(ps[pi]));
+      if (!hit)
+        fail_msg("no row for %s %s %s", stores[so], currencies[ci], purpose_text(ps[pi]));
       char buf[64];
       assert_string_equal(c.cell[hit][kp], "2024-01-01/2024-12-31");
       assert_string_equal(c.cell[hit][kst], status_of(ps[pi]));
@@ -1010,9 +1050,9 @@ static void purposes_by_month(void **state) {
   mb_close(&m);
   /* March: S03 only (S04 and S05 voided): own use 9.99, resale 40.00 and a
    * gift of 15.00, each one sale and one line. */
-  assert_non_null(strstr(m.text, "2024-03,EUR,gift,customer,1,1,15.00,2.85,0,0.00,0.00\r\n"));
-  assert_non_null(strstr(m.text, "2024-03,EUR,own_use,consumer,1,1,9.99,1.90,0,0.00,0.00\r\n"));
-  assert_non_null(strstr(m.text, "2024-03,EUR,resale,reseller,1,1,40.00,0.00,0,0.00,0.00\r\n"));
+  assert_non_null(strstr(m.text, "2024-03,berlin,EUR,gift,customer,1,1,15.00,2.85,0,0.00,0.00\r\n"));
+  assert_non_null(strstr(m.text, "2024-03,berlin,EUR,own_use,consumer,1,1,9.99,1.90,0,0.00,0.00\r\n"));
+  assert_non_null(strstr(m.text, "2024-03,berlin,EUR,resale,reseller,1,1,40.00,0.00,0,0.00,0.00\r\n"));
   assert_null(strstr(m.text, "2024-04,")); /* S07 is in Hamburg */
   mb_free(&m);
 }
@@ -1040,11 +1080,11 @@ static void purposes_by_iso_week(void **state) {
   pi_error err;
   assert_int_equal(report_purposes(d.st, &q, &o, &err), 0);
   mb_close(&m);
-  assert_string_equal(m.text, "period,currency,purpose,status,sales,lines,net,tax,returns,"
-                              "returned_net,returned_tax\r\n"
-                              "2020-W53,EUR,own_use,consumer,1,1,1.00,0.00,0,0.00,0.00\r\n"
-                              "2021-W01,EUR,own_use,consumer,1,1,2.00,0.00,0,0.00,0.00\r\n"
-                              "2025-W01,EUR,own_use,consumer,1,1,3.00,0.00,0,0.00,0.00\r\n");
+  assert_string_equal(m.text, "period,store,currency,purpose,status,sales,lines,net,tax,"
+                              "returns,returned_net,returned_tax\r\n"
+                              "2020-W53,w,EUR,own_use,consumer,1,1,1.00,0.00,0,0.00,0.00\r\n"
+                              "2021-W01,w,EUR,own_use,consumer,1,1,2.00,0.00,0,0.00,0.00\r\n"
+                              "2025-W01,w,EUR,own_use,consumer,1,1,3.00,0.00,0,0.00,0.00\r\n");
   mb_free(&m);
   /* No bucket and an open range: one period, "../..". */
   q.by = REPORT_BY_NONE;
@@ -1052,7 +1092,7 @@ static void purposes_by_iso_week(void **state) {
   o = out_to(&m, SINK_CSV, NULL);
   assert_int_equal(report_purposes(d.st, &q, &o, &err), 0);
   mb_close(&m);
-  assert_non_null(strstr(m.text, "\r\n../..,EUR,own_use,consumer,3,3,6.00,0.00,0,0.00,0.00\r\n"));
+  assert_non_null(strstr(m.text, "\r\n../..,w,EUR,own_use,consumer,3,3,6.00,0.00,0,0.00,0.00\r\n"));
   mb_free(&m);
   destroy(&d);
 }

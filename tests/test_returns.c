@@ -566,19 +566,19 @@ static void resellers_net_returns_in_their_period(void **state) {
   pi_error_clear(&err);
   assert_int_equal(store_open(f->db, STORE_READONLY, NULL, &st, &err), 0);
   const char *const want[2] = {
-      "identifier,kind,verdict,name,country,currency,sales,lines,net,tax,first_sale,"
-      "last_sale,returned_net,returned_tax,verification,consultation\r\n"
-      "ATU13585627,vat,valid,Buyer ATU13585627,AT,EUR,1,1,1000.00,0.00,2026-11-10,"
+      "identifier,kind,verdict,name,country,currency,store,sales,lines,net,tax,"
+      "first_sale,last_sale,returned_net,returned_tax,verification,consultation\r\n"
+      "ATU13585627,vat,valid,Buyer ATU13585627,AT,EUR,shop-1,1,1,1000.00,0.00,2026-11-10,"
       "2026-11-10,0.00,0.00,unverified,\r\n"
-      "FR40303265045,vat,valid,Buyer FR40303265045,FR,EUR,1,1,250.50,0.00,2026-11-20,"
+      "FR40303265045,vat,valid,Buyer FR40303265045,FR,EUR,shop-1,1,1,250.50,0.00,2026-11-20,"
       "2026-11-20,0.00,0.00,unverified,\r\n",
-      "identifier,kind,verdict,name,country,currency,sales,lines,net,tax,first_sale,"
-      "last_sale,returned_net,returned_tax,verification,consultation\r\n"
-      "ATU13585627,vat,valid,Buyer ATU13585627,AT,EUR,1,1,-300.00,0.00,2026-12-05,"
+      "identifier,kind,verdict,name,country,currency,store,sales,lines,net,tax,"
+      "first_sale,last_sale,returned_net,returned_tax,verification,consultation\r\n"
+      "ATU13585627,vat,valid,Buyer ATU13585627,AT,EUR,shop-1,1,1,-300.00,0.00,2026-12-05,"
       "2026-12-05,400.00,0.00,unverified,\r\n"
-      "EL094259216,vat,valid,Buyer EL094259216,EL,EUR,1,1,0.00,0.00,2026-12-01,"
+      "EL094259216,vat,valid,Buyer EL094259216,EL,EUR,shop-1,1,1,0.00,0.00,2026-12-01,"
       "2026-12-01,50.00,0.00,unverified,\r\n"
-      "FR40303265045,vat,valid,Buyer FR40303265045,FR,EUR,0,0,-250.50,0.00,,,250.50,"
+      "FR40303265045,vat,valid,Buyer FR40303265045,FR,EUR,shop-1,0,0,-250.50,0.00,,,250.50,"
       "0.00,unverified,\r\n"};
   const char *const range[2][2] = {{"2026-11-01", "2026-11-30"},
                                    {"2026-12-01", "2026-12-31"}};
@@ -720,8 +720,8 @@ static void purposes_count_returns_in_their_period(void **state) {
   free(t);
   /* November alone is as sold: the returns are December's. */
   t = run_report(f, report_purposes, "2026-11-01", "2026-11-30", REPORT_BY_NONE, SINK_CSV);
-  assert_non_null(strstr(t, "2026-11-01/2026-11-30,EUR,gift,customer,1,1,10.00,0.70,0,0.00,"
-                            "0.00\r\n"));
+  assert_non_null(strstr(t, "2026-11-01/2026-11-30,shop-1,EUR,gift,customer,1,1,10.00,0.70,0,"
+                            "0.00,0.00\r\n"));
   free(t);
 }
 

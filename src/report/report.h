@@ -81,11 +81,11 @@ typedef struct report_out {
 
 /* The CSV columns of `report resellers`, in order, without and with
  * --detail.  report_row hooks may append more. */
-#define REPORT_RESELLER_COLS 16
+#define REPORT_RESELLER_COLS 17
 #define REPORT_RESELLER_DETAIL_COLS 18
 extern const char *const report_reseller_columns[REPORT_RESELLER_COLS];
 extern const char *const report_reseller_detail_columns[REPORT_RESELLER_DETAIL_COLS];
-extern const char *const report_purpose_columns[11];
+extern const char *const report_purpose_columns[12];
 extern const char *const report_gift_columns[13];
 
 /* The columns of the report named `name` ("resellers", "resellers_detail",

@@ -12,9 +12,9 @@
 #include "base/money.h"
 #include "report/report_int.h"
 
-const char *const report_purpose_columns[11] = {
-    "period", "currency", "purpose", "status",       "sales",       "lines",
-    "net",    "tax",      "returns", "returned_net", "returned_tax"};
+const char *const report_purpose_columns[12] = {
+    "period", "store", "currency", "purpose", "status",       "sales",
+    "lines",  "net",   "tax",      "returns", "returned_net", "returned_tax"};
 
 const char *const report_gift_columns[13] = {
     "date",      "store",        "terminal", "sale", "currency",     "recipient",
@@ -60,10 +60,11 @@ static void period_of(report_by by, const char *day, const char *whole,
 
 /* ---- report purposes -------------------------------------------------------- */
 
-/* One group of a period: a currency, purpose and buyer status.  net and
+/* One group of a period: a store, currency, purpose and buyer status.  net and
  * tax are what was sold less what came back (sale.return) in the period;
  * returned_net and returned_tax what came back, positive. */
 typedef struct pgroup {
+  char store[65]; /* store ids are at most 64 bytes (manifest.h)          */
   char currency[4];
   char purpose[12];
   char status[12];
@@ -85,7 +86,8 @@ typedef struct pstate {
 
 static int pgroup_cmp(const void *a, const void *b) {
   const pgroup *x = a, *y = b;
-  int c = strcmp(x->currency, y->currency);
+  int c = strcmp(x->store, y->store);
+  if (c == 0) c = strcmp(x->currency, y->currency);
   if (c == 0) c = strcmp(x->purpose, y->purpose);
   if (c == 0) c = strcmp(x->status, y->status);
   return c;
@@ -97,7 +99,8 @@ static int flush_period(pstate *p, emitter *e, const report_out *out, pi_error *
   for (size_t i = 0; i < p->n; i++) {
     const pgroup *g = &p->g[i];
     int ex = report_exponent(out, g->currency);
-    cell c[11] = {cell_text(p->period),        cell_text(g->currency),
+    cell c[12] = {cell_text(p->period),        cell_text(g->store),
+                  cell_text(g->currency),
                   cell_text(g->purpose),       cell_text(g->status),
                   cell_int(g->sales),          cell_int(g->lines),
                   cell_amount(g->net, ex),     cell_amount(g->tax, ex),
@@ -109,15 +112,21 @@ static int flush_period(pstate *p, emitter *e, const report_out *out, pi_error *
   return 0;
 }
 
-static pgroup *find_group(pstate *p, const char *cur, const char *purp,
-                          const char *status, pi_error *err) {
+static pgroup *find_group(pstate *p, const char *store_id, const char *cur,
+                          const char *purp, const char *status, pi_error *err) {
   for (size_t i = p->n; i-- > 0;)
     if (strcmp(p->g[i].purpose, purp) == 0 && strcmp(p->g[i].status, status) == 0 &&
-        strcmp(p->g[i].currency, cur) == 0)
+        strcmp(p->g[i].currency, cur) == 0 && strcmp(p->g[i].store, store_id) == 0)
       return &p->g[i];
+  if (strlen(store_id) >= sizeof p->g->store) {
+    pi_fail(err, PI_E_STORAGE, "database", "store id \"%.40s...\" is longer than %zu "
+                                        "bytes: not one a till records",
+            store_id, sizeof p->g->store - 1);
+    return NULL;
+  }
   if (p->n == PGROUPS_MAX) {
-    pi_fail(err, PI_E_STORAGE, "database", "more than %d currency, purpose and status "
-                                        "combinations in one period",
+    pi_fail(err, PI_E_STORAGE, "database", "more than %d store, currency, purpose and "
+                                        "status combinations in one period",
             PGROUPS_MAX);
     return NULL;
   }
@@ -135,6 +144,7 @@ static pgroup *find_group(pstate *p, const char *cur, const char *purp,
   memset(g, 0, sizeof *g);
   g->last_sale = -1;
   g->last_return = -1;
+  snprintf(g->store, sizeof g->store, "%s", store_id);
   snprintf(g->currency, sizeof g->currency, "%s", cur);
   snprintf(g->purpose, sizeof g->purpose, "%s", purp);
   snprintf(g->status, sizeof g->status, "%s", status);
@@ -160,11 +170,11 @@ static pgroup *find_group(pstate *p, const char *cur, const char *purp,
  * (sales_day, returns_day) and SQLite merges them.
  */
 static const char purposes_sql[] =
-    "SELECT 0, s.id, s.day, s.currency, l.purpose, l.status, l.net, l.tax"
+    "SELECT 0, s.id, s.day, s.currency, l.purpose, l.status, l.net, l.tax, s.store"
     " FROM sales s JOIN lines l ON l.sale_id = s.id"
     " WHERE" REPORT_SALES_WHERE
     " UNION ALL "
-    "SELECT 1, r.id, r.day, r.currency, rl.purpose, rl.status, rl.net, rl.tax"
+    "SELECT 1, r.id, r.day, r.currency, rl.purpose, rl.status, rl.net, rl.tax, r.store"
     " FROM returns r JOIN return_lines rl ON rl.return_id = r.id"
     " WHERE r.day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR r.store = ?3)"
     " ORDER BY 3, 1, 2";
@@ -221,7 +231,7 @@ int report_purposes(store *st, const report_query *q, const report_out *out,
   pstate p;
   memset(&p, 0, sizeof p);
   char day[11] = "", period[PERIOD_MAX];
-  int rc = SQLITE_DONE, fail = emit_begin(&e, db, out, report_purpose_columns, 11, err) != 0;
+  int rc = SQLITE_DONE, fail = emit_begin(&e, db, out, report_purpose_columns, 12, err) != 0;
   while (!fail && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     const char *d = report_col_text(stmt, 2);
     if (strncmp(d, day, 10) != 0) { /* a new day: maybe a new period */
@@ -235,8 +245,8 @@ int report_purposes(store *st, const report_query *q, const report_out *out,
         snprintf(p.period, sizeof p.period, "%s", period);
       }
     }
-    pgroup *g = find_group(&p, report_col_text(stmt, 3), report_col_text(stmt, 4),
-                           report_col_text(stmt, 5), err);
+    pgroup *g = find_group(&p, report_col_text(stmt, 8), report_col_text(stmt, 3),
+                           report_col_text(stmt, 4), report_col_text(stmt, 5), err);
     if (g == NULL ||
         add_row(g, p.period, sqlite3_column_int(stmt, 0), sqlite3_column_int64(stmt, 1),
                 sqlite3_column_int64(stmt, 6), sqlite3_column_int64(stmt, 7), err)) {

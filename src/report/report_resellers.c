@@ -11,8 +11,8 @@
 
 const char *const report_reseller_columns[REPORT_RESELLER_COLS] = {
     "identifier", "kind",  "verdict",    "name",      "country",      "currency",
-    "sales",      "lines", "net",        "tax",       "first_sale",   "last_sale",
-    "returned_net", "returned_tax", "verification", "consultation"};
+    "store",      "sales", "lines",      "net",       "tax",          "first_sale",
+    "last_sale",  "returned_net", "returned_tax", "verification", "consultation"};
 
 const char *const report_reseller_detail_columns[REPORT_RESELLER_DETAIL_COLS] = {
     "identifier", "kind",     "verdict", "name", "country", "currency",
@@ -27,7 +27,7 @@ static const struct {
 } reports[] = {{"resellers", report_reseller_columns, REPORT_RESELLER_COLS},
                {"resellers_detail", report_reseller_detail_columns,
                 REPORT_RESELLER_DETAIL_COLS},
-               {"purposes", report_purpose_columns, 11},
+               {"purposes", report_purpose_columns, 12},
                {"gifts", report_gift_columns, 13}};
 
 const char *report_name_of(const char *const *cols) {
@@ -129,14 +129,14 @@ const char *const *report_columns(const char *name, size_t *n) {
   " THEN COALESCE(" a ".customer_id, s.customer_name, '') END"
 
 static const char resellers_sql[] =
-    "SELECT ident, kind, verdict, substr(max(dn), 11), country, currency,"
+    "SELECT ident, kind, verdict, substr(max(dn), 11), country, currency, store,"
     " sum(nsales), sum(nlines), sum(net), sum(tax), min(first), max(last),"
     " sum(rnet), sum(rtax), " VERIFICATION_SQL("ident", "kind", "country")
     " FROM ("
     "SELECT COALESCE(s.reseller_id, '') AS ident, COALESCE(s.reseller_kind, '') AS kind,"
     " " VERDICT_SQL " AS verdict,"
     " max(s.day || COALESCE(s.customer_name, '')) AS dn,"
-    " " COUNTRY_SQL("s") " AS country, s.currency AS currency,"
+    " " COUNTRY_SQL("s") " AS country, s.currency AS currency, s.store AS store,"
     " count(*) AS nsales, sum(l.n) AS nlines, sum(l.net) AS net, sum(l.tax) AS tax,"
     " min(s.day) AS first, max(s.day) AS last, 0 AS rnet, 0 AS rtax,"
     " " RESELLER_GROUP("s") " AS grp"
@@ -147,23 +147,24 @@ static const char resellers_sql[] =
     " JOIN sales s ON s.id = l.sale_id"
     " WHERE" REPORT_SALES_WHERE " AND s.reseller_reason IS NOT NULL"
     " GROUP BY s.reseller_kind, s.reseller_id, verdict, s.reseller_country,"
-    " s.currency, grp"
+    " s.currency, s.store, grp"
     " UNION ALL "
     "SELECT COALESCE(r.reseller_id, ''), COALESCE(r.reseller_kind, ''),"
     " CASE WHEN r.reseller_valid = 1 THEN 'valid'"
     "  WHEN r.reseller_id IS NULL THEN 'missing'"
     "  ELSE 'invalid:' || COALESCE(NULLIF(r.reseller_reason, ''), 'unknown') END AS rv,"
     " max(s.day || COALESCE(s.customer_name, '')),"
-    " " COUNTRY_SQL("r") ", r.currency, 0, 0,"
+    " " COUNTRY_SQL("r") ", r.currency, r.store, 0, 0,"
     " -sum(rl.net), -sum(rl.tax), NULL, NULL, sum(rl.net), sum(rl.tax),"
     " " RESELLER_GROUP("r") " AS rgrp"
     " FROM returns r JOIN return_lines rl ON rl.return_id = r.id"
     " JOIN sales s ON s.id = r.sale_id"
     " WHERE rl.status = 'reseller' AND r.reseller_reason IS NOT NULL"
     " AND r.day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR r.store = ?3)"
-    " GROUP BY r.reseller_kind, r.reseller_id, rv, r.reseller_country, r.currency, rgrp"
-    ") GROUP BY kind, ident, verdict, country, currency, grp"
-    " ORDER BY 2, 1, 6, 3, 4";
+    " GROUP BY r.reseller_kind, r.reseller_id, rv, r.reseller_country, r.currency,"
+    " r.store, rgrp"
+    ") GROUP BY kind, ident, verdict, country, currency, store, grp"
+    " ORDER BY 2, 1, 6, 7, 3, 4";
 
 static const char detail_sql[] =
     "SELECT COALESCE(s.reseller_id, ''), COALESCE(s.reseller_kind, ''),"
@@ -201,16 +202,17 @@ static int run(store *st, const report_query *q, const report_out *out,
     int ex = report_exponent(out, currency);
     for (int i = 0; i < 6; i++) c[i] = cell_text(report_col_text(stmt, i));
     if (!q->detail) {
-      c[6] = cell_int(sqlite3_column_int64(stmt, 6));
+      c[6] = cell_text(report_col_text(stmt, 6));
       c[7] = cell_int(sqlite3_column_int64(stmt, 7));
-      c[8] = cell_amount(sqlite3_column_int64(stmt, 8), ex);
+      c[8] = cell_int(sqlite3_column_int64(stmt, 8));
       c[9] = cell_amount(sqlite3_column_int64(stmt, 9), ex);
-      c[10] = cell_text(report_col_text(stmt, 10));
+      c[10] = cell_amount(sqlite3_column_int64(stmt, 10), ex);
       c[11] = cell_text(report_col_text(stmt, 11));
-      c[12] = cell_amount(sqlite3_column_int64(stmt, 12), ex);
+      c[12] = cell_text(report_col_text(stmt, 12));
       c[13] = cell_amount(sqlite3_column_int64(stmt, 13), ex);
-      c[14] = cell_text(report_col_text(stmt, 14));
+      c[14] = cell_amount(sqlite3_column_int64(stmt, 14), ex);
       c[15] = cell_text(report_col_text(stmt, 15));
+      c[16] = cell_text(report_col_text(stmt, 16));
     } else {
       for (int i = 6; i < 13; i++) c[i] = cell_text(report_col_text(stmt, i));
       if (qty_format(sqlite3_column_int64(stmt, 13), qty, sizeof qty) < 0)
