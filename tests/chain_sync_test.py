@@ -29,6 +29,8 @@ Against the real, throwaway server of tests/pg_server.sh:
 usage: chain_sync_test.py POS_HOST POSINTENT MANIFEST PG_STATE [--kills N]
 """
 import argparse
+import csv
+import io
 import json
 import os
 import random
@@ -365,8 +367,9 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-") as tmp:
 
     # The chain's totals are the sum of the tills' reports.
     def resale_net(out):
-        rows = [l.split(",") for l in out.strip().splitlines()[1:]]
-        return round(sum(float(r[8]) for r in rows), 2), sum(int(r[6]) for r in rows)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        return (round(sum(float(r["net"]) for r in rows), 2),
+                sum(int(r["sales"]) for r in rows))
 
     per_till = [resale_net(posintent("--db", t.db, "report", "resellers").stdout)
                 for t in tills]

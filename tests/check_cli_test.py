@@ -12,7 +12,8 @@ scripts/demo-day.jsonl.  Worked out by hand from that file:
 Checked: the findings, exit 1, the summary on stderr; the same findings
 as warnings of `report resellers` and `report ec-sales-list`; a clean
 range exits 0; October's EC Sales List is empty; as an HMRC filing the
-EUR sales are mixed_currency findings; usage errors exit 2.
+EUR sales are mixed_currency findings; usage errors exit 2; the CSV
+dialects and the byte-order mark (issue 18.6) in report, export and check.
 
 usage: check_cli_test.py POS_HOST POSINTENT MANIFEST EVENTS
 """
@@ -112,6 +113,43 @@ with tempfile.TemporaryDirectory() as tmp:
     check("report ec-sales-list: warns of S017's tax",
           "tax_on_untaxed_line: sale S017 (store roastery-berlin, terminal T2, 2026-11-20), "
           "line L1: 22.90 EUR tax" in r.stderr, r.stderr)
+
+    # CSV for spreadsheets (issue 18.6): excel-de with a byte-order mark, in
+    # every CSV command; the filing formats and non-CSV output refuse it.
+    r = subprocess.run([cli, "--db", db, "--manifest", manifest, "report",
+                        "ec-sales-list", "--period", "2026-11", "--csv-dialect", "excel-de",
+                        "--bom"], capture_output=True, timeout=300)
+    out = r.stdout.decode("utf-8")
+    check("ec-sales-list excel-de: a byte-order mark, then ';' and decimal commas",
+          r.returncode == 0 and out.startswith("\ufeffcountry;vat_number;currency;") and
+          "\r\nAT;U13585627;EUR;2;3;166,08;goods\r\n" in out, out)
+    check("ec-sales-list excel-de: NL 004495445B01 kept text, zeros and all",
+          '\r\nNL;"=""004495445B01""";EUR;1;1;327,10;goods\r\n' in out, out)
+    r = run("--db", db, "export", "--format", "csv", "--csv-dialect", "excel-de")
+    check("export excel-de: ';' between the columns",
+          r.returncode == 0 and r.stdout.startswith("store;terminal;sale;"), r.stdout[:100])
+    r = run("--db", db, "check", "--period", "2026-11", "--csv-dialect", "excel", "--bom")
+    check("check --bom: the byte-order mark first",
+          r.returncode == 1 and r.stdout.startswith("\ufeffrule,day,store,"), r.stdout[:100])
+    r = run("--db", db, "report", "resellers", "--csv-dialect", "excel-de")
+    check("report resellers excel-de: exit 0, amounts with a decimal comma",
+          r.returncode == 0 and ";roastery-berlin;2;3;166,08;11,62;" in r.stdout, r.stdout)
+    plain = run("--db", db, "report", "resellers")
+    explicit = run("--db", db, "report", "resellers", "--csv-dialect", "rfc4180")
+    check("rfc4180 is the default, byte for byte", plain.stdout == explicit.stdout and
+          ",roastery-berlin,2,3,166.08,11.62," in plain.stdout, explicit.stdout)
+    for args, word in ((["report", "ec-sales-list", "--period", "2026-11", "--format", "zm",
+                         "--bom"], "--bom"),
+                       (["report", "ec-sales-list", "--period", "2026-11", "--format", "hmrc",
+                         "--csv-dialect", "excel-de"], "--csv-dialect"),
+                       (["report", "resellers", "--format", "json", "--csv-dialect",
+                         "excel"], "--csv-dialect"),
+                       (["report", "purposes", "--csv-dialect", "excel_de"], "'excel_de'"),
+                       (["export", "--bom"], "--bom"),
+                       (["check", "--format", "table", "--bom"], "--bom")):
+        r = run("--db", db, *args)
+        check(f"{' '.join(args)}: usage error", r.returncode == 2 and not r.stdout and
+              len(r.stderr.splitlines()) == 1 and word in r.stderr, f"{r.returncode} {r.stderr!r}")
 
     # Usage errors: exit 2, one line.
     for args, word in ((["--period", "2026-11", "--from", "2026-11-01"], "not both"),

@@ -1673,8 +1673,17 @@ static void csv_fields(void **state) {
   (void)state;
   /* Formula starts: neutralised with a leading apostrophe, inside quotes. */
   assert_string_equal(field("=SUM(A1:A9)", 0), "\"'=SUM(A1:A9)\"");
-  assert_string_equal(field("+1", 0), "\"'+1\"");
-  assert_string_equal(field("-1", 0), "\"'-1\"");
+  assert_string_equal(field("-A1", 0), "\"'-A1\"");
+  assert_string_equal(field("-1+1", 0), "\"'-1+1\"");
+  assert_string_equal(field("+49 30 1234", 0), "\"'+49 30 1234\"");
+  assert_string_equal(field("-1.", 0), "\"'-1.\"");
+  assert_string_equal(field("-", 0), "\"'-\"");
+  /* A plain signed number cannot start a formula: the guard leaves an
+   * identifier such as "-1" or "+0042" as it is (issue 18.6). */
+  assert_string_equal(field("+1", 0), "+1");
+  assert_string_equal(field("-1", 0), "-1");
+  assert_string_equal(field("+0042", 0), "+0042");
+  assert_string_equal(field("-3.5", 0), "-3.5");
   assert_string_equal(field("@cmd", 0), "\"'@cmd\"");
   assert_string_equal(field("\tx", 0), "\"'\tx\"");
   assert_string_equal(field("\rx", 0), "\"'\rx\"");
@@ -1727,6 +1736,77 @@ static void sink_formats(void **state) {
   assert_int_equal(sink_format_parse("jsonl", &sf), 0);
   assert_int_equal(sf, SINK_JSONL);
   assert_int_equal(sink_format_parse("xml", &sf), -1);
+}
+
+/* The CSV dialects (issue 18.6), written out by hand: RFC 4180 stays the
+ * default byte for byte; excel keeps identifiers that a spreadsheet would
+ * read as numbers text (="094259216"); excel-de also splits on ';' and
+ * writes a decimal comma; --bom puts EF BB BF before the header. */
+static void sink_csv_dialects(void **state) {
+  (void)state;
+  const char *cols[] = {"vat_number", "sale", "name", "net", "qty", "n"};
+  cell row[6] = {cell_id("094259216"), cell_id("S1"),      cell_text("Ober, \"K\"; =1"),
+                 cell_amount(-123450, 2), (cell){CELL_NUMBER, "1.5", 0, 0},
+                 cell_int(7)};
+  cell row2[6] = {cell_id("0123456789"), cell_id("-7"), cell_text("-5"),
+                  cell_amount(5, 0),     cell_null(),   cell_int(-2)};
+  static const struct {
+    csv_style style;
+    const char *want;
+  } cases[] = {
+      {{CSV_RFC4180, 0},
+       "vat_number,sale,name,net,qty,n\r\n"
+       "094259216,S1,\"Ober, \"\"K\"\"; =1\",-1234.50,1.5,7\r\n"
+       "0123456789,-7,-5,5,,-2\r\n"},
+      {{CSV_EXCEL, 0},
+       "vat_number,sale,name,net,qty,n\r\n"
+       "\"=\"\"094259216\"\"\",S1,\"Ober, \"\"K\"\"; =1\",-1234.50,1.5,7\r\n"
+       "\"=\"\"0123456789\"\"\",\"=\"\"-7\"\"\",-5,5,,-2\r\n"},
+      {{CSV_EXCEL_DE, 1},
+       "\xEF\xBB\xBFvat_number;sale;name;net;qty;n\r\n"
+       "\"=\"\"094259216\"\"\";S1;\"Ober, \"\"K\"\"; =1\";-1234,50;1,5;7\r\n"
+       "\"=\"\"0123456789\"\"\";\"=\"\"-7\"\"\";-5;5;;-2\r\n"},
+      {{CSV_RFC4180, 1},
+       "\xEF\xBB\xBFvat_number,sale,name,net,qty,n\r\n"
+       "094259216,S1,\"Ober, \"\"K\"\"; =1\",-1234.50,1.5,7\r\n"
+       "0123456789,-7,-5,5,,-2\r\n"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    membuf m;
+    mb_open(&m);
+    sink *s;
+    pi_error err;
+    assert_int_equal(sink_open(m.f, SINK_CSV, &s, &err), 0);
+    sink_set_style(s, &cases[k].style);
+    assert_int_equal(sink_columns(s, cols, 6, &err), 0);
+    assert_int_equal(sink_row(s, row, 6, &err), 0);
+    assert_int_equal(sink_row(s, row2, 6, &err), 0);
+    assert_int_equal(sink_finish(s, &err), 0);
+    sink_free(s);
+    mb_close(&m);
+    if (strcmp(m.text, cases[k].want) != 0)
+      fail_msg("case %zu:\n%s\nwant:\n%s", k, m.text, cases[k].want);
+    mb_free(&m);
+  }
+  /* Other formats: an identifier is a string like any text. */
+  membuf m;
+  mb_open(&m);
+  sink *s;
+  pi_error err;
+  assert_int_equal(sink_open(m.f, SINK_JSONL, &s, &err), 0);
+  assert_int_equal(sink_columns(s, cols, 6, &err), 0);
+  assert_int_equal(sink_row(s, row, 6, &err), 0);
+  assert_int_equal(sink_finish(s, &err), 0);
+  sink_free(s);
+  mb_close(&m);
+  assert_non_null(strstr(m.text, "{\"vat_number\":\"094259216\",\"sale\":\"S1\","));
+  mb_free(&m);
+  csv_dialect d;
+  assert_int_equal(csv_dialect_parse("excel-de", &d), 0);
+  assert_int_equal(d, CSV_EXCEL_DE);
+  assert_int_equal(csv_dialect_parse("rfc4180", &d), 0);
+  assert_int_equal(d, CSV_RFC4180);
+  assert_int_equal(csv_dialect_parse("excel_de", &d), -1);
 }
 
 static void sink_refuses_misuse(void **state) {
@@ -1897,6 +1977,7 @@ int main(void) {
       cmocka_unit_test(periods),
       cmocka_unit_test(csv_fields),
       cmocka_unit_test(sink_formats),
+      cmocka_unit_test(sink_csv_dialects),
       cmocka_unit_test(sink_refuses_misuse),
       cmocka_unit_test(sink_reports_write_errors),
       cmocka_unit_test(database_errors_are_reported),

@@ -487,8 +487,9 @@ static void warn_into(void *ctx, const char *msg) {
   snprintf(w + n, 1024 - n, "%s\n", msg);
 }
 
-static void ecsl_matches(fixture *f, const char *period, ecsl_format fmt,
-                         const char *expected, char warn[1024]) {
+static void ecsl_matches_in(fixture *f, const char *period, ecsl_format fmt,
+                            const csv_style *style, const char *expected,
+                            char warn[1024]) {
   store *st;
   pi_error err;
   pi_error_clear(&err);
@@ -505,6 +506,7 @@ static void ecsl_matches(fixture *f, const char *period, ecsl_format fmt,
   memset(&o, 0, sizeof o);
   o.file = out;
   o.format = SINK_CSV;
+  if (style) o.csv = *style;
   o.warn = warn_into;
   o.warn_ctx = warn;
   warn[0] = '\0';
@@ -520,6 +522,11 @@ static void ecsl_matches(fixture *f, const char *period, ecsl_format fmt,
     fail_msg("%s differs:\n--- got ---\n%s\n--- want ---\n%s", expected, text, want);
   free(want);
   free(text);
+}
+
+static void ecsl_matches(fixture *f, const char *period, ecsl_format fmt,
+                         const char *expected, char warn[1024]) {
+  ecsl_matches_in(f, period, fmt, NULL, expected, warn);
 }
 
 /* The same month-crossing story for both filings: November sells, December
@@ -550,6 +557,14 @@ static void zm_nets_a_cross_period_return(void **state) {
   /* A quarter holding both: November's supply and December's return net
    * (AT 1000.00 - 400.00 + 100.00 = 700.00, FR 0, EL 0). */
   ecsl_matches(f, "2026-Q4", ECSL_ZM, "zm_2026_q4_returns.csv", warn);
+  /* December as CSV for a German spreadsheet (issue 18.6), by hand: ';'
+   * between fields, decimal commas, a byte-order mark, and the Greek
+   * number 094259216 (and the French one) kept text, leading zero and
+   * all, as ="...".  sales counts distinct sales: D1 and its return R3
+   * are one sale with two lines. */
+  const csv_style de = {CSV_EXCEL_DE, 1};
+  ecsl_matches_in(f, "2026-12", ECSL_CSV, &de, "esl_csv_2026_12_returns_excel_de.csv",
+                  warn);
 }
 
 /* The reseller report of December nets the returns of November's sales in

@@ -97,6 +97,19 @@ int cli_open_store(const cli_globals *g, store **out) {
   return cli_open_store_as(g, STORE_READONLY, NULL, out);
 }
 
+int cli_csv_style(const char *hint, const char *what, const char *dialect, int bom,
+                  int csv, csv_style *out) {
+  memset(out, 0, sizeof *out);
+  if (dialect && csv_dialect_parse(dialect, &out->dialect))
+    return cli_usage(hint, "%s: unknown --csv-dialect '%s' (rfc4180, excel or excel-de)",
+                     what, dialect);
+  if ((dialect || bom) && !csv)
+    return cli_usage(hint, "%s: --%s applies to --format csv only", what,
+                     dialect ? "csv-dialect" : "bom");
+  out->bom = bom;
+  return 0;
+}
+
 int cli_check_date(const char *hint, const char *opt, const char *value) {
   if (cal_parse_date(value, NULL, NULL, NULL) == 0) return 0;
   return cli_usage(hint, "%s must be a date YYYY-MM-DD, not \"%s\"", opt, value);

@@ -7,6 +7,7 @@
 
 #include "base/cliargs.h"
 #include "cli/commands.h"
+#include "report/csvout.h"
 #include "config/manifest.h"
 #include "store/store.h"
 
@@ -71,5 +72,12 @@ const cli_command *cli_find_command(const cli_command *table, const char *name);
  * command's own --help, from `table`.  Returns its exit status. */
 int cli_help_command(const cli_command *table, const cli_globals *g, int argc,
                      char **argv);
+
+/* The CSV style of --csv-dialect NAME (NULL: rfc4180) and --bom, for
+ * the command `what` ("report resellers") whose output is CSV when `csv`
+ * is 1.  Returns 0, or EXIT_USAGE after a usage error (an unknown
+ * dialect; either option with another format than csv). */
+int cli_csv_style(const char *hint, const char *what, const char *dialect, int bom,
+                  int csv, csv_style *out);
 
 #endif

@@ -18,7 +18,7 @@ static const char check_help[] =
     "SYNOPSIS\n"
     "    posintent [--db PATH | --manifest PATH] check [--period YYYY-MM|YYYY-Qn]\n"
     "        [--from DATE] [--to DATE] [--store ID] [--esl-format hmrc|zm|csv]\n"
-    "        [--format csv|json|table]\n"
+    "        [--format csv|json|table] [--csv-dialect D] [--bom]\n"
     "\n"
     "DESCRIPTION\n"
     "    Check the recorded sales against the rules the reports warn about,\n"
@@ -55,6 +55,8 @@ static const char check_help[] =
     "                     csv; default hmrc for a UK store (GB, XI), zm for a\n"
     "                     German one, else csv.\n"
     "    --format FMT     csv (default), json or table.\n"
+    "    --csv-dialect D, --bom  With csv: as for posintent report (rfc4180,\n"
+    "                     excel or excel-de; a byte-order mark).\n"
     "    -h, --help       Show this help.\n"
     "\n"
     "    The store's identity (its VAT number, country) is the manifest's when\n"
@@ -84,11 +86,11 @@ static int row(void *ctx, const check_finding *f, pi_error *err) {
   int e = money_exponent(f->currency);
   cell c[NCOLUMNS] = {cell_text(check_rule_name(f->rule)),
                       cell_text(f->day),
-                      cell_text(f->store),
-                      cell_text(f->terminal),
-                      cell_text(f->sale),
-                      cell_text(f->line),
-                      cell_text(f->customer),
+                      cell_id(f->store),
+                      cell_id(f->terminal),
+                      cell_id(f->sale),
+                      cell_id(f->line),
+                      cell_id(f->customer),
                       cell_text(f->currency),
                       f->has_amount ? cell_amount(f->amount, e < 0 ? 2 : e) : cell_null(),
                       cell_text(f->message)};
@@ -103,21 +105,30 @@ int cmd_check_records(const cli_globals *g, int argc, char **argv) {
     return 0;
   }
   const char *period = NULL, *from = NULL, *to = NULL, *store_id = NULL, *esl = NULL,
-             *format = NULL;
+             *format = NULL, *dialect = NULL;
+  int bom = 0;
   const cliargs_opt opts[] = {{"--period", &period}, {"--from", &from},
                               {"--to", &to},         {"--store", &store_id},
                               {"--esl-format", &esl}, {"--format", &format},
-                              {NULL, NULL}};
+                              {"--csv-dialect", &dialect}, {NULL, NULL}};
   cliargs a;
   cli_args(&a, "check", HINT, argc, argv, 1);
   for (; cliargs_cur(&a); a.i++) {
-    int f = cliargs_take(&a, opts);
+    int f = cliargs_flag(&a, "--bom");
+    if (f > 0) {
+      bom = 1;
+      continue;
+    }
+    if (f == 0) f = cliargs_take(&a, opts);
     if (f == 0) return cliargs_unknown(&a);
     if (f < 0) return EXIT_USAGE;
   }
   sink_format out_fmt = SINK_CSV;
   if (format && (sink_format_parse(format, &out_fmt) || out_fmt == SINK_JSONL))
     return cli_usage(HINT, "check: unknown --format '%s' (csv, json or table)", format);
+  csv_style style;
+  int urc = cli_csv_style(HINT, "check", dialect, bom, out_fmt == SINK_CSV, &style);
+  if (urc) return urc;
   ecsl_format efmt = ECSL_CSV;
   if (esl && ecsl_format_parse(esl, &efmt))
     return cli_usage(HINT, "check: unknown --esl-format '%s' (hmrc, zm or csv)", esl);
@@ -152,6 +163,7 @@ int cmd_check_records(const cli_globals *g, int argc, char **argv) {
   size_t found = 0;
   rc = sink_open(stdout, out_fmt, &s, &err);
   if (rc == 0) {
+    sink_set_style(s, &style);
     rc = sink_columns(s, columns, NCOLUMNS, &err);
     if (rc == 0)
       rc = check_run(st, &cs, CHECK_SALE_RULES | CHECK_ESL_RULES, row, s, &found, &err);

@@ -25,6 +25,7 @@ static const char report_help[] =
     "SYNOPSIS\n"
     "    posintent [--db PATH | --manifest PATH] report resellers [--from DATE]\n"
     "        [--to DATE] [--store ID] [--format csv|json|table|html] [--detail]\n"
+    "        [--csv-dialect rfc4180|excel|excel-de] [--bom]\n"
     "    posintent ... report ec-sales-list --period YYYY-MM|YYYY-Qn\n"
     "        [--format hmrc|zm|csv] [--store ID]\n"
     "    posintent ... report ec-sales-list --corrections --period P\n"
@@ -88,6 +89,15 @@ static const char report_help[] =
     "                    resellers and purposes also html: one self-contained\n"
     "                    page (no script, nothing fetched) with the CSV's table\n"
     "                    and an SVG chart of net sales by purpose over time.\n"
+    "    --csv-dialect D With --format csv: rfc4180 (the default: ',' and a\n"
+    "                    decimal point, for programs), excel (identifiers a\n"
+    "                    spreadsheet would read as numbers, such as the VAT\n"
+    "                    number 094259216, kept text as =\"094259216\") or\n"
+    "                    excel-de (the same, with ';' between fields and a\n"
+    "                    decimal comma, for a German spreadsheet).  Not for\n"
+    "                    ec-sales-list's hmrc and zm, the authorities' layouts.\n"
+    "    --bom           With --format csv: start with a UTF-8 byte-order mark,\n"
+    "                    so that Excel reads accents right.\n"
     "    --detail        resellers: one row per resale line.\n"
     "    --by UNIT       purposes: one period per day, ISO week or month.\n"
     "    --period P      ec-sales-list: a month (2024-03) or quarter (2024-Q1).\n"
@@ -136,7 +146,7 @@ static const char export_help[] =
     "\n"
     "SYNOPSIS\n"
     "    posintent [--db PATH | --manifest PATH] export [--from DATE] [--to DATE]\n"
-    "        [--store ID] [--format jsonl|csv]\n"
+    "        [--store ID] [--format jsonl|csv] [--csv-dialect D] [--bom]\n"
     "\n"
     "DESCRIPTION\n"
     "    Stream every recorded sale whose business day lies in the range,\n"
@@ -152,6 +162,8 @@ static const char export_help[] =
     "    --store ID      Only this store's sales.\n"
     "    --terminal ID   With --db postgresql://URL: only this terminal's.\n"
     "    --format FMT    jsonl (default) or csv.\n"
+    "    --csv-dialect D, --bom  With csv: as for posintent report (rfc4180,\n"
+    "                    excel or excel-de; a byte-order mark).\n"
     "    -h, --help      Show this help.\n"
     "\n"
     "EXIT STATUS\n"
@@ -163,7 +175,8 @@ static const char export_help[] =
 
 typedef struct opts {
   const char *from, *to, *store, *terminal, *format, *by, *period, *within, *on;
-  int detail, corrections;
+  const char *csv_dialect;
+  int detail, corrections, bom;
 } opts;
 
 /* What each subcommand accepts. */
@@ -203,6 +216,7 @@ static int parse(const char *what, int argc, char **argv, unsigned allowed, opts
       {{"--format", &o->format}, O_FORMAT}, {{"--by", &o->by}, O_BY},
       {{"--period", &o->period}, O_PERIOD},
       {{"--expiring-within", &o->within}, O_EVIDENCE}, {{"--on", &o->on}, O_EVIDENCE},
+      {{"--csv-dialect", &o->csv_dialect}, O_FORMAT},
   };
   cliargs_opt mine[sizeof table / sizeof table[0] + 1];
   size_t n = 0;
@@ -217,6 +231,13 @@ static int parse(const char *what, int argc, char **argv, unsigned allowed, opts
     if (f > 0) {
       o->detail = 1;
       continue;
+    }
+    if (f == 0 && (allowed & O_FORMAT)) {
+      f = cliargs_flag(&a, "--bom");
+      if (f > 0) {
+        o->bom = 1;
+        continue;
+      }
     }
     if (f == 0 && (allowed & O_CORRECTIONS)) {
       f = cliargs_flag(&a, "--corrections");
@@ -334,6 +355,10 @@ static int run_rows(const cli_globals *g, const char *label, unsigned allowed,
   if (o.by && report_by_parse(o.by, &q.by)) {
     return usage(label, "unknown --by '%s' (day, week or month)", o.by);
   }
+  csv_style style;
+  if ((rc = cli_csv_style(hint_of(label), label, o.csv_dialect, o.bom,
+                          !html && fmt == SINK_CSV, &style)) != 0)
+    return rc;
   pi_error err;
   pi_error_clear(&err);
   if (report_query_check(&q, &err)) return fail(label, &err);
@@ -342,6 +367,7 @@ static int run_rows(const cli_globals *g, const char *label, unsigned allowed,
   report_out out;
   init_out(&out, label, c.h);
   out.format = fmt;
+  out.csv = style;
   if (html)
     rc = html_report(c.st, fn == report_purposes ? HTML_PURPOSES : HTML_RESELLERS, &q,
                      &out, &err);
@@ -371,6 +397,11 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   } else if (o.format && ecsl_format_parse(o.format, &fmt)) {
     return usage(label, "unknown --format '%s' (hmrc, zm or csv)", o.format);
   }
+  /* hmrc and zm are the authorities' layouts, byte for byte: no dialect. */
+  csv_style style;
+  if ((rc = cli_csv_style(hint_of(label), label, o.csv_dialect, o.bom,
+                          o.corrections ? rows == SINK_CSV : fmt == ECSL_CSV, &style)) != 0)
+    return rc;
   pi_error err;
   pi_error_clear(&err);
   report_period p;
@@ -389,6 +420,7 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   report_out out;
   init_out(&out, label, NULL);
   out.format = rows;
+  out.csv = style;
   if (o.corrections)
     rc = report_ecsl_corrections(c.st, &p, o.store, &id, &out, &err);
   else
@@ -411,6 +443,10 @@ static int run_evidence(const cli_globals *g, int argc, char **argv) {
   sink_format fmt = SINK_CSV;
   if (o.format && (sink_format_parse(o.format, &fmt) || fmt == SINK_JSONL))
     return usage(label, "unknown --format '%s' (csv, json or table)", o.format);
+  csv_style style;
+  if ((rc = cli_csv_style(hint_of(label), label, o.csv_dialect, o.bom, fmt == SINK_CSV,
+                          &style)) != 0)
+    return rc;
   pi_error err;
   pi_error_clear(&err);
   report_evidence_query q = {o.store, o.on, 30};
@@ -436,6 +472,7 @@ static int run_evidence(const cli_globals *g, int argc, char **argv) {
   report_out out;
   init_out(&out, label, NULL);
   out.format = fmt;
+  out.csv = style;
   rc = report_evidence(c.st, &q, &out, &err) ? fail(label, &err) : 0;
   close_ctx(&c);
   return rc;
@@ -483,6 +520,10 @@ int cmd_export(const cli_globals *g, int argc, char **argv) {
                    (fmt != SINK_JSONL && fmt != SINK_CSV))) {
     return usage(label, "unknown --format '%s' (jsonl or csv)", o.format);
   }
+  csv_style style;
+  if ((rc = cli_csv_style(hint_of(label), label, o.csv_dialect, o.bom, fmt == SINK_CSV,
+                          &style)) != 0)
+    return rc;
   report_query q = {o.from, o.to, o.store, 0, REPORT_BY_NONE};
   pi_error err;
   pi_error_clear(&err);
@@ -492,6 +533,7 @@ int cmd_export(const cli_globals *g, int argc, char **argv) {
   report_out out;
   init_out(&out, label, NULL);
   out.format = fmt;
+  out.csv = style;
   rc = report_export(c.st, &q, &out, &err) ? fail(label, &err) : 0;
   close_ctx(&c);
   return rc;

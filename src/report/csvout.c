@@ -2,6 +2,7 @@
 /* csvout.c - the row sink: CSV (RFC 4180), JSON, JSON lines and tables. */
 #include "report/csvout.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 struct sink {
   FILE *out;
   sink_format fmt;
+  csv_style style;
   char names[SINK_COLUMNS_MAX][SINK_NAME_MAX];
   size_t ncol;
   int have_columns;
@@ -46,6 +48,16 @@ int sink_format_parse(const char *name, sink_format *out) {
   return -1;
 }
 
+int csv_dialect_parse(const char *name, csv_dialect *out) {
+  static const char *const names[] = {"rfc4180", "excel", "excel-de"};
+  for (int i = 0; i < 3; i++)
+    if (name && strcmp(name, names[i]) == 0) {
+      *out = (csv_dialect)i;
+      return 0;
+    }
+  return -1;
+}
+
 cell cell_null(void) {
   cell c = {CELL_NULL, NULL, 0, 0};
   return c;
@@ -53,6 +65,11 @@ cell cell_null(void) {
 
 cell cell_text(const char *s) {
   cell c = {s ? CELL_TEXT : CELL_NULL, s, 0, 0};
+  return c;
+}
+
+cell cell_id(const char *s) {
+  cell c = {s ? CELL_ID : CELL_NULL, s, 0, 0};
   return c;
 }
 
@@ -80,12 +97,42 @@ static int formula_start(unsigned char c) {
   return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
 }
 
-int csv_escape_to(text_put_fn emit, void *ctx, const char *s, int numeric) {
+/* 1 when `s` is a plain signed decimal number ("-12", "+0042", "-3.5"):
+ * a spreadsheet reads it as a number, never as a formula (a formula needs
+ * a name, a reference, an operator or a parenthesis after the sign), so
+ * the guard leaves it alone.  "-1+1", "-A1", "+49 30" are not. */
+static int signed_number(const char *s) {
+  if (*s != '+' && *s != '-') return 0;
+  s++;
+  size_t digits = 0;
+  int point = 0;
+  for (; *s; s++) {
+    if (*s >= '0' && *s <= '9') {
+      digits++;
+    } else if (*s == '.' && !point && digits) {
+      point = 1;
+    } else {
+      return 0;
+    }
+  }
+  return digits > 0 && s[-1] != '.';
+}
+
+/* 1 when a text cell must be neutralised: it can start a formula. */
+static int can_start_formula(const char *s) {
+  return formula_start((unsigned char)s[0]) && !signed_number(s);
+}
+
+/* The one CSV field writer: `s` quoted when it holds a byte of `special`
+ * (the separator, '"', CR, LF), quotes doubled, formulas neutralised
+ * unless `numeric`, invalid UTF-8 replaced. */
+static int escape_field(text_put_fn emit, void *ctx, const char *s, int numeric,
+                        const char *special) {
   if (s == NULL || *s == '\0') return 0;
   const unsigned char *p = (const unsigned char *)s;
   size_t n = strlen(s);
-  int neutralise = !numeric && formula_start(p[0]);
-  int quote = neutralise || strpbrk(s, ",\"\r\n") != NULL;
+  int neutralise = !numeric && can_start_formula(s);
+  int quote = neutralise || strpbrk(s, special) != NULL;
   if (quote && emit(ctx, "\"", 1)) return -1;
   /* OWASP's advice for CSV injection: a leading apostrophe makes every
    * common spreadsheet treat the cell as text; the quotes keep it one
@@ -114,6 +161,10 @@ int csv_escape_to(text_put_fn emit, void *ctx, const char *s, int numeric) {
   return 0;
 }
 
+int csv_escape_to(text_put_fn emit, void *ctx, const char *s, int numeric) {
+  return escape_field(emit, ctx, s, numeric, ",\"\r\n");
+}
+
 static int file_put(void *ctx, const void *p, size_t n) { return put(ctx, p, n); }
 
 int csv_write_field(FILE *out, const char *s, int numeric) {
@@ -132,6 +183,7 @@ int cell_format(const cell *c, char *buf, size_t cap) {
     n = snprintf(buf, cap, "%s", c->num ? "true" : "false");
     break;
   case CELL_TEXT:
+  case CELL_ID:
   case CELL_NUMBER:
   case CELL_JSON:
     n = snprintf(buf, cap, "%s", c->text ? c->text : "");
@@ -192,21 +244,75 @@ static int is_number_kind(cell_kind k) {
 
 /* ---- CSV ---------------------------------------------------------------- */
 
-/* Text cells are escaped and neutralised; numbers are written as they are.
- * The row is built in the buffer and written whole by sb_flush, which also
- * reports an allocation that failed on the way. */
+/* The separator and the bytes that make a field quoted, per dialect.  In
+ * excel-de a comma is an ordinary character (the decimal comma of
+ * "-12,50" must stay unquoted to read as a number). */
+static char csv_sep(const sink *s) { return s->style.dialect == CSV_EXCEL_DE ? ';' : ','; }
+
+static const char *csv_special(const sink *s) {
+  return s->style.dialect == CSV_EXCEL_DE ? ";\"\r\n" : ",\"\r\n";
+}
+
+/* 1 when a spreadsheet would read identifier `t` as a number or a date
+ * and lose what makes it an identifier: "094259216" (a Greek VAT number
+ * without its prefix) becomes 94259216, "0123456789" (a Belgian one)
+ * 123456789, "12-11" a date.  An identifier that starts with a letter is
+ * always text. */
+static int id_reads_as_number(const char *t) {
+  unsigned char c = (unsigned char)t[0];
+  if (c >= '0' && c <= '9') return 1;
+  return (c == '+' || c == '-' || c == '.') && t[1] >= '0' && t[1] <= '9';
+}
+
+/* An identifier kept text in a spreadsheet: the formula ="0123", a string
+ * constant that Excel, LibreOffice and Google Sheets show as the text 0123
+ * and keep as text when the sheet is saved.  It is built here from the
+ * identifier's bytes with every '"' doubled (a string literal cannot call
+ * anything), then quoted as a CSV field.  Control characters, which no
+ * identifier has, fall back to plain text. */
+static int csv_id_as_text(sink *s, const char *t) {
+  for (const char *p = t; *p; p++)
+    if ((unsigned char)*p < 0x20) return escape_field(sb_put, s, t, 0, csv_special(s));
+  if (sb_put(s, "\"=\"\"", 4)) return -1;
+  for (const char *p = t; *p; p++)
+    if (sb_put(s, p, 1) || (*p == '"' && sb_put(s, "\"\"\"", 3))) return -1;
+  return sb_put(s, "\"\"\"", 3);
+}
+
+/* A number in the dialect: excel-de writes the decimal point as a comma
+ * ("-12,50"), which a German spreadsheet reads as a number. */
+static int csv_number(sink *s, const char *num) {
+  if (s->style.dialect != CSV_EXCEL_DE || strchr(num, '.') == NULL)
+    return escape_field(sb_put, s, num, 1, csv_special(s));
+  char buf[64];
+  size_t n = strlen(num);
+  if (n >= sizeof buf) return escape_field(sb_put, s, num, 1, csv_special(s));
+  memcpy(buf, num, n + 1);
+  for (size_t i = 0; i < n; i++)
+    if (buf[i] == '.') buf[i] = ',';
+  return escape_field(sb_put, s, buf, 1, csv_special(s));
+}
+
+/* Text cells are escaped and neutralised; numbers are written as they are
+ * (in excel-de with a decimal comma); identifiers as text, kept text in a
+ * spreadsheet dialect.  The row is built in the buffer and written whole
+ * by sb_flush, which also reports an allocation that failed on the way. */
 static int csv_row(sink *s, const cell *cells, pi_error *err) {
   char num[48];
+  char sep = csv_sep(s);
   for (size_t i = 0; i < s->ncol; i++) {
-    if (i) sb_put(s, ",", 1);
+    if (i) sb_put(s, &sep, 1);
     const cell *c = &cells[i];
     if (c->kind == CELL_NULL) continue;
-    if (c->kind == CELL_TEXT || c->kind == CELL_JSON) {
-      csv_escape_to(sb_put, s, c->text, 0);
+    if (c->kind == CELL_ID && s->style.dialect != CSV_RFC4180 && c->text &&
+        id_reads_as_number(c->text)) {
+      csv_id_as_text(s, c->text);
+    } else if (c->kind == CELL_TEXT || c->kind == CELL_JSON || c->kind == CELL_ID) {
+      escape_field(sb_put, s, c->text, 0, csv_special(s));
     } else if (c->kind == CELL_NUMBER) {
-      csv_escape_to(sb_put, s, c->text, 1);
+      csv_number(s, c->text);
     } else if (cell_format(c, num, sizeof num) >= 0) {
-      csv_escape_to(sb_put, s, num, 1);
+      csv_number(s, num);
     } else {
       s->len = 0;
       return pi_fail(err, PI_E_INTERNAL, "", "a number does not fit its buffer");
@@ -225,6 +331,7 @@ static int json_value(sink *s, const cell *c) {
   char num[48];
   switch (c->kind) {
   case CELL_TEXT:
+  case CELL_ID:
     if (c->text)
       jw_str(w, c->text);
     else
@@ -338,7 +445,7 @@ static int table_row(sink *s, const cell *cells, pi_error *err) {
   for (size_t i = 0; i < s->ncol; i++) {
     const char *t = "";
     if (cells[i].kind != CELL_TEXT && cells[i].kind != CELL_JSON &&
-        cells[i].kind != CELL_NUMBER) {
+        cells[i].kind != CELL_NUMBER && cells[i].kind != CELL_ID) {
       if (cell_format(&cells[i], buf, sizeof buf) < 0) buf[0] = '\0';
       t = buf;
     } else if (cells[i].text) {
@@ -366,6 +473,11 @@ static int table_row(sink *s, const cell *cells, pi_error *err) {
 
 /* ---- the sink ----------------------------------------------------------- */
 
+void sink_set_style(sink *s, const csv_style *style) {
+  assert(!s->have_columns);
+  s->style = *style;
+}
+
 int sink_columns(sink *s, const char *const *names, size_t n, pi_error *err) {
   if (s->have_columns)
     return pi_fail(err, PI_E_INTERNAL, "", "report columns declared twice");
@@ -390,9 +502,13 @@ int sink_columns(sink *s, const char *const *names, size_t n, pi_error *err) {
   }
   s->have_columns = 1;
   if (s->fmt == SINK_CSV) {
+    char sep = csv_sep(s);
+    /* The byte-order mark goes first: Excel reads a CSV file without one
+     * in the system's code page, and "Café" becomes "CafÃ©". */
+    if (s->style.bom) sb_put(s, "\xEF\xBB\xBF", 3);
     for (size_t i = 0; i < n; i++) {
-      if (i) sb_put(s, ",", 1);
-      csv_escape_to(sb_put, s, names[i], 0);
+      if (i) sb_put(s, &sep, 1);
+      escape_field(sb_put, s, names[i], 0, csv_special(s));
     }
     sb_put(s, "\r\n", 2);
     return sb_flush(s, err);

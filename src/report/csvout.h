@@ -16,8 +16,15 @@
  *     comma, quote, CR or LF quoted, quotes doubled) and neutralises
  *     spreadsheet formulas: a text cell that starts with =, +, -, @, tab or
  *     carriage return is written as '... inside quotes, so a spreadsheet
- *     shows it as text instead of evaluating it.  Amount and integer cells
- *     are numbers and are never altered.
+ *     shows it as text instead of evaluating it; a text that is a plain
+ *     signed number ("-12", "+3.5") cannot start a formula and is left as
+ *     it is.  Amount and integer cells are numbers and are never altered.
+ *   - A CSV dialect (csv_style) may ask for a spreadsheet's conventions
+ *     instead of RFC 4180's: "excel" (comma, decimal point) or "excel-de"
+ *     (semicolon, decimal comma), in both of which identifier cells
+ *     (CELL_ID) that a spreadsheet would read as a number are written as
+ *     the formula ="0123" so that they stay text; and a byte-order mark.
+ *     RFC 4180 stays the default, byte for byte.
  */
 #ifndef POSINTENT_CSVOUT_H
 #define POSINTENT_CSVOUT_H
@@ -50,7 +57,9 @@ typedef enum cell_kind {
   CELL_AMOUNT,   /* minor units + exponent, printed in major units         */
   CELL_BOOL,     /* true / false                                           */
   CELL_NUMBER,   /* text known to be a JSON number ("1.5e3"), kept as is   */
-  CELL_JSON      /* JSON text: raw in JSON output, text elsewhere          */
+  CELL_JSON,     /* JSON text: raw in JSON output, text elsewhere          */
+  CELL_ID        /* an identifier (VAT number, sale, store): text, kept
+                    text in a spreadsheet dialect ("0123" keeps its zero) */
 } cell_kind;
 
 /* One value of a row.  Strings are borrowed for the call only. */
@@ -64,15 +73,39 @@ typedef struct cell {
 /* Cell constructors, for brevity at call sites. */
 cell cell_null(void);
 cell cell_text(const char *s);
+cell cell_id(const char *s);   /* CELL_ID, or CELL_NULL for NULL        */
 cell cell_int(int64_t n);
 cell cell_amount(int64_t minor, int exponent);
 cell cell_bool(int b);
+
+/* How CSV is written.  The default (all zero) is RFC 4180. */
+typedef enum csv_dialect {
+  CSV_RFC4180 = 0, /* ',' and '.', CRLF: what programs read               */
+  CSV_EXCEL,       /* ',' and '.', identifiers kept text                  */
+  CSV_EXCEL_DE     /* ';' and decimal ',', identifiers kept text: what a
+                      German spreadsheet splits into columns and reads as
+                      numbers                                             */
+} csv_dialect;
+
+typedef struct csv_style {
+  csv_dialect dialect;
+  int bom;             /* 1: the file starts with a UTF-8 byte-order mark
+                          (EF BB BF), which Excel needs to read UTF-8     */
+} csv_style;
+
+/* "rfc4180", "excel", "excel-de" -> the dialect.  0, or -1 when unknown. */
+int csv_dialect_parse(const char *name, csv_dialect *out);
 
 typedef struct sink sink;
 
 /* Create a sink writing to `out` (borrowed; the caller closes it).
  * Returns 0, or -1 with err (out of memory). */
 int sink_open(FILE *out, sink_format fmt, sink **out_sink, pi_error *err);
+
+/* Write CSV in `style` (copied) instead of RFC 4180; only before
+ * sink_columns.  Other formats ignore it (the CLI refuses the options for
+ * them). */
+void sink_set_style(sink *s, const csv_style *style);
 
 /* Declare the columns, once, before the first row.  The names are copied.
  * CSV writes its header row here.  Returns 0, or -1 with err when there

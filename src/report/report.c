@@ -245,6 +245,7 @@ int emit_begin(emitter *e, sqlite3 *db, const report_out *out,
     c_locale_leave(&e->locale);
     return -1;
   }
+  sink_set_style(e->sink, &out->csv);
   report_progress_start(&e->progress, db, out, &e->rows);
   return 0;
 }
@@ -268,6 +269,7 @@ static cJSON *row_object(const emitter *e, const cell *cells) {
     cJSON *v;
     switch (c->kind) {
     case CELL_TEXT:
+    case CELL_ID:
     case CELL_JSON:
       v = c->text ? cJSON_CreateString(c->text) : cJSON_CreateNull();
       break;

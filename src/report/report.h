@@ -68,6 +68,9 @@ typedef void (*report_warn_fn)(void *ctx, const char *msg);
 typedef struct report_out {
   FILE *file;           /* the output stream (not closed)                  */
   sink_format format;   /* for row reports; export takes CSV or JSONL      */
+  csv_style csv;        /* SINK_CSV: the dialect and byte-order mark; zero
+                           is RFC 4180 (the filing formats hmrc and zm
+                           refuse anything else)                           */
   hooks *hooks;         /* NULL, or scripts whose report_row hooks add
                            columns to each row (resellers, purposes, gifts) */
   report_warn_fn warn;  /* NULL, or where warnings go (a skipped line, an

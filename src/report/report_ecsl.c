@@ -271,7 +271,7 @@ static int write_csv(sqlite3 *db, sqlite3_stmt *q, const char *home,
     const char *country = report_col_text(q, 0);
     int ex = report_exponent(out, report_col_text(q, 2));
     cell c[7] = {cell_text(country),
-                 cell_text(without_prefix(report_col_text(q, 1), country)),
+                 cell_id(without_prefix(report_col_text(q, 1), country)),
                  cell_text(report_col_text(q, 2)),
                  cell_int(sqlite3_column_int64(q, 3)),
                  cell_int(sqlite3_column_int64(q, 4)),
@@ -364,11 +364,11 @@ static int write_corrections(sqlite3 *db, sqlite3_stmt *q, const char *home,
     int ex = report_exponent(out, report_col_text(q, 2));
     cell c[10] = {cell_text(report_col_text(q, 3)),
                   cell_text(country),
-                  cell_text(without_prefix(report_col_text(q, 1), country)),
+                  cell_id(without_prefix(report_col_text(q, 1), country)),
                   cell_text(report_col_text(q, 2)),
-                  cell_text(report_col_text(q, 4)),
-                  cell_text(report_col_text(q, 5)),
-                  cell_text(report_col_text(q, 6)),
+                  cell_id(report_col_text(q, 4)),
+                  cell_id(report_col_text(q, 5)),
+                  cell_id(report_col_text(q, 6)),
                   cell_text(report_col_text(q, 7)),
                   cell_int(sqlite3_column_int64(q, 8)),
                   cell_amount(sqlite3_column_int64(q, 9), ex)};
@@ -406,6 +406,11 @@ int report_ecsl_corrections(store *st, const report_period *p, const char *store
 int report_ec_sales_list(store *st, const report_period *p,
                          const char *store_id, const report_identity *id,
                          ecsl_format fmt, const report_out *out, pi_error *err) {
+  if (fmt != ECSL_CSV && (out->csv.dialect != CSV_RFC4180 || out->csv.bom))
+    return pi_fail(err, PI_E_USAGE, "--csv-dialect",
+                   "--format %s is the authority's layout, byte for byte; "
+                   "--csv-dialect and --bom apply to --format csv",
+                   fmt == ECSL_HMRC ? "hmrc" : "zm");
   char home[3], vrn[10] = "", branch[4] = "000";
   taxid_home_prefix(id->vat, id->country, home);
   if (check_identity(fmt, id, home, vrn, branch, err)) return -1;

@@ -196,13 +196,14 @@ int report_evidence(store *st, const report_evidence_query *q, const report_out 
     free(c.rows);
     return -1;
   }
+  sink_set_style(s, &out->csv);
   rc = sink_columns(s, report_evidence_columns, REPORT_EVIDENCE_NCOLUMNS, err);
   for (size_t i = 0; rc == 0 && i < c.n; i++) {
     const ev_row *r = &c.rows[i];
     cell cells[REPORT_EVIDENCE_NCOLUMNS] = {
-        cell_text(r->kind),   cell_text(r->store),   cell_text(r->account),
+        cell_text(r->kind),   cell_id(r->store),     cell_id(r->account),
         r->name[0] ? cell_text(r->name) : cell_null(), cell_text(r->evidence),
-        cell_text(r->state),  cell_text(r->number),  cell_text(r->expires),
+        cell_text(r->state),  cell_id(r->number),    cell_text(r->expires),
         r->has_days ? cell_int(r->days_left) : cell_null()};
     rc = sink_row(s, cells, REPORT_EVIDENCE_NCOLUMNS, err);
   }

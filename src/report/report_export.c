@@ -329,6 +329,10 @@ _Static_assert(CSV_NCOLS == CSV_LINE_END + 7, "csv_columns: sale, line, record")
 
 static cell text_or_null(sqlite3_stmt *q, int i) { return cell_text(opt_text(q, i)); }
 
+/* An identifier (store, sale, line, VAT number): kept text in a
+ * spreadsheet dialect (csvout.h). */
+static cell id_or_null(sqlite3_stmt *q, int i) { return cell_id(opt_text(q, i)); }
+
 /* The rows of one sale (ret 0) or of one return (ret 1: s from
  * returns_sql, l from return_lines_sql).  A return's rows carry its
  * original sale's columns and line's, with the quantity, net and tax
@@ -347,15 +351,17 @@ static int csv_record(emitter *e, sqlite3_stmt *s, sqlite3_stmt *l, int ret,
                                   S_PURPOSE};
   size_t k = 0;
   for (size_t i = 0; i < sizeof text_cols / sizeof text_cols[0]; i++)
-    c[k++] = text_or_null(s, text_cols[i]);
+    c[k++] = text_cols[i] == S_STORE || text_cols[i] == S_TERMINAL || text_cols[i] == S_SALE
+                 ? id_or_null(s, text_cols[i])
+                 : text_or_null(s, text_cols[i]);
   c[k++] = cell_amount(sqlite3_column_int64(s, S_NET), ex);
   c[k++] = cell_amount(sqlite3_column_int64(s, S_TAX), ex);
   c[k++] = cell_amount(sqlite3_column_int64(s, S_TOTAL), ex);
-  c[k++] = text_or_null(s, S_CUST_ID);
+  c[k++] = id_or_null(s, S_CUST_ID);
   c[k++] = text_or_null(s, S_CUST_NAME);
   c[k++] = cell_bool(sqlite3_column_int(s, S_CUST_ORG));
   c[k++] = text_or_null(s, S_RS_KIND);
-  c[k++] = text_or_null(s, S_RS_ID);
+  c[k++] = id_or_null(s, S_RS_ID);
   c[k++] = text_or_null(s, S_RS_COUNTRY);
   c[k++] = sqlite3_column_type(s, S_RS_VALID) == SQLITE_NULL
                ? cell_null()
@@ -385,7 +391,7 @@ static int csv_record(emitter *e, sqlite3_stmt *s, sqlite3_stmt *l, int ret,
   if (ret) {
     static const int ret_cols[] = {R_RET, R_AT, R_DAY, R_REASON, R_REASON_TEXT};
     for (size_t i = 0; i < sizeof ret_cols / sizeof ret_cols[0]; i++)
-      c[k++] = text_or_null(s, ret_cols[i]);
+      c[k++] = ret_cols[i] == R_RET ? id_or_null(s, R_RET) : text_or_null(s, ret_cols[i]);
     int bad;
     refund = json_column(s, R_REFUND, &bad);
     if (bad) {
@@ -406,8 +412,8 @@ static int csv_record(emitter *e, sqlite3_stmt *s, sqlite3_stmt *l, int ret,
     n++;
     k = CSV_SALE_COLS;
     c[k++] = cell_int(sqlite3_column_int64(l, L_SEQ));
-    c[k++] = text_or_null(l, L_LINE);
-    c[k++] = text_or_null(l, L_SKU);
+    c[k++] = id_or_null(l, L_LINE);
+    c[k++] = id_or_null(l, L_SKU);
     c[k++] = text_or_null(l, L_NAME);
     c[k++] = qty_format(sign * sqlite3_column_int64(l, L_QTY), qty, sizeof qty) >= 0
                  ? (cell){CELL_NUMBER, qty, 0, 0}

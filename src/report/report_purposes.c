@@ -99,7 +99,7 @@ static int flush_period(pstate *p, emitter *e, const report_out *out, pi_error *
   for (size_t i = 0; i < p->n; i++) {
     const pgroup *g = &p->g[i];
     int ex = report_exponent(out, g->currency);
-    cell c[12] = {cell_text(p->period),        cell_text(g->store),
+    cell c[12] = {cell_text(p->period),        cell_id(g->store),
                   cell_text(g->currency),
                   cell_text(g->purpose),       cell_text(g->status),
                   cell_int(g->sales),          cell_int(g->lines),
@@ -312,7 +312,9 @@ int report_gifts(store *st, const report_query *q, const report_out *out,
     int ex = report_exponent(out, report_col_text(stmt, 4));
     const char *recipient = report_col_text(stmt, 5);
     cell c[13];
-    for (int i = 0; i < 5; i++) c[i] = cell_text(report_col_text(stmt, i));
+    for (int i = 0; i < 5; i++)
+      c[i] = i >= 1 && i <= 3 ? cell_id(report_col_text(stmt, i))
+                              : cell_text(report_col_text(stmt, i));
     c[5] = recipient[0] ? cell_text(recipient) : cell_null();
     c[6] = cell_bool(sqlite3_column_int(stmt, 6));
     c[7] = cell_int(sqlite3_column_int64(stmt, 7));
@@ -320,7 +322,7 @@ int report_gifts(store *st, const report_query *q, const report_out *out,
     c[9] = cell_amount(sqlite3_column_int64(stmt, 9), ex);
     c[10] = sqlite3_column_type(stmt, 10) == SQLITE_NULL
                 ? cell_null()
-                : cell_text(report_col_text(stmt, 10));
+                : cell_id(report_col_text(stmt, 10));
     c[11] = cell_amount(sqlite3_column_int64(stmt, 11), ex);
     c[12] = cell_amount(sqlite3_column_int64(stmt, 12), ex);
     if (emit_row(&e, c, err)) fail = 1;

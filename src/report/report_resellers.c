@@ -201,8 +201,9 @@ static int run(store *st, const report_query *q, const report_out *out,
     const char *currency = report_col_text(stmt, 5);
     int ex = report_exponent(out, currency);
     for (int i = 0; i < 6; i++) c[i] = cell_text(report_col_text(stmt, i));
+    c[0] = cell_id(report_col_text(stmt, 0)); /* a spreadsheet keeps it text */
     if (!q->detail) {
-      c[6] = cell_text(report_col_text(stmt, 6));
+      c[6] = cell_id(report_col_text(stmt, 6));
       c[7] = cell_int(sqlite3_column_int64(stmt, 7));
       c[8] = cell_int(sqlite3_column_int64(stmt, 8));
       c[9] = cell_amount(sqlite3_column_int64(stmt, 9), ex);
@@ -214,7 +215,9 @@ static int run(store *st, const report_query *q, const report_out *out,
       c[15] = cell_text(report_col_text(stmt, 15));
       c[16] = cell_text(report_col_text(stmt, 16));
     } else {
-      for (int i = 6; i < 13; i++) c[i] = cell_text(report_col_text(stmt, i));
+      for (int i = 6; i < 13; i++)
+        c[i] = i >= 7 && i <= 11 ? cell_id(report_col_text(stmt, i))
+                                 : cell_text(report_col_text(stmt, i));
       if (qty_format(sqlite3_column_int64(stmt, 13), qty, sizeof qty) < 0)
         qty[0] = '\0';
       c[13] = (cell){CELL_NUMBER, qty, 0, 0};
