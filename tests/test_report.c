@@ -632,7 +632,8 @@ static void resellers_json_and_table(void **state) {
   assert_non_null(strstr(m.text, "\n----------"));
   size_t lines = 0;
   for (const char *p = m.text; *p; p++) lines += *p == '\n';
-  assert_int_equal(lines, 2 + 8);
+  /* header, rule, 8 rows, rule, a total per currency (EUR GBP JPY BHD) */
+  assert_int_equal(lines, 2 + 8 + 1 + 4);
   mb_free(&m);
 }
 
@@ -780,6 +781,53 @@ static void through_the_engine(void **state) {
  * wrapped figure: two lines of 2^62 minor units (written into the database
  * behind the till's back; the till itself caps a line far lower) on the
  * same day and purpose add up to 2^63. */
+/* Totals per currency (issue 18.4), worked out by hand from main_sales:
+ * the resale lines of 2024's counted sales (S04, S05 voided, S06 in 2023).
+ * EUR: S01 100.00 + 25.50, S03 40.00, S07 1.00 (tax 0.19), S08 20.00 +
+ * 30.00 (3.80 + 5.70), S09 12.34 (2.34), S14 0.01, S15 42.42 (8.06) =
+ * 271.27, tax 20.09.  GBP S02 50.00 (10.00), BHD S11 12.345 (1.234), JPY
+ * S10 1500 + 3000 (150 + 300).  In the order the currencies first come
+ * (rows sorted by kind, identifier, currency): EUR, GBP, BHD, JPY. */
+static void totals_per_currency(void **state) {
+  db *d = *state;
+  report_query q = {"2024-01-01", "2024-12-31", NULL, 0, REPORT_BY_NONE};
+  const char *want = "Total,,,,,EUR,,,,271.27,20.09,,,0.00,0.00\r\n"
+                     "Total,,,,,GBP,,,,50.00,10.00,,,0.00,0.00\r\n"
+                     "Total,,,,,BHD,,,,12.345,1.234,,,0.000,0.000\r\n"
+                     "Total,,,,,JPY,,,,4500,450,,,0,0\r\n";
+  membuf m;
+  mb_open(&m);
+  report_out o = out_to(&m, SINK_CSV, NULL);
+  o.totals = 1;
+  pi_error err;
+  if (report_resellers(d->st, &q, &o, &err)) fail_msg("%s", err.message);
+  mb_close(&m);
+  size_t n = strlen(m.text), w = strlen(want);
+  assert_true(n > w);
+  if (strcmp(m.text + n - w, want) != 0) fail_msg("got:\n%s", m.text);
+  mb_free(&m);
+  /* Without --totals the CSV is data only: a column's sum is the range's. */
+  run_resellers(d, &q, SINK_CSV, &m);
+  assert_null(strstr(m.text, "Total"));
+  mb_free(&m);
+  /* JSON: the same rows, as objects. */
+  mb_open(&m);
+  o = out_to(&m, SINK_JSON, NULL);
+  o.totals = 1;
+  if (report_resellers(d->st, &q, &o, &err)) fail_msg("%s", err.message);
+  mb_close(&m);
+  assert_non_null(strstr(m.text, "{\"identifier\":\"Total\",\"kind\":null,\"verdict\":null,"
+                                 "\"name\":null,\"country\":null,\"currency\":\"JPY\","
+                                 "\"store\":null,\"sales\":null,\"lines\":null,\"net\":4500,"
+                                 "\"tax\":450,"));
+  mb_free(&m);
+  /* The table always totals, under a rule. */
+  run_resellers(d, &q, SINK_TABLE, &m);
+  assert_non_null(strstr(m.text, "\nTotal "));
+  assert_non_null(strstr(m.text, "  271.27  20.09"));
+  mb_free(&m);
+}
+
 static void sums_that_overflow_are_refused(void **state) {
   (void)state;
   char dir[512], path[600];
@@ -1086,13 +1134,33 @@ static void purposes_by_iso_week(void **state) {
                               "2021-W01,w,EUR,own_use,consumer,1,1,2.00,0.00,0,0.00,0.00\r\n"
                               "2025-W01,w,EUR,own_use,consumer,1,1,3.00,0.00,0,0.00,0.00\r\n");
   mb_free(&m);
-  /* No bucket and an open range: one period, "../..". */
+  /* No bucket and an open range: one period, the days the figures cover
+   * (the first and last business day counted), never "../.." (issue
+   * 18.4).  A half-open range keeps its given end. */
   q.by = REPORT_BY_NONE;
   mb_open(&m);
   o = out_to(&m, SINK_CSV, NULL);
   assert_int_equal(report_purposes(d.st, &q, &o, &err), 0);
   mb_close(&m);
-  assert_non_null(strstr(m.text, "\r\n../..,w,EUR,own_use,consumer,3,3,6.00,0.00,0,0.00,0.00\r\n"));
+  assert_string_equal(m.text, "period,store,currency,purpose,status,sales,lines,net,tax,"
+                              "returns,returned_net,returned_tax\r\n"
+                              "2021-01-03/2024-12-30,w,EUR,own_use,consumer,3,3,6.00,0.00,0,"
+                              "0.00,0.00\r\n");
+  mb_free(&m);
+  q.from = "2021-01-04";
+  mb_open(&m);
+  o = out_to(&m, SINK_CSV, NULL);
+  assert_int_equal(report_purposes(d.st, &q, &o, &err), 0);
+  mb_close(&m);
+  assert_non_null(strstr(m.text, "\r\n2021-01-04/2024-12-30,w,EUR,own_use,consumer,2,2,5.00,"));
+  mb_free(&m);
+  q.from = NULL;
+  q.to = "2021-01-04";
+  mb_open(&m);
+  o = out_to(&m, SINK_CSV, NULL);
+  assert_int_equal(report_purposes(d.st, &q, &o, &err), 0);
+  mb_close(&m);
+  assert_non_null(strstr(m.text, "\r\n2021-01-03/2021-01-04,w,EUR,own_use,consumer,2,2,3.00,"));
   mb_free(&m);
   destroy(&d);
 }
@@ -1951,6 +2019,7 @@ int main(void) {
       cmocka_unit_test(resellers_detail_one_row_per_resale_line),
       cmocka_unit_test(resellers_json_and_table),
       cmocka_unit_test(resellers_empty_report),
+      cmocka_unit_test(totals_per_currency),
       cmocka_unit_test(resellers_refuse_bad_queries),
       cmocka_unit_test(report_row_hooks_add_columns),
       cmocka_unit_test(report_row_hook_failures),

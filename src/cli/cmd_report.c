@@ -25,7 +25,7 @@ static const char report_help[] =
     "SYNOPSIS\n"
     "    posintent [--db PATH | --manifest PATH] report resellers [--from DATE]\n"
     "        [--to DATE] [--store ID] [--format csv|json|table|html] [--detail]\n"
-    "        [--csv-dialect rfc4180|excel|excel-de] [--bom]\n"
+    "        [--csv-dialect rfc4180|excel|excel-de] [--bom] [--totals]\n"
     "    posintent ... report ec-sales-list --period YYYY-MM|YYYY-Qn\n"
     "        [--format hmrc|zm|csv] [--store ID]\n"
     "    posintent ... report ec-sales-list --corrections --period P\n"
@@ -98,6 +98,10 @@ static const char report_help[] =
     "                    ec-sales-list's hmrc and zm, the authorities' layouts.\n"
     "    --bom           With --format csv: start with a UTF-8 byte-order mark,\n"
     "                    so that Excel reads accents right.\n"
+    "    --totals        With csv or json: after the rows, one row per currency\n"
+    "                    with Total in the first column and the exact sums of\n"
+    "                    net, tax, returned_net and returned_tax (the table and\n"
+    "                    html always have them).  Not for hmrc and zm.\n"
     "    --detail        resellers: one row per resale line.\n"
     "    --by UNIT       purposes: one period per day, ISO week or month.\n"
     "    --period P      ec-sales-list: a month (2024-03) or quarter (2024-Q1).\n"
@@ -176,13 +180,13 @@ static const char export_help[] =
 typedef struct opts {
   const char *from, *to, *store, *terminal, *format, *by, *period, *within, *on;
   const char *csv_dialect;
-  int detail, corrections, bom;
+  int detail, corrections, bom, totals;
 } opts;
 
 /* What each subcommand accepts. */
 enum {
   O_RANGE = 1, O_FORMAT = 2, O_DETAIL = 4, O_BY = 8, O_PERIOD = 16, O_HTML = 32,
-  O_CORRECTIONS = 64, O_EVIDENCE = 128
+  O_CORRECTIONS = 64, O_EVIDENCE = 128, O_TOTALS = 256
 };
 
 /* Where a usage error of `what` points. */
@@ -236,6 +240,13 @@ static int parse(const char *what, int argc, char **argv, unsigned allowed, opts
       f = cliargs_flag(&a, "--bom");
       if (f > 0) {
         o->bom = 1;
+        continue;
+      }
+    }
+    if (f == 0 && (allowed & O_TOTALS)) {
+      f = cliargs_flag(&a, "--totals");
+      if (f > 0) {
+        o->totals = 1;
         continue;
       }
     }
@@ -359,6 +370,9 @@ static int run_rows(const cli_globals *g, const char *label, unsigned allowed,
   if ((rc = cli_csv_style(hint_of(label), label, o.csv_dialect, o.bom,
                           !html && fmt == SINK_CSV, &style)) != 0)
     return rc;
+  if (o.totals && html)
+    return usage(label, "--totals goes with csv or json (the html page and the table "
+                        "always total each currency)");
   pi_error err;
   pi_error_clear(&err);
   if (report_query_check(&q, &err)) return fail(label, &err);
@@ -368,6 +382,7 @@ static int run_rows(const cli_globals *g, const char *label, unsigned allowed,
   init_out(&out, label, c.h);
   out.format = fmt;
   out.csv = style;
+  out.totals = o.totals;
   if (html)
     rc = html_report(c.st, fn == report_purposes ? HTML_PURPOSES : HTML_RESELLERS, &q,
                      &out, &err);
@@ -381,7 +396,7 @@ static int run_rows(const cli_globals *g, const char *label, unsigned allowed,
 static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   const char *label = "report ec-sales-list";
   opts o;
-  int rc = parse(label, argc, argv, O_FORMAT | O_PERIOD | O_CORRECTIONS, &o);
+  int rc = parse(label, argc, argv, O_FORMAT | O_PERIOD | O_CORRECTIONS | O_TOTALS, &o);
   if (rc == 1) {
     fputs(report_help, stdout);
     return 0;
@@ -397,6 +412,9 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   } else if (o.format && ecsl_format_parse(o.format, &fmt)) {
     return usage(label, "unknown --format '%s' (hmrc, zm or csv)", o.format);
   }
+  if (o.totals && !o.corrections && fmt != ECSL_CSV)
+    return usage(label, "--totals goes with --format csv: hmrc and zm are the "
+                        "authorities' layouts");
   /* hmrc and zm are the authorities' layouts, byte for byte: no dialect. */
   csv_style style;
   if ((rc = cli_csv_style(hint_of(label), label, o.csv_dialect, o.bom,
@@ -421,6 +439,7 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   init_out(&out, label, NULL);
   out.format = rows;
   out.csv = style;
+  out.totals = o.totals;
   if (o.corrections)
     rc = report_ecsl_corrections(c.st, &p, o.store, &id, &out, &err);
   else
@@ -490,13 +509,14 @@ int cmd_report(const cli_globals *g, int argc, char **argv) {
     return 0;
   }
   if (strcmp(sub, "resellers") == 0)
-    return run_rows(g, "report resellers", O_RANGE | O_FORMAT | O_DETAIL | O_HTML,
-                    report_resellers, argc - 2, argv + 2);
+    return run_rows(g, "report resellers",
+                    O_RANGE | O_FORMAT | O_DETAIL | O_HTML | O_TOTALS, report_resellers,
+                    argc - 2, argv + 2);
   if (strcmp(sub, "purposes") == 0)
-    return run_rows(g, "report purposes", O_RANGE | O_FORMAT | O_BY | O_HTML,
+    return run_rows(g, "report purposes", O_RANGE | O_FORMAT | O_BY | O_HTML | O_TOTALS,
                     report_purposes, argc - 2, argv + 2);
   if (strcmp(sub, "gifts") == 0)
-    return run_rows(g, "report gifts", O_RANGE | O_FORMAT, report_gifts,
+    return run_rows(g, "report gifts", O_RANGE | O_FORMAT | O_TOTALS, report_gifts,
                     argc - 2, argv + 2);
   if (strcmp(sub, "ec-sales-list") == 0) return run_ecsl(g, argc - 2, argv + 2);
   if (strcmp(sub, "evidence") == 0) return run_evidence(g, argc - 2, argv + 2);

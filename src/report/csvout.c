@@ -548,6 +548,19 @@ int sink_row(sink *s, const cell *cells, size_t n, pi_error *err) {
   return rc;
 }
 
+int sink_separator(sink *s, pi_error *err) {
+  if (s->fmt != SINK_TABLE || !s->have_columns || s->finished) return 0;
+  if (!s->table_streaming && table_flush_held(s)) return write_fail(err);
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < s->ncol; i++) {
+    if (i) rc = sb_put(s, "  ", 2);
+    for (size_t k = 0; rc == 0 && k < s->width[i]; k++) rc = sb_put(s, "-", 1);
+  }
+  if (rc == 0) rc = sb_put(s, "\n", 1);
+  if (rc == 0) rc = sb_flush(s, NULL);
+  return rc ? write_fail(err) : 0;
+}
+
 int sink_finish(sink *s, pi_error *err) {
   if (s->finished) return 0;
   s->finished = 1;

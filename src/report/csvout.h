@@ -123,6 +123,11 @@ size_t sink_ncolumns(const sink *s);
  * err (wrong cell count, columns not declared, write error, no memory). */
 int sink_row(sink *s, const cell *cells, size_t n, pi_error *err);
 
+/* Before the total rows: the table format draws a rule (its held rows
+ * are written first); the others write nothing.  Returns 0 or -1 with
+ * err. */
+int sink_separator(sink *s, pi_error *err);
+
 /* Write what the format needs at the end (JSON's closing bracket, the
  * table's held rows), flush, and report any write error that happened on
  * the way.  Returns 0 or -1 with err.  Rows after this are refused. */

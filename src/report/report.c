@@ -231,6 +231,9 @@ void report_progress_stop(report_progress *p, sqlite3 *db) {
 
 /* ---- the emitter and report_row hooks ------------------------------------ */
 
+static const char *const summed_names[EMIT_SUMMED] = {"net", "tax", "returned_net",
+                                                      "returned_tax"};
+
 int emit_begin(emitter *e, sqlite3 *db, const report_out *out,
                const char *const *cols, size_t ncols, pi_error *err) {
   memset(e, 0, sizeof *e);
@@ -238,6 +241,16 @@ int emit_begin(emitter *e, sqlite3 *db, const report_out *out,
   e->cols = cols;
   e->ncols = ncols;
   e->db = db;
+  e->cur_col = -1;
+  int any = 0;
+  for (size_t k = 0; k < EMIT_SUMMED; k++) {
+    e->sum_col[k] = -1;
+    for (size_t i = 0; i < ncols; i++)
+      if (strcmp(cols[i], summed_names[k]) == 0) e->sum_col[k] = (int)i, any = 1;
+  }
+  for (size_t i = 0; i < ncols; i++)
+    if (strcmp(cols[i], "currency") == 0) e->cur_col = (int)i;
+  e->totals = (out->totals || out->format == SINK_TABLE) && any && e->cur_col >= 0;
   /* Every number the report writes (and its report_row hooks compute) in
    * the "C" locale, whatever the process's is: 1.5, never 1,5. */
   c_locale_enter(&e->locale);
@@ -398,6 +411,60 @@ static int emit_hooked(emitter *e, const cell *cells, pi_error *err) {
   return rc;
 }
 
+/* Add a written row's amounts to its currency's totals. */
+static int add_totals(emitter *e, const cell *cells, pi_error *err) {
+  const cell *cc = &cells[e->cur_col];
+  const char *cur = cc->text && strlen(cc->text) == 3 ? cc->text : "";
+  emit_total *t = NULL;
+  for (size_t i = 0; i < e->ntot && t == NULL; i++)
+    if (strcmp(e->tot[i].currency, cur) == 0) t = &e->tot[i];
+  if (t == NULL) {
+    if (e->ntot == EMIT_CURRENCIES_MAX)
+      return pi_fail(err, PI_E_OVERFLOW, "currency",
+                     "more than %d currencies to total; report fewer stores or days",
+                     EMIT_CURRENCIES_MAX);
+    if (e->ntot % 8 == 0) {
+      emit_total *n = realloc(e->tot, (e->ntot + 8) * sizeof *n);
+      if (n == NULL) return pi_fail(err, PI_E_NOMEM, "", "out of memory");
+      e->tot = n;
+    }
+    t = &e->tot[e->ntot++];
+    memset(t, 0, sizeof *t);
+    memcpy(t->currency, cur, strlen(cur) + 1);
+    t->exponent = -1;
+  }
+  for (size_t k = 0; k < EMIT_SUMMED; k++) {
+    if (e->sum_col[k] < 0) continue;
+    const cell *a = &cells[e->sum_col[k]];
+    if (a->kind != CELL_AMOUNT) continue;
+    t->exponent = a->exponent;
+    if (money_add(&t->sum[k], a->num))
+      return pi_fail(err, PI_E_OVERFLOW, summed_names[k],
+                     "the total of %s in %s does not fit a 64-bit integer of minor "
+                     "units; report a shorter range",
+                     summed_names[k], t->currency[0] ? t->currency : "(none)");
+  }
+  return 0;
+}
+
+/* The total rows (emit_end).  Hooks' columns, when any, stay empty. */
+static int write_totals(emitter *e, pi_error *err) {
+  size_t n = e->ncols + e->nextra;
+  if (e->ntot && sink_separator(e->sink, err)) return -1;
+  for (size_t i = 0; i < e->ntot; i++) {
+    const emit_total *t = &e->tot[i];
+    cell c[SINK_COLUMNS_MAX];
+    for (size_t k = 0; k < n; k++) c[k] = cell_null();
+    c[0] = cell_text("Total");
+    c[e->cur_col] = cell_text(t->currency);
+    int ex = t->exponent >= 0 ? t->exponent : report_exponent(e->out, t->currency);
+    for (size_t k = 0; k < EMIT_SUMMED; k++)
+      if (e->sum_col[k] >= 0) c[e->sum_col[k]] = cell_amount(t->sum[k], ex);
+    if (sink_row(e->sink, c, n, err)) return -1;
+  }
+  return 0;
+}
+
 int emit_row(emitter *e, const cell *cells, pi_error *err) {
   int rc;
   if (e->out->hooks) {
@@ -407,12 +474,14 @@ int emit_row(emitter *e, const cell *cells, pi_error *err) {
     rc = sink_row(e->sink, cells, e->ncols, err);
   }
   if (rc == 0) e->rows++;
+  if (rc == 0 && e->totals) rc = add_totals(e, cells, err);
   return rc;
 }
 
 int emit_end(emitter *e, pi_error *err) {
   report_progress_stop(&e->progress, e->db);
   if (!e->declared && declare(e, err)) return -1;
+  if (e->totals && write_totals(e, err)) return -1;
   return sink_finish(e->sink, err);
 }
 
@@ -420,5 +489,8 @@ void emit_free(emitter *e) {
   report_progress_stop(&e->progress, e->db);
   sink_free(e->sink);
   e->sink = NULL;
+  free(e->tot);
+  e->tot = NULL;
+  e->ntot = 0;
   c_locale_leave(&e->locale);
 }

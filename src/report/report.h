@@ -76,6 +76,9 @@ typedef struct report_out {
   report_warn_fn warn;  /* NULL, or where warnings go (a skipped line, an
                            unknown currency); they never stop the report   */
   void *warn_ctx;
+  int totals;           /* 1: after the rows, one total row per currency
+                           (report_int.h, emit_end) in csv and json too;
+                           the table format always has them              */
   int progress;         /* 1: show a progress line on stderr once the work
                            has taken a second (the CLI sets it when stderr
                            is a terminal)                                   */

@@ -33,6 +33,19 @@ void report_progress_start(report_progress *p, sqlite3 *db, const report_out *ou
                            const size_t *rows);
 void report_progress_stop(report_progress *p, sqlite3 *db);
 
+/* The columns a total row sums (the same as the HTML table's footer):
+ * amounts whose sum over rows means something.  Counts are not summed (a
+ * purposes row counts a sale under each of its purposes), nor is an
+ * export's sale_net, repeated on each of the sale's lines. */
+#define EMIT_SUMMED 4
+#define EMIT_CURRENCIES_MAX 256 /* more ISO 4217 codes than exist */
+
+typedef struct emit_total {
+  char currency[4];
+  int exponent;
+  int64_t sum[EMIT_SUMMED];
+} emit_total;
+
 typedef struct emitter {
   const report_out *out;
   sink *sink;
@@ -46,6 +59,12 @@ typedef struct emitter {
   report_progress progress;
   sqlite3 *db;
   c_locale_scope locale;   /* numbers in "C" from emit_begin to emit_free  */
+  /* Totals per currency (out->totals, or the table format): */
+  int totals;
+  int cur_col;             /* the "currency" column, or -1                 */
+  int sum_col[EMIT_SUMMED];/* net, tax, returned_net, returned_tax or -1   */
+  emit_total *tot;         /* in order of first appearance                 */
+  size_t ntot;
 } emitter;
 
 /* Start a report with `cols` (borrowed; must outlive the emitter).
@@ -56,7 +75,13 @@ int emit_begin(emitter *e, sqlite3 *db, const report_out *out,
 /* Write one row of e->ncols cells (hooks may add cells).  0 or -1. */
 int emit_row(emitter *e, const cell *cells, pi_error *err);
 
-/* Declare the columns if no row came, finish the sink.  0 or -1. */
+/* Declare the columns if no row came; when totals are asked for (or the
+ * format is a table) and the report has a currency column and amounts to
+ * sum, write one row per currency, in the order the currencies came:
+ * "Total" in the first column, the currency, the exact sums of net, tax,
+ * returned_net and returned_tax, every other cell empty (a table shows a
+ * rule above them); then finish the sink.  A sum that does not fit 64
+ * bits fails (code "overflow").  0 or -1. */
 int emit_end(emitter *e, pi_error *err);
 
 /* Free what the emitter holds (safe after a failure).  */

@@ -212,15 +212,65 @@ static int add_row(pgroup *g, const char *period, int returned, sqlite3_int64 id
                  which, g->currency, g->purpose, period);
 }
 
+/* The first and the last business day the report counts (a sale with a
+ * line, or a return with a line, in [?1, ?2] of store ?3), each read from
+ * its day index in order and stopped at the first row. */
+static const char span_sql[] =
+    "SELECT"
+    " (SELECT s.day FROM sales s WHERE" REPORT_SALES_WHERE
+    "  AND EXISTS (SELECT 1 FROM lines l WHERE l.sale_id = s.id) ORDER BY s.day LIMIT 1),"
+    " (SELECT s.day FROM sales s WHERE" REPORT_SALES_WHERE
+    "  AND EXISTS (SELECT 1 FROM lines l WHERE l.sale_id = s.id)"
+    "  ORDER BY s.day DESC LIMIT 1),"
+    " (SELECT r.day FROM returns r WHERE r.day BETWEEN ?1 AND ?2"
+    "  AND (?3 IS NULL OR r.store = ?3)"
+    "  AND EXISTS (SELECT 1 FROM return_lines rl WHERE rl.return_id = r.id)"
+    "  ORDER BY r.day LIMIT 1),"
+    " (SELECT r.day FROM returns r WHERE r.day BETWEEN ?1 AND ?2"
+    "  AND (?3 IS NULL OR r.store = ?3)"
+    "  AND EXISTS (SELECT 1 FROM return_lines rl WHERE rl.return_id = r.id)"
+    "  ORDER BY r.day DESC LIMIT 1)";
+
+/* The one period of a report without --by, as an ISO 8601 interval
+ * "first/last" into whole[32]: --from and --to where given; an open end
+ * is the first or last business day the report counts, so the period
+ * says which days the figures cover ("2026-11-20/2026-12-10"), never the
+ * "../.." that meant nothing to a reader.  An empty report has no row to
+ * label.  Returns 0, or -1 with err. */
+static int whole_period(sqlite3 *db, const report_query *q, char whole[32],
+                        pi_error *err) {
+  char first[11] = "", last[11] = "";
+  if (q->from == NULL || q->to == NULL) {
+    sqlite3_stmt *stmt;
+    if (report_prepare(db, span_sql, &stmt, err)) return -1;
+    report_bind_range(stmt, report_from(q), report_to(q), q->store_id);
+    if (sqlite3_step(stmt) != SQLITE_ROW) {
+      sqlite3_finalize(stmt);
+      return report_db_fail(db, err, "reading the span of the sales");
+    }
+    for (int i = 0; i < 4; i++) {
+      const char *d = report_col_text(stmt, i);
+      if (d[0] == '\0') continue;
+      if (first[0] == '\0' || strcmp(d, first) < 0) snprintf(first, sizeof first, "%.10s", d);
+      if (strcmp(d, last) > 0) snprintf(last, sizeof last, "%.10s", d);
+    }
+    sqlite3_finalize(stmt);
+  }
+  snprintf(whole, 32, "%.10s/%.10s", q->from ? q->from : first, q->to ? q->to : last);
+  return 0;
+}
+
 int report_purposes(store *st, const report_query *q, const report_out *out,
                     pi_error *err) {
   if (report_query_check(q, err)) return -1;
-  /* One period for the whole range: an ISO 8601 interval, ".." where the
-   * range is open ("2024-01-01/2024-12-31", "../2024-12-31"). */
-  char whole[32];
-  snprintf(whole, sizeof whole, "%s/%s", q->from ? q->from : "..", q->to ? q->to : "..");
   sqlite3 *db = store_db(st);
   if (report_begin_read(db, err)) return -1;
+  /* One period for the whole range: an ISO 8601 interval. */
+  char whole[32];
+  if (q->by == REPORT_BY_NONE && whole_period(db, q, whole, err)) {
+    report_end_read(db);
+    return -1;
+  }
   sqlite3_stmt *stmt;
   if (report_prepare(db, purposes_sql, &stmt, err)) {
     report_end_read(db);
