@@ -146,10 +146,35 @@ with tempfile.TemporaryDirectory() as tmp:
                          "excel"], "--csv-dialect"),
                        (["report", "purposes", "--csv-dialect", "excel_de"], "'excel_de'"),
                        (["export", "--bom"], "--bom"),
-                       (["check", "--format", "table", "--bom"], "--bom")):
+                       (["check", "--format", "table", "--bom"], "--bom"),
+                       (["report", "ec-sales-list", "--period", "2026-11", "--detail",
+                         "--corrections"], "not both"),
+                       (["report", "ec-sales-list", "--period", "2026-11", "--detail",
+                         "--format", "zm"], "'zm'"),
+                       (["report", "ec-sales-list", "--period", "2026-11", "--format",
+                         "zm", "--totals"], "--totals"),
+                       (["report", "purposes", "--format", "html", "--totals"],
+                        "--totals")):
         r = run("--db", db, *args)
         check(f"{' '.join(args)}: usage error", r.returncode == 2 and not r.stdout and
               len(r.stderr.splitlines()) == 1 and word in r.stderr, f"{r.returncode} {r.stderr!r}")
+
+    # The lines behind November's list (issue 18.5): by hand from the demo
+    # day, AT's 166.08 is S013 L1 24.12 + L2 11.12 + S023 L1 130.84.
+    r = run("--db", db, "--manifest", manifest, "report", "ec-sales-list", "--period",
+            "2026-11", "--detail")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    at = [(x["sale"], x["line"], x["net"], x["treatment"], x["record"]) for x in rows
+          if x["country"] == "AT"]
+    check("ec-sales-list --detail: AT's lines, each with sale, line and treatment",
+          r.returncode == 0 and at == [("S013", "L1", "24.12", "reverse_charge", "sale"),
+                                       ("S013", "L2", "11.12", "reverse_charge", "sale"),
+                                       ("S023", "L1", "130.84", "reverse_charge", "sale")],
+          f"{at} {r.stderr}")
+    r = run("--db", db, "--manifest", manifest, "report", "ec-sales-list", "--period",
+            "2026-11", "--detail", "--totals")
+    check("ec-sales-list --detail --totals: the sum of the lines",
+          r.stdout.endswith("\nTotal,,,EUR,,,,,,,,493.18\n"), r.stdout[-200:])
 
     # Usage errors: exit 2, one line.
     for args, word in ((["--period", "2026-11", "--from", "2026-11-01"], "not both"),

@@ -567,7 +567,13 @@ static void resellers_detail_one_row_per_resale_line(void **state) {
   run_resellers(d, &q, SINK_CSV, &m);
   csv c;
   csv_parse(m.text, &c);
-  assert_int_equal(c.ncols[0], 18);
+  assert_int_equal(c.ncols[0], 19);
+  /* Each line names its tax treatment, to follow it back (issue 18.5). */
+  size_t kt = col(&c, "treatment");
+  for (size_t r = 1; r < c.nrows; r++)
+    assert_true(strcmp(c.cell[r][kt], "standard") == 0 ||
+                strcmp(c.cell[r][kt], "exempt_resale") == 0 ||
+                strcmp(c.cell[r][kt], "reverse_charge") == 0);
   long want = 0;
   int64_t net_eur = 0;
   for (size_t k = 0; k < NMAIN; k++) {
@@ -791,10 +797,10 @@ static void through_the_engine(void **state) {
 static void totals_per_currency(void **state) {
   db *d = *state;
   report_query q = {"2024-01-01", "2024-12-31", NULL, 0, REPORT_BY_NONE};
-  const char *want = "Total,,,,,EUR,,,,271.27,20.09,,,0.00,0.00\r\n"
-                     "Total,,,,,GBP,,,,50.00,10.00,,,0.00,0.00\r\n"
-                     "Total,,,,,BHD,,,,12.345,1.234,,,0.000,0.000\r\n"
-                     "Total,,,,,JPY,,,,4500,450,,,0,0\r\n";
+  const char *want = "Total,,,,,EUR,,,,271.27,20.09,,,0.00,0.00,,\r\n"
+                     "Total,,,,,GBP,,,,50.00,10.00,,,0.00,0.00,,\r\n"
+                     "Total,,,,,BHD,,,,12.345,1.234,,,0.000,0.000,,\r\n"
+                     "Total,,,,,JPY,,,,4500,450,,,0,0,,\r\n";
   membuf m;
   mb_open(&m);
   report_out o = out_to(&m, SINK_CSV, NULL);

@@ -487,7 +487,8 @@ static void warn_into(void *ctx, const char *msg) {
   snprintf(w + n, 1024 - n, "%s\n", msg);
 }
 
-static void ecsl_matches_in(fixture *f, const char *period, ecsl_format fmt,
+/* detail: report_ecsl_detail instead of the list (fmt is then unused). */
+static void ecsl_matches_in(fixture *f, const char *period, ecsl_format fmt, int detail,
                             const csv_style *style, const char *expected,
                             char warn[1024]) {
   store *st;
@@ -510,7 +511,8 @@ static void ecsl_matches_in(fixture *f, const char *period, ecsl_format fmt,
   o.warn = warn_into;
   o.warn_ctx = warn;
   warn[0] = '\0';
-  int rc = report_ec_sales_list(st, &p, NULL, &id, fmt, &o, &err);
+  int rc = detail ? report_ecsl_detail(st, &p, NULL, &id, &o, &err)
+                  : report_ec_sales_list(st, &p, NULL, &id, fmt, &o, &err);
   assert_int_equal(fclose(out), 0);
   store_close(st);
   if (rc) fail_msg("%s", err.message);
@@ -526,7 +528,7 @@ static void ecsl_matches_in(fixture *f, const char *period, ecsl_format fmt,
 
 static void ecsl_matches(fixture *f, const char *period, ecsl_format fmt,
                          const char *expected, char warn[1024]) {
-  ecsl_matches_in(f, period, fmt, NULL, expected, warn);
+  ecsl_matches_in(f, period, fmt, 0, NULL, expected, warn);
 }
 
 /* The same month-crossing story for both filings: November sells, December
@@ -563,8 +565,13 @@ static void zm_nets_a_cross_period_return(void **state) {
    * all, as ="...".  sales counts distinct sales: D1 and its return R3
    * are one sale with two lines. */
   const csv_style de = {CSV_EXCEL_DE, 1};
-  ecsl_matches_in(f, "2026-12", ECSL_CSV, &de, "esl_csv_2026_12_returns_excel_de.csv",
+  ecsl_matches_in(f, "2026-12", ECSL_CSV, 0, &de, "esl_csv_2026_12_returns_excel_de.csv",
                   warn);
+  /* Every December figure followed back to its sale, line and return
+   * (issue 18.5), by hand: AT 100.00 (D2) - 400.00 (R1, 4 of N1's 10) =
+   * -300.00, the ZM's -300; EL D1 50.00 and its return R3 -50.00, the
+   * ZM's 0; FR R2 -250.50.  Ordered by customer, then day. */
+  ecsl_matches_in(f, "2026-12", ECSL_CSV, 1, NULL, "esl_detail_2026_12_returns.csv", warn);
 }
 
 /* The reseller report of December nets the returns of November's sales in

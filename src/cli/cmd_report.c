@@ -28,7 +28,7 @@ static const char report_help[] =
     "        [--csv-dialect rfc4180|excel|excel-de] [--bom] [--totals]\n"
     "    posintent ... report ec-sales-list --period YYYY-MM|YYYY-Qn\n"
     "        [--format hmrc|zm|csv] [--store ID]\n"
-    "    posintent ... report ec-sales-list --corrections --period P\n"
+    "    posintent ... report ec-sales-list --corrections|--detail --period P\n"
     "        [--format csv|json|table] [--store ID]\n"
     "    posintent ... report purposes [--from DATE] [--to DATE] [--store ID]\n"
     "        [--by day|week|month] [--format csv|json|table|html]\n"
@@ -102,7 +102,12 @@ static const char report_help[] =
     "                    with Total in the first column and the exact sums of\n"
     "                    net, tax, returned_net and returned_tax (the table and\n"
     "                    html always have them).  Not for hmrc and zm.\n"
-    "    --detail        resellers: one row per resale line.\n"
+    "    --detail        resellers: one row per resale line.  ec-sales-list:\n"
+    "                    every line behind the list (day, country, vat_number,\n"
+    "                    currency, store, terminal, sale, line, treatment,\n"
+    "                    record sale|void|return, return, net), so that each\n"
+    "                    figure can be followed back to its sales; the hmrc\n"
+    "                    and zm files stay as they are.\n"
     "    --by UNIT       purposes: one period per day, ISO week or month.\n"
     "    --period P      ec-sales-list: a month (2024-03) or quarter (2024-Q1).\n"
     "    --expiring-within Nd  evidence: the window, a whole number of days\n"
@@ -396,7 +401,8 @@ static int run_rows(const cli_globals *g, const char *label, unsigned allowed,
 static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   const char *label = "report ec-sales-list";
   opts o;
-  int rc = parse(label, argc, argv, O_FORMAT | O_PERIOD | O_CORRECTIONS | O_TOTALS, &o);
+  int rc =
+      parse(label, argc, argv, O_FORMAT | O_PERIOD | O_CORRECTIONS | O_TOTALS | O_DETAIL, &o);
   if (rc == 1) {
     fputs(report_help, stdout);
     return 0;
@@ -405,20 +411,23 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   if (o.period == NULL) return usage(label, "--period YYYY-MM or YYYY-Qn is required");
   ecsl_format fmt = ECSL_CSV;
   sink_format rows = SINK_CSV;
-  if (o.corrections) {
+  if (o.corrections && o.detail)
+    return usage(label, "give --detail or --corrections, not both");
+  if (o.corrections || o.detail) {
     if (o.format && (sink_format_parse(o.format, &rows) || rows == SINK_JSONL))
-      return usage(label, "unknown --format '%s' with --corrections (csv, json or table)",
-                   o.format);
+      return usage(label, "unknown --format '%s' with --%s (csv, json or table)",
+                   o.format, o.detail ? "detail" : "corrections");
   } else if (o.format && ecsl_format_parse(o.format, &fmt)) {
     return usage(label, "unknown --format '%s' (hmrc, zm or csv)", o.format);
   }
-  if (o.totals && !o.corrections && fmt != ECSL_CSV)
+  if (o.totals && !o.corrections && !o.detail && fmt != ECSL_CSV)
     return usage(label, "--totals goes with --format csv: hmrc and zm are the "
                         "authorities' layouts");
   /* hmrc and zm are the authorities' layouts, byte for byte: no dialect. */
   csv_style style;
   if ((rc = cli_csv_style(hint_of(label), label, o.csv_dialect, o.bom,
-                          o.corrections ? rows == SINK_CSV : fmt == ECSL_CSV, &style)) != 0)
+                          o.corrections || o.detail ? rows == SINK_CSV : fmt == ECSL_CSV,
+                          &style)) != 0)
     return rc;
   pi_error err;
   pi_error_clear(&err);
@@ -442,6 +451,8 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   out.totals = o.totals;
   if (o.corrections)
     rc = report_ecsl_corrections(c.st, &p, o.store, &id, &out, &err);
+  else if (o.detail)
+    rc = report_ecsl_detail(c.st, &p, o.store, &id, &out, &err);
   else
     rc = report_ec_sales_list(c.st, &p, o.store, &id, fmt, &out, &err);
   rc = rc ? fail(label, &err) : 0;

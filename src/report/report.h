@@ -88,7 +88,7 @@ typedef struct report_out {
 /* The CSV columns of `report resellers`, in order, without and with
  * --detail.  report_row hooks may append more. */
 #define REPORT_RESELLER_COLS 17
-#define REPORT_RESELLER_DETAIL_COLS 18
+#define REPORT_RESELLER_DETAIL_COLS 19
 extern const char *const report_reseller_columns[REPORT_RESELLER_COLS];
 extern const char *const report_reseller_detail_columns[REPORT_RESELLER_DETAIL_COLS];
 extern const char *const report_purpose_columns[12];
@@ -246,6 +246,18 @@ int report_ec_sales_list(store *st, const report_period *p,
 int report_ecsl_corrections(store *st, const report_period *p, const char *store_id,
                             const report_identity *id, const report_out *out,
                             pi_error *err);
+
+/* Every line behind the EC Sales List of period `p`, one row each, so
+ * that each customer's figure can be followed back to its sales: day (the
+ * business day it counts on: the sale's, the void's or the return's),
+ * country, vat_number, currency, store, terminal, sale, line, treatment,
+ * record ("sale"; "void", a later void's credit; "return"), return (the
+ * return's id), net (exact; credits negative).  A customer's rows sum to
+ * the exact total that report_ec_sales_list rounds.  The filing formats
+ * are not changed by it.  Written through a sink in out->format; `id` as
+ * for report_ec_sales_list.  Returns 0 or -1 with err. */
+int report_ecsl_detail(store *st, const report_period *p, const char *store_id,
+                       const report_identity *id, const report_out *out, pi_error *err);
 
 /* The EC Sales List's rounding rules, exposed for tests:
  * whole pounds with the pence dropped (-12.99 -> -12), and whole euros

@@ -403,6 +403,72 @@ int report_ecsl_corrections(store *st, const report_period *p, const char *store
   return rc;
 }
 
+/* Every line behind the list, in the order of the list's customers, then
+ * by the day each counts on, sale and line. */
+static const char detail_sql[] =
+    "SELECT country, vat, currency, day, store, sterm, sale, line, treatment, record,"
+    " ret, net FROM (" REPORT_ECSL_ROWS ")"
+    " ORDER BY country, vat, currency, day, sale, record, ret, line";
+
+static const char *const detail_columns[] = {
+    "day",  "country",   "vat_number", "currency", "store", "terminal",
+    "sale", "line",      "treatment",  "record",   "return", "net"};
+
+static int write_detail(sqlite3 *db, sqlite3_stmt *q, const char *home,
+                        const report_out *out, pi_error *err) {
+  report_out plain = *out;
+  plain.hooks = NULL; /* fixed columns, as for the filing */
+  emitter e;
+  if (emit_begin(&e, db, &plain, detail_columns, 12, err)) return -1;
+  int rc, fail = 0;
+  while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (!eligible(q, home)) continue;
+    const char *country = report_col_text(q, 0);
+    int ex = report_exponent(out, report_col_text(q, 2));
+    cell c[12] = {cell_text(report_col_text(q, 3)),
+                  cell_text(country),
+                  cell_id(without_prefix(report_col_text(q, 1), country)),
+                  cell_text(report_col_text(q, 2)),
+                  cell_id(report_col_text(q, 4)),
+                  cell_id(report_col_text(q, 5)),
+                  cell_id(report_col_text(q, 6)),
+                  cell_id(report_col_text(q, 7)),
+                  cell_text(report_col_text(q, 8)),
+                  cell_text(report_col_text(q, 9)),
+                  sqlite3_column_type(q, 10) == SQLITE_NULL
+                      ? cell_null()
+                      : cell_id(report_col_text(q, 10)),
+                  cell_amount(sqlite3_column_int64(q, 11), ex)};
+    if (emit_row(&e, c, err)) fail = 1;
+  }
+  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;
+  if (!fail && emit_end(&e, err)) fail = 1;
+  emit_free(&e);
+  return fail ? -1 : 0;
+}
+
+int report_ecsl_detail(store *st, const report_period *p, const char *store_id,
+                       const report_identity *id, const report_out *out, pi_error *err) {
+  char home[3];
+  taxid_home_prefix(id->vat, id->country, home);
+  if (home[0] == '\0')
+    return pi_fail(err, PI_E_ECSL, "store_country",
+                   "the store's country is unknown: give --manifest, or open "
+                   "the database once with the plugin");
+  sqlite3 *db = store_db(st);
+  if (report_begin_read(db, err)) return -1;
+  sqlite3_stmt *q;
+  int rc = report_check_store(st, id, err);
+  if (rc == 0) rc = report_prepare(db, detail_sql, &q, err);
+  if (rc == 0) {
+    report_bind_range(q, p->from, p->to, store_id);
+    rc = write_detail(db, q, home, out, err);
+    sqlite3_finalize(q);
+  }
+  report_end_read(db);
+  return rc;
+}
+
 int report_ec_sales_list(store *st, const report_period *p,
                          const char *store_id, const report_identity *id,
                          ecsl_format fmt, const report_out *out, pi_error *err) {

@@ -149,8 +149,12 @@ void report_warn(const report_out *out, const char *fmt, ...)
  * NULL), one row each: country, vat, currency, sid (sales.id), net (a
  * credit negative), ref (the sale's id, or "return R1" for a return),
  * day (the business day it counts on: the sale's, the void's, the
- * return's), store, terminal.  report_ecsl.c totals them per customer;
- * check.c names the sales behind a total.
+ * return's), store, terminal (the sale's; '' for a return), then, to
+ * follow each figure back (--detail): sale (the sale's id, also for a
+ * return), sterm (the sale's terminal), line (the line's id), treatment,
+ * record ("sale", "void" or "return") and ret (the return's id, or
+ * NULL).  report_ecsl.c totals them per customer; check.c names the
+ * sales behind a total.
  *
  * The rule (docs/reports.md, "Voids and filed periods"): a sale counts in
  * the period of its business day unless it was voided on that very day
@@ -167,22 +171,27 @@ void report_warn(const report_out *out, const char *fmt, ...)
 #define REPORT_ECSL_ROWS                                                       \
   "  SELECT s.reseller_country AS country, s.reseller_id AS vat,"              \
   "   s.currency AS currency, s.id AS sid, l.net AS net, s.sale AS ref,"       \
-  "   s.day AS day, s.store AS store, s.terminal AS terminal"                  \
+  "   s.day AS day, s.store AS store, s.terminal AS terminal,"                 \
+  "   s.sale AS sale, s.terminal AS sterm, l.line AS line,"                    \
+  "   l.treatment AS treatment, 'sale' AS record, NULL AS ret"                 \
   "  FROM sales s JOIN lines l ON l.sale_id = s.id"                            \
   "  WHERE s.day BETWEEN ?1 AND ?2 AND" REPORT_ECSL_LINES                      \
   "  AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id"             \
   "   AND " REPORT_VOID_DAY " <= s.day)"                                       \
   "  UNION ALL"                                                                \
   "  SELECT s.reseller_country, s.reseller_id, s.currency, s.id, -l.net,"      \
-  "   s.sale, " REPORT_VOID_DAY ", s.store, s.terminal"                        \
+  "   s.sale, " REPORT_VOID_DAY ", s.store, s.terminal,"                       \
+  "   s.sale, s.terminal, l.line, l.treatment, 'void', NULL"                   \
   "  FROM voids v JOIN sales s ON s.id = v.sale_id"                            \
   "  JOIN lines l ON l.sale_id = s.id"                                         \
   "  WHERE " REPORT_VOID_DAY " BETWEEN ?1 AND ?2"                              \
   "  AND " REPORT_VOID_DAY " > s.day AND" REPORT_ECSL_LINES                    \
   "  UNION ALL"                                                                \
   "  SELECT r.reseller_country, r.reseller_id, r.currency, r.sale_id, -rl.net,"\
-  "   'return ' || r.ret, r.day, r.store, ''"                                  \
+  "   'return ' || r.ret, r.day, r.store, '',"                                 \
+  "   rs.sale, rs.terminal, rl.line, rl.treatment, 'return', r.ret"            \
   "  FROM returns r JOIN return_lines rl ON rl.return_id = r.id"               \
+  "  JOIN sales rs ON rs.id = r.sale_id"                                       \
   "  WHERE r.day BETWEEN ?1 AND ?2 AND" REPORT_ECSL_RETURN_LINES
 
 /* The store's identity `id` must be the database's own (report.h,

@@ -17,7 +17,8 @@ const char *const report_reseller_columns[REPORT_RESELLER_COLS] = {
 const char *const report_reseller_detail_columns[REPORT_RESELLER_DETAIL_COLS] = {
     "identifier", "kind",     "verdict", "name", "country", "currency",
     "date",       "store",    "terminal", "sale", "line",   "sku",
-    "item",       "qty",      "net",      "tax", "verification", "consultation"};
+    "item",       "qty",      "net",      "tax",  "treatment",
+    "verification", "consultation"};
 
 /* The reports whose rows pass through report_row hooks. */
 static const struct {
@@ -171,7 +172,7 @@ static const char detail_sql[] =
     " " VERDICT_SQL ","
     " COALESCE(s.customer_name, ''), " COUNTRY_SQL("s") ","
     " s.currency, s.day, s.store, s.terminal, s.sale, l.line,"
-    " COALESCE(l.sku, ''), COALESCE(l.name, ''), l.qty_milli, l.net, l.tax,"
+    " COALESCE(l.sku, ''), COALESCE(l.name, ''), l.qty_milli, l.net, l.tax, l.treatment,"
     " " VERIFICATION_SQL("COALESCE(s.reseller_id, '')", "COALESCE(s.reseller_kind, '')",
                          "COALESCE(s.reseller_country, '')")
     " FROM sales s JOIN lines l ON l.sale_id = s.id"
@@ -225,6 +226,7 @@ static int run(store *st, const report_query *q, const report_out *out,
       c[15] = cell_amount(sqlite3_column_int64(stmt, 15), ex);
       c[16] = cell_text(report_col_text(stmt, 16));
       c[17] = cell_text(report_col_text(stmt, 17));
+      c[18] = cell_text(report_col_text(stmt, 18));
     }
     if (emit_row(&e, c, err)) fail = 1;
   }
