@@ -35,7 +35,7 @@ static const char report_help[] =
     "    posintent ... report gifts [--from DATE] [--to DATE] [--store ID]\n"
     "        [--format csv|json|table]\n"
     "    posintent ... report evidence [--expiring-within Nd] [--on DATE]\n"
-    "        [--store ID] [--format csv|json|table]\n"
+    "        [--store ID] [--format csv|json|table] [--csv-dialect D] [--bom]\n"
     "\n"
     "DESCRIPTION\n"
     "    Read the plugin's database (read-only; safe while the till records)\n"
