@@ -320,6 +320,19 @@ try:
         check("refused credentials: unavailable, not invalid, secret not printed",
               row.get("outcome") == "unavailable" and row.get("code") == "HMRC_TOKEN" and
               "WRONG-1" not in r.stdout + r.stderr + row.get("detail", ""), f"{row} {r.stderr}")
+        # A token endpoint that redirects (307) is not followed: curl would
+        # post the client secret again to wherever it points.
+        db6 = make_db(tmp, "moved.db", [gb[0]])
+        before = len(srv.asked("token"))
+        r = run_pass(db6, write_config(tmp, "moved.json",
+                                       dict(settings, hmrc_token_url=srv.url + "/oauth/moved")))
+        row = rows(db6).get(gb[0], [{}])[-1]
+        check("a redirected token request is not followed: the secret goes nowhere else",
+              len(srv.asked("moved")) == 1 and len(srv.asked("token")) == before,
+              (srv.asked("moved"), len(srv.asked("token")), before))
+        check("a redirected token request: unavailable, HTTP 307 said",
+              row.get("outcome") == "unavailable" and row.get("code") == "HMRC_TOKEN"
+              and "307" in row.get("detail", ""), f"{row} {r.stderr}")
         r = run_pass(db5, write_config(tmp, "typo.json", {"vies_ulr": "x"}))
         check("a misspelt setting is refused, naming it",
               r.returncode == 3 and "vies_ulr" in r.stderr, r.stderr)

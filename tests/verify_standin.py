@@ -69,6 +69,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/vies/check-vat-number" or self.path.startswith("/vies/loop"):
             srv.record("vies", self.path, self.headers, body)
             return self.vies(srv, body)
+        if self.path == "/oauth/moved":  # to the real endpoint, body and all
+            srv.record("moved", self.path, self.headers, body)
+            return self.answer(307, "", "text/plain", {"Location": "/oauth/token"})
         if self.path == "/oauth/token":
             srv.record("token", self.path, self.headers, body)
             form = urllib.parse.parse_qs(body)

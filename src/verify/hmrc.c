@@ -155,7 +155,10 @@ static int token(const verify_config *c, verify_session *s, vcheck *v, pi_error 
   static const char *const headers[] = {
       "Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL};
   http_answer a;
-  int rc = http_request("POST", url, headers, body, (long)c->timeout_ms, &a, err);
+  /* The body holds the client secret: a redirect is an answer, never
+   * followed (http.h). */
+  int rc = http_request("POST", url, headers, body, HTTP_NO_REDIRECTS, (long)c->timeout_ms,
+                        &a, err);
   memset(body, 0, cap); /* the secret does not outlive the request */
   free(body);
   if (rc < 0) {
@@ -209,7 +212,8 @@ int hmrc_check(const verify_config *c, verify_session *s, const char *number, vc
   snprintf(auth, sizeof auth, "Authorization: Bearer %s", s->token);
   const char *const headers[] = {"Accept: application/vnd.hmrc.2.0+json", auth, NULL};
   http_answer a;
-  int rc = http_request("GET", url, headers, NULL, (long)c->timeout_ms, &a, err);
+  int rc = http_request("GET", url, headers, NULL, HTTP_FOLLOW_REDIRECTS,
+                        (long)c->timeout_ms, &a, err);
   if (rc == 1)
     verify_set(v, VCHECK_UNAVAILABLE, "NO_ANSWER", "HMRC: no answer from %s: %s",
                c->hmrc_url, a.error);

@@ -56,7 +56,8 @@ int http_is_json(const char *ctype) {
 }
 
 int http_request(const char *method, const char *url, const char *const *headers,
-                 const char *body, long timeout_ms, http_answer *a, pi_error *err) {
+                 const char *body, http_redirects redirects, long timeout_ms,
+                 http_answer *a, pi_error *err) {
   memset(a, 0, sizeof *a);
   a->retry_after_s = -1;
   CURL *c = curl_easy_init();
@@ -79,7 +80,7 @@ int http_request(const char *method, const char *url, const char *const *headers
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protos);
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, protos);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, redirects == HTTP_FOLLOW_REDIRECTS ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)HTTP_MAX_REDIRECTS);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);

@@ -35,14 +35,22 @@ typedef struct http_answer {
 int http_global_init(pi_error *err);
 void http_global_cleanup(void);
 
+/* Whether a request follows redirects (at most HTTP_MAX_REDIRECTS, in the
+ * URL's scheme).  A request whose body carries a secret must not: curl
+ * sends a POST's body again to wherever a 307 or 308 points, another host
+ * included. */
+typedef enum http_redirects { HTTP_NO_REDIRECTS = 0, HTTP_FOLLOW_REDIRECTS = 1 } http_redirects;
+
 /* One request: `method` "GET" or "POST"; `headers` NULL-terminated
  * ("Accept: application/json"); `body` (NULL for none) sent as is.
- * Returns 0 when an answer came (any status), with *a filled; 1 when none
- * did (timeout, TLS, connection, a redirect loop, an answer larger than
- * HTTP_BODY_MAX), with a->status 0 and a->error saying why; -1 with err
- * when out of memory.  Free *a with http_answer_free() in every case. */
+ * Returns 0 when an answer came (any status; a redirect not followed is
+ * its 3xx answer), with *a filled; 1 when none did (timeout, TLS,
+ * connection, a redirect loop, an answer larger than HTTP_BODY_MAX), with
+ * a->status 0 and a->error saying why; -1 with err when out of memory.
+ * Free *a with http_answer_free() in every case. */
 int http_request(const char *method, const char *url, const char *const *headers,
-                 const char *body, long timeout_ms, http_answer *a, pi_error *err);
+                 const char *body, http_redirects redirects, long timeout_ms,
+                 http_answer *a, pi_error *err);
 
 void http_answer_free(http_answer *a);
 

@@ -139,7 +139,8 @@ int vies_check(const verify_config *c, const char *number, vcheck *v,
   static const char *const headers[] = {"Content-Type: application/json",
                                         "Accept: application/json", NULL};
   http_answer a;
-  int rc = http_request("POST", c->vies_url, headers, body, (long)c->timeout_ms, &a, err);
+  int rc = http_request("POST", c->vies_url, headers, body, HTTP_FOLLOW_REDIRECTS,
+                        (long)c->timeout_ms, &a, err);
   cJSON_free(body);
   if (rc == 1)
     verify_set(v, VCHECK_UNAVAILABLE, "NO_ANSWER", "VIES: no answer from %s: %s",
