@@ -347,42 +347,42 @@ int report_check_store(store *st, const report_identity *id, pi_error *err) {
   return 0;
 }
 
-static const char *const correction_columns[] = {
-    "void_day", "country", "vat_number", "currency", "store", "terminal",
-    "sale",     "sale_day", "lines",     "net"};
+/* A listing with fixed columns (no report_row hook: the rows are the
+ * filing's own), each row of the query one row of cells; the query's
+ * first two columns are the customer's country and VAT number, which
+ * eligible() judges against the store's home prefix. */
+typedef struct listing {
+  const char *sql;
+  const char *const *columns;
+  size_t ncolumns;
+  void (*cells)(sqlite3_stmt *q, const report_out *out, cell *c);
+  const char *reading; /* what a failed step was reading */
+} listing;
 
-static int write_corrections(sqlite3 *db, sqlite3_stmt *q, const char *home,
-                             const report_out *out, pi_error *err) {
+static int write_listing(sqlite3 *db, sqlite3_stmt *q, const char *home,
+                         const report_out *out, const listing *l, pi_error *err) {
   report_out plain = *out;
   plain.hooks = NULL; /* fixed columns, as for the filing */
   emitter e;
-  if (emit_begin(&e, db, &plain, correction_columns, 10, err)) return -1;
+  if (emit_begin(&e, db, &plain, l->columns, l->ncolumns, err)) return -1;
   int rc, fail = 0;
+  cell c[16];
+  assert(l->ncolumns <= sizeof c / sizeof c[0]);
   while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
     if (!eligible(q, home)) continue;
-    const char *country = report_col_text(q, 0);
-    int ex = report_exponent(out, report_col_text(q, 2));
-    cell c[10] = {cell_text(report_col_text(q, 3)),
-                  cell_text(country),
-                  cell_id(without_prefix(report_col_text(q, 1), country)),
-                  cell_text(report_col_text(q, 2)),
-                  cell_id(report_col_text(q, 4)),
-                  cell_id(report_col_text(q, 5)),
-                  cell_id(report_col_text(q, 6)),
-                  cell_text(report_col_text(q, 7)),
-                  cell_int(sqlite3_column_int64(q, 8)),
-                  cell_amount(sqlite3_column_int64(q, 9), ex)};
+    l->cells(q, out, c);
     if (emit_row(&e, c, err)) fail = 1;
   }
-  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading voids") != 0;
+  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, l->reading) != 0;
   if (!fail && emit_end(&e, err)) fail = 1;
   emit_free(&e);
   return fail ? -1 : 0;
 }
 
-int report_ecsl_corrections(store *st, const report_period *p, const char *store_id,
-                            const report_identity *id, const report_out *out,
-                            pi_error *err) {
+/* Run listing `l` over period `p` (and store_id, NULL for all). */
+static int run_listing(store *st, const report_period *p, const char *store_id,
+                       const report_identity *id, const report_out *out,
+                       const listing *l, pi_error *err) {
   char home[3];
   taxid_home_prefix(id->vat, id->country, home);
   if (home[0] == '\0')
@@ -393,14 +393,42 @@ int report_ecsl_corrections(store *st, const report_period *p, const char *store
   if (report_begin_read(db, err)) return -1;
   sqlite3_stmt *q;
   int rc = report_check_store(st, id, err);
-  if (rc == 0) rc = report_prepare(db, corrections_sql, &q, err);
+  if (rc == 0) rc = report_prepare(db, l->sql, &q, err);
   if (rc == 0) {
     report_bind_range(q, p->from, p->to, store_id);
-    rc = write_corrections(db, q, home, out, err);
+    rc = write_listing(db, q, home, out, l, err);
     sqlite3_finalize(q);
   }
   report_end_read(db);
   return rc;
+}
+
+static const char *const correction_columns[] = {
+    "void_day", "country", "vat_number", "currency", "store", "terminal",
+    "sale",     "sale_day", "lines",     "net"};
+
+static void correction_cells(sqlite3_stmt *q, const report_out *out, cell *c) {
+  const char *country = report_col_text(q, 0);
+  int ex = report_exponent(out, report_col_text(q, 2));
+  c[0] = cell_text(report_col_text(q, 3));
+  c[1] = cell_text(country);
+  c[2] = cell_id(without_prefix(report_col_text(q, 1), country));
+  c[3] = cell_text(report_col_text(q, 2));
+  c[4] = cell_id(report_col_text(q, 4));
+  c[5] = cell_id(report_col_text(q, 5));
+  c[6] = cell_id(report_col_text(q, 6));
+  c[7] = cell_text(report_col_text(q, 7));
+  c[8] = cell_int(sqlite3_column_int64(q, 8));
+  c[9] = cell_amount(sqlite3_column_int64(q, 9), ex);
+}
+
+static const listing corrections = {corrections_sql, correction_columns, 10,
+                                    correction_cells, "reading voids"};
+
+int report_ecsl_corrections(store *st, const report_period *p, const char *store_id,
+                            const report_identity *id, const report_out *out,
+                            pi_error *err) {
+  return run_listing(st, p, store_id, id, out, &corrections, err);
 }
 
 /* Every line behind the list, in the order of the list's customers, then
@@ -414,59 +442,30 @@ static const char *const detail_columns[] = {
     "day",  "country",   "vat_number", "currency", "store", "terminal",
     "sale", "line",      "treatment",  "record",   "return", "net"};
 
-static int write_detail(sqlite3 *db, sqlite3_stmt *q, const char *home,
-                        const report_out *out, pi_error *err) {
-  report_out plain = *out;
-  plain.hooks = NULL; /* fixed columns, as for the filing */
-  emitter e;
-  if (emit_begin(&e, db, &plain, detail_columns, 12, err)) return -1;
-  int rc, fail = 0;
-  while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-    if (!eligible(q, home)) continue;
-    const char *country = report_col_text(q, 0);
-    int ex = report_exponent(out, report_col_text(q, 2));
-    cell c[12] = {cell_text(report_col_text(q, 3)),
-                  cell_text(country),
-                  cell_id(without_prefix(report_col_text(q, 1), country)),
-                  cell_text(report_col_text(q, 2)),
-                  cell_id(report_col_text(q, 4)),
-                  cell_id(report_col_text(q, 5)),
-                  cell_id(report_col_text(q, 6)),
-                  cell_id(report_col_text(q, 7)),
-                  cell_text(report_col_text(q, 8)),
-                  cell_text(report_col_text(q, 9)),
-                  sqlite3_column_type(q, 10) == SQLITE_NULL
-                      ? cell_null()
-                      : cell_id(report_col_text(q, 10)),
-                  cell_amount(sqlite3_column_int64(q, 11), ex)};
-    if (emit_row(&e, c, err)) fail = 1;
-  }
-  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;
-  if (!fail && emit_end(&e, err)) fail = 1;
-  emit_free(&e);
-  return fail ? -1 : 0;
+static void detail_cells(sqlite3_stmt *q, const report_out *out, cell *c) {
+  const char *country = report_col_text(q, 0);
+  int ex = report_exponent(out, report_col_text(q, 2));
+  c[0] = cell_text(report_col_text(q, 3));
+  c[1] = cell_text(country);
+  c[2] = cell_id(without_prefix(report_col_text(q, 1), country));
+  c[3] = cell_text(report_col_text(q, 2));
+  c[4] = cell_id(report_col_text(q, 4));
+  c[5] = cell_id(report_col_text(q, 5));
+  c[6] = cell_id(report_col_text(q, 6));
+  c[7] = cell_id(report_col_text(q, 7));
+  c[8] = cell_text(report_col_text(q, 8));
+  c[9] = cell_text(report_col_text(q, 9));
+  c[10] = sqlite3_column_type(q, 10) == SQLITE_NULL ? cell_null()
+                                                    : cell_id(report_col_text(q, 10));
+  c[11] = cell_amount(sqlite3_column_int64(q, 11), ex);
 }
+
+static const listing detail = {detail_sql, detail_columns, 12, detail_cells,
+                               "reading sales"};
 
 int report_ecsl_detail(store *st, const report_period *p, const char *store_id,
                        const report_identity *id, const report_out *out, pi_error *err) {
-  char home[3];
-  taxid_home_prefix(id->vat, id->country, home);
-  if (home[0] == '\0')
-    return pi_fail(err, PI_E_ECSL, "store_country",
-                   "the store's country is unknown: give --manifest, or open "
-                   "the database once with the plugin");
-  sqlite3 *db = store_db(st);
-  if (report_begin_read(db, err)) return -1;
-  sqlite3_stmt *q;
-  int rc = report_check_store(st, id, err);
-  if (rc == 0) rc = report_prepare(db, detail_sql, &q, err);
-  if (rc == 0) {
-    report_bind_range(q, p->from, p->to, store_id);
-    rc = write_detail(db, q, home, out, err);
-    sqlite3_finalize(q);
-  }
-  report_end_read(db);
-  return rc;
+  return run_listing(st, p, store_id, id, out, &detail, err);
 }
 
 int report_ec_sales_list(store *st, const report_period *p,
