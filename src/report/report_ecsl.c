@@ -407,9 +407,12 @@ static const char *const correction_columns[] = {
     "void_day", "country", "vat_number", "currency", "store", "terminal",
     "sale",     "sale_day", "lines",     "net"};
 
-static void correction_cells(sqlite3_stmt *q, const report_out *out, cell *c) {
+/* The first seven cells of both listings: the day (column 3), the
+ * customer's country and VAT number without its prefix (0, 1), the
+ * currency (2), and store, terminal and sale (4, 5, 6).  Returns the
+ * currency's exponent for the amounts. */
+static int customer_cells(sqlite3_stmt *q, const report_out *out, cell *c) {
   const char *country = report_col_text(q, 0);
-  int ex = report_exponent(out, report_col_text(q, 2));
   c[0] = cell_text(report_col_text(q, 3));
   c[1] = cell_text(country);
   c[2] = cell_id(without_prefix(report_col_text(q, 1), country));
@@ -417,6 +420,11 @@ static void correction_cells(sqlite3_stmt *q, const report_out *out, cell *c) {
   c[4] = cell_id(report_col_text(q, 4));
   c[5] = cell_id(report_col_text(q, 5));
   c[6] = cell_id(report_col_text(q, 6));
+  return report_exponent(out, report_col_text(q, 2));
+}
+
+static void correction_cells(sqlite3_stmt *q, const report_out *out, cell *c) {
+  int ex = customer_cells(q, out, c);
   c[7] = cell_text(report_col_text(q, 7));
   c[8] = cell_int(sqlite3_column_int64(q, 8));
   c[9] = cell_amount(sqlite3_column_int64(q, 9), ex);
@@ -443,15 +451,7 @@ static const char *const detail_columns[] = {
     "sale", "line",      "treatment",  "record",   "return", "net"};
 
 static void detail_cells(sqlite3_stmt *q, const report_out *out, cell *c) {
-  const char *country = report_col_text(q, 0);
-  int ex = report_exponent(out, report_col_text(q, 2));
-  c[0] = cell_text(report_col_text(q, 3));
-  c[1] = cell_text(country);
-  c[2] = cell_id(without_prefix(report_col_text(q, 1), country));
-  c[3] = cell_text(report_col_text(q, 2));
-  c[4] = cell_id(report_col_text(q, 4));
-  c[5] = cell_id(report_col_text(q, 5));
-  c[6] = cell_id(report_col_text(q, 6));
+  int ex = customer_cells(q, out, c);
   c[7] = cell_id(report_col_text(q, 7));
   c[8] = cell_text(report_col_text(q, 8));
   c[9] = cell_text(report_col_text(q, 9));
