@@ -126,6 +126,26 @@ static const char *const migrations[] = {
     " input text NOT NULL, state text, signed text, expires text,"
     " compact text NOT NULL, country text NOT NULL,"
     " PRIMARY KEY(store, chain, account_id, seq));",
+    /* 5 -> 6: the till's schema 9 verifications (store.c), one online
+     * check of a VAT number each, which "verification" journal entries
+     * chain.  The till's rows hold no store: they are keyed by the till's
+     * home store (as its journal entries are), its chain and the row id.
+     * A till that shipped its verification entries before this version
+     * ships the rows with its next batch (sync.c: every row above the
+     * server's highest of that till). */
+    "CREATE TABLE verifications("
+    " store text NOT NULL, chain text NOT NULL,"
+    " id bigint NOT NULL, number text NOT NULL, country text NOT NULL,"
+    " service text NOT NULL, requester text NOT NULL, outcome text NOT NULL,"
+    " code text NOT NULL, detail text NOT NULL, checked_at text NOT NULL,"
+    " request_date text, consultation text, retry_after text,"
+    " name text, address text,"
+    " PRIMARY KEY(store, chain, id));"
+    "CREATE INDEX verifications_number ON verifications(number);"
+    /* The highest row a till's verification entries name, one index read
+     * (sync.c asks it before every batch). */
+    "CREATE INDEX journal_verification ON journal(store, chain, sale_id)"
+    " WHERE kind = 'verification';",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == CHAIN_SCHEMA_VERSION,

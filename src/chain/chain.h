@@ -9,16 +9,16 @@
  * The central schema lives in the PostgreSQL schema "posintent" of the
  * database the URL names.  Its tables mirror the till's (sales, lines,
  * evidence, voids, salts, returns, return_lines, accounts,
- * account_evidence, journal) column for column, each row prefixed with the
- * store it belongs to and the chain it came from (sales, returns and
- * accounts hold their store among the till's columns):
+ * account_evidence, verifications, journal) column for column, each row
+ * prefixed with the store it belongs to and the chain it came from (sales,
+ * returns and accounts hold their store among the till's columns):
  *
  *   chain  the till database's identity: the hash of its journal's first
  *          entry (hex), which no other database shares and which a read-
  *          only reader can find without writing anything into the till;
- *   store  the row's store (a sale's own store; for journal entries and
- *          chains the till's home store: its meta store_id, else the
- *          store of its first sale).
+ *   store  the row's store (a sale's own store; for journal entries,
+ *          verifications and chains the till's home store: its meta
+ *          store_id, else the store of its first sale).
  *
  * Every key starts with the store, so that a distributed PostgreSQL
  * (Citus) can spread the tables by store (docs/chain.md).  Sales are
@@ -43,7 +43,7 @@
 #include "store/store.h"
 
 /* The central schema version this posintent writes. */
-#define CHAIN_SCHEMA_VERSION 5
+#define CHAIN_SCHEMA_VERSION 6
 
 /* Connect to `url` (a libpq connection URI or key=value string) and bring
  * the central schema to CHAIN_SCHEMA_VERSION.  Errors, with *out NULL:

@@ -7,7 +7,7 @@
 #ifndef POSINTENT_CHAIN_INT_H
 #define POSINTENT_CHAIN_INT_H
 
-/* The till's columns of each table (store.c's schema 7), in the order the
+/* The till's columns of each table (store.c's schema 9), in the order the
  * central table holds them after its prefix.  A till schema that adds a
  * column adds it here and in a central migration (central.c);
  * tests/chain_returns_test.py fails while a till column is missing on the
@@ -41,6 +41,12 @@
   "id,store,account,version,name,kind,purpose,status,created_at,updated_at"
 #define CHAIN_ACCOUNT_EVIDENCE_COLS                                            \
   "account_id,seq,kind,input,state,signed,expires,compact,country"
+/* Online verifications of VAT numbers (till schema 9): the till's rows
+ * hold no store; the central table is prefixed by the till's home store
+ * and chain, as the journal is. */
+#define CHAIN_VERIFICATIONS_COLS                                               \
+  "id,number,country,service,requester,outcome,code,detail,checked_at,"        \
+  "request_date,consultation,retry_after,name,address"
 #define CHAIN_JOURNAL_COLS "seq,at,kind,sale_id,body,pii,prev,hash"
 
 #include <libpq-fe.h>

@@ -3,7 +3,7 @@
  * creport.c - rows read back from the server into a till database: the
  * loader central verify and the chain's reports share, and the reports'
  * selection by store and terminal (sales with their lines, evidence,
- * voids, returns and return lines).
+ * voids, returns and return lines, and every till's verifications).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,6 +188,23 @@ int chain_report_store(PGconn *pg, const char *store_id, const char *terminal,
   if (rc == 0)
     rc = chain_load_rows(pg, db, sql, 2, params,
                          "INSERT INTO return_lines(" CHAIN_RETURN_LINES_COLS ")", -1, err);
+  /* The online checks of VAT numbers (the resellers report's verification
+   * columns): every listed till's, whatever the store or terminal
+   * selected -- a register's answer about a number holds for the company,
+   * whichever till asked -- numbered anew in the order they were asked
+   * (checked_at, RFC 3339 UTC), then of till and id, so a number's latest
+   * check across the chain is the last, as on a till.  Read under the
+   * till's home store, as central verify reads them (cverify.c). */
+  prefixed(CHAIN_VERIFICATIONS_COLS, 1, "v.", cols, sizeof cols);
+  snprintf(sql, sizeof sql,
+           "SELECT row_number() OVER (ORDER BY v.checked_at, v.chain, v.id), %s"
+           " FROM verifications v WHERE EXISTS (SELECT 1"
+           " FROM chains c WHERE c.store = v.store AND c.chain = v.chain)",
+           cols);
+  if (rc == 0)
+    rc = chain_load_rows(pg, db, sql, 0, NULL,
+                         "INSERT INTO verifications(" CHAIN_VERIFICATIONS_COLS ")", -1,
+                         err);
   if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     rc = pi_fail(err, PI_E_STORAGE, "database", "%s", sqlite3_errmsg(db));
   if (PQstatus(pg) == CONNECTION_OK) PQclear(PQexec(pg, rc ? "ROLLBACK" : "COMMIT"));

@@ -67,11 +67,16 @@ static const table tables[] = {
     {"accounts", CHAIN_ACCOUNTS_COLS, CHAIN_ACCOUNTS_COLS, "chain = $2"},
     {"account_evidence", CHAIN_ACCOUNT_EVIDENCE_COLS, CHAIN_ACCOUNT_EVIDENCE_COLS,
      OF_ACCOUNT},
+    /* Keyed by the till's home store, as the journal is: a row moved to
+     * another store is missing here, and its entry fails. */
+    {"verifications", CHAIN_VERIFICATIONS_COLS, CHAIN_VERIFICATIONS_COLS,
+     "store = $1 AND chain = $2"},
     {"journal", CHAIN_JOURNAL_COLS, CHAIN_JOURNAL_COLS, "store = $1 AND chain = $2"},
 };
 
 /* Rows of a till that `chains` does not list (nothing walks them, yet a
- * report would read its sales if it did not check chains either), and
+ * report would read its sales if it did not check chains either; for
+ * verifications, under another store than the till's), and
  * child rows that belong to no sale (or, for account evidence and an
  * account name's salt, to no account version): one row per (store,
  * chain) with the tables they were found in. */
@@ -86,9 +91,16 @@ static const char orphans_sql[] =
     " UNION SELECT store, chain, 'returns' FROM returns"
     " UNION SELECT store, chain, 'return_lines' FROM return_lines"
     " UNION SELECT store, chain, 'accounts' FROM accounts"
-    " UNION SELECT store, chain, 'account_evidence' FROM account_evidence) x"
+    " UNION SELECT store, chain, 'account_evidence' FROM account_evidence"
+    " UNION SELECT store, chain, 'verifications' FROM verifications) x"
     " WHERE NOT EXISTS (SELECT 1 FROM chains c WHERE c.chain = x.chain)"
     " GROUP BY store, chain"
+    /* Verifications are read under the till's home store (chains'),
+     * which a listed till's row under another store is not. */
+    " UNION ALL SELECT store, chain, 'verifications' FROM verifications v"
+    " WHERE EXISTS (SELECT 1 FROM chains c WHERE c.chain = v.chain)"
+    " AND NOT EXISTS (SELECT 1 FROM chains c WHERE c.store = v.store"
+    " AND c.chain = v.chain) GROUP BY store, chain"
     " UNION ALL SELECT store, chain, 'rows of no sale: ' ||"
     " string_agg(DISTINCT what, ', ' ORDER BY what) FROM ("
     " SELECT store, chain, sale_id, 'lines' AS what FROM lines"

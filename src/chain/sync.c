@@ -40,7 +40,13 @@
  *             of that sale up to date (the personal columns, the void's
  *             reason and the reply are overwritten, the salts replaced),
  *             or of that account version (its name overwritten, its salt
- *             removed), as the till did.
+ *             removed), as the till did;
+ *   verifications
+ *             the rows the batch's "verification" entries name, and every
+ *             row the server lacks up to the highest its entries name
+ *             (VERIFICATIONS_STAGED): a till whose entries were shipped
+ *             before the server's schema 6 carried the table ships those
+ *             rows with its next batch.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,11 +82,25 @@
   " AND kind = 'account' UNION SELECT -sale_id FROM journal WHERE seq > ?1"    \
   " AND seq <= ?2 AND kind = 'erase' AND sale_id < 0 AND -sale_id IN"          \
   " (SELECT sale_id FROM journal WHERE kind = 'account' AND seq <= ?2))"
+/* The verifications rows a batch stages: those its "verification" entries
+ * name, and those in (?5, ?6]: ?5 the highest row of this till the server
+ * holds, ?6 the highest row its verification entries on the server name
+ * (server_verifications).  Rows are appended with their entry in one
+ * transaction and never deleted (store.c), so row ids grow with entry
+ * sequence numbers: (?5, ?6] is exactly the rows whose entries the server
+ * holds without them -- empty, unless the entries were shipped before the
+ * server had the table (central.c, schema 6).  Both parts are range reads
+ * (the journal by seq, verifications by id), never a scan of the
+ * journal. */
+#define VERIFICATIONS_STAGED                                                   \
+  "(id > ?5 AND id <= ?6) OR id IN (SELECT sale_id FROM journal WHERE"         \
+  " seq > ?1 AND seq <= ?2 AND kind = 'verification')"
 /* The store of the sale a row belongs to (the central key). */
 #define SALE_STORE(t) "(SELECT store FROM sales WHERE sales.id = " t ".sale_id)"
 
 /* One staging table: what to read from the till (?1 lo, ?2 hi, ?3 chain,
- * ?4 home store) and the COPY that takes it. */
+ * ?4 home store, ?5 and ?6 VERIFICATIONS_STAGED's bounds) and the COPY
+ * that takes it. */
 typedef struct stage {
   const char *table;
   const char *read;
@@ -131,6 +151,12 @@ static const stage stages[] = {
      "SELECT (SELECT store FROM accounts WHERE accounts.id = -salts.sale_id), ?3, "
      CHAIN_SALTS_COLS " FROM salts WHERE sale_id < 0 AND -sale_id IN " ACCOUNTS_STAGED,
      "COPY stage_salts(store,chain," CHAIN_SALTS_COLS ") FROM STDIN"},
+    /* Online verifications: keyed by the till's home store, as its
+     * journal entries are (the till's rows hold no store). */
+    {"verifications",
+     "SELECT ?4, ?3, " CHAIN_VERIFICATIONS_COLS " FROM verifications WHERE "
+     VERIFICATIONS_STAGED,
+     "COPY stage_verifications(store,chain," CHAIN_VERIFICATIONS_COLS ") FROM STDIN"},
 };
 #define NSTAGES (sizeof stages / sizeof stages[0])
 
@@ -147,7 +173,8 @@ static const stage stages[] = {
  * and lines are never rewritten on the till: kept as first shipped.  An
  * account version takes the till's current name (ACCOUNT_NAME_FIELD,
  * NULL once erased), and its salt (sale_id -id) is replaced as a whole;
- * its other columns and evidence are never rewritten on the till.  A
+ * its other columns and evidence are never rewritten on the till, nor is
+ * a verification (append-only: the first copy shipped is kept).  A
  * column missing here leaves the server's digest check failing after an
  * erasure (tests/chain_erase_test.py).  Last, acks takes the batch's last
  * entry as what the server acknowledged to this till (never lowered: a
@@ -182,6 +209,8 @@ static const char merge_sql[] =
     " ON CONFLICT (store, chain, id) DO UPDATE SET name = EXCLUDED.name;"
     "INSERT INTO account_evidence SELECT * FROM stage_account_evidence"
     " ON CONFLICT DO NOTHING;"
+    "INSERT INTO verifications SELECT * FROM stage_verifications"
+    " ON CONFLICT DO NOTHING;"
     "INSERT INTO acks SELECT store, chain, seq, hash FROM stage_journal"
     " ORDER BY seq DESC LIMIT 1 ON CONFLICT (store, chain) DO UPDATE SET"
     " seq = EXCLUDED.seq, hash = EXCLUDED.hash WHERE acks.seq < EXCLUDED.seq;";
@@ -194,7 +223,8 @@ static const char unstage_sql[] =
     "DELETE FROM stage_journal; DELETE FROM stage_sales; DELETE FROM stage_lines;"
     "DELETE FROM stage_evidence; DELETE FROM stage_voids; DELETE FROM stage_salts;"
     "DELETE FROM stage_returns; DELETE FROM stage_return_lines;"
-    "DELETE FROM stage_accounts; DELETE FROM stage_account_evidence;";
+    "DELETE FROM stage_accounts; DELETE FROM stage_account_evidence;"
+    "DELETE FROM stage_verifications;";
 
 /* A sale the server holds from another chain under the same key. */
 static const char clash_sql[] =
@@ -212,7 +242,8 @@ static const char staging_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS stage_returns (LIKE returns);"
     "CREATE TEMP TABLE IF NOT EXISTS stage_return_lines (LIKE return_lines);"
     "CREATE TEMP TABLE IF NOT EXISTS stage_accounts (LIKE accounts);"
-    "CREATE TEMP TABLE IF NOT EXISTS stage_account_evidence (LIKE account_evidence);";
+    "CREATE TEMP TABLE IF NOT EXISTS stage_account_evidence (LIKE account_evidence);"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_verifications (LIKE verifications);";
 
 static int pg_exec(PGconn *pg, const char *sql, const char *what, pi_error *err) {
   PGresult *r = PQexec(pg, sql);
@@ -297,9 +328,11 @@ static void put_value(rowbuf *c, sqlite3_stmt *q, int i) {
 }
 
 /* Read the rows of one stage for entries (lo, hi] from the till's open
- * snapshot into b (emptied first).  Returns 0, or -1 with err. */
+ * snapshot into b (emptied first); vb[2] are VERIFICATIONS_STAGED's
+ * bounds.  Returns 0, or -1 with err. */
 static int read_stage(sqlite3 *db, const stage *sg, int64_t lo, int64_t hi,
-                      const char *chain, const char *home, rowbuf *b, pi_error *err) {
+                      const char *chain, const char *home, const int64_t vb[2], rowbuf *b,
+                      pi_error *err) {
   sqlite3_stmt *q;
   b->n = 0;
   b->rows = 0;
@@ -309,7 +342,12 @@ static int read_stage(sqlite3 *db, const stage *sg, int64_t lo, int64_t hi,
   sqlite3_bind_int64(q, 1, lo);
   sqlite3_bind_int64(q, 2, hi);
   sqlite3_bind_text(q, 3, chain, -1, SQLITE_STATIC);
-  if (sqlite3_bind_parameter_count(q) >= 4) sqlite3_bind_text(q, 4, home, -1, SQLITE_STATIC);
+  int nparams = sqlite3_bind_parameter_count(q);
+  if (nparams >= 4) sqlite3_bind_text(q, 4, home, -1, SQLITE_STATIC);
+  if (nparams >= 6) {
+    sqlite3_bind_int64(q, 5, vb[0]);
+    sqlite3_bind_int64(q, 6, vb[1]);
+  }
   int rc, ncol = sqlite3_column_count(q);
   while ((rc = sqlite3_step(q)) == SQLITE_ROW && !b->nomem) {
     for (int i = 0; i < ncol; i++) {
@@ -430,6 +468,29 @@ static int server_ack(PGconn *pg, const chain_sync_stats *s, int64_t *seq, char 
   return 0;
 }
 
+/* The bounds of the verifications rows the server lacks (VERIFICATIONS_STAGED):
+ * vb[0] the highest row of this till it holds, vb[1] the highest row its
+ * verification entries name (0: none; an index read, central.c). */
+static int server_verifications(PGconn *pg, const chain_sync_stats *s, int64_t vb[2],
+                                pi_error *err) {
+  const char *params[2] = {s->store, s->chain};
+  PGresult *r = PQexecParams(pg,
+                             "SELECT (SELECT coalesce(max(id), 0) FROM verifications"
+                             " WHERE store = $1 AND chain = $2),"
+                             " (SELECT coalesce(max(sale_id), 0) FROM journal"
+                             " WHERE store = $1 AND chain = $2 AND kind = 'verification')",
+                             2, NULL, params, NULL, NULL, 0);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+    chain_pg_fail(pg, r, "reading the verifications the server holds", err);
+    PQclear(r);
+    return -1;
+  }
+  vb[0] = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+  vb[1] = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+  PQclear(r);
+  return 0;
+}
+
 static void rollback(PGconn *pg) {
   if (PQstatus(pg) == CONNECTION_OK) PQclear(PQexec(pg, "ROLLBACK"));
 }
@@ -543,8 +604,8 @@ static int read_identity(sqlite3 *db, chain_sync_stats *s, char first_at[64],
 }
 
 /* How a run goes, batch by batch:
- *   1. where the server is (lo, its hash), asked outside any read of the
- *      till;
+ *   1. where the server is (lo, its hash, and the verifications rows it
+ *      lacks), asked outside any read of the till;
  *   2. one short read transaction on the till: its identity and head,
  *      the check that its entry lo is the server's, and every row of the
  *      batch (lo, hi] read into memory; then the transaction ends;
@@ -565,6 +626,7 @@ int chain_sync(PGconn *pg, const char *till_path, int batch,
   memset(bufs, 0, sizeof bufs);
   char first_at[64], hash[65] = "", chain[65] = "";
   int rc = -1, checked = 0; /* checked: the till's entry lo matched the server's */
+  int rows_only = 0;          /* a batch of verifications rows alone was shipped */
   if (pg_exec(pg, staging_sql, "creating the staging tables", err)) goto out;
   int64_t lo = -1;
   for (;;) {
@@ -584,6 +646,11 @@ int chain_sync(PGconn *pg, const char *till_path, int batch,
       if (s->batches == 0 && s->entries == 0) s->server_seq = lo;
       checked = 0;
     }
+    /* Which verifications rows the server lacks.  Asked before every
+     * batch, after lo: a batch another sync commits meanwhile moves the
+     * acknowledged entry away from lo, and lock_till drops this one. */
+    int64_t vb[2];
+    if (server_verifications(pg, s, vb, err)) goto out;
     /* 2. One snapshot: the batch's rows, read into memory. */
     if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
       sq_fail(db, "reading the till", err);
@@ -621,14 +688,22 @@ int chain_sync(PGconn *pg, const char *till_path, int batch,
       }
       checked = 1;
     }
-    if (lo >= s->head_seq) {
-      end_read(db);
-      rc = 0;
-      goto out;
-    }
     int64_t hi = s->head_seq - lo > batch ? lo + batch : s->head_seq;
+    if (lo >= s->head_seq) {
+      /* Nothing left to ship but, once, the verifications rows whose
+       * entries the server holds without them (VERIFICATIONS_STAGED): a
+       * batch of no entries.  Once: a server whose entries name rows the
+       * till does not have would otherwise be asked forever. */
+      if (vb[1] <= vb[0] || rows_only) {
+        end_read(db);
+        rc = 0;
+        goto out;
+      }
+      rows_only = 1;
+      hi = lo;
+    }
     for (size_t i = 0; i < NSTAGES; i++)
-      if (read_stage(db, &stages[i], lo, hi, s->chain, s->store, &bufs[i], err))
+      if (read_stage(db, &stages[i], lo, hi, s->chain, s->store, vb, &bufs[i], err))
         goto end_read;
     end_read(db);
     /* 3. To the server, with the till no longer read. */
