@@ -64,8 +64,13 @@ with tempfile.TemporaryDirectory() as tmp:
          " WHERE sale='S002') AND seq=2", "differs"),
         ("line inserted", "INSERT INTO lines SELECT sale_id, 9, 'L9', sku, name, qty_milli,"
          " unit_price, net, tax, purpose, status, treatment, gift_receipt, gift_message,"
-         " recipient_name, recipient_contact FROM lines WHERE sale_id=1 AND seq=1",
+         " recipient_name, recipient_contact, tax_rate_bp, tax_code FROM lines"
+         " WHERE sale_id=1 AND seq=1",
          "differs"),
+        ("line tax rate added", "UPDATE lines SET tax_rate_bp=1900 WHERE sale_id="
+         "(SELECT id FROM sales WHERE sale='S002') AND seq=1", "differs"),
+        ("line tax code added", "UPDATE lines SET tax_code='S' WHERE sale_id="
+         "(SELECT id FROM sales WHERE sale='S002') AND seq=1", "differs"),
         ("evidence verdict altered", "UPDATE evidence SET valid=1-valid WHERE id="
          "(SELECT min(id) FROM evidence)", "differs"),
         ("reseller identifier altered", "UPDATE sales SET reseller_id='DE000000000'"

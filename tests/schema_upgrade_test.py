@@ -9,8 +9,8 @@ demo day:
 1. a new database has schema 8 and no lines_reseller, and keeps every
    other index (sales_resale above all, which the EC Sales List needs);
 2. a schema-7 database, as the previous release leaves it (the same rows
-   with lines_reseller, without the later verifications table, and
-   user_version 7), is refused by the CLI until
+   with lines_reseller, without the later verifications table and line
+   tax columns, and user_version 7), is refused by the CLI until
    the plugin opened it once, and is left unchanged by that refusal;
 3. opened once by the plugin (pos-host, a ping), it is at schema 8 without
    lines_reseller, holds the same rows, verifies with the same journal
@@ -109,6 +109,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check("the demo day has no verification to lose",
           c.execute("SELECT count(*) FROM journal WHERE kind='verification'").fetchone()[0] == 0)
     c.execute("DROP TABLE IF EXISTS verifications")
+    # 10: lines.tax_rate_bp and tax_code; the demo day sends none.
+    check("the demo day has no line tax rate or code to lose",
+          c.execute("SELECT count(*) FROM lines WHERE tax_rate_bp IS NOT NULL"
+                    " OR tax_code IS NOT NULL").fetchone()[0] == 0)
+    c.execute("ALTER TABLE lines DROP COLUMN tax_rate_bp")
+    c.execute("ALTER TABLE lines DROP COLUMN tax_code")
     c.execute("PRAGMA user_version=7")
     c.commit()
     c.close()
@@ -137,5 +143,57 @@ with tempfile.TemporaryDirectory() as tmp:
     open_with_plugin(old)
     check("a second open migrates nothing", version(old) == version(new) and
           indexes(old) == new_indexes and counts(old) == new_counts)
+
+    # ---- 4. a schema-9 database with journal format 4 -----------------------
+    # Written by the release before line tax rates (tests/data/
+    # schema9_format4.sql): migrated to schema 10, its format-4 sale
+    # entries still verify, its lines have no rate or code, a new sale
+    # with them is chained in format 5, and a rate set behind the journal's
+    # back on an old line shows.
+    f4 = os.path.join(tmp, "f4.db")
+    c = sqlite3.connect(f4)
+    c.executescript(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+                                      "schema9_format4.sql")).read())
+    c.close()
+    check("the fixture is at schema 9", version(f4) == 9, version(f4))
+    open_with_plugin(f4)
+    check("schema 9 -> the new schema", version(f4) == version(new), version(f4))
+    r = run_cli(f4, ["verify"])
+    check("format-4 entries verify after the migration", r.returncode == 0,
+          r.stdout + r.stderr)
+    check("old lines have no rate or code",
+          sql(f4, "SELECT count(*) FROM lines WHERE tax_rate_bp IS NOT NULL"
+                  " OR tax_code IS NOT NULL")[0][0] == 0)
+    r = run_cli(f4, ["report", "tax-rates", "--format", "csv"])
+    lines_total = sql(f4, "SELECT count(*) FROM lines l JOIN sales s ON s.id = l.sale_id"
+                          " WHERE s.status = 'completed' AND NOT EXISTS"
+                          " (SELECT 1 FROM voids v WHERE v.sale_id = s.id)")[0][0]
+    rows = [x.split(",") for x in r.stdout.splitlines()[1:]]
+    check("report tax-rates on old lines: every line under no rate",
+          r.returncode == 0 and rows and all(x[4] == "" and x[5] == "" for x in rows) and
+          sum(int(x[7]) for x in rows) == lines_total, (r.stderr, rows, lines_total))
+    ev = ('{"type":"sale.begin","sale":"N1","store":"roastery-berlin","terminal":"T1",'
+          '"at":"2026-12-05T10:00:00+01:00","currency":"EUR"}\n'
+          '{"type":"sale.line","sale":"N1","line":"L1","qty":1,"unit_price":1190,'
+          '"net":1000,"tax":190,"tax_rate_bp":1900,"tax_code":"S"}\n'
+          '{"type":"sale.complete","sale":"N1","total":1190}\n')
+    r = subprocess.run([host, "--manifest", manifest, "--db", f4, "--quiet"], input=ev,
+                       capture_output=True, text=True)
+    check("a new sale on the migrated database", r.returncode == 0 and
+          r.stdout.count('"ok":true') == 3, r.stdout + r.stderr)
+    formats = sql(f4, "SELECT DISTINCT substr(body, 1, 7) FROM journal WHERE kind = 'sale'"
+                      " ORDER BY 1")
+    check("old entries stay format 4, the new one is format 5",
+          formats == [('{"v":4,',), ('{"v":5,',)], formats)
+    r = run_cli(f4, ["verify"])
+    check("formats 4 and 5 verify side by side", r.returncode == 0, r.stdout + r.stderr)
+    c = sqlite3.connect(f4)
+    c.execute("UPDATE lines SET tax_rate_bp = 700 WHERE sale_id ="
+              " (SELECT min(id) FROM sales) AND seq = 1")
+    c.commit()
+    c.close()
+    r = run_cli(f4, ["verify"])
+    check("a rate set on a format-4 line behind the journal's back shows",
+          r.returncode != 0 and "differs" in r.stdout + r.stderr, r.stdout + r.stderr)
 
 finish("schema upgrade")

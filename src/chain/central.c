@@ -146,6 +146,12 @@ static const char *const migrations[] = {
      * (sync.c asks it before every batch). */
     "CREATE INDEX journal_verification ON journal(store, chain, sale_id)"
     " WHERE kind = 'verification';",
+    /* 6 -> 7: the till's schema 10 columns lines.tax_rate_bp and
+     * lines.tax_code, the tax the host applied to a line, which journal
+     * format 5 chains (central verify rebuilds it) and the VAT return
+     * totals by.  NULL for lines shipped before. */
+    "ALTER TABLE lines ADD COLUMN tax_rate_bp bigint;"
+    "ALTER TABLE lines ADD COLUMN tax_code text;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == CHAIN_SCHEMA_VERSION,

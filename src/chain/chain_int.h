@@ -20,7 +20,8 @@
   "recipient_contact,tenders,meta,reply,status,attempt"
 #define CHAIN_LINES_COLS                                                       \
   "sale_id,seq,line,sku,name,qty_milli,unit_price,net,tax,purpose,status,"     \
-  "treatment,gift_receipt,gift_message,recipient_name,recipient_contact"
+  "treatment,gift_receipt,gift_message,recipient_name,recipient_contact,"     \
+  "tax_rate_bp,tax_code"
 #define CHAIN_EVIDENCE_COLS                                                    \
   "id,sale_id,kind,input,state,expires,compact,country,valid,reason,chosen"
 #define CHAIN_VOIDS_COLS "sale_id,at,reason"

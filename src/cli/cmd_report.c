@@ -32,6 +32,8 @@ static const char report_help[] =
     "        [--format csv|json|table] [--store ID]\n"
     "    posintent ... report purposes [--from DATE] [--to DATE] [--store ID]\n"
     "        [--by day|week|month] [--format csv|json|table|html]\n"
+    "    posintent ... report tax-rates [--from DATE] [--to DATE] [--store ID]\n"
+    "        [--by day|week|month] [--format csv|json|table|html]\n"
     "    posintent ... report gifts [--from DATE] [--to DATE] [--store ID]\n"
     "        [--format csv|json|table]\n"
     "    posintent ... report evidence [--expiring-within Nd] [--on DATE]\n"
@@ -67,6 +69,12 @@ static const char report_help[] =
     "                   store, terminal, sale, sale_day, lines, net.\n"
     "    purposes       Sales, lines, net and tax per period, store, currency,\n"
     "                   purpose and buyer status.\n"
+    "    tax-rates      Sales, lines, net and tax per period, store, currency,\n"
+    "                   tax treatment, tax rate and tax code of the lines\n"
+    "                   (sale.line's tax_rate_bp and tax_code; empty for\n"
+    "                   lines sent without), returns taken off under the\n"
+    "                   rate they were sold at: a VAT return's figures.\n"
+    "                   tax_rate is a percentage with two decimals (19.00).\n"
     "    gifts          Gift sales with recipient and gift-receipt flag.\n"
     "    evidence       The evidence on file that needs attention: one row per\n"
     "                   resale certificate of an open customer account\n"
@@ -86,9 +94,10 @@ static const char report_help[] =
     "    --terminal ID   With --db postgresql://URL: only this terminal's.\n"
     "    --format FMT    csv (default; RFC 4180, spreadsheet formulas\n"
     "                    neutralised), json (an array of objects) or table;\n"
-    "                    resellers and purposes also html: one self-contained\n"
-    "                    page (no script, nothing fetched) with the CSV's table\n"
-    "                    and an SVG chart of net sales by purpose over time.\n"
+    "                    resellers, purposes and tax-rates also html: one\n"
+    "                    self-contained page (no script, nothing fetched) with\n"
+    "                    the CSV's table and, but for tax-rates, an SVG chart\n"
+    "                    of net sales by purpose over time.\n"
     "    --csv-dialect D With --format csv: rfc4180 (the default: ',' and a\n"
     "                    decimal point, for programs), excel (identifiers a\n"
     "                    spreadsheet would read as numbers, such as the VAT\n"
@@ -108,7 +117,8 @@ static const char report_help[] =
     "                    record sale|void|return, return, net), so that each\n"
     "                    figure can be followed back to its sales; the hmrc\n"
     "                    and zm files stay as they are.\n"
-    "    --by UNIT       purposes: one period per day, ISO week or month.\n"
+    "    --by UNIT       purposes, tax-rates: one period per day, ISO week or\n"
+    "                    month.\n"
     "    --period P      ec-sales-list: a month (2024-03) or quarter (2024-Q1).\n"
     "    --expiring-within Nd  evidence: the window, a whole number of days\n"
     "                    followed by d, 0d to 3650d (default 30d).\n"
@@ -144,6 +154,8 @@ static const char report_help[] =
     "        --by week --format table\n"
     "    posintent --db pos.db report purposes --from 2024-01-01 --to 2024-12-31 \\\n"
     "        --by month --format html > purposes-2024.html\n"
+    "    posintent --db pos.db report tax-rates --from 2024-01-01 --to 2024-03-31 \\\n"
+    "        --by month --totals\n"
     "    posintent --db pos.db report evidence --expiring-within 30d --format table\n"
     "\n"
     "SEE ALSO\n"
@@ -389,8 +401,11 @@ static int run_rows(const cli_globals *g, const char *label, unsigned allowed,
   out.csv = style;
   out.totals = o.totals;
   if (html)
-    rc = html_report(c.st, fn == report_purposes ? HTML_PURPOSES : HTML_RESELLERS, &q,
-                     &out, &err);
+    rc = html_report(c.st,
+                     fn == report_purposes    ? HTML_PURPOSES
+                     : fn == report_tax_rates ? HTML_TAX_RATES
+                                              : HTML_RESELLERS,
+                     &q, &out, &err);
   else
     rc = fn(c.st, &q, &out, &err);
   rc = rc ? fail(label, &err) : 0;
@@ -513,7 +528,8 @@ static int run_evidence(const cli_globals *g, int argc, char **argv) {
 int cmd_report(const cli_globals *g, int argc, char **argv) {
   if (argc < 2)
     return usage("report",
-                 "which report? resellers, ec-sales-list, purposes, gifts or evidence");
+                 "which report? resellers, ec-sales-list, purposes, tax-rates, gifts or "
+                 "evidence");
   const char *sub = argv[1];
   if (cliargs_is_help(sub) || strcmp(sub, "help") == 0) {
     fputs(report_help, stdout);
@@ -526,13 +542,17 @@ int cmd_report(const cli_globals *g, int argc, char **argv) {
   if (strcmp(sub, "purposes") == 0)
     return run_rows(g, "report purposes", O_RANGE | O_FORMAT | O_BY | O_HTML | O_TOTALS,
                     report_purposes, argc - 2, argv + 2);
+  if (strcmp(sub, "tax-rates") == 0)
+    return run_rows(g, "report tax-rates", O_RANGE | O_FORMAT | O_BY | O_HTML | O_TOTALS,
+                    report_tax_rates, argc - 2, argv + 2);
   if (strcmp(sub, "gifts") == 0)
     return run_rows(g, "report gifts", O_RANGE | O_FORMAT | O_TOTALS, report_gifts,
                     argc - 2, argv + 2);
   if (strcmp(sub, "ec-sales-list") == 0) return run_ecsl(g, argc - 2, argv + 2);
   if (strcmp(sub, "evidence") == 0) return run_evidence(g, argc - 2, argv + 2);
   return usage("report",
-               "unknown report '%s' (resellers, ec-sales-list, purposes, gifts, evidence)",
+               "unknown report '%s' (resellers, ec-sales-list, purposes, tax-rates, gifts, "
+               "evidence)",
                sub);
 }
 

@@ -40,6 +40,8 @@
 #define SALE_ATTRS_MAX 8      /* attributes of one line                          */
 #define SALE_ATTR_KEY_MAX 33  /* an attribute's name: 1-32 of A-Z a-z 0-9 _ - .   */
 #define SALE_ATTR_TEXT_MAX 65 /* an attribute's string value: 1-64 bytes         */
+#define SALE_TAX_CODE_MAX 17  /* a line's tax code: 1-16 of A-Z 0-9 _ - .        */
+#define SALE_TAX_RATE_BP_MAX 10000 /* a line's tax rate: 0 to 100.00 %, in bp    */
 
 typedef enum purpose {
   PURPOSE_NONE = 0, /* not tagged (a line: inherits the sale's purpose)  */
@@ -143,6 +145,15 @@ typedef struct sale_line {
   buyer_status status_override;      /* set by a classify hook, or NONE   */
   line_attr attrs[SALE_ATTRS_MAX];   /* in the order sent                 */
   size_t nattrs;
+  /* The tax the host applied to this line, for the VAT return's per-rate
+   * figures (docs/events.md "sale.line"): the rate in basis points (1900
+   * is 19 %, 550 is 5.5 %; 0..SALE_TAX_RATE_BP_MAX, read only when
+   * has_tax_rate, so that a zeroed line has no rate rather than 0 %) and
+   * the host's tax code ("S", "Z", "DE-RED"; "" when not sent).  Recorded
+   * with the line; a replaced line takes the new event's. */
+  int has_tax_rate;
+  int32_t tax_rate_bp;
+  char tax_code[SALE_TAX_CODE_MAX];
 } sale_line;
 
 /* The cashier's answer to a prompt (sale.answer), kept with the open sale
@@ -169,6 +180,10 @@ typedef struct sale {
   size_t nlines, cap;
   struct sale *next;                 /* engine's list of open sales       */
 } sale;
+
+/* The rate as a person reads it, exact: 1900 -> "19.00", 550 -> "5.50",
+ * into buf[cap] (at least 8 bytes); "" for a negative bp (no rate). */
+void sale_tax_rate_text(int32_t bp, char *buf, size_t cap);
 
 /* Initialise an empty sale.  Never fails. */
 void sale_init(sale *s);

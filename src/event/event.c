@@ -133,10 +133,64 @@ static int parse_attributes(const cJSON *o, sale_line *l, pi_error *err) {
   return 0;
 }
 
+/* sale.line's optional "tax_rate_bp" and "tax_code": the tax the host
+ * applied to the line, for the VAT return's per-rate figures.  The rate
+ * is a whole number of basis points, 0 to SALE_TAX_RATE_BP_MAX (1900 is
+ * 19 %, 550 is 5.5 %): an integer, never a float, so that 5.5 % is
+ * exactly 5.5 % in every report.  The code is the host's own short name
+ * of its tax class ("S", "Z", "E", "RC", "DE-RED"), 1 to 16 of A-Z 0-9
+ * _ - . (upper case, so that "s" and "S" are never two rows of a return).
+ * Either, both or neither may be sent; null is refused (a host that meant
+ * to send a rate and sent none has a bug to see). */
+static int parse_tax(const cJSON *o, sale_line *l, pi_error *err) {
+  const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "tax_rate_bp");
+  if (r != NULL) {
+    if (!cJSON_IsNumber(r))
+      return pi_fail(err, PI_E_BAD_TYPE, "tax_rate_bp",
+                     "tax_rate_bp must be a whole number of basis points (1900 for "
+                     "19 %%), or left out");
+    double v = r->valuedouble;
+    if (isnan(v) || (isfinite(v) && v != floor(v)))
+      return pi_fail(err, PI_E_BAD_VALUE, "tax_rate_bp",
+                     "tax_rate_bp must be a whole number of basis points: 550 for "
+                     "5.5 %%, 1900 for 19 %%");
+    if (v < 0 || v > SALE_TAX_RATE_BP_MAX)
+      return pi_fail(err, PI_E_BAD_VALUE, "tax_rate_bp",
+                     "tax_rate_bp must be between 0 and %d basis points (0 to 100 %%)",
+                     SALE_TAX_RATE_BP_MAX);
+    l->has_tax_rate = 1;
+    l->tax_rate_bp = (int32_t)v;
+  }
+  const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "tax_code");
+  if (c == NULL) return 0;
+  if (!cJSON_IsString(c) || c->valuestring == NULL)
+    return pi_fail(err, PI_E_BAD_TYPE, "tax_code",
+                   "tax_code must be a string (the host's tax class, such as \"S\"), "
+                   "or left out");
+  size_t n = strlen(c->valuestring);
+  if (n == 0)
+    return pi_fail(err, PI_E_BAD_VALUE, "tax_code",
+                   "tax_code must not be empty: leave it out, or send the code");
+  if (n >= SALE_TAX_CODE_MAX)
+    return pi_fail(err, PI_E_TOO_LONG, "tax_code",
+                   "tax_code is %zu bytes long; the limit is %d", n,
+                   SALE_TAX_CODE_MAX - 1);
+  for (const char *p = c->valuestring; *p; p++)
+    if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+          *p == '-' || *p == '.'))
+      return pi_fail(err, PI_E_BAD_VALUE, "tax_code",
+                     "tax_code must be 1 to %d upper-case letters, digits, '_', '-' or "
+                     "'.' (such as S, Z, RC, DE-RED); \"%.20s\" is not one",
+                     SALE_TAX_CODE_MAX - 1, c->valuestring);
+  memcpy(l->tax_code, c->valuestring, n + 1);
+  return 0;
+}
+
 static int parse_line(const cJSON *o, event *ev, pi_error *err) {
   static const char *const known[] = {"type", "sale", "store", "terminal", "line",
                                       "sku",  "name", "qty", "unit_price", "net",
-                                      "tax",  "remove", "attributes", NULL};
+                                      "tax",  "remove", "attributes", "tax_rate_bp",
+                                      "tax_code", NULL};
   sale_line *l = &ev->line;
   int rm = 0;
   if (only_known(o, "", known, err) ||
@@ -157,7 +211,7 @@ static int parse_line(const cJSON *o, event *ev, pi_error *err) {
              err) == JU_FAILED ||
       ju_int(o, "net", "", JU_REQUIRED, 0, LINE_AMOUNT_MAX, &l->net, err) == JU_FAILED ||
       ju_int(o, "tax", "", JU_REQUIRED, 0, LINE_AMOUNT_MAX, &l->tax, err) == JU_FAILED ||
-      parse_attributes(o, l, err))
+      parse_tax(o, l, err) || parse_attributes(o, l, err))
     return -1;
   return 0;
 }

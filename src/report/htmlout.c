@@ -97,8 +97,8 @@ static const char page_css[] =
  * may be long wrapped ("w"), everything else (dates, codes, identifiers)
  * on one line.  NULL: the default. */
 static const char *column_class(const char *name) {
-  static const char *const numeric[] = {"sales", "lines",        "net",         "tax",
-                                        "qty",   "returned_net", "returned_tax"};
+  static const char *const numeric[] = {"sales", "lines",        "net",          "tax",
+                                        "qty",   "returned_net", "returned_tax", "tax_rate"};
   static const char *const wrapped[] = {"name", "item", "recipient"};
   for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++)
     if (strcmp(numeric[i], name) == 0) return "n";
@@ -109,6 +109,7 @@ static const char *column_class(const char *name) {
 
 static const char *report_title(html_report_kind kind, const report_query *q) {
   if (kind == HTML_PURPOSES) return "Sales by purpose";
+  if (kind == HTML_TAX_RATES) return "Sales by tax rate";
   return q->detail ? "Resale lines" : "Resellers";
 }
 
@@ -237,7 +238,7 @@ static long write_table(pw *o, FILE *rows, html_report_kind kind,
   int rc = csvin_next(&r, err);
   w(o, "<section class=\"report\">\n<table id=\"report\">\n<caption>");
   wt(o, report_title(kind, q));
-  if (kind == HTML_PURPOSES && q->by != REPORT_BY_NONE)
+  if ((kind == HTML_PURPOSES || kind == HTML_TAX_RATES) && q->by != REPORT_BY_NONE)
     wf(o, " per %s", chart_unit_word[q->by == REPORT_BY_DAY    ? UNIT_DAY
                                      : q->by == REPORT_BY_WEEK ? UNIT_WEEK
                                                                : UNIT_MONTH]);
@@ -321,7 +322,7 @@ static int write_page(pw *o, FILE *rows, const chart *ch, html_report_kind kind,
     w(o, "; only lines whose buyer status is reseller. Rows with invalid or "
          "missing evidence are listed, never dropped");
   w(o, ".</p>\n</header>\n");
-  chart_draw(o, ch, kind);
+  if (kind != HTML_TAX_RATES) chart_draw(o, ch, kind); /* rates: the table alone */
   if (write_table(o, rows, kind, q, err) < 0) return -1;
   w(o, "<footer>Written by posintent");
   if (now[0]) wf(o, " on %s", now);
@@ -346,13 +347,17 @@ int html_report(store *st, html_report_kind kind, const report_query *q,
   report_out csv = *out;
   csv.file = rows;
   csv.format = SINK_CSV;
-  if ((kind == HTML_PURPOSES ? report_purposes : report_resellers)(st, q, &csv, err))
+  if ((kind == HTML_PURPOSES    ? report_purposes
+       : kind == HTML_TAX_RATES ? report_tax_rates
+                                : report_resellers)(st, q, &csv, err))
     goto done;
   if ((ch = chart_new()) == NULL) {
     pi_fail(err, PI_E_NOMEM, "", "out of memory");
     goto done;
   }
-  if (kind == HTML_PURPOSES) {
+  if (kind == HTML_TAX_RATES) {
+    /* no chart: a rate's share over time is not what a return asks */
+  } else if (kind == HTML_PURPOSES) {
     static const unit by_unit[] = {UNIT_WHOLE, UNIT_DAY, UNIT_WEEK, UNIT_MONTH};
     if (chart_load(ch, rows, by_unit[q->by], q, 0, err)) goto done;
   } else {

@@ -35,7 +35,8 @@
 
 typedef enum html_report_kind {
   HTML_RESELLERS = 0, /* report_resellers (with or without q->detail)      */
-  HTML_PURPOSES       /* report_purposes, periods as q->by says            */
+  HTML_PURPOSES,      /* report_purposes, periods as q->by says            */
+  HTML_TAX_RATES      /* report_tax_rates, periods as q->by says; no chart */
 } html_report_kind;
 
 /* Write the HTML page of report `kind` for query `q` to out->file.

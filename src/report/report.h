@@ -24,6 +24,8 @@
  *                  of returns, with the returned amounts
  *   gifts          gift sales with recipient and gift-receipt flag, and
  *                  gift returns
+ *   tax-rates      net and tax per tax treatment, rate and code, net of
+ *                  returns (a VAT return's figures)
  *   ec-sales-list  reverse-charge sales to valid VAT numbers of other EU
  *                  states, as HMRC's bulk CSV, the German ZM CSV, or CSV
  *   export         every sale and line, as JSON lines or CSV
@@ -93,9 +95,14 @@ extern const char *const report_reseller_columns[REPORT_RESELLER_COLS];
 extern const char *const report_reseller_detail_columns[REPORT_RESELLER_DETAIL_COLS];
 extern const char *const report_purpose_columns[12];
 extern const char *const report_gift_columns[13];
+/* The columns of `report tax-rates`: period, store, currency, treatment,
+ * tax_rate (percent, two decimals; empty for lines sent without a rate),
+ * tax_code, sales, lines, net, tax, returns, returned_net, returned_tax. */
+#define REPORT_TAX_RATE_COLS 13
+extern const char *const report_tax_rate_columns[REPORT_TAX_RATE_COLS];
 
 /* The columns of the report named `name` ("resellers", "resellers_detail",
- * "purposes", "gifts": the reports whose rows pass through report_row
+ * "purposes", "gifts", "tax_rates": the reports whose rows pass through report_row
  * hooks), with their number in *n; NULL for any other name. */
 const char *const *report_columns(const char *name, size_t *n);
 
@@ -112,6 +119,12 @@ int report_purposes(store *st, const report_query *q, const report_out *out,
                     pi_error *err);
 int report_gifts(store *st, const report_query *q, const report_out *out,
                  pi_error *err);
+/* Net and tax per period (q->by), store, currency, tax treatment, tax
+ * rate and tax code of the lines (sale.line's tax_rate_bp and tax_code),
+ * less the lines returned in the period under their sold line's rate:
+ * the figures a VAT return is filled from (docs/reports.md). */
+int report_tax_rates(store *st, const report_query *q, const report_out *out,
+                     pi_error *err);
 
 /* ---- Evidence on file ------------------------------------------------------ */
 

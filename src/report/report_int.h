@@ -105,6 +105,23 @@ const char *report_col_text(sqlite3_stmt *q, int i);
  * one), a warning through out->warn and 2. */
 int report_exponent(const report_out *out, const char *currency);
 
+/* A period label: "2024-03-05", "2024-W10", "2024-03", or the whole range
+ * "2024-01-01/2024-12-31" (report purposes, report tax-rates). */
+#define REPORT_PERIOD_MAX 32
+
+/* The label of the period of `by` that business day `day` ("YYYY-MM-DD")
+ * falls in, into buf: the day, its ISO 8601 week, its month, or `whole`
+ * for REPORT_BY_NONE. */
+void report_period_of(report_by by, const char *day, const char *whole,
+                      char buf[REPORT_PERIOD_MAX]);
+
+/* The one period of a report without --by, as an ISO 8601 interval
+ * "first/last" into whole[32]: --from and --to where given, an open end
+ * the first or last business day with a sold or returned line in range.
+ * Returns 0, or -1 with err. */
+int report_whole_period(sqlite3 *db, const report_query *q, char whole[32],
+                        pi_error *err);
+
 /* Send a warning through out->warn (printf-style). */
 void report_warn(const report_out *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

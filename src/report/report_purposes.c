@@ -23,16 +23,14 @@ const char *const report_gift_columns[13] = {
 
 /* ---- periods -------------------------------------------------------------- */
 
-/* A period label: "2024-03-05", "2024-W10", "2024-03", or the whole range
- * "2024-01-01/2024-12-31". */
-#define PERIOD_MAX 32
+#define PERIOD_MAX REPORT_PERIOD_MAX
 
 /* The period label of business day `day` ("YYYY-MM-DD") into buf[PERIOD_MAX]:
  * the day itself, its month, or its ISO 8601 week.  An ISO week belongs to
  * the year of its Thursday (weeks start on Monday), so 2021-01-03 is in
  * 2020-W53 and 2024-12-30 in 2025-W01. */
-static void period_of(report_by by, const char *day, const char *whole,
-                      char buf[PERIOD_MAX]) {
+void report_period_of(report_by by, const char *day, const char *whole,
+                      char buf[REPORT_PERIOD_MAX]) {
   int y = 0, m = 0, d = 0;
   switch (by) {
   case REPORT_BY_DAY:
@@ -237,7 +235,7 @@ static const char span_sql[] =
  * says which days the figures cover ("2026-11-20/2026-12-10"), never the
  * "../.." that meant nothing to a reader.  An empty report has no row to
  * label.  Returns 0, or -1 with err. */
-static int whole_period(sqlite3 *db, const report_query *q, char whole[32],
+int report_whole_period(sqlite3 *db, const report_query *q, char whole[32],
                         pi_error *err) {
   char first[11] = "", last[11] = "";
   if (q->from == NULL || q->to == NULL) {
@@ -267,7 +265,7 @@ int report_purposes(store *st, const report_query *q, const report_out *out,
   if (report_begin_read(db, err)) return -1;
   /* One period for the whole range: an ISO 8601 interval. */
   char whole[32];
-  if (q->by == REPORT_BY_NONE && whole_period(db, q, whole, err)) {
+  if (q->by == REPORT_BY_NONE && report_whole_period(db, q, whole, err)) {
     report_end_read(db);
     return -1;
   }
@@ -286,7 +284,7 @@ int report_purposes(store *st, const report_query *q, const report_out *out,
     const char *d = report_col_text(stmt, 2);
     if (strncmp(d, day, 10) != 0) { /* a new day: maybe a new period */
       snprintf(day, sizeof day, "%.10s", d);
-      period_of(q->by, day, whole, period);
+      report_period_of(q->by, day, whole, period);
       if (strcmp(period, p.period) != 0) {
         if (p.n && flush_period(&p, &e, out, err)) {
           fail = 1;

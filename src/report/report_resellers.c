@@ -29,7 +29,8 @@ static const struct {
                {"resellers_detail", report_reseller_detail_columns,
                 REPORT_RESELLER_DETAIL_COLS},
                {"purposes", report_purpose_columns, 12},
-               {"gifts", report_gift_columns, 13}};
+               {"gifts", report_gift_columns, 13},
+               {"tax_rates", report_tax_rate_columns, REPORT_TAX_RATE_COLS}};
 
 const char *report_name_of(const char *const *cols) {
   for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++)

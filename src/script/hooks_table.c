@@ -56,7 +56,8 @@ int hook_parse(const char *s) {
   X(GIFT_LINES, "gift_lines") X(OWN_USE_LINES, "own_use_lines")                  \
   X(UNTAGGED_LINES, "untagged_lines") X(ANSWERS, "answers")                      \
   X(ATTRIBUTES, "attributes") X(ACCOUNT, "account") X(VERSION, "version")        \
-  X(DAYS_LEFT, "days_left")                                                      \
+  X(DAYS_LEFT, "days_left") X(TAX_RATE_BP, "tax_rate_bp")                      \
+  X(TAX_CODE, "tax_code")                                                        \
   /* values that recur in every table */                                         \
   X(V_OWN_USE, "own_use") X(V_GIFT, "gift") X(V_RESALE, "resale")                \
   X(V_CONSUMER, "consumer") X(V_CUSTOMER, "customer") X(V_RESELLER, "reseller")  \
@@ -160,7 +161,7 @@ static void push_qty(lua_State *L, int64_t milli) {
 static void push_line(lua_State *L, int keys, const sale *s, const sale_line *l,
                       purpose dflt) {
   purpose eff = sale_line_purpose(s, l, dflt);
-  lua_createtable(L, 0, 12);
+  lua_createtable(L, 0, 14);
   set_str(L, keys, K_LINE, l->line);
   set_str(L, keys, K_SKU, l->sku);
   set_str(L, keys, K_NAME, l->name);
@@ -169,6 +170,8 @@ static void push_line(lua_State *L, int keys, const sale *s, const sale_line *l,
   set_int(L, keys, K_UNIT_PRICE, l->unit_price);
   set_int(L, keys, K_NET, l->net);
   set_int(L, keys, K_TAX, l->tax);
+  if (l->has_tax_rate) set_int(L, keys, K_TAX_RATE_BP, l->tax_rate_bp); /* else nil */
+  set_str(L, keys, K_TAX_CODE, l->tax_code);                           /* "" : nil */
   set_name(L, keys, K_PURPOSE, purpose_key(eff));
   set_name(L, keys, K_STATUS, status_key(sale_line_status(s, l, dflt)));
   set_name(L, keys, K_TAGGED_PURPOSE, purpose_key(l->purpose));

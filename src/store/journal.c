@@ -20,12 +20,17 @@
  * names ("refund: Anna K., returned it").  Format 4 adds the sale's
  * attempt key (sales.attempt, schema 5) to the sale's array in the body:
  * a resend is acknowledged or refused by it, so an edited key must show.
+ * Format 5 adds each line's tax rate and tax code (lines.tax_rate_bp and
+ * tax_code, schema 10) to the line arrays: the VAT return is totalled by
+ * them, so an edited rate must show.
  * Entries of earlier formats are still verified as they were written; a
- * sale of theirs must have no attempt (it was recorded before there were
- * any), so one set behind the journal's back shows too. */
-#define FORMAT_VERSION 4
+ * sale of theirs must have no attempt and its lines no rate or code (it
+ * was recorded before there were any), so one set behind the journal's
+ * back shows too. */
+#define FORMAT_VERSION 5
 #define VOID_PII_SINCE 3
 #define ATTEMPT_SINCE 4
+#define LINE_TAX_SINCE 5
 #define SALT_BYTES 16
 static const char zero_hash[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -53,7 +58,7 @@ static const char sale_cols[] =
     "gift_receipt, tenders, meta, status, attempt";
 static const char line_cols[] =
     "seq, line, sku, name, qty_milli, unit_price, net, tax, purpose, status, "
-    "treatment, gift_receipt";
+    "treatment, gift_receipt, tax_rate_bp, tax_code";
 static const char evidence_cols[] =
     "kind, input, state, expires, compact, country, valid, reason, chosen";
 
@@ -112,6 +117,8 @@ struct journal {
   sqlite3 *db;
   int meta_col;    /* meta's index in sale_cols: in format 1 bodies only */
   int attempt_col; /* attempt's index in sale_cols: from format 4 on      */
+  int rate_col;    /* tax_rate_bp's and tax_code's in line_cols: from     */
+  int code_col;    /* format 5 on                                         */
   sqlite3_stmt *sel_sale, *sel_lines, *sel_evidence, *sel_void, *head, *insert,
       *get_salt, *put_salt, *salted_fields, *del_salt, *sel_return, *sel_return_lines,
       *sel_account, *sel_account_evidence;
@@ -216,7 +223,9 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err) {
   j->db = db;
   j->meta_col = col_index(sale_cols, "meta");
   j->attempt_col = col_index(sale_cols, "attempt");
-  assert(j->meta_col >= 0 && j->attempt_col >= 0);
+  j->rate_col = col_index(line_cols, "tax_rate_bp");
+  j->code_col = col_index(line_cols, "tax_code");
+  assert(j->meta_col >= 0 && j->attempt_col >= 0 && j->rate_col >= 0 && j->code_col >= 0);
   snprintf(sql[0], sizeof sql[0],
            "SELECT %s, customer_name, gift_message, recipient_name, recipient_contact,"
            " meta, reply FROM sales WHERE id=?1",
@@ -432,7 +441,13 @@ static fact_result sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
   jw_key(body, "lines");
   jw_array(body);
   while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
-    row_array(body, q, 0, ncols, -1, -1);
+    /* Before format 5 the lines have no rate or code; left out only when
+     * the row has neither, so that one added later makes the body
+     * differ. */
+    int no_tax = version < LINE_TAX_SINCE &&
+                 sqlite3_column_type(q, j->rate_col) == SQLITE_NULL &&
+                 sqlite3_column_type(q, j->code_col) == SQLITE_NULL;
+    row_array(body, q, 0, ncols, no_tax ? j->rate_col : -1, no_tax ? j->code_col : -1);
     for (int i = 0; line_pii[i] && rc == 0; i++) {
       const char *value = (const char *)sqlite3_column_text(q, ncols + i);
       if (value == NULL) continue;

@@ -185,6 +185,16 @@ static const char *const migrations[] = {
     "CREATE TRIGGER verifications_no_delete BEFORE DELETE ON verifications"
     " BEGIN SELECT RAISE(ABORT, 'verifications are append-only'); END;"
     JOURNAL_SCHEMA_V9,
+    /* 9 -> 10: the tax the host applied to each line (sale.line's
+     * tax_rate_bp and tax_code, docs/events.md), for the VAT return's
+     * per-rate figures (report tax-rates).  NULL for lines sent without,
+     * and for every line recorded before; journal format 5 chains both
+     * (journal.c).  The CHECKs repeat the event parser's limits, so a
+     * row edited past them is refused by SQLite too. */
+    "ALTER TABLE lines ADD COLUMN tax_rate_bp INTEGER"
+    " CHECK(tax_rate_bp BETWEEN 0 AND 10000);"
+    "ALTER TABLE lines ADD COLUMN tax_code TEXT"
+    " CHECK(length(tax_code) BETWEEN 1 AND 16);",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
@@ -442,8 +452,9 @@ static int prepare_all(store *st, pi_error *err) {
          prepare(st, &st->ins_line,
                  "INSERT INTO lines(sale_id,seq,line,sku,name,qty_milli,"
                  "unit_price,net,tax,purpose,status,treatment,gift_receipt,"
-                 "gift_message,recipient_name,recipient_contact) VALUES(?1,?2,"
-                 "?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+                 "gift_message,recipient_name,recipient_contact,tax_rate_bp,"
+                 "tax_code) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
+                 "?14,?15,?16,?17,?18)",
                  err) ||
          prepare(st, &st->ins_ev,
                  "INSERT INTO evidence(sale_id,kind,input,state,expires,"

@@ -56,8 +56,11 @@
  * 2.2 of the 14.9 pages a 3-line resale sale wrote (an index b-tree is
  * rebalanced across three sibling leaves as it grows), and the reseller
  * report reads the same lines through the lines table's own key
- * (sale_id, seq) instead (docs/performance.md).  Version 1 also holds the
- * journal (journal.h).
+ * (sale_id, seq) instead (docs/performance.md).  Version 9 adds
+ * verifications (store/verifications.h).  Version 10 adds
+ * lines.tax_rate_bp and lines.tax_code, the tax the host applied to the
+ * line (sale.line, docs/events.md), NULL when it sent none.  Version 1
+ * also holds the journal (journal.h).
  */
 #ifndef POSINTENT_STORE_H
 #define POSINTENT_STORE_H
@@ -70,7 +73,7 @@
 #include "config/manifest.h"
 #include "domain/sale.h"
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 typedef struct store store;
 

@@ -134,6 +134,12 @@ static int insert_lines(store *st, const sale *s, const decision *d,
     bind_opt(q, 14, gift ? g->message : NULL);
     bind_opt(q, 15, gift ? g->recipient_name : NULL);
     bind_opt(q, 16, gift ? g->recipient_contact : NULL);
+    assert(!l->has_tax_rate || (l->tax_rate_bp >= 0 && l->tax_rate_bp <= SALE_TAX_RATE_BP_MAX));
+    if (l->has_tax_rate)
+      sqlite3_bind_int(q, 17, l->tax_rate_bp);
+    else
+      sqlite3_bind_null(q, 17);
+    bind_opt(q, 18, l->tax_code);
     if (step_done(st, q, err, "recording a line")) return -1;
   }
   return 0;
