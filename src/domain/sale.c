@@ -63,15 +63,6 @@ buyer_status purpose_status(purpose p) {
   }
 }
 
-void sale_tax_rate_text(int32_t bp, char *buf, size_t cap) {
-  assert(cap >= 8);
-  if (bp < 0) {
-    buf[0] = '\0';
-    return;
-  }
-  snprintf(buf, cap, "%d.%02d", (int)(bp / 100), (int)(bp % 100));
-}
-
 void sale_init(sale *s) {
   memset(s, 0, sizeof *s);
   s->gift.gift_receipt = -1;

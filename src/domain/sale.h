@@ -181,10 +181,6 @@ typedef struct sale {
   struct sale *next;                 /* engine's list of open sales       */
 } sale;
 
-/* The rate as a person reads it, exact: 1900 -> "19.00", 550 -> "5.50",
- * into buf[cap] (at least 8 bytes); "" for a negative bp (no rate). */
-void sale_tax_rate_text(int32_t bp, char *buf, size_t cap);
-
 /* Initialise an empty sale.  Never fails. */
 void sale_init(sale *s);
 

@@ -94,7 +94,7 @@ int hooks_on_complete(hooks *h, const sale *s, const decision *d,
 
 /* May add members to a report row (a cJSON object owned by the caller).
  * `report` is the report's name ("resellers", "resellers_detail",
- * "purposes", "gifts"), the hook's second argument; NULL passes nil. */
+ * "purposes", "tax_rates", "gifts"), the hook's second argument; NULL passes nil. */
 int hooks_report_row_in(hooks *h, cJSON *row, const char *report, pi_error *err);
 
 /* hooks_report_row_in() without a report name. */
