@@ -240,6 +240,19 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("report", "tax-rates", "--by", "year")
     check("usage error exit 2", r.returncode == 2 and "--by" in r.stderr, r.stderr)
 
+    # The export carries them, line by line.
+    r = run("export", "--format", "jsonl")
+    s1 = next((json.loads(x) for x in r.stdout.splitlines() if '"sale":"S1"' in x), {})
+    got = [(x.get("line"), x.get("tax_rate"), x.get("tax_code")) for x in s1.get("lines", [])]
+    check("export jsonl: tax_rate and tax_code per line",
+          got == [("L1", 19.0, "S"), ("L2", 7.0, "R"), ("L3", 0.0, "Z")], got)
+    r = run("export", "--format", "csv")
+    ex = [x for x in csv.DictReader(io.StringIO(r.stdout)) if x["sale"] == "S3"]
+    got = [(x["line"], x["line_tax_rate"], x["line_tax_code"], x["record"]) for x in ex]
+    check("export csv: line_tax_rate and line_tax_code, on return rows too",
+          got == [("L1", "", "E", "sale"), ("L2", "", "", "sale"), ("L1", "", "E", "return")],
+          got)
+
     # ---- the journal chains them -------------------------------------------
     r = run("verify")
     check("verify passes", r.returncode == 0, r.stdout + r.stderr)

@@ -814,12 +814,12 @@ static void export_has_returns_in_their_period(void **state) {
   t = run_report(f, report_export, "2026-12-01", "2026-12-31", REPORT_BY_NONE, SINK_CSV);
   assert_non_null(strstr(t, ",record,return,return_at,return_day,return_reason,"
                             "return_reason_text,refund\r\n"));
-  assert_non_null(strstr(t, ",L1,,,1,2.38,2.00,0.38,own_use,consumer,standard,false,,,,"
+  assert_non_null(strstr(t, ",L1,,,1,2.38,2.00,0.38,own_use,consumer,standard,false,,,,,,"
                             "sale,,,,,,\r\n"));
-  assert_non_null(strstr(t, ",L2,,,-1,5.35,-5.00,-0.35,gift,customer,standard,true,,Ana,,"
+  assert_non_null(strstr(t, ",L2,,,-1,5.35,-5.00,-0.35,gift,customer,standard,true,,Ana,,,,"
                             "return,R1,2026-12-01T11:00:00+01:00,2026-12-01,unwanted,,"
                             "\"[{\"\"type\"\":\"\"card\"\",\"\"amount\"\":535}]\"\r\n"));
-  assert_non_null(strstr(t, ",L1,,,-1,3.97,-3.33,-0.63,own_use,consumer,standard,false,,,,"
+  assert_non_null(strstr(t, ",L1,,,-1,3.97,-3.33,-0.63,own_use,consumer,standard,false,,,,,,"
                             "return,R2,2026-12-02T11:00:00+01:00,2026-12-02,damaged,,"));
   /* Three rows and the header. */
   int rows = 0;

@@ -48,12 +48,13 @@ enum {
 static const char lines_sql[] =
     "SELECT seq, line, sku, name, qty_milli, unit_price, net, tax, purpose,"
     " status, treatment, gift_receipt, gift_message, recipient_name,"
-    " recipient_contact FROM lines WHERE sale_id = ?1 ORDER BY seq";
+    " recipient_contact, tax_rate_bp, tax_code FROM lines WHERE sale_id = ?1"
+    " ORDER BY seq";
 
 enum {
   L_SEQ, L_LINE, L_SKU, L_NAME, L_QTY, L_UNIT, L_NET, L_TAX, L_PURPOSE,
   L_STATUS, L_TREATMENT, L_GIFT_RECEIPT, L_GIFT_MESSAGE, L_RECIPIENT,
-  L_RECIPIENT_CONTACT, L_NCOLS
+  L_RECIPIENT_CONTACT, L_TAX_RATE, L_TAX_CODE, L_NCOLS
 };
 
 /* Returns (sale.return) follow the sales: every return whose own business
@@ -80,7 +81,7 @@ enum {
 static const char return_lines_sql[] =
     "SELECT l.seq, l.line, l.sku, l.name, rl.qty_milli, l.unit_price, rl.net,"
     " rl.tax, rl.purpose, rl.status, rl.treatment, l.gift_receipt,"
-    " l.gift_message, l.recipient_name, l.recipient_contact"
+    " l.gift_message, l.recipient_name, l.recipient_contact, l.tax_rate_bp, l.tax_code"
     " FROM return_lines rl JOIN lines l ON l.sale_id = ?2 AND l.seq = rl.line_seq"
     " WHERE rl.return_id = ?1 ORDER BY rl.seq";
 
@@ -184,6 +185,15 @@ static void jsonl_line(jsonw *w, sqlite3_stmt *l, int ex) {
   jtext(w, "purpose", opt_text(l, L_PURPOSE));
   jtext(w, "status", opt_text(l, L_STATUS));
   jtext(w, "treatment", opt_text(l, L_TREATMENT));
+  /* The host's rate as a percentage with two decimals ("19.00"), null
+   * when it sent none; its tax code, null when none. */
+  if (sqlite3_column_type(l, L_TAX_RATE) == SQLITE_NULL) {
+    jw_key(w, "tax_rate");
+    jw_raw(w, "null");
+  } else {
+    jamount(w, "tax_rate", sqlite3_column_int64(l, L_TAX_RATE), 2);
+  }
+  jtext(w, "tax_code", opt_text(l, L_TAX_CODE));
   jw_key(w, "gift");
   if (strcmp(report_col_text(l, L_PURPOSE), "gift") == 0) {
     jw_object(w);
@@ -319,12 +329,13 @@ static const char *const csv_columns[] = {
     "seq", "line", "sku", "item", "qty", "unit_price", "net", "tax",
     "purpose", "buyer_status", "line_treatment", "line_gift_receipt",
     "line_gift_message", "line_recipient_name", "line_recipient_contact",
+    "line_tax_rate", "line_tax_code",
     /* the record: "sale", or "return" with the return's own columns */
     "record", "return", "return_at", "return_day", "return_reason",
     "return_reason_text", "refund"};
 #define CSV_NCOLS (sizeof csv_columns / sizeof csv_columns[0])
 #define CSV_SALE_COLS 31
-#define CSV_LINE_END 46 /* the line's columns are [CSV_SALE_COLS, CSV_LINE_END) */
+#define CSV_LINE_END 48 /* the line's columns are [CSV_SALE_COLS, CSV_LINE_END) */
 _Static_assert(CSV_NCOLS == CSV_LINE_END + 7, "csv_columns: sale, line, record");
 
 static cell text_or_null(sqlite3_stmt *q, int i) { return cell_text(opt_text(q, i)); }
@@ -428,6 +439,10 @@ static int csv_record(emitter *e, sqlite3_stmt *s, sqlite3_stmt *l, int ret,
     c[k++] = text_or_null(l, L_GIFT_MESSAGE);
     c[k++] = text_or_null(l, L_RECIPIENT);
     c[k++] = text_or_null(l, L_RECIPIENT_CONTACT);
+    c[k++] = sqlite3_column_type(l, L_TAX_RATE) == SQLITE_NULL
+                 ? cell_null()
+                 : cell_amount(sqlite3_column_int64(l, L_TAX_RATE), 2);
+    c[k++] = id_or_null(l, L_TAX_CODE);
     if (emit_row(e, c, err)) fail = 1;
   }
   if (!fail && rc != SQLITE_DONE) fail = 2;
