@@ -14,8 +14,10 @@ as its sale), a void and an erasure of a sale with a return:
 4. Every chain report, for the till's store and terminal, is the till's
    own byte for byte (returns count in the reseller report and the EC
    Sales List).
-5. A central return row or return line altered behind the journal's
-   back fails central verify.
+5. A central return row or return line, or a line's tax rate, altered
+   behind the journal's back fails central verify.
+A sale with tax rates and codes on its lines (issue 18.7) is shipped
+with them, and report tax-rates is the till's too.
 
 usage: chain_returns_test.py POS_HOST POSINTENT MANIFEST PG_STATE
 """
@@ -103,6 +105,16 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-returns-") as tmp:
         sales.append(Sale(i, rng, STORE, TERM))
         i += 1
     ring(man, db, [s.payload for s in sales])
+    # A sale whose lines carry the host's tax rate and code (schema 10,
+    # journal format 5, central schema 6): shipped, verified, reported.
+    ring(man, db, [
+        {"type": "sale.begin", "sale": "TR-1", "store": STORE, "terminal": TERM,
+         "at": "2026-11-27T10:00:00+01:00", "currency": "EUR"},
+        {"type": "sale.line", "sale": "TR-1", "line": "L1", "qty": 1, "unit_price": 1190,
+         "net": 1000, "tax": 190, "tax_rate_bp": 1900, "tax_code": "S"},
+        {"type": "sale.line", "sale": "TR-1", "line": "L2", "qty": 1, "unit_price": 535,
+         "net": 500, "tax": 35, "tax_rate_bp": 700},
+        {"type": "sale.complete", "sale": "TR-1", "total": 1725}])
     resold = [s for s in sales if s.customer and not s.void]
     first, second, gone = resold[0], resold[1], resold[2]
     voided = next(s for s in sales if not s.void and not s.customer)
@@ -147,6 +159,12 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-returns-") as tmp:
           (got, want))
     p = pg.psql(url, "SELECT count(*) FROM posintent.return_lines", check=False)
     check("and its return lines", p.stdout.strip() == str(n_rl), p.stdout + p.stderr)
+    p = pg.psql(url, "SELECT l.line, l.tax_rate_bp, coalesce(l.tax_code, '-')"
+                " FROM posintent.lines l JOIN posintent.sales s ON s.chain = l.chain"
+                " AND s.store = l.store AND s.id = l.sale_id WHERE s.sale = 'TR-1'"
+                " ORDER BY l.seq", check=False)
+    check("the server holds each line's tax rate and code",
+          p.stdout.split() == ["L1", "1900", "S", "L2", "700", "-"], p.stdout + p.stderr)
 
     # -- 2. the erasure reached the return's text --------------------------------
     p = pg.psql(url, "SELECT count(*) FROM posintent.returns WHERE reason_text"
@@ -164,6 +182,7 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-returns-") as tmp:
     for args in (["report", "resellers"], ["report", "resellers", "--detail"],
                  ["report", "resellers", "--format", "json"],
                  ["report", "purposes", "--by", "month"], ["report", "gifts"],
+                 ["report", "tax-rates", "--by", "month"],
                  ["export"], ["report", "ec-sales-list", "--period", "2026-11"],
                  ["report", "ec-sales-list", "--period", "2026-Q4"]):
         mine = posintent("--db", db, "--manifest", man, *args)
@@ -192,12 +211,16 @@ with tempfile.TemporaryDirectory(prefix="posintent-chain-returns-") as tmp:
              " ret = 'R-2')"),
             ("a deleted return", "CREATE TABLE saved AS SELECT * FROM posintent.returns"
              " WHERE ret = 'R-1'; DELETE FROM posintent.returns WHERE ret = 'R-1'",
-             "INSERT INTO posintent.returns SELECT * FROM saved; DROP TABLE saved")):
+             "INSERT INTO posintent.returns SELECT * FROM saved; DROP TABLE saved"),
+            ("a line's tax rate", "UPDATE posintent.lines SET tax_rate_bp = 700 WHERE"
+             " line = 'L1' AND tax_rate_bp = 1900", "UPDATE posintent.lines SET"
+             " tax_rate_bp = 1900 WHERE line = 'L1' AND tax_rate_bp = 700")):
         pg.psql(url, sql, check=False)
         r = posintent("--db", url, "verify")
         check(f"{what}: central verify exits 1", r.returncode == 1, r.stdout + r.stderr)
-        check(f"{what}: names the return", "NOT verified" in r.stdout and
-              "return" in r.stdout, r.stdout)
+        named = "return" if "return" in what else "sale"
+        check(f"{what}: names the {named}", "NOT verified" in r.stdout and
+              named in r.stdout, r.stdout)
         pg.psql(url, undo, check=False)
     central_verify(url, "after the tampering was undone")
 
