@@ -105,7 +105,7 @@ static void run_checks(fixture *f, const char *period, ecsl_format fmt, found *x
   assert_int_equal(report_identity_load(st, &id, &err), 0);
   report_period p;
   assert_int_equal(report_period_parse(period, &p, &err), 0);
-  check_scope s = {p.from, p.to, NULL, &id, &p, fmt};
+  check_scope s = {p.from, p.to, NULL, &id, &p, fmt, 0};
   memset(x, 0, sizeof *x);
   size_t n = 0;
   if (check_run(st, &s, CHECK_SALE_RULES | CHECK_ESL_RULES, collect, x, &n, &err))

@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "report/csvout.h"
+#include "report/fxrates.h"
 #include "decision/decide.h"
 #include "script/hooks.h"
 #include "config/manifest.h"
@@ -2017,6 +2018,50 @@ static void invalid_utf8_is_replaced(void **state) {
   destroy(&d);
 }
 
+/* --rates (issue 18.3): amounts to pence at a rate, exactly, half away
+ * from zero; each figure worked out by hand. */
+static void fx_pence_are_exact(void **state) {
+  (void)state;
+  pi_error err;
+  int64_t p;
+  fx_rate eur = {.currency = "EUR", .units = 1156400}; /* 1.1564 per pound */
+  /* 123.45 / 1.1564 = 106.7537... pounds */
+  assert_int_equal(fx_to_pence(12345, 2, &eur, &p, &err), 0);
+  assert_int_equal(p, 10675);
+  assert_int_equal(fx_to_pence(-12345, 2, &eur, &p, &err), 0);
+  assert_int_equal(p, -10675);
+  /* 1156.40 / 1.1564 = 1000 exactly */
+  assert_int_equal(fx_to_pence(115640, 2, &eur, &p, &err), 0);
+  assert_int_equal(p, 100000);
+  /* half a penny: 0.01 at 2.0 is 0.005 pounds, away from zero */
+  fx_rate two = {.currency = "EUR", .units = 2000000};
+  assert_int_equal(fx_to_pence(1, 2, &two, &p, &err), 0);
+  assert_int_equal(p, 1);
+  assert_int_equal(fx_to_pence(-1, 2, &two, &p, &err), 0);
+  assert_int_equal(p, -1);
+  /* just under half: 0.01 at 2.000001 is 0.0049999... pounds */
+  fx_rate over = {.currency = "EUR", .units = 2000001};
+  assert_int_equal(fx_to_pence(1, 2, &over, &p, &err), 0);
+  assert_int_equal(p, 0);
+  /* JPY (no decimals): 18500 yen at 185 is 100 pounds; BHD (3): 1.000
+   * at 0.5 is 2 pounds */
+  fx_rate jpy = {.currency = "JPY", .units = 185000000};
+  assert_int_equal(fx_to_pence(18500, 0, &jpy, &p, &err), 0);
+  assert_int_equal(p, 10000);
+  fx_rate bhd = {.currency = "BHD", .units = 500000};
+  assert_int_equal(fx_to_pence(1000, 3, &bhd, &p, &err), 0);
+  assert_int_equal(p, 200);
+  /* Past what minor * 10^8 holds in 64 bits, still exact: 90 trillion
+   * cents at 1.0 */
+  fx_rate one = {.currency = "USD", .units = 1000000};
+  assert_int_equal(fx_to_pence(INT64_C(9000000000000000), 2, &one, &p, &err), 0);
+  assert_int_equal(p, INT64_C(9000000000000000));
+  /* A result past 64 bits fails, never wraps: 2^62 cents at 0.000001 */
+  fx_rate tiny = {.currency = "USD", .units = 1};
+  assert_int_equal(fx_to_pence(INT64_C(1) << 62, 2, &tiny, &p, &err), -1);
+  assert_string_equal(err.code, "overflow");
+}
+
 int main(void) {
   const struct CMUnitTest main_tests[] = {
       cmocka_unit_test(resellers_match_fed_sales),
@@ -2059,6 +2104,7 @@ int main(void) {
       cmocka_unit_test(invalid_utf8_is_replaced),
       cmocka_unit_test(through_the_engine),
       cmocka_unit_test(sums_that_overflow_are_refused),
+      cmocka_unit_test(fx_pence_are_exact),
   };
   int failed = cmocka_run_group_tests_name("reports", main_tests, setup_main, teardown_db);
   failed +=

@@ -158,7 +158,7 @@ int cmd_check_records(const cli_globals *g, int argc, char **argv) {
   }
   if (esl == NULL) efmt = check_default_format(&id);
   check_scope cs = {period ? p.from : from, period ? p.to : to, store_id, &id,
-                    period ? &p : NULL, efmt};
+                    period ? &p : NULL, efmt, 0};
   sink *s;
   size_t found = 0;
   rc = sink_open(stdout, out_fmt, &s, &err);

@@ -13,6 +13,7 @@
 #include "cli/cliutil.h"
 #include "cli/commands.h"
 #include "script/hooks.h"
+#include "report/fxrates.h"
 #include "report/htmlout.h"
 #include "config/manifest.h"
 #include "report/report.h"
@@ -27,7 +28,7 @@ static const char report_help[] =
     "        [--to DATE] [--store ID] [--format csv|json|table|html] [--detail]\n"
     "        [--csv-dialect rfc4180|excel|excel-de] [--bom] [--totals]\n"
     "    posintent ... report ec-sales-list --period YYYY-MM|YYYY-Qn\n"
-    "        [--format hmrc|zm|csv] [--store ID]\n"
+    "        [--format hmrc|zm|csv] [--store ID] [--rates FILE]\n"
     "    posintent ... report ec-sales-list --corrections|--detail --period P\n"
     "        [--format csv|json|table] [--store ID]\n"
     "    posintent ... report purposes [--from DATE] [--to DATE] [--store ID]\n"
@@ -117,6 +118,15 @@ static const char report_help[] =
     "                    record sale|void|return, return, net), so that each\n"
     "                    figure can be followed back to its sales; the hmrc\n"
     "                    and zm files stay as they are.\n"
+    "    --rates FILE    ec-sales-list --format hmrc or --detail: convert\n"
+    "                    sales in other currencies to sterling at the rates\n"
+    "                    of FILE, HMRC's monthly exchange rates CSV (Currency\n"
+    "                    Code, Currency Units per £1, Start date, End date;\n"
+    "                    months may be concatenated), each line at the rate\n"
+    "                    of its day, to the penny (half away from zero), then\n"
+    "                    the pence of each customer dropped.  The rates used\n"
+    "                    are listed on stderr; --detail adds gbp_rate and\n"
+    "                    net_gbp.  A currency without a rate is an error.\n"
     "    --by UNIT       purposes, tax-rates: one period per day, ISO week or\n"
     "                    month.\n"
     "    --period P      ec-sales-list: a month (2024-03) or quarter (2024-Q1).\n"
@@ -150,6 +160,8 @@ static const char report_help[] =
     "    posintent --db pos.db report resellers --from 2024-01-01 --to 2024-12-31\n"
     "    posintent --manifest plugin.manifest report ec-sales-list \\\n"
     "        --period 2024-Q1 --format hmrc > esl-2024-q1.csv\n"
+    "    posintent --manifest plugin.manifest report ec-sales-list \\\n"
+    "        --period 2026-Q4 --format hmrc --rates exrates-2026-q4.csv > esl.csv\n"
     "    posintent --db pos.db report purposes --from 2024-03-01 --to 2024-03-31 \\\n"
     "        --by week --format table\n"
     "    posintent --db pos.db report purposes --from 2024-01-01 --to 2024-12-31 \\\n"
@@ -196,14 +208,14 @@ static const char export_help[] =
 
 typedef struct opts {
   const char *from, *to, *store, *terminal, *format, *by, *period, *within, *on;
-  const char *csv_dialect;
+  const char *csv_dialect, *rates;
   int detail, corrections, bom, totals;
 } opts;
 
 /* What each subcommand accepts. */
 enum {
   O_RANGE = 1, O_FORMAT = 2, O_DETAIL = 4, O_BY = 8, O_PERIOD = 16, O_HTML = 32,
-  O_CORRECTIONS = 64, O_EVIDENCE = 128, O_TOTALS = 256
+  O_CORRECTIONS = 64, O_EVIDENCE = 128, O_TOTALS = 256, O_RATES = 512
 };
 
 /* Where a usage error of `what` points. */
@@ -238,6 +250,7 @@ static int parse(const char *what, int argc, char **argv, unsigned allowed, opts
       {{"--period", &o->period}, O_PERIOD},
       {{"--expiring-within", &o->within}, O_EVIDENCE}, {{"--on", &o->on}, O_EVIDENCE},
       {{"--csv-dialect", &o->csv_dialect}, O_FORMAT},
+      {{"--rates", &o->rates}, O_RATES},
   };
   cliargs_opt mine[sizeof table / sizeof table[0] + 1];
   size_t n = 0;
@@ -417,7 +430,8 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   const char *label = "report ec-sales-list";
   opts o;
   int rc =
-      parse(label, argc, argv, O_FORMAT | O_PERIOD | O_CORRECTIONS | O_TOTALS | O_DETAIL, &o);
+      parse(label, argc, argv,
+            O_FORMAT | O_PERIOD | O_CORRECTIONS | O_TOTALS | O_DETAIL | O_RATES, &o);
   if (rc == 1) {
     fputs(report_help, stdout);
     return 0;
@@ -435,6 +449,9 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   } else if (o.format && ecsl_format_parse(o.format, &fmt)) {
     return usage(label, "unknown --format '%s' (hmrc, zm or csv)", o.format);
   }
+  if (o.rates && (o.corrections || (!o.detail && fmt != ECSL_HMRC)))
+    return usage(label, "--rates goes with --format hmrc or --detail: the sterling "
+                        "filing, and the lines behind it");
   if (o.totals && !o.corrections && !o.detail && fmt != ECSL_CSV)
     return usage(label, "--totals goes with --format csv: hmrc and zm are the "
                         "authorities' layouts");
@@ -448,8 +465,19 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   pi_error_clear(&err);
   report_period p;
   if (report_period_parse(o.period, &p, &err)) return fail(label, &err);
+  /* The rates first: a file that cannot be used fails before anything
+   * is opened. */
+  fx_rates rates;
+  memset(&rates, 0, sizeof rates);
+  if (o.rates && fx_rates_load(o.rates, &rates, &err)) {
+    fx_rates_free(&rates);
+    return fail(label, &err);
+  }
   ctx c;
-  if ((rc = open_ctx(g, label, 0, &c, o.store, o.terminal)) != 0) return rc;
+  if ((rc = open_ctx(g, label, 0, &c, o.store, o.terminal)) != 0) {
+    fx_rates_free(&rates);
+    return rc;
+  }
   /* The store's identity: the manifest when given (what the admin set up
    * now), else what the plugin last wrote into the database. */
   report_identity id;
@@ -464,13 +492,16 @@ static int run_ecsl(const cli_globals *g, int argc, char **argv) {
   out.format = rows;
   out.csv = style;
   out.totals = o.totals;
-  if (o.corrections)
+  if (o.corrections) {
     rc = report_ecsl_corrections(c.st, &p, o.store, &id, &out, &err);
-  else if (o.detail)
-    rc = report_ecsl_detail(c.st, &p, o.store, &id, &out, &err);
-  else
-    rc = report_ec_sales_list(c.st, &p, o.store, &id, fmt, &out, &err);
+  } else if (o.detail) {
+    rc = report_ecsl_detail_fx(c.st, &p, o.store, &id, o.rates ? &rates : NULL, &out, &err);
+  } else {
+    rc = report_ec_sales_list_fx(c.st, &p, o.store, &id, fmt, o.rates ? &rates : NULL, &out,
+                                 &err);
+  }
   rc = rc ? fail(label, &err) : 0;
+  fx_rates_free(&rates);
   close_ctx(&c);
   return rc;
 }

@@ -270,9 +270,13 @@ static int mixed_currency(sqlite3 *db, sqlite3_stmt *refs, const check_scope *s,
                        msg};
     snprintf(msg, sizeof msg,
              "%s (store %s, %s) to %s is in %s, but the %s EC Sales List of %s is "
-             "declared in %s only: convert it by hand, or file with --format csv",
+             "declared in %s only: %s",
              f.sale, f.store, f.day, vat, cur, s->format == ECSL_HMRC ? "HMRC" : "ZM",
-             s->period->from, want);
+             s->period->from, want,
+             s->format == ECSL_HMRC
+                 ? "convert it with --rates FILE (HMRC's monthly rates), or file with "
+                   "--format csv"
+                 : "convert it by hand, or file with --format csv");
     if (emit(r, &f, err)) return -1;
   }
   return rc == SQLITE_DONE ? 0 : report_db_fail(db, err, "reading sales");
@@ -354,6 +358,8 @@ static int esl_rules(store *st, sqlite3 *db, const check_scope *s, run *r,
                *cur = report_col_text(q, 2);
     if (!taxid_other_eu_state(home, country)) continue;
     lines++;
+    if (want && strcmp(cur, want) != 0 && s->converts && s->format == ECSL_HMRC)
+      continue; /* converted by the filing, which judges the sterling total */
     if (want && strcmp(cur, want) != 0)
       fail = mixed_currency(db, refs, s, want, country, vat, cur, r, err) != 0;
     else

@@ -95,6 +95,10 @@ typedef struct check_scope {
                                    home country)                        */
   const report_period *period;  /* NULL: no EC Sales List rules         */
   ecsl_format format;           /* the filing the ESL rules judge       */
+  int converts;                 /* 1: the HMRC filing converts other
+                                   currencies at the accountant's rates
+                                   (--rates): no mixed_currency finding;
+                                   a missing rate fails the filing     */
 } check_scope;
 
 /* Which rules: those about sales (tax_on_untaxed_line, own_vat_number,

@@ -248,6 +248,20 @@ int report_ec_sales_list(store *st, const report_period *p,
                          const char *store_id, const report_identity *id,
                          ecsl_format fmt, const report_out *out, pi_error *err);
 
+/* As report_ec_sales_list, with `rates` (NULL: none; fxrates.h) for an
+ * HMRC list with sales in other currencies: each line in another currency
+ * is converted to pence at the rate of the day it counts on (fx_to_pence:
+ * to the penny, half away from zero), the pence of each customer added up
+ * over every currency, then dropped as for a GBP list.  A currency the
+ * file has no rate for on a line's day fails with code "ecsl", naming the
+ * currency, the day and the period, and nothing is written.  The rates
+ * used go through out->warn, one line each.  With any format but hmrc,
+ * rates fail with code "usage". */
+struct fx_rates;
+int report_ec_sales_list_fx(store *st, const report_period *p, const char *store_id,
+                            const report_identity *id, ecsl_format fmt,
+                            struct fx_rates *rates, const report_out *out, pi_error *err);
+
 /* What changed since period `p` was filed: every completed sale of `p`
  * that the EC Sales List declares (as report_ec_sales_list selects it)
  * and that was voided on a day after `p`, one row per sale: void_day,
@@ -271,6 +285,14 @@ int report_ecsl_corrections(store *st, const report_period *p, const char *store
  * for report_ec_sales_list.  Returns 0 or -1 with err. */
 int report_ecsl_detail(store *st, const report_period *p, const char *store_id,
                        const report_identity *id, const report_out *out, pi_error *err);
+
+/* As report_ecsl_detail, with `rates` (NULL: none): two more columns,
+ * gbp_rate (the rate the line was converted at, as the file gives it;
+ * empty for GBP) and net_gbp (the line in pounds, as the HMRC file adds
+ * it up).  The rates used go through out->warn. */
+int report_ecsl_detail_fx(store *st, const report_period *p, const char *store_id,
+                          const report_identity *id, struct fx_rates *rates,
+                          const report_out *out, pi_error *err);
 
 /* The EC Sales List's rounding rules, exposed for tests:
  * whole pounds with the pence dropped (-12.99 -> -12), and whole euros

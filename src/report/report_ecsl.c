@@ -15,11 +15,13 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/money.h"
 #include "base/utf8.h"
 #include "report/check.h"
+#include "report/fxrates.h"
 #include "report/report_int.h"
 #include "taxid/taxid.h"
 
@@ -180,11 +182,11 @@ static int first_pass(sqlite3 *db, sqlite3_stmt *q, const report_period *p,
     const char *cur = report_col_text(q, 2);
     if (strcmp(cur, want) != 0)
       return pi_fail(err, PI_E_ECSL, "currency",
-                     "sales to %s are in %s; %s declarations are in %s and "
-                     "posintent has no exchange rates: use --format csv and "
-                     "convert by hand",
-                     report_col_text(q, 1), cur,
-                     fmt == ECSL_HMRC ? "HMRC" : "ZM", want);
+                     "sales to %s are in %s; %s declarations are in %s: %s",
+                     report_col_text(q, 1), cur, fmt == ECSL_HMRC ? "HMRC" : "ZM", want,
+                     fmt == ECSL_HMRC ? "give --rates FILE (HMRC's monthly exchange "
+                                        "rates) to convert them, or use --format csv"
+                                      : "use --format csv and convert by hand");
     int64_t v = sqlite3_column_int64(q, 5);
     int64_t whole = fmt == ECSL_HMRC ? report_hmrc_pounds(v) : report_zm_euros(v);
     if (whole > 999999999 || whole < -999999999)
@@ -463,14 +465,227 @@ static void detail_cells(sqlite3_stmt *q, const report_out *out, cell *c) {
 static const listing detail = {detail_sql, detail_columns, 12, detail_cells,
                                "reading sales"};
 
+/* ---- sterling at the accountant's rates (--rates) -------------------------- */
+
+/* The pence of one line of the list (a row of detail_sql): GBP as it is,
+ * any other currency converted at the rate of the day the line counts on
+ * (the sale's, the void's, the return's business day: HMRC's monthly rate
+ * of the month of the tax point, VAT Notice 700 section 7).  *used gets
+ * the rate (NULL for GBP).  A currency the file has no rate for on that
+ * day fails, naming the currency, the day, the sale and the period. */
+static int line_pence(sqlite3_stmt *q, const report_period *p, fx_rates *rates,
+                      int64_t *pence, fx_rate **used, pi_error *err) {
+  const char *cur = report_col_text(q, 2), *day = report_col_text(q, 3);
+  int64_t net = sqlite3_column_int64(q, 11);
+  *used = NULL;
+  if (strcmp(cur, "GBP") == 0) {
+    *pence = net;
+    return 0;
+  }
+  int ex = money_exponent(cur);
+  fx_rate *r = fx_rate_on(rates, cur, day);
+  if (r == NULL || ex < 0)
+    return pi_fail(err, PI_E_ECSL, "--rates",
+                   "%s has no %s rate for %s (sale %s to %s), which the EC Sales List "
+                   "of %s to %s needs: add HMRC's monthly rates for %.7s to the file",
+                   rates->path, cur, day, report_col_text(q, 6), report_col_text(q, 1),
+                   p->from, p->to, day);
+  if (fx_to_pence(net, ex, r, pence, err)) return -1;
+  r->used++;
+  *used = r;
+  return 0;
+}
+
+/* One customer of the sterling filing: every currency's lines converted
+ * and added up in pence. */
+typedef struct fx_customer {
+  char country[3];
+  char vat[SALE_NAME_MAX];
+  int64_t pence;
+} fx_customer;
+
+/* The rates that converted something, on stderr (out->warn), so that the
+ * accountant sees, and can keep with the filing, which were used. */
+static void show_rates(const fx_rates *rates, const report_out *out) {
+  for (size_t i = 0; i < rates->n; i++) {
+    const fx_rate *r = &rates->r[i];
+    if (r->used)
+      report_warn(out,
+                  "converted %zu %s line%s at %s %s per GBP 1 (%s to %s; %s line %zu)",
+                  r->used, r->currency, r->used == 1 ? "" : "s", r->text, r->currency,
+                  r->from, r->to, rates->path, r->line);
+  }
+}
+
+/* The HMRC file with every line in sterling: the lines converted one by
+ * one (fx_to_pence: to the penny, half away from zero), added up per
+ * customer over every currency, then the pence dropped as for a GBP
+ * list.  Everything is totalled before a byte is written. */
+static int write_hmrc_fx(sqlite3 *db, sqlite3_stmt *q, const report_period *p,
+                         const report_identity *id, const char *home, const char *vrn,
+                         const char *branch, fx_rates *rates, const report_out *out,
+                         pi_error *err) {
+  fx_customer *c = NULL;
+  size_t n = 0, cap = 0, lines = 0;
+  int rc, fail = 0;
+  while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (!eligible(q, home)) continue;
+    const char *country = report_col_text(q, 0), *vat = report_col_text(q, 1);
+    int64_t pence;
+    fx_rate *used;
+    if (line_pence(q, p, rates, &pence, &used, err)) {
+      fail = 1;
+      break;
+    }
+    if (n == 0 || strcmp(c[n - 1].country, country) != 0 || strcmp(c[n - 1].vat, vat) != 0) {
+      if (strlen(country) >= sizeof c->country || strlen(vat) >= sizeof c->vat) {
+        fail = pi_fail(err, PI_E_STORAGE, "database",
+                       "a VAT number longer than a till records: %.40s", vat) != 0;
+        break;
+      }
+      if (n == cap) {
+        size_t ncap = cap ? cap * 2 : 64;
+        fx_customer *g = realloc(c, ncap * sizeof *g);
+        if (g == NULL) {
+          fail = pi_fail(err, PI_E_NOMEM, "", "out of memory") != 0;
+          break;
+        }
+        c = g, cap = ncap;
+      }
+      memset(&c[n], 0, sizeof c[n]);
+      snprintf(c[n].country, sizeof c[n].country, "%s", country);
+      snprintf(c[n].vat, sizeof c[n].vat, "%s", vat);
+      n++;
+    }
+    if (money_add(&c[n - 1].pence, pence)) {
+      fail = pi_fail(err, PI_E_OVERFLOW, "value", "the total for %s does not fit 64 bits",
+                     vat) != 0;
+      break;
+    }
+  }
+  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;
+  for (size_t i = 0; !fail && i < n; i++) {
+    int64_t pounds = report_hmrc_pounds(c[i].pence);
+    if (pounds > 999999999 || pounds < -999999999)
+      fail = pi_fail(err, PI_E_ECSL, "value",
+                     "the total for %s does not fit the 9-digit value field", c[i].vat) != 0;
+    else if (pounds != 0)
+      lines++;
+    else
+      /* HMRC refuses a 0, as for a GBP list (esl_rounds_to_zero): left
+       * out, never silently. */
+      report_warn(out,
+                  "esl_rounds_to_zero: %s: the converted total %lld pence is 0 in whole "
+                  "pounds; HMRC refuses a 0 value, so the line is left out of the file: "
+                  "review it and declare it by hand if it must be",
+                  c[i].vat, (long long)c[i].pence);
+  }
+  if (!fail && lines == 0)
+    fail = pi_fail(err, PI_E_ECSL_EMPTY, "period",
+                   "no supply or credit to declare for %s to %s (or only values under one "
+                   "pound, which HMRC refuses as 0): HMRC accepts no nil EC Sales List, so "
+                   "no file is written",
+                   p->from, p->to) != 0;
+  if (!fail) {
+    FILE *f = out->file;
+    char contact[160];
+    if (hmrc_contact(id->contact, contact, sizeof contact))
+      report_warn(out, "the contact name \"%s\" is longer than the 35 characters "
+                       "HMRC allows; the file gives \"%s\" (config.contact_name)",
+                  id->contact, contact);
+    fprintf(f, "HMRC_VAT_ESL_BULK_SUBMISSION_FILE\r\n%s,%s,%04d,%02d,GBP,%s,0\r\n", vrn,
+            branch, p->year, p->month, contact);
+    for (size_t i = 0; i < n; i++) {
+      int64_t pounds = report_hmrc_pounds(c[i].pence);
+      if (pounds != 0)
+        fprintf(f, "%s,%s,%lld,0\r\n", c[i].country, without_prefix(c[i].vat, c[i].country),
+                (long long)pounds);
+    }
+    if (fflush(f) != 0 || ferror(f)) fail = put_fail(err) != 0;
+  }
+  if (!fail) show_rates(rates, out);
+  free(c);
+  return fail ? -1 : 0;
+}
+
+static const char *const detail_fx_columns[] = {
+    "day",  "country", "vat_number", "currency", "store",  "terminal", "sale",
+    "line", "treatment", "record",   "return",   "net",    "gbp_rate", "net_gbp"};
+
+/* --detail with --rates: each line also with the rate it was converted
+ * at (empty for GBP) and its value in pence as the HMRC file adds it up. */
+static int write_detail_fx(sqlite3 *db, sqlite3_stmt *q, const report_period *p,
+                           const char *home, fx_rates *rates, const report_out *out,
+                           pi_error *err) {
+  report_out plain = *out;
+  plain.hooks = NULL;
+  emitter e;
+  if (emit_begin(&e, db, &plain, detail_fx_columns, 14, err)) return -1;
+  int rc, fail = 0;
+  cell c[14];
+  while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (!eligible(q, home)) continue;
+    int64_t pence;
+    fx_rate *used;
+    if (line_pence(q, p, rates, &pence, &used, err)) {
+      fail = 1;
+      break;
+    }
+    detail_cells(q, out, c);
+    c[12] = used ? (cell){CELL_NUMBER, used->text, 0, 0} : cell_null();
+    c[13] = cell_amount(pence, 2);
+    if (emit_row(&e, c, err)) fail = 1;
+  }
+  if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading sales") != 0;
+  if (!fail && emit_end(&e, err)) fail = 1;
+  emit_free(&e);
+  if (!fail) show_rates(rates, out);
+  return fail ? -1 : 0;
+}
+
 int report_ecsl_detail(store *st, const report_period *p, const char *store_id,
                        const report_identity *id, const report_out *out, pi_error *err) {
-  return run_listing(st, p, store_id, id, out, &detail, err);
+  return report_ecsl_detail_fx(st, p, store_id, id, NULL, out, err);
+}
+
+int report_ecsl_detail_fx(store *st, const report_period *p, const char *store_id,
+                          const report_identity *id, fx_rates *rates,
+                          const report_out *out, pi_error *err) {
+  if (rates == NULL) return run_listing(st, p, store_id, id, out, &detail, err);
+  char home[3];
+  taxid_home_prefix(id->vat, id->country, home);
+  if (home[0] == '\0')
+    return pi_fail(err, PI_E_ECSL, "store_country",
+                   "the store's country is unknown: give --manifest, or open "
+                   "the database once with the plugin");
+  sqlite3 *db = store_db(st);
+  if (report_begin_read(db, err)) return -1;
+  sqlite3_stmt *q;
+  int rc = report_check_store(st, id, err);
+  if (rc == 0) rc = report_prepare(db, detail_sql, &q, err);
+  if (rc == 0) {
+    report_bind_range(q, p->from, p->to, store_id);
+    rc = write_detail_fx(db, q, p, home, rates, out, err);
+    sqlite3_finalize(q);
+  }
+  report_end_read(db);
+  return rc;
 }
 
 int report_ec_sales_list(store *st, const report_period *p,
                          const char *store_id, const report_identity *id,
                          ecsl_format fmt, const report_out *out, pi_error *err) {
+  return report_ec_sales_list_fx(st, p, store_id, id, fmt, NULL, out, err);
+}
+
+int report_ec_sales_list_fx(store *st, const report_period *p, const char *store_id,
+                            const report_identity *id, ecsl_format fmt, fx_rates *rates,
+                            const report_out *out, pi_error *err) {
+  if (rates && fmt != ECSL_HMRC)
+    return pi_fail(err, PI_E_USAGE, "--rates",
+                   "--rates converts to sterling for --format hmrc (and --detail); "
+                   "the %s list is declared as recorded",
+                   fmt == ECSL_ZM ? "zm" : "csv");
   if (fmt != ECSL_CSV && (out->csv.dialect != CSV_RFC4180 || out->csv.bom))
     return pi_fail(err, PI_E_USAGE, "--csv-dialect",
                    "--format %s is the authority's layout, byte for byte; "
@@ -485,12 +700,14 @@ int report_ec_sales_list(store *st, const report_period *p,
   int rc = report_check_store(st, id, err);
   /* What needs review before this list is filed (check.h), as warnings:
    * the period's sales and its list. */
-  check_scope cs = {p->from, p->to, store_id, id, p, fmt};
+  check_scope cs = {p->from, p->to, store_id, id, p, fmt, rates != NULL};
   if (rc == 0) rc = check_warn(st, &cs, CHECK_SALE_RULES | CHECK_ESL_RULES, out, err);
-  if (rc == 0) rc = report_prepare(db, ecsl_sql, &q, err);
+  if (rc == 0) rc = report_prepare(db, rates ? detail_sql : ecsl_sql, &q, err);
   if (rc == 0) {
     report_bind_range(q, p->from, p->to, store_id);
-    if (fmt == ECSL_CSV)
+    if (rates)
+      rc = write_hmrc_fx(db, q, p, id, home, vrn, branch, rates, out, err);
+    else if (fmt == ECSL_CSV)
       rc = write_csv(db, q, home, out, err);
     else if ((rc = first_pass(db, q, p, fmt, home, err)) == 0)
       rc = write_filing(db, q, p, id, fmt, home, vrn, branch, out, err);

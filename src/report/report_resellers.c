@@ -247,7 +247,7 @@ int report_resellers(store *st, const report_query *q, const report_out *out,
    * The store's VAT number is the database's own (meta). */
   report_identity id;
   int rc = report_identity_load(st, &id, err);
-  check_scope cs = {q->from, q->to, q->store_id, &id, NULL, ECSL_CSV};
+  check_scope cs = {q->from, q->to, q->store_id, &id, NULL, ECSL_CSV, 0};
   if (rc == 0) rc = check_warn(st, &cs, CHECK_SALE_RULES, out, err);
   if (rc == 0) rc = run(st, q, out, err);
   report_end_read(store_db(st));
