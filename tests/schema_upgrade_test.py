@@ -104,7 +104,7 @@ with tempfile.TemporaryDirectory() as tmp:
     c = sqlite3.connect(old)
     c.execute(LINES_RESELLER)
     # What migrations after 8 add (9: the verifications table, its index and
-    # triggers) is not in a schema-7 database either; the demo day has no
+    # triggers; 10, 11 below) is not in a schema-7 database either; the demo day has no
     # verification, so no row or journal entry goes with it.
     check("the demo day has no verification to lose",
           c.execute("SELECT count(*) FROM journal WHERE kind='verification'").fetchone()[0] == 0)
@@ -115,6 +115,10 @@ with tempfile.TemporaryDirectory() as tmp:
                     " OR tax_code IS NOT NULL").fetchone()[0] == 0)
     c.execute("ALTER TABLE lines DROP COLUMN tax_rate_bp")
     c.execute("ALTER TABLE lines DROP COLUMN tax_code")
+    # Nor the script_errors table of 11; the demo day's scripts never fail.
+    check("the demo day has no script failure to lose",
+          c.execute("SELECT count(*) FROM script_errors").fetchone()[0] == 0)
+    c.execute("DROP TABLE IF EXISTS script_errors")
     c.execute("PRAGMA user_version=7")
     c.commit()
     c.close()
@@ -148,7 +152,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # Written by the release before line tax rates (tests/data/
     # schema9_format4.sql): migrated to schema 10, its format-4 sale
     # entries still verify, its lines have no rate or code, a new sale
-    # with them is chained in format 5, and a rate set behind the journal's
+    # with them is chained in format 5 or later, and a rate set behind the journal's
     # back on an old line shows.
     f4 = os.path.join(tmp, "f4.db")
     c = sqlite3.connect(f4)
@@ -183,10 +187,11 @@ with tempfile.TemporaryDirectory() as tmp:
           r.stdout.count('"ok":true') == 3, r.stdout + r.stderr)
     formats = sql(f4, "SELECT DISTINCT substr(body, 1, 7) FROM journal WHERE kind = 'sale'"
                       " ORDER BY 1")
-    check("old entries stay format 4, the new one is format 5",
-          formats == [('{"v":4,',), ('{"v":5,',)], formats)
+    # The newest format: 5 added the line tax, 6 the script failures.
+    check("old entries stay format 4, the new one is the newest format (6)",
+          formats == [('{"v":4,',), ('{"v":6,',)], formats)
     r = run_cli(f4, ["verify"])
-    check("formats 4 and 5 verify side by side", r.returncode == 0, r.stdout + r.stderr)
+    check("formats 4 and 6 verify side by side", r.returncode == 0, r.stdout + r.stderr)
     c = sqlite3.connect(f4)
     c.execute("UPDATE lines SET tax_rate_bp = 700 WHERE sale_id ="
               " (SELECT min(id) FROM sales) AND seq = 1")

@@ -43,7 +43,7 @@
 #include "store/store.h"
 
 /* The central schema version this posintent writes. */
-#define CHAIN_SCHEMA_VERSION 7
+#define CHAIN_SCHEMA_VERSION 8
 
 /* Connect to `url` (a libpq connection URI or key=value string) and bring
  * the central schema to CHAIN_SCHEMA_VERSION.  Errors, with *out NULL:

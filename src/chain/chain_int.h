@@ -48,6 +48,9 @@
 #define CHAIN_VERIFICATIONS_COLS                                               \
   "id,number,country,service,requester,outcome,code,detail,checked_at,"        \
   "request_date,consultation,retry_after,name,address"
+/* A sale's store-script failures (till schema 11), by store and chain. */
+#define CHAIN_SCRIPT_ERRORS_COLS                                               \
+  "sale_id,seq,event,hook,location,count,truncated,message"
 #define CHAIN_JOURNAL_COLS "seq,at,kind,sale_id,body,pii,prev,hash"
 
 #include <libpq-fe.h>

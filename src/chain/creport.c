@@ -3,7 +3,8 @@
  * creport.c - rows read back from the server into a till database: the
  * loader central verify and the chain's reports share, and the reports'
  * selection by store and terminal (sales with their lines, evidence,
- * voids, returns and return lines, and every till's verifications).
+ * script failures, voids, returns and return lines, and every till's
+ * verifications).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,14 @@ int chain_report_store(PGconn *pg, const char *store_id, const char *terminal,
   if (rc == 0)
     rc = chain_load_rows(pg, db, sql, 2, params,
                          "INSERT INTO evidence(" CHAIN_EVIDENCE_COLS ")", -1, err);
+  prefixed(CHAIN_SCRIPT_ERRORS_COLS, 1, "f.", cols, sizeof cols);
+  snprintf(sql, sizeof sql,
+           SELECTED "SELECT s.nid, %s FROM script_errors f JOIN s ON f.store = s.store"
+                    " AND f.chain = s.chain AND f.sale_id = s.id",
+           cols);
+  if (rc == 0)
+    rc = chain_load_rows(pg, db, sql, 2, params,
+                         "INSERT INTO script_errors(" CHAIN_SCRIPT_ERRORS_COLS ")", -1, err);
   prefixed(CHAIN_VOIDS_COLS, 1, "v.", cols, sizeof cols);
   snprintf(sql, sizeof sql,
            SELECTED "SELECT s.nid, %s FROM voids v JOIN s ON v.store = s.store"

@@ -60,6 +60,8 @@ static const table tables[] = {
     {"sales", CHAIN_SALES_COLS, CHAIN_SALES_COLS, "chain = $2"},
     {"lines", CHAIN_LINES_COLS, CHAIN_LINES_COLS, OF_SALE("lines")},
     {"evidence", CHAIN_EVIDENCE_COLS, CHAIN_EVIDENCE_COLS, OF_SALE("evidence")},
+    {"script_errors", CHAIN_SCRIPT_ERRORS_COLS, CHAIN_SCRIPT_ERRORS_COLS,
+     OF_SALE("script_errors")},
     {"voids", CHAIN_VOIDS_COLS, CHAIN_VOIDS_COLS, OF_SALE("voids")},
     {"salts", CHAIN_SALTS_COLS, "sale_id, field, encode(salt, 'hex')", OF_SALE_OR_ACCOUNT},
     {"returns", CHAIN_RETURNS_COLS, CHAIN_RETURNS_COLS, OF_SALE("returns")},
@@ -86,6 +88,7 @@ static const char orphans_sql[] =
     " UNION SELECT store, chain, 'journal' FROM journal"
     " UNION SELECT store, chain, 'lines' FROM lines"
     " UNION SELECT store, chain, 'evidence' FROM evidence"
+    " UNION SELECT store, chain, 'script_errors' FROM script_errors"
     " UNION SELECT store, chain, 'voids' FROM voids"
     " UNION SELECT store, chain, 'salts' FROM salts"
     " UNION SELECT store, chain, 'returns' FROM returns"
@@ -105,6 +108,7 @@ static const char orphans_sql[] =
     " string_agg(DISTINCT what, ', ' ORDER BY what) FROM ("
     " SELECT store, chain, sale_id, 'lines' AS what FROM lines"
     " UNION SELECT store, chain, sale_id, 'evidence' FROM evidence"
+    " UNION SELECT store, chain, sale_id, 'script_errors' FROM script_errors"
     " UNION SELECT store, chain, sale_id, 'voids' FROM voids"
     " UNION SELECT store, chain, sale_id, 'salts' FROM salts WHERE sale_id >= 0"
     " UNION SELECT store, chain, sale_id, 'returns' FROM returns) y"

@@ -25,7 +25,7 @@
  *
  * What a batch stages, for the entries in (lo, hi]:
  *   journal   the entries themselves;
- *   sales, lines, evidence, voids, salts
+ *   sales, lines, evidence, script_errors, voids, salts
  *             the current rows of every sale an entry of kind sale, void
  *             or erase names, or whose return a "return" entry names;
  *   returns, return_lines
@@ -126,6 +126,10 @@ static const stage stages[] = {
      "SELECT " SALE_STORE("voids") ", ?3, " CHAIN_VOIDS_COLS
      " FROM voids WHERE sale_id IN " TOUCHED,
      "COPY stage_voids(store,chain," CHAIN_VOIDS_COLS ") FROM STDIN"},
+    {"script_errors",
+     "SELECT " SALE_STORE("script_errors") ", ?3, " CHAIN_SCRIPT_ERRORS_COLS
+     " FROM script_errors WHERE sale_id IN " TOUCHED,
+     "COPY stage_script_errors(store,chain," CHAIN_SCRIPT_ERRORS_COLS ") FROM STDIN"},
     {"salts",
      "SELECT " SALE_STORE("salts") ", ?3, " CHAIN_SALTS_COLS
      " FROM salts WHERE sale_id IN " TOUCHED,
@@ -166,7 +170,8 @@ static const stage stages[] = {
  * (voids and lines are keyed by chain).  The personal columns are the
  * ones src/store/journal.c erases: sale_pii (customer_name, gift_message,
  * recipient_name, recipient_contact, meta), line_pii (gift_message,
- * recipient_name, recipient_contact), the reply, VOID_REASON_FIELD
+ * recipient_name, recipient_contact), a script failure's sentence
+ * (script_errors.message), the reply, VOID_REASON_FIELD
  * (voids.reason, '' once erased) and a return's RETURN_TEXT_FIELD
  * (returns.reason_text, NULL once erased); the salts of a staged sale
  * (its returns' among them) are replaced as a whole.  A return's reply
@@ -195,6 +200,8 @@ static const char merge_sql[] =
     " recipient_name = EXCLUDED.recipient_name,"
     " recipient_contact = EXCLUDED.recipient_contact;"
     "INSERT INTO evidence SELECT * FROM stage_evidence ON CONFLICT DO NOTHING;"
+    "INSERT INTO script_errors SELECT * FROM stage_script_errors"
+    " ON CONFLICT (store, chain, sale_id, seq) DO UPDATE SET message = EXCLUDED.message;"
     "INSERT INTO voids SELECT * FROM stage_voids"
     " ON CONFLICT (store, chain, sale_id) DO UPDATE SET reason = EXCLUDED.reason;"
     "DELETE FROM salts c USING stage_sales s"
@@ -224,7 +231,8 @@ static const char unstage_sql[] =
     "DELETE FROM stage_evidence; DELETE FROM stage_voids; DELETE FROM stage_salts;"
     "DELETE FROM stage_returns; DELETE FROM stage_return_lines;"
     "DELETE FROM stage_accounts; DELETE FROM stage_account_evidence;"
-    "DELETE FROM stage_verifications;";
+    "DELETE FROM stage_verifications;"
+    "DELETE FROM stage_script_errors;";
 
 /* A sale the server holds from another chain under the same key. */
 static const char clash_sql[] =
@@ -243,7 +251,8 @@ static const char staging_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS stage_return_lines (LIKE return_lines);"
     "CREATE TEMP TABLE IF NOT EXISTS stage_accounts (LIKE accounts);"
     "CREATE TEMP TABLE IF NOT EXISTS stage_account_evidence (LIKE account_evidence);"
-    "CREATE TEMP TABLE IF NOT EXISTS stage_verifications (LIKE verifications);";
+    "CREATE TEMP TABLE IF NOT EXISTS stage_verifications (LIKE verifications);"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_script_errors (LIKE script_errors);";
 
 static int pg_exec(PGconn *pg, const char *sql, const char *what, pi_error *err) {
   PGresult *r = PQexec(pg, sql);

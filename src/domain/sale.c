@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/money.h"
+#include "base/utf8.h"
 
 static const char *const purpose_names[] = {"", "own_use", "gift", "resale"};
 static const char *const status_names[] = {"", "consumer", "customer", "reseller"};
@@ -72,6 +73,44 @@ void sale_free(sale *s) {
   free(s->lines);
   s->lines = NULL;
   s->nlines = s->cap = 0;
+}
+
+/* Copy src into dst[cap] whole, or its longest start that ends on a
+ * character boundary; 1 when it was cut. */
+static int copy_cut(char *dst, size_t cap, const char *src) {
+  size_t n = strlen(src), k = utf8_cut(src, n, cap - 1);
+  memcpy(dst, src, k);
+  dst[k] = '\0';
+  return k < n;
+}
+
+void sale_note_script_error(sale *s, const char *event_name, const char *hook,
+                            const char *where, const char *message, int truncated) {
+  sale_script_error n;
+  copy_cut(n.event, sizeof n.event, event_name);
+  copy_cut(n.hook, sizeof n.hook, hook);
+  copy_cut(n.where, sizeof n.where, where);
+  n.truncated = copy_cut(n.message, sizeof n.message, message) || truncated;
+  n.count = 1;
+  for (size_t i = 0; i < s->nscript_errors; i++) {
+    sale_script_error *x = &s->script_errors[i];
+    if (strcmp(x->hook, n.hook) == 0 && strcmp(x->where, n.where) == 0 &&
+        strcmp(x->message, n.message) == 0 && x->truncated == n.truncated) {
+      x->count++;
+      return;
+    }
+  }
+  if (s->nscript_errors == SALE_SCRIPT_ERRORS_MAX) {
+    s->script_errors_more++;
+    return;
+  }
+  s->script_errors[s->nscript_errors++] = n;
+}
+
+int64_t sale_script_error_total(const sale *s) {
+  int64_t n = s->script_errors_more;
+  for (size_t i = 0; i < s->nscript_errors; i++) n += s->script_errors[i].count;
+  return n;
 }
 
 const char *sale_answer_of(const sale *s, const char *prompt_id) {

@@ -163,6 +163,24 @@ typedef struct sale_answer {
   char value[SALE_TEXT_MAX];         /* as the cashier answered           */
 } sale_answer;
 
+/* A store script that failed while the sale was open and whose failure
+ * was ignored (its policy fail_open): recorded with the sale, so that the
+ * reports can flag a decision made without that rule (docs/hooks.md,
+ * "Limits and the failure policy").  Failures with the same hook, place
+ * and sentence are one entry with a count; past SALE_SCRIPT_ERRORS_MAX
+ * different ones, the rest are only counted (script_errors_more). */
+#define SALE_SCRIPT_ERRORS_MAX 16
+#define SALE_SCRIPT_MESSAGE_MAX 256 /* the sentence, with its NUL          */
+typedef struct sale_script_error {
+  char event[24];                    /* the first event it failed in       */
+  char hook[16];                     /* "on_total"                         */
+  char where[96];                    /* "scripts/bean.lua:3"               */
+  char message[SALE_SCRIPT_MESSAGE_MAX]; /* the sentence (personal data:
+                                        it may echo a name a script read) */
+  int truncated;                     /* 1: the sentence was longer         */
+  int64_t count;                     /* how often, >= 1                    */
+} sale_script_error;
+
 typedef struct sale {
   char store[SALE_ID_MAX];
   char terminal[SALE_ID_MAX];
@@ -176,6 +194,9 @@ typedef struct sale {
   party customer;
   sale_answer answers[SALE_ANSWERS_MAX]; /* in the order first answered */
   size_t nanswers;
+  sale_script_error script_errors[SALE_SCRIPT_ERRORS_MAX]; /* oldest first */
+  size_t nscript_errors;
+  int64_t script_errors_more;        /* failures past the kept ones        */
   sale_line *lines;
   size_t nlines, cap;
   struct sale *next;                 /* engine's list of open sales       */
@@ -224,6 +245,17 @@ const char *sale_answer_of(const sale *s, const char *prompt_id);
  * sale is then unchanged.  Both strings must fit their arrays (the event
  * parser guarantees it). */
 int sale_put_answer(sale *s, const char *prompt_id, const char *value, pi_error *err);
+
+/* Note an ignored script failure of event `event_name` (all strings
+ * borrowed; longer ones are cut at a character boundary, and a cut
+ * message sets `truncated`): counted on the entry with the same hook,
+ * where and message, else a new entry, else (SALE_SCRIPT_ERRORS_MAX
+ * entries kept) in script_errors_more.  Never fails, never allocates. */
+void sale_note_script_error(sale *s, const char *event_name, const char *hook,
+                            const char *where, const char *message, int truncated);
+
+/* The failures noted on `s`: the kept entries' counts and the rest. */
+int64_t sale_script_error_total(const sale *s);
 
 /* Sum of the lines' net and tax, in minor units. Sums cannot overflow:
  * each amount is bounded by MONEY_MAX / SALE_LINES_MAX at parse time, and

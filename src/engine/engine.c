@@ -46,6 +46,9 @@ struct engine {
   engine_options opt;
   reply_buf reply;     /* the last reply, owned here                   */
   event ev;            /* the event in hand (kept here: it is large)   */
+  size_t noted;        /* this event's script failures already noted on
+                          its sale (note_failures), of hooks_failures  */
+  size_t noted_more;   /* ... and of the ones it only counted          */
 };
 
 static void log_line(engine *e, int level, const char *fmt, ...)
@@ -245,6 +248,32 @@ static sale *need_open(engine *e, const event *ev, pi_error *err) {
             "sale %s is neither open on this till nor recorded", ev->sale);
   }
   return NULL;
+}
+
+/* 1 for the events about an open sale (a return is about a recorded one). */
+static int event_names_sale(event_type t) {
+  return t == EVENT_SALE_BEGIN || t == EVENT_SALE_LINE || t == EVENT_SALE_CUSTOMER ||
+         t == EVENT_SALE_TAG || t == EVENT_SALE_TOTAL || t == EVENT_SALE_COMPLETE ||
+         t == EVENT_SALE_VOID || t == EVENT_SALE_ANSWER;
+}
+
+/* Note on `s` the script failures of the event in hand that its policy
+ * ignored (fail_open) and that are not noted yet, so that the sale is
+ * recorded with them (store_record_sale).  A refused (fail_closed) one
+ * refused its step: nothing of the sale rests on it.  Failures past the
+ * hooks' own bound (HOOKS_FAILURES_MAX per event) are counted, whatever
+ * their policy: they are not described any more.  Never fails. */
+static void note_failures(engine *e, sale *s) {
+  size_t n, more;
+  const hooks_failure *f = hooks_failures(e->hk, &n, &more);
+  const char *evname = event_type_name(e->ev.type);
+  for (size_t i = e->noted; i < n; i++)
+    if (!f[i].closed)
+      sale_note_script_error(s, evname, f[i].hook, f[i].where, f[i].message,
+                             f[i].truncated);
+  if (more > e->noted_more) s->script_errors_more += (int64_t)(more - e->noted_more);
+  e->noted = n;
+  e->noted_more = more;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -703,6 +732,7 @@ static int on_complete(engine *e, const event *ev, reply_buf *r, pi_error *err) 
    * its attempt where it resends); one given at sale.begin stays. */
   int adopted = ev->attempt[0] && s->attempt[0] == '\0';
   if (adopted) memcpy(s->attempt, ev->attempt, sizeof s->attempt);
+  note_failures(e, s); /* this event's too: recorded with the sale */
   size_t reply_len;
   store_rec rc = store_record_sale(e->st, s, &d, (purpose)e->cfg.default_purpose,
                                    ev->total, tenders, meta[0] ? meta : NULL, at,
@@ -766,6 +796,7 @@ static int on_void(engine *e, const event *ev, reply_buf *r, pi_error *err) {
   const char *store_id = s ? s->store : ev->store[0] ? ev->store : NULL;
   const char *terminal = s ? s->terminal : ev->terminal[0] ? ev->terminal : NULL;
   if (reply_sale_void(r, ev->sale, err)) return -1;
+  if (s) note_failures(e, s);
   size_t reply_len;
   /* STORE_REC_ALREADY (voided before) answers as a void does. */
   store_rec rc = store_record_void(e->st, s, (purpose)e->cfg.default_purpose, store_id,
@@ -977,6 +1008,7 @@ int engine_handle(engine *e, const char *json, size_t len, const char **reply,
   event *ev = &e->ev;
   int status = POSPLUG_OK;
   hooks_clear_failures(e->hk);
+  e->noted = e->noted_more = 0;
   if (event_parse(json, len, ev, &err) == 0) {
     /* The manifest's "events" list is what this plugin is configured to
      * handle; anything else is refused before it touches a sale. */
@@ -993,9 +1025,18 @@ int engine_handle(engine *e, const char *json, size_t len, const char **reply,
   status = (int)pi_error_status(&err, PI_PHASE_EVENT);
   reply_error(&e->reply, ev->type, ev->sale, &err);
 done:;
-  /* Script failures are shown, also the ignored ones (docs/hooks.md). */
+  /* Script failures are shown, also the ignored ones (docs/hooks.md), and
+   * the ignored ones are kept with the sale still open, whether its event
+   * was refused or not: a rule that crashed once may have shaped what the
+   * sale goes on with.  A completion noted them before recording. */
   size_t nfail, more;
   const hooks_failure *fails = hooks_failures(e->hk, &nfail, &more);
+  if (nfail > e->noted || more > e->noted_more) {
+    sale *open = NULL;
+    pi_error ignored;
+    if (event_names_sale(ev->type) && find_open(e, ev, &open, &ignored) == OPEN_FOUND)
+      note_failures(e, open);
+  }
   pi_error ferr;
   pi_error_clear(&ferr);
   if (reply_add_script_errors(&e->reply, fails, nfail, more, &ferr))

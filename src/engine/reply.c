@@ -305,6 +305,7 @@ int reply_add_script_errors(reply_buf *r, const hooks_failure *f, size_t n,
     jw_kstr(w, "where", f[i].where);
     jw_kstr(w, "message", f[i].message);
     jw_kstr(w, "policy", f[i].closed ? "fail_closed" : "fail_open");
+    if (f[i].truncated) jw_kbool(w, "truncated", 1);
     jw_end_object(w);
   }
   if (more) {

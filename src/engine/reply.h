@@ -73,6 +73,7 @@ void reply_error(reply_buf *r, event_type type, const char *sale_id,
                  const pi_error *e);
 
 /* Add "script_errors":[{"hook","where","message","policy"}] to the reply
+ * ("truncated":true too when the message is the start of a longer one)
  * just built (ok or not), for the failures of store scripts during the
  * event; with `more` > 0 a last entry says how many more there were.
  * Nothing when n is 0.  Returns 0, or -1 with err ("nomem"). */

@@ -14,7 +14,7 @@
 static const char *const rule_names[CHECK_RULES] = {
     "tax_on_untaxed_line", "own_vat_number",    "esl_rounds_to_zero", "esl_under_one_unit",
     "esl_empty",           "zm_too_many_lines", "mixed_currency",
-    "evidence_invalid",    "evidence_unverified"};
+    "evidence_invalid",    "evidence_unverified", "script_failed"};
 
 const char *check_rule_name(check_rule r) {
   return (unsigned)r < CHECK_RULES ? rule_names[r] : "unknown";
@@ -201,6 +201,45 @@ static int evidence_rule(sqlite3 *db, const check_scope *s, int invalid, run *r,
     if (emit(r, &f, err)) fail = 1;
   }
   if (!fail && rc != SQLITE_DONE) fail = report_db_fail(db, err, "reading evidence") != 0;
+  sqlite3_finalize(q);
+  return fail ? -1 : 0;
+}
+
+/* Sales recorded with store-script failures (script_errors, schema 11):
+ * per sale, how often, and the first failure kept (seq 1: never the row
+ * that only counts the rest, which comes last). */
+static const char script_sql[] =
+    "SELECT s.day, s.store, s.terminal, s.sale,"
+    " (SELECT sum(f.count) FROM script_errors f WHERE f.sale_id = s.id),"
+    " f1.hook, f1.location, f1.event"
+    " FROM sales s JOIN script_errors f1 ON f1.sale_id = s.id AND f1.seq = 1"
+    " WHERE" REPORT_SALES_WHERE
+    " ORDER BY s.day, s.id";
+
+static int script_rule(sqlite3 *db, const check_scope *s, run *r, pi_error *err) {
+  sqlite3_stmt *q;
+  if (report_prepare(db, script_sql, &q, err)) return -1;
+  report_bind_range(q, s->from ? s->from : "0000-01-01", s->to ? s->to : "9999-12-31",
+                    s->store_id);
+  int rc, fail = 0;
+  while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    char msg[512];
+    int64_t n = sqlite3_column_int64(q, 4);
+    check_finding f = {CHECK_SCRIPT_FAILED,   report_col_text(q, 0), report_col_text(q, 1),
+                       report_col_text(q, 2), report_col_text(q, 3), "",
+                       "",                    "",
+                       0,                     0,
+                       msg};
+    snprintf(msg, sizeof msg,
+             "sale %s (store %s, terminal %s, %s) was decided while a store script "
+             "failed %lld time%s (first: %s at %s, in %s), ignored under fail_open: "
+             "check its purposes and tax-treatment hints (posintent sale show)",
+             f.sale, f.store, f.terminal, f.day, (long long)n, n == 1 ? "" : "s",
+             report_col_text(q, 5), report_col_text(q, 6), report_col_text(q, 7));
+    if (emit(r, &f, err)) fail = 1;
+  }
+  if (!fail && rc != SQLITE_DONE)
+    fail = report_db_fail(db, err, "reading script failures") != 0;
   sqlite3_finalize(q);
   return fail ? -1 : 0;
 }
@@ -412,6 +451,7 @@ int check_run(store *st, const check_scope *s, unsigned which, check_fn fn, void
   if (rc == 0 && (which & CHECK_ESL_RULES) && s->period) rc = esl_rules(st, db, s, &r, err);
   if (rc == 0 && (which & CHECK_SALE_RULES)) rc = evidence_rule(db, s, 1, &r, err);
   if (rc == 0 && (which & CHECK_SALE_RULES)) rc = evidence_rule(db, s, 0, &r, err);
+  if (rc == 0 && (which & CHECK_SALE_RULES)) rc = script_rule(db, s, &r, err);
   if (own) report_end_read(db);
   if (found) *found = r.found;
   return rc;

@@ -32,6 +32,10 @@
  *                        in a database where numbers are verified online
  *                        at all (a store that never ran evidence verify
  *                        is not told so on every resale line)
+ *   script_failed        a sale decided while a store script failed and
+ *                        its policy (fail_open) ignored the failure: its
+ *                        purposes, statuses and tax-treatment hints may
+ *                        lack that rule (docs/hooks.md)
  *
  * Each finding names its rule and, where there is one, the sale (store,
  * terminal, sale id) and line, in its fields and in its sentence.
@@ -61,6 +65,7 @@ typedef enum check_rule {
   CHECK_MIXED_CURRENCY,
   CHECK_EVIDENCE_INVALID,
   CHECK_EVIDENCE_UNVERIFIED,
+  CHECK_SCRIPT_FAILED,
   CHECK_RULES /* how many there are */
 } check_rule;
 
@@ -102,7 +107,8 @@ typedef struct check_scope {
 } check_scope;
 
 /* Which rules: those about sales (tax_on_untaxed_line, own_vat_number,
- * evidence_invalid, evidence_unverified) and those about an EC Sales List
+ * evidence_invalid, evidence_unverified, script_failed) and those about an
+ * EC Sales List
  * of s->period (the rest). */
 enum { CHECK_SALE_RULES = 1, CHECK_ESL_RULES = 2 };
 

@@ -9,7 +9,8 @@
 const char *const sales_list_columns[SALES_LIST_COLUMNS] = {
     "day",         "store",          "terminal", "sale",     "status",
     "purpose",     "customer",       "reseller_id", "reseller_valid", "lines",
-    "currency",    "net",            "tax",      "total",    "treatment"};
+    "currency",    "net",            "tax",      "total",    "treatment",
+    "script_errors"};
 
 /* Column text of a row, "" for NULL. */
 static const char *col(sqlite3_stmt *q, int i) {
@@ -35,7 +36,8 @@ int report_sales_list(store *st, const char *from, const char *to, const char *p
       " CASE WHEN EXISTS(SELECT 1 FROM voids v WHERE v.sale_id=s.id) THEN 'voided'"
       " ELSE s.status END, s.purpose, s.customer_name, s.reseller_id,"
       " s.reseller_valid, (SELECT count(*) FROM lines l WHERE l.sale_id=s.id),"
-      " s.currency, s.net, s.tax, s.total, s.treatment"
+      " s.currency, s.net, s.tax, s.total, s.treatment,"
+      " (SELECT COALESCE(sum(f.count), 0) FROM script_errors f WHERE f.sale_id=s.id)"
       " FROM sales s WHERE s.day BETWEEN ?1 AND ?2"
       " AND (?3 IS NULL OR EXISTS(SELECT 1 FROM lines l WHERE l.sale_id=s.id"
       "      AND l.purpose=?3))"
@@ -61,7 +63,8 @@ int report_sales_list(store *st, const char *from, const char *to, const char *p
         cell_int(sqlite3_column_int64(q, 9)), cell_text(col(q, 10)),
         cell_amount(sqlite3_column_int64(q, 11), e),
         cell_amount(sqlite3_column_int64(q, 12), e),
-        cell_amount(sqlite3_column_int64(q, 13), e), cell_text(col(q, 14))};
+        cell_amount(sqlite3_column_int64(q, 13), e), cell_text(col(q, 14)),
+        cell_int(sqlite3_column_int64(q, 15))};
     rc = sink_row(out, c, SALES_LIST_COLUMNS, err);
   }
   if (rc == 0 && step != SQLITE_DONE) rc = sql_fail(db, err);
@@ -163,6 +166,14 @@ sale_show_result report_sale_show(store *st, const char *store_id, const char *t
       show_rows(db, f, "Evidence",
                 "SELECT kind, input, state, expires, compact, country, valid, reason,"
                 " chosen FROM evidence WHERE sale_id=?1 ORDER BY id",
+                id, e, err) ||
+      show_rows(db, f, "Script failures (ignored under fail_open)",
+                "SELECT NULLIF(event, '') AS event, NULLIF(hook, '') AS hook,"
+                " NULLIF(location, '') AS location, count,"
+                " CASE WHEN hook = '' THEN 'further failures, counted only'"
+                " WHEN message IS NULL THEN '(erased)'"
+                " WHEN truncated THEN message || ' [truncated]' ELSE message END"
+                " AS message FROM script_errors WHERE sale_id=?1 ORDER BY seq",
                 id, e, err);
   return bad ? SALE_SHOW_FAILED : SALE_SHOWN;
 }

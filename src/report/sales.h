@@ -16,7 +16,7 @@
 #include "store/store.h"
 
 /* Columns of report_sales_list, in order (SALES_LIST_COLUMNS of them). */
-#define SALES_LIST_COLUMNS 15
+#define SALES_LIST_COLUMNS 16
 extern const char *const sales_list_columns[SALES_LIST_COLUMNS];
 
 /* Writes to `out` (open, no columns yet) the columns, then one row per
@@ -24,7 +24,10 @@ extern const char *const sales_list_columns[SALES_LIST_COLUMNS];
  * inclusive, borrowed), oldest first: day, store, terminal, sale, status
  * ("voided" when voided, at any time), purpose, customer, reseller
  * identifier and verdict, line count, currency, net, tax, total in major
- * units of the currency, treatment.  `purpose_name`: NULL for every sale, or a
+ * units of the currency, treatment, script_errors (how often a store
+ * script failed under fail_open while the sale was open: 0 for none, and
+ * for sales recorded before schema 11, which kept none).  `purpose_name`:
+ * NULL for every sale, or a
  * purpose name ("resale") to keep the sales with at least one line of that
  * purpose.  Does not finish the sink (the caller calls sink_finish).
  * Returns 0, or -1 with err: code "storage" (SQLite's message) or the
@@ -41,7 +44,8 @@ typedef enum sale_show_result {
 
 /* Writes to f the sale `sale_id` recorded on `terminal` of `store_id`
  * (all NUL-terminated, borrowed): a title line, then its header fields,
- * a "Lines" and an "Evidence" block, each field as "  name  value" (NULLs
+ * a "Lines", an "Evidence" and a "Script failures" block, each field as
+ * "  name  value" (NULLs
  * left out, amounts in major units of its currency, the void's reason when
  * voided).  Errors carry code "storage" and SQLite's message. */
 sale_show_result report_sale_show(store *st, const char *store_id, const char *terminal,

@@ -291,8 +291,9 @@ static void free_gen(generation *g) {
 static void add_hint(lsb_failure *f) {
   if (strstr(f->message, "(global 'print')") == NULL) return;
   size_t n = strlen(f->message);
-  snprintf(f->message + n, sizeof f->message - n,
-           "; store scripts have no print: use pos.log(\"info\", text)");
+  int w = snprintf(f->message + n, sizeof f->message - n,
+                   "; store scripts have no print: use pos.log(\"info\", text)");
+  if (w < 0 || (size_t)w >= sizeof f->message - n) f->truncated = 1;
 }
 
 /* A new state with every script of src loaded, within load_ms in all. */
@@ -539,6 +540,10 @@ void hooks_clear_failures(hooks *h) {
   if (h) h->nfail = h->morefail = 0;
 }
 
+_Static_assert(HOOKS_MESSAGE_MAX == LSB_MESSAGE_MAX &&
+                   HOOKS_MESSAGE_MAX == SALE_SCRIPT_MESSAGE_MAX,
+               "a failure's sentence is kept whole from the sandbox to the record");
+
 /* Keep a failure for the reply (hooks_failures). */
 static void note_failure(hooks *h, hook_id id, const lsb_failure *f, int closed) {
   if (h->nfail == HOOKS_FAILURES_MAX) {
@@ -549,6 +554,7 @@ static void note_failure(hooks *h, hook_id id, const lsb_failure *f, int closed)
   snprintf(x->hook, sizeof x->hook, "%s", hook_name(id));
   snprintf(x->where, sizeof x->where, "%s", f->where);
   snprintf(x->message, sizeof x->message, "%s", f->message);
+  x->truncated = f->truncated;
   x->closed = closed;
 }
 
@@ -1018,11 +1024,12 @@ static int apply_complete(call *c, hook_id id, pi_error *err) {
   }
   if (printed_size(merged) >= acc->cap) {
     cJSON_Delete(merged);
-    lsb_failure f = {LSB_ERR_SCRIPT, "", ""};
+    lsb_failure f = {LSB_ERR_SCRIPT, "", "", 0};
     snprintf(f.where, sizeof f.where, "%s", c->src->chunk);
-    snprintf(f.message, sizeof f.message,
-             "%s: on_complete: the stored fields would exceed %zu bytes",
-             c->src->chunk, acc->cap - 1);
+    int w = snprintf(f.message, sizeof f.message,
+                     "%s: on_complete: the stored fields would exceed %zu bytes",
+                     c->src->chunk, acc->cap - 1);
+    f.truncated = w < 0 || (size_t)w >= sizeof f.message;
     return failed(c, id, &f, err);
   }
   cJSON_Delete(acc->root);
@@ -1103,11 +1110,12 @@ static int apply_return(call *c, hook_id id, pi_error *err) {
     }
     if (printed_size(merged) >= acc->cap) {
       cJSON_Delete(merged);
-      lsb_failure f = {LSB_ERR_SCRIPT, "", ""};
+      lsb_failure f = {LSB_ERR_SCRIPT, "", "", 0};
       snprintf(f.where, sizeof f.where, "%s", c->src->chunk);
-      snprintf(f.message, sizeof f.message,
-               "%s: on_return: the stored fields would exceed %zu bytes", c->src->chunk,
-               acc->cap - 1);
+      int w = snprintf(f.message, sizeof f.message,
+                       "%s: on_return: the stored fields would exceed %zu bytes",
+                       c->src->chunk, acc->cap - 1);
+      f.truncated = w < 0 || (size_t)w >= sizeof f.message;
       return failed(c, id, &f, err);
     }
     cJSON_Delete(acc->root);

@@ -125,10 +125,13 @@ int hooks_on_return(hooks *h, const cJSON *sold, const cJSON *ret,
                     hooks_return_answer *ans, pi_error *err);
 
 /* One script failure, as a reply's "script_errors" shows it. */
+#define HOOKS_MESSAGE_MAX 256
 typedef struct hooks_failure {
   char hook[16];       /* "on_total"                                       */
   char where[96];      /* "scripts/gifts.lua:12"                           */
-  char message[256];   /* the sentence, starting with `where`              */
+  char message[HOOKS_MESSAGE_MAX]; /* the sentence, starting with `where`:
+                          at most 255 bytes, cut at a character boundary */
+  int truncated;       /* 1: message is the start of a longer sentence    */
   int closed;          /* 1: the failure policy refused the action         */
 } hooks_failure;
 

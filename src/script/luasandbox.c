@@ -301,8 +301,10 @@ void lsb_clean_text(char *dst, size_t cap, const char *src, size_t len) {
   utf8_clean(dst, cap, src, len, "?", UTF8_NO_CONTROLS);
 }
 
-static void clean_copy(char *dst, size_t cap, const char *src) {
-  lsb_clean_text(dst, cap, src, strlen(src));
+/* Returns 1 when src did not fit whole (dst holds its start). */
+static int clean_copy(char *dst, size_t cap, const char *src) {
+  size_t n = strlen(src);
+  return utf8_clean(dst, cap, src, n, "?", UTF8_NO_CONTROLS) < n;
 }
 
 /* Fill f from a failed run.  `where` in a message is the chunk name and a
@@ -313,8 +315,9 @@ static void describe(luasandbox *sb, int rc, const char *chunk, lsb_failure *f) 
   size_t mlen = 0;
   const char *raw = lua_type(sb->L, -1) == LUA_TSTRING ? lua_tolstring(sb->L, -1, &mlen)
                                                        : NULL;
+  f->truncated = 0;
   if (raw)
-    lsb_clean_text(clean, sizeof clean, raw, mlen);
+    f->truncated = utf8_clean(clean, sizeof clean, raw, mlen, "?", UTF8_NO_CONTROLS) < mlen;
   else
     snprintf(clean, sizeof clean, "(error object is not a string)");
   const char *msg = clean;
@@ -344,7 +347,7 @@ static void describe(luasandbox *sb, int rc, const char *chunk, lsb_failure *f) 
       snprintf(text, sizeof text, "%s", msg);
       if (i > cl + 1 && msg[i] == ':') {
         snprintf(f->where, sizeof f->where, "%.*s", (int)i, msg);
-        clean_copy(f->message, sizeof f->message, text);
+        f->truncated |= clean_copy(f->message, sizeof f->message, text);
         return;
       }
     } else {
@@ -352,7 +355,7 @@ static void describe(luasandbox *sb, int rc, const char *chunk, lsb_failure *f) 
     }
   }
   clean_copy(f->where, sizeof f->where, where);
-  clean_copy(f->message, sizeof f->message, text);
+  f->truncated |= clean_copy(f->message, sizeof f->message, text);
 }
 
 lsb_status lsb_run(luasandbox *sb, lua_CFunction fn, void *ud, const char *chunk,
@@ -364,6 +367,7 @@ lsb_status lsb_run(luasandbox *sb, lua_CFunction fn, void *ud, const char *chunk
   lsb_budget_frame frame;
   lsb_failure local;
   if (f == NULL) f = &local;
+  f->truncated = 0;
   if (lsb_budget_start(sb, budget_ms, &frame)) {
     /* Refused before anything ran: no runaway script may go unbounded. */
     f->status = LSB_ERR_TIME;

@@ -95,11 +95,16 @@ typedef enum lsb_status {
 
 /* Why a run failed.  `where` is "chunk:line" when a line is known, else
  * the chunk name; `message` is a sentence that starts with `where`
- * ("scripts/gifts.lua:12: attempt to index a nil value"). */
+ * ("scripts/gifts.lua:12: attempt to index a nil value"), at most
+ * LSB_MESSAGE_MAX - 1 bytes: a longer one (a script's own error text may
+ * be any length) is cut at a character boundary and `truncated` says so,
+ * never silently. */
+#define LSB_MESSAGE_MAX 256
 typedef struct lsb_failure {
   lsb_status status;
   char where[96];
-  char message[256];
+  char message[LSB_MESSAGE_MAX];
+  int truncated;       /* 1: message is the start of a longer sentence    */
 } lsb_failure;
 
 typedef struct luasandbox luasandbox;

@@ -26,11 +26,18 @@
  * Entries of earlier formats are still verified as they were written; a
  * sale of theirs must have no attempt and its lines no rate or code (it
  * was recorded before there were any), so one set behind the journal's
- * back shows too. */
-#define FORMAT_VERSION 5
+ * back shows too.  Format 6 adds the store scripts' failures the sale
+ * was decided with (script_errors, schema 11) as "script_errors":[[row],
+ * ...] after the evidence, each sentence as a salted digest
+ * "error<seq>.message" among the personal fields; an entry of an earlier
+ * format lists them only when there are rows (there can be none: nothing
+ * was kept then), so rows added behind the journal's back show there
+ * too. */
+#define FORMAT_VERSION 6
 #define VOID_PII_SINCE 3
 #define ATTEMPT_SINCE 4
 #define LINE_TAX_SINCE 5
+#define SCRIPT_ERRORS_SINCE 6
 #define SALT_BYTES 16
 static const char zero_hash[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -61,6 +68,10 @@ static const char line_cols[] =
     "treatment, gift_receipt, tax_rate_bp, tax_code";
 static const char evidence_cols[] =
     "kind, input, state, expires, compact, country, valid, reason, chosen";
+/* A store script's failure the sale was decided with (format 6 on); its
+ * sentence, personal data, is ERROR_TEXT_FIELD. */
+static const char script_error_cols[] = "seq, event, hook, location, count, truncated";
+#define ERROR_TEXT_FIELD "message" /* "error<seq>.message" in salts */
 
 /* A return (format JOURNAL_RETURN_FORMAT): the returns row without its
  * personal text and reply, and its lines.  The original sale's id comes
@@ -121,7 +132,7 @@ struct journal {
   int code_col;    /* format 5 on                                         */
   sqlite3_stmt *sel_sale, *sel_lines, *sel_evidence, *sel_void, *head, *insert,
       *get_salt, *put_salt, *salted_fields, *del_salt, *sel_return, *sel_return_lines,
-      *sel_account, *sel_account_evidence;
+      *sel_account, *sel_account_evidence, *sel_script_errors;
   EVP_MD *sha256;
   EVP_MD_CTX *ctx;
   jsonw body, pii;
@@ -216,7 +227,7 @@ static int prep(journal *j, sqlite3_stmt **q, const char *sql, pi_error *err) {
 }
 
 int journal_open(sqlite3 *db, journal **out, pi_error *err) {
-  char sql[7][512];
+  char sql[8][512];
   *out = NULL;
   journal *j = calloc(1, sizeof *j);
   if (j == NULL) return pi_fail(err, PI_E_NOMEM, "journal", "out of memory");
@@ -246,6 +257,9 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err) {
   snprintf(sql[6], sizeof sql[6],
            "SELECT %s FROM account_evidence WHERE account_id=?1 ORDER BY seq",
            account_evidence_cols);
+  snprintf(sql[7], sizeof sql[7],
+           "SELECT %s, message FROM script_errors WHERE sale_id=?1 ORDER BY seq",
+           script_error_cols);
   j->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
   j->ctx = EVP_MD_CTX_new();
   if (j->sha256 == NULL || j->ctx == NULL) {
@@ -257,6 +271,7 @@ int journal_open(sqlite3 *db, journal **out, pi_error *err) {
       prep(j, &j->sel_return, sql[3], err) || prep(j, &j->sel_return_lines, sql[4], err) ||
       prep(j, &j->sel_account, sql[5], err) ||
       prep(j, &j->sel_account_evidence, sql[6], err) ||
+      prep(j, &j->sel_script_errors, sql[7], err) ||
       prep(j, &j->sel_void,
            "SELECT s.store, s.terminal, s.sale, v.at, v.reason FROM voids v"
            " JOIN sales s ON s.id=v.sale_id WHERE v.sale_id=?1",
@@ -284,7 +299,8 @@ void journal_close(journal *j) {
   sqlite3_stmt *all[] = {j->sel_sale, j->sel_lines, j->sel_evidence, j->sel_void,
                          j->head,     j->insert,    j->get_salt,     j->put_salt,
                          j->salted_fields, j->del_salt, j->sel_return,
-                         j->sel_return_lines, j->sel_account, j->sel_account_evidence};
+                         j->sel_return_lines, j->sel_account, j->sel_account_evidence,
+                         j->sel_script_errors};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) sqlite3_finalize(all[i]);
   EVP_MD_free(j->sha256);
   EVP_MD_CTX_free(j->ctx);
@@ -407,6 +423,38 @@ static int facts_fail(const journal *j, pi_error *err) {
   return jw_fail(&j->pii, err, "journal");
 }
 
+/* Append the script failures of sale `sale_id` to j->body
+ * ("script_errors":[[seq, event, hook, location, count, truncated],...])
+ * and their sentences to j->pii; before format 6 only when there are
+ * rows.  Returns 0, or -1 with err. */
+static int script_errors_fact(journal *j, int64_t sale_id, enum pii_mode mode,
+                              int version, pi_error *err) {
+  int ncols = count_cols(script_error_cols), rc = 0;
+  sqlite3_stmt *q = j->sel_script_errors;
+  sqlite3_bind_int64(q, 1, sale_id);
+  int step = sqlite3_step(q);
+  if (step == SQLITE_DONE && version < SCRIPT_ERRORS_SINCE) {
+    done(q);
+    return 0;
+  }
+  jw_key(&j->body, "script_errors");
+  jw_array(&j->body);
+  for (; rc == 0 && step == SQLITE_ROW; step = sqlite3_step(q)) {
+    row_array(&j->body, q, 0, ncols, -1, -1);
+    const char *value = (const char *)sqlite3_column_text(q, ncols);
+    if (value == NULL) continue;
+    char field[64];
+    snprintf(field, sizeof field, "error%lld.%s", (long long)sqlite3_column_int64(q, 0),
+             ERROR_TEXT_FIELD);
+    rc = pii_field(j, sale_id, mode, field, value, err);
+  }
+  done(q);
+  if (rc) return -1;
+  if (step != SQLITE_DONE) return db_fail(j->db, err, "reading the script failures");
+  jw_end_array(&j->body);
+  return 0;
+}
+
 /* Build j->body and j->pii of sale `sale_id` from its rows; the stored
  * reply's digest goes into j->pii when `with_reply` (always when
  * recording).  FACT_BUILT, FACT_ABSENT when there is no such sale, or
@@ -468,6 +516,7 @@ static fact_result sale_fact(journal *j, int64_t sale_id, enum pii_mode mode, in
   if (child_rows(j, j->sel_evidence, sale_id, "evidence", count_cols(evidence_cols),
                  "reading the evidence", err))
     return FACT_FAILED;
+  if (script_errors_fact(j, sale_id, mode, version, err)) return FACT_FAILED;
   jw_end_object(body);
   jw_end_object(&j->pii);
   if (facts_fail(j, err)) return FACT_FAILED;
@@ -797,6 +846,9 @@ static int null_field(journal *j, int64_t sale_id, const char *field, pi_error *
   long long seq;
   int is_line = sscanf(field, "line%lld.%31s", &seq, col) == 2;
   int is_return = !is_line && sscanf(field, "return%lld.%31s", &seq, col) == 2;
+  int is_error = !is_line && !is_return && sscanf(field, "error%lld.%31s", &seq, col) == 2;
+  if (is_error && strcmp(col, ERROR_TEXT_FIELD) != 0)
+    return pi_fail(err, PI_E_STORAGE, "journal", "cannot erase field %s", field);
   const char *base = is_line ? col : field;
   int is_void = strcmp(field, VOID_REASON_FIELD) == 0;
   if (is_return && strcmp(col, RETURN_TEXT_FIELD) != 0)
@@ -804,9 +856,12 @@ static int null_field(journal *j, int64_t sale_id, const char *field, pi_error *
   const char *const *list = is_line ? line_pii : sale_pii;
   int known = 0;
   for (int i = 0; list[i]; i++) known |= strcmp(base, list[i]) == 0;
-  if (!known && !is_void && !is_return)
+  if (!known && !is_void && !is_return && !is_error)
     return pi_fail(err, PI_E_STORAGE, "journal", "cannot erase field %s", field);
-  if (is_return)
+  if (is_error)
+    snprintf(sql, sizeof sql,
+             "UPDATE script_errors SET message=NULL WHERE sale_id=?1 AND seq=%lld", seq);
+  else if (is_return)
     snprintf(sql, sizeof sql,
              "UPDATE returns SET reason_text=NULL WHERE id=%lld AND sale_id=?1", seq);
   else if (is_void) /* NOT NULL in the schema: '' is "no reason" */

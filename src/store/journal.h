@@ -11,10 +11,13 @@
  *   seq   1, 2, 3, ... without gaps
  *   body  canonical JSON of the fact, rebuilt from the recorded rows, with
  *         no personal data in it; a sale's from format 4 on includes its
- *         attempt key (sales.attempt, docs/events.md)
+ *         attempt key (sales.attempt, docs/events.md), from format 6 on
+ *         the store scripts' failures it was decided with (script_errors:
+ *         hook, location, count, truncated; store.h)
  *   pii   canonical JSON of salted SHA-256 digests of the personal data
  *         (customer name, gift message, recipient name and contact, script
- *         meta; for a void, its reason) that the fact holds, and of the
+ *         meta, the sentence of each script failure, "error<seq>.message";
+ *         for a void, its reason) that the fact holds, and of the
  *         stored reply (sales.reply, key
  *         "reply"), one random 16-byte salt per field, kept in
  *         salts(sale_id, field, salt)

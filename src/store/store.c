@@ -195,6 +195,22 @@ static const char *const migrations[] = {
     " CHECK(tax_rate_bp BETWEEN 0 AND 10000);"
     "ALTER TABLE lines ADD COLUMN tax_code TEXT"
     " CHECK(length(tax_code) BETWEEN 1 AND 16);",
+    /* 10 -> 11: the store scripts' failures a sale was decided with
+     * (issue 17: under fail_open a crashed rule no longer looks like a
+     * rule that had nothing to say).  One row per different failure
+     * (hook, location, sentence) with how often it happened; past
+     * SALE_SCRIPT_ERRORS_MAX of them one last row with hook '' only
+     * counts the rest.  The sentence is personal data (it may echo a name
+     * a script read): chained as a salted digest, erasable (journal.c).
+     * Sales recorded before have no rows: nothing was kept then. */
+    "CREATE TABLE script_errors("
+    " sale_id INTEGER NOT NULL REFERENCES sales(id),"
+    " seq INTEGER NOT NULL,"
+    " event TEXT NOT NULL, hook TEXT NOT NULL, location TEXT NOT NULL,"
+    " count INTEGER NOT NULL CHECK(count >= 1),"
+    " truncated INTEGER NOT NULL CHECK(truncated IN (0, 1)),"
+    " message TEXT,"
+    " PRIMARY KEY(sale_id, seq)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
@@ -462,7 +478,11 @@ static int prepare_all(store *st, pi_error *err) {
                  "?6,?7,?8,?9,?10)",
                  err) ||
          prepare(st, &st->ins_void,
-                 "INSERT INTO voids(sale_id,at,reason) VALUES(?1,?2,?3)", err);
+                 "INSERT INTO voids(sale_id,at,reason) VALUES(?1,?2,?3)", err) ||
+         prepare(st, &st->ins_script_error,
+                 "INSERT INTO script_errors(sale_id,seq,event,hook,location,count,"
+                 "truncated,message) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+                 err);
 }
 
 /* The admin CLI's ways in (STORE_READONLY, STORE_EXISTING) never create
@@ -760,6 +780,7 @@ void store_close(store *st) {
   sqlite3_finalize(st->ins_line);
   sqlite3_finalize(st->ins_ev);
   sqlite3_finalize(st->ins_void);
+  sqlite3_finalize(st->ins_script_error);
   sqlite3_close(st->db);
   free(st);
 }

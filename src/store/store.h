@@ -59,8 +59,14 @@
  * (sale_id, seq) instead (docs/performance.md).  Version 9 adds
  * verifications (store/verifications.h).  Version 10 adds
  * lines.tax_rate_bp and lines.tax_code, the tax the host applied to the
- * line (sale.line, docs/events.md), NULL when it sent none.  Version 1
- * also holds the journal (journal.h).
+ * line (sale.line, docs/events.md), NULL when it sent none.  Version 11
+ * adds
+ *   script_errors(sale_id, seq, event, hook, location, count, truncated,
+ *                 message)
+ * the store scripts' failures that the policy ignored while the sale was
+ * open (sale.h, sale_script_error), recorded with the sale and chained in
+ * its journal entry (format 6).  Version 1 also holds the journal
+ * (journal.h).
  */
 #ifndef POSINTENT_STORE_H
 #define POSINTENT_STORE_H
@@ -73,7 +79,7 @@
 #include "config/manifest.h"
 #include "domain/sale.h"
 
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 typedef struct store store;
 

@@ -23,7 +23,8 @@ struct store {
   int busy; /* the last setup step failed on another connection's lock */
   const plugin_config *cfg; /* borrowed from the caller; may be NULL */
   /* Prepared once: the till records every sale through these. */
-  sqlite3_stmt *find_store, *find_any, *ins_sale, *ins_line, *ins_ev, *ins_void;
+  sqlite3_stmt *find_store, *find_any, *ins_sale, *ins_line, *ins_ev, *ins_void,
+      *ins_script_error;
   sqlite3_stmt *begin, *commit, *rollback;
   journal *jr;
 };

@@ -145,6 +145,28 @@ static int insert_lines(store *st, const sale *s, const decision *d,
   return 0;
 }
 
+/* The sale's ignored script failures (sale.h): one row each, and one
+ * more (hook '') counting those past the kept ones. */
+static int insert_script_errors(store *st, const sale *s, sqlite3_int64 rowid,
+                                pi_error *err) {
+  sqlite3_stmt *q = st->ins_script_error;
+  size_t n = s->nscript_errors;
+  for (size_t i = 0; i <= n; i++) {
+    const sale_script_error *x = i < n ? &s->script_errors[i] : NULL;
+    if (x == NULL && s->script_errors_more == 0) break;
+    sqlite3_bind_int64(q, 1, rowid);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)i + 1);
+    sqlite3_bind_text(q, 3, x ? x->event : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, x ? x->hook : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, x ? x->where : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, x ? x->count : s->script_errors_more);
+    sqlite3_bind_int(q, 7, x ? x->truncated : 0);
+    bind_opt(q, 8, x ? x->message : NULL);
+    if (step_done(st, q, err, "recording a script failure")) return -1;
+  }
+  return 0;
+}
+
 static int insert_evidence(store *st, const sale *s, sqlite3_int64 rowid,
                            pi_error *err) {
   if (!s->customer.present) return 0;
@@ -271,6 +293,7 @@ store_rec store_record_sale(store *st, const sale *s, const decision *d,
                            reply, "completed", &rowid, err);
   if (rc == 0) rc = insert_lines(st, s, d, dflt, rowid, err);
   if (rc == 0) rc = insert_evidence(st, s, rowid, err);
+  if (rc == 0) rc = insert_script_errors(st, s, rowid, err);
   if (rc == 0) rc = journal_append_sale(st->jr, rowid, completed_at, err);
   return finish_rec(st, rc, err);
 }
@@ -302,6 +325,7 @@ static int record_open_void(store *st, const sale *open_sale, purpose dflt, cons
                          rowid, err);
   if (rc == 0) rc = insert_lines(st, open_sale, &d, dflt, *rowid, err);
   if (rc == 0) rc = insert_evidence(st, open_sale, *rowid, err);
+  if (rc == 0) rc = insert_script_errors(st, open_sale, *rowid, err);
   if (rc == 0) rc = journal_append_sale(st->jr, *rowid, at, err);
   return rc;
 }
