@@ -201,6 +201,10 @@ static int sendo(outcome *o, const char *name, engine *e, const char *fmt, ...) 
  * carry a VAT and an EORI number, so a whole sale has 2 evidence rows. */
 static int use_account;
 
+/* With tests/data/failing-scripts, every sale is decided while a script
+ * fails (fail_open): a recorded sale has its script_errors rows too. */
+static int expect_script_errors;
+
 #define TYPED_CUSTOMER                                                        \
   "{\"id\":\"C-1\",\"name\":\"Café Mitte GmbH\",\"org\":true,\"vat\":"          \
   "\"ATU13585627\",\"eori\":\"DE1234567890123\"}"
@@ -271,14 +275,20 @@ static int recorded(fixture *f, const char *id, const outcome *o) {
                            "AND s.tax = sum(l.tax) FROM sales s JOIN lines l ON "
                            "l.sale_id = s.id WHERE s.sale=?1 GROUP BY s.id",
                            id);
-  if (sales == 0 && lines == 0 && ev == 0) return 0;
-  if (sales == 1 && lines == o->lines && ev == (o->customer ? 2 : 0) && sums == 1)
+  int64_t failures = query_int(f->check,
+                               "SELECT count(*) FROM script_errors WHERE sale_id IN "
+                               "(SELECT id FROM sales WHERE sale=?1)",
+                               id);
+  if (sales == 0 && lines == 0 && ev == 0 && failures == 0) return 0;
+  if (sales == 1 && lines == o->lines && ev == (o->customer ? 2 : 0) && sums == 1 &&
+      (failures > 0) == expect_script_errors)
     return 1;
   fail_msg("sale %s (allocation failed in %s) is recorded as %lld sale rows, %lld "
-           "lines, %lld evidence, sums %s; the replies said %d lines%s",
+           "lines, %lld evidence, %lld script failures, sums %s; the replies said %d "
+           "lines%s",
            id, o->failed[0] ? o->failed : "no event", (long long)sales,
-           (long long)lines, (long long)ev, sums == 1 ? "ok" : "wrong", o->lines,
-           o->customer ? " and a customer" : "");
+           (long long)lines, (long long)ev, (long long)failures,
+           sums == 1 ? "ok" : "wrong", o->lines, o->customer ? " and a customer" : "");
   return -1;
 }
 
@@ -366,9 +376,19 @@ static int setup_hooks(void **state) {
   return 0;
 }
 
+/* A store script that crashes in on_total under fail_open: every sale is
+ * recorded with its failure, or not at all. */
+static int setup_failing(void **state) {
+  use_account = 0;
+  expect_script_errors = 1;
+  return setup_with(state, "\"store_id\":\"shop-1\",\"scripts\":{\"dir\":\""
+                           POSINTENT_SOURCE_DIR "/tests/data/failing-scripts\"," UNTIMED "}");
+}
+
 static int teardown(void **state) {
   fixture *f = *state;
   alloc_stop();
+  expect_script_errors = 0;
   sqlite3_close(f->check);
   engine_close(f->e);
   tu_rmtree(f->dir);
@@ -498,6 +518,9 @@ static void torture_open(void **state) {
 
 static void torture_plain(void **state) { torture(state, "no scripts"); }
 static void torture_hooks(void **state) { torture(state, "with Lua hooks and an account"); }
+static void torture_failing(void **state) {
+  torture(state, "with a store script failing under fail_open");
+}
 
 /* Everything the full sale sold comes back (sale id, then the same id for
  * the return's own, R-<sale>): L1 (2 pieces, 2804 + 196) and
@@ -594,6 +617,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(torture_hooks, setup_hooks, teardown),
       cmocka_unit_test_setup_teardown(torture_return, setup_hooks, teardown),
       cmocka_unit_test_setup_teardown(torture_open, setup_plain, teardown),
+      cmocka_unit_test_setup_teardown(torture_failing, setup_failing, teardown),
   };
   if (argc == 2) {
     /* A name that matches nothing would run nothing and pass. */
@@ -604,7 +628,7 @@ int main(int argc, char **argv) {
   }
   if (argc > 2) {
     fprintf(stderr, "usage: test_allocfail [torture_plain|torture_hooks|torture_return|"
-                    "torture_open]\n");
+                    "torture_open|torture_failing]\n");
     return 2;
   }
   return cmocka_run_group_tests(tests, NULL, NULL);
