@@ -56,11 +56,22 @@ NAMED = """return {
   end,
 }
 """
+# A different sentence at each call: past the 16 kept, only counted.
+COUNTER = """local n = 0
+return {
+  on_total = function(sale)
+    if sale.lines[1].sku == "CUPS" then
+      n = n + 1
+      error("call " .. n)
+    end
+  end,
+}
+"""
 STORE = "roastery-berlin"
 NAME = "Anna Beispiel"
 
 
-def sale(sid, sku, hour, customer=None, void=False, total_twice=False):
+def sale(sid, sku, hour, customer=None, void=False, totals=1):
     at = f"2026-11-20T{hour:02d}:00:00+01:00"
     ev = [{"type": "sale.begin", "sale": sid, "store": STORE, "terminal": "T1",
            "cashier": "mia", "at": at},
@@ -69,9 +80,7 @@ def sale(sid, sku, hour, customer=None, void=False, total_twice=False):
     if customer:
         ev.append({"type": "sale.customer", "sale": sid,
                    "customer": {"id": "C-7", "name": customer}})
-    ev.append({"type": "sale.total", "sale": sid})
-    if total_twice:
-        ev.append({"type": "sale.total", "sale": sid})
+    ev += [{"type": "sale.total", "sale": sid}] * totals
     if void:
         ev.append({"type": "sale.void", "sale": sid, "reason": "changed mind"})
     else:
@@ -82,7 +91,7 @@ def sale(sid, sku, hour, customer=None, void=False, total_twice=False):
 
 def write_scripts(d):
     os.makedirs(d, exist_ok=True)
-    for name, text in (("bean.lua", BEAN), ("named.lua", NAMED)):
+    for name, text in (("bean.lua", BEAN), ("named.lua", NAMED), ("counter.lua", COUNTER)):
         with open(os.path.join(d, name), "w") as f:
             f.write(text)
 
@@ -133,8 +142,8 @@ with tempfile.TemporaryDirectory() as tmp:
     db = os.path.join(tmp, "shop.db")
     events = (sale("S1", "BEANS", 9) + sale("S2", "MUG", 10) +
               sale("S3", "GRINDER", 11, customer=NAME) +
-              sale("S4", "BEANS", 12, total_twice=True) + sale("S5", "BEANS", 13, void=True) +
-              sale("S6", "GRINDER", 14))
+              sale("S4", "BEANS", 12, totals=2) + sale("S5", "BEANS", 13, void=True) +
+              sale("S6", "GRINDER", 14) + sale("S7", "CUPS", 16, totals=18))
     replies = play(db, scripts, events, tmp)
 
     # ---- the replies (as before) and the records ----------------------------
@@ -154,7 +163,7 @@ with tempfile.TemporaryDirectory() as tmp:
     got = failures(db)
     # S1: total + complete; S4: two totals + complete; S5 voided: one total.
     check("exactly the crashed sales are recorded with their failures",
-          got == {"S1": 2, "S3": 2, "S4": 3, "S5": 1}, got)
+          got == {"S1": 2, "S3": 2, "S4": 3, "S5": 1, "S7": 19}, got)
     rows = [] if not got else sql(db, "SELECT s.sale, f.seq, f.event, f.hook, f.location, f.count, f.truncated,"
                    " f.message FROM script_errors f JOIN sales s ON s.id = f.sale_id"
                    " ORDER BY s.sale, f.seq")
@@ -163,6 +172,12 @@ with tempfile.TemporaryDirectory() as tmp:
           [r[1:7] for r in s1] == [(1, "sale.total", "on_total", "scripts/bean.lua:4", 2, 0)],
           s1)
     check("the row has the sentence", s1 and "attempt to index a nil value" in s1[0][7], s1)
+    s7 = [r for r in rows if r[0] == "S7"]
+    check("past 16 different failures, one last row counts the rest",
+          len(s7) == 17 and [r[5] for r in s7] == [1] * 16 + [3] and
+          s7[-1][2:5] == ("", "", "") and s7[-1][7] is None and
+          [r[7].split(": ")[-1] for r in s7[:16]] == [f"call {i}" for i in range(1, 17)],
+          s7)
     s3 = [r for r in rows if r[0] == "S3"]
     check("the long sentence is kept to 255 bytes and marked truncated",
           len(s3) == 1 and s3[0][6] == 1 and len(s3[0][7].encode()) <= 255 and
@@ -179,7 +194,8 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run(db, "sales", "list", "--format", "csv")
     listed = {x["sale"]: x.get("script_errors") for x in csv.DictReader(io.StringIO(r.stdout))}
     check("sales list: the count of exactly those sales",
-          listed == {"S1": "2", "S2": "0", "S3": "2", "S4": "3", "S5": "1", "S6": "0"},
+          listed == {"S1": "2", "S2": "0", "S3": "2", "S4": "3", "S5": "1", "S6": "0",
+                     "S7": "19"},
           (r.returncode, listed, r.stderr))
     r = run(db, "sale", "show", STORE, "T1", "S3")
     check("sale show lists the failures, the cut one marked",
@@ -189,7 +205,8 @@ with tempfile.TemporaryDirectory() as tmp:
     found = [(x["rule"], x["sale"]) for x in csv.DictReader(io.StringIO(r.stdout))
              if x["rule"] == "script_failed"]
     check("check flags exactly the completed sales with failures (exit 1)",
-          r.returncode == 1 and found == [("script_failed", s) for s in ("S1", "S3", "S4")],
+          r.returncode == 1 and
+          found == [("script_failed", s) for s in ("S1", "S3", "S4", "S7")],
           (r.returncode, found, r.stdout, r.stderr))
     check("check's message names hook, place and count",
           "failed 3 times (first: on_total at scripts/bean.lua:4, in sale.total)" in r.stdout,
@@ -198,7 +215,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check("check: nothing outside the period", r.returncode == 0, (r.returncode, r.stdout))
     r = run(db, "report", "resellers", "--format", "csv")
     check("the reseller report warns about them",
-          r.returncode == 0 and r.stderr.count("script_failed: sale") == 3, r.stderr)
+          r.returncode == 0 and r.stderr.count("script_failed: sale") == 4, r.stderr)
 
     # ---- tampering shows ---------------------------------------------------
     for what, change, undo in (
@@ -229,7 +246,7 @@ with tempfile.TemporaryDirectory() as tmp:
                    " WHERE s.sale = 'S3'")
     check("the sentence that named the customer is erased", left == [(None,)], left)
     check("other sales keep theirs", failures(db).get("S1") == 2 and got and sql(
-        db, "SELECT count(*) FROM script_errors WHERE message IS NULL")[0][0] == 1)
+        db, "SELECT count(*) FROM script_errors WHERE message IS NULL AND hook <> ''")[0][0] == 1)
     ok, out = verifies(db)
     check("verify passes after the erasure", ok, out)
     r = run(db, "sale", "show", STORE, "T1", "S3")

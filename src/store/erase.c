@@ -300,8 +300,10 @@ static int erase_matching(store *st, const erase_request *rq, const char *at,
                      rq->kind == ERASE_CUSTOMER_NAME ? " (already erased?)" : "");
     return 0;
   }
+  /* What scripts kept (meta) or said (a failure's sentence) may name the
+   * recipient as well. */
   static const char *const recipient[] = {"gift_message", "recipient_name",
-                                          "recipient_contact", "meta", NULL};
+                                          "recipient_contact", "meta", "message", NULL};
   assert(rq->sale != NULL);
   int64_t id = 0;
   if (exec(db, "BEGIN IMMEDIATE", err)) return -1;

@@ -7,7 +7,8 @@
  * gift's recipient.  For each matching sale, in every place the data lives:
  *
  *   sales and lines  customer name, gift recipient name and contact, gift
- *                    message, and the store scripts' meta: set to NULL,
+ *                    message, the store scripts' meta and the sentences of
+ *                    their recorded failures (script_errors): set to NULL,
  *                    their salts deleted (journal.h), an "erase" entry
  *                    appended, so that `verify` still passes;
  *   stored reply     the receipt lines store scripts wrote ("Gift message:

@@ -169,8 +169,9 @@ typedef enum store_rec {
                             before (the void); nothing written           */
 } store_rec;
 
-/* Record a completed sale with its decision, tenders JSON, script meta JSON
- * and the reply to give, in one transaction.  Returns STORE_REC_DONE;
+/* Record a completed sale with its decision, tenders JSON, script meta JSON,
+ * the script failures noted on it (s->script_errors, schema 10) and the
+ * reply to give, in one transaction.  Returns STORE_REC_DONE;
  * STORE_REC_ALREADY when a sale with the same store, terminal and id is
  * already recorded (by another till since this one began it; nothing
  * written: never report it as recorded); STORE_REC_FAILED with err (code
