@@ -229,9 +229,10 @@ try:
         sync(db, old)
         # What a schema-5 posintent's sync left: the journal with the
         # "verification" entries, no table for their rows, and none of the
-        # later columns either (schema 7's line tax rate and code; this
-        # till's lines carry none).
+        # later columns or tables either (schema 7's line tax rate and code;
+        # this till's lines carry none; schema 8's script_errors).
         pg.psql(old, "DROP TABLE posintent.verifications;"
+                " DROP TABLE posintent.script_errors;"
                 " DROP INDEX posintent.journal_verification;"
                 " ALTER TABLE posintent.lines DROP COLUMN tax_rate_bp,"
                 " DROP COLUMN tax_code;"
@@ -242,7 +243,7 @@ try:
         r = posintent("--db", db, "sync", "--to", old)
         check("sync to the schema-5 server exits 0", r.returncode == 0, r.stdout + r.stderr)
         v = pg.query(old, "SELECT version FROM posintent.schema_version")
-        check("the server is migrated to the current schema (7)", v == [["7"]], v)
+        check("the server is migrated to the current schema (8)", v == [["8"]], v)
         got = server_rows(old)
         check("the rows the shipped entries name are shipped, though the till recorded"
               " nothing new", got == want, (got, want))
