@@ -64,12 +64,16 @@ static const char erase_help[] =
     "                         message, on the sale and its lines, with the\n"
     "                         scripts' meta and receipt lines.\n"
     "    --account ID         a customer account (posintent account): its name\n"
-    "                         in every version of it, and everything --customer\n"
-    "                         ID erases on the sales recorded under it.  The\n"
-    "                         account stays on file, without a name, with its\n"
-    "                         id, kind, status and evidence (close it with\n"
-    "                         `posintent account close`).  --store narrows it\n"
-    "                         to one store's account.\n"
+    "                         in every version of it, the name and address the\n"
+    "                         registers returned in every online check of its\n"
+    "                         VAT numbers (posintent evidence verify), and\n"
+    "                         everything --customer ID erases on the sales\n"
+    "                         recorded under it.  The account stays on file,\n"
+    "                         without a name, with its id, kind, status and\n"
+    "                         evidence (close it with `posintent account\n"
+    "                         close`), and each check keeps its number, outcome\n"
+    "                         and consultation number.  --store narrows it to\n"
+    "                         one store's account.\n"
     "    --store and --terminal may be left out while the sale id names one\n"
     "    recorded sale; when it names several, nothing is erased and the\n"
     "    message lists them.\n"
@@ -179,6 +183,10 @@ int cmd_erase(const cli_globals *g, int argc, char **argv) {
   if (acct && (rc == 0 || res.names))
     printf("erased the name of account %s in %lld version%s\n", acct,
            (long long)res.names, res.names == 1 ? "" : "s");
+  if (acct && res.verifications)
+    printf("erased the name and address the registers returned in %lld online "
+           "check%s of its VAT numbers\n",
+           (long long)res.verifications, res.verifications == 1 ? "" : "s");
   /* A recorded sale whose personal data is already gone is not "0 sales". */
   if (acct && res.sales == 0)
     ; /* an account without sales: the line above says it all */

@@ -209,7 +209,7 @@ static int customer_batch(store *st, const erase_request *rq, const char *at,
   }
   sqlite3_finalize(q);
   if (step != SQLITE_DONE) return finish(db, db_fail(db, err, "finding the sales"), err);
-  erase_result batch = {0, 0, 0, 0};
+  erase_result batch = {0, 0, 0, 0, 0};
   int rc = 0;
   for (int i = 0; i < n && rc == 0; i++) {
     int k = 0;
@@ -224,6 +224,49 @@ static int customer_batch(store *st, const erase_request *rq, const char *at,
   res->fields += batch.fields;
   if (n) *last = ids[n - 1];
   return n;
+}
+
+/* Inside erase_account's transaction: the name and address the registers
+ * returned for the account's VAT numbers (those on file in any version of
+ * it), in every online check of them (verifications.h): cleared, their
+ * salts dropped, an "erase" entry each (journal_erase_verification).
+ * res->verifications counts the checks.  Returns 0 or -1 with err. */
+static int erase_account_checks(store *st, const erase_request *rq, const char *at,
+                                erase_result *res, pi_error *err) {
+  sqlite3 *db = store_db(st);
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT id FROM verifications WHERE (name IS NOT NULL OR"
+                         " address IS NOT NULL) AND number IN (SELECT e.compact FROM"
+                         " account_evidence e JOIN accounts a ON a.id = e.account_id"
+                         " WHERE e.kind = 'vat' AND a.account = ?1 AND"
+                         " (?2 IS NULL OR a.store = ?2)) ORDER BY id",
+                         -1, &q, NULL) != SQLITE_OK)
+    return db_fail(db, err, "finding the account's verifications");
+  sqlite3_bind_text(q, 1, rq->customer, -1, SQLITE_STATIC);
+  if (rq->store) sqlite3_bind_text(q, 2, rq->store, -1, SQLITE_STATIC);
+  /* Read whole before any is erased: erasing updates the table read. */
+  int64_t *rows = NULL;
+  size_t n = 0, cap = 0;
+  int step, rc = 0;
+  while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
+    if (n == cap) {
+      size_t ncap = cap ? 2 * cap : 16;
+      int64_t *v = realloc(rows, ncap * sizeof *v);
+      if (v == NULL) rc = pi_fail(err, PI_E_NOMEM, "", "out of memory");
+      else rows = v, cap = ncap;
+    }
+    if (rc == 0) rows[n++] = sqlite3_column_int64(q, 0);
+  }
+  sqlite3_finalize(q);
+  if (rc == 0 && step != SQLITE_DONE) rc = db_fail(db, err, "finding the account's verifications");
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    int k = 0;
+    rc = journal_erase_verification(store_journal(st), rows[i], at, &k, err);
+    res->verifications += k;
+  }
+  free(rows);
+  return rc;
 }
 
 /* ERASE_ACCOUNT: the name of every version of the account, in one
@@ -265,6 +308,7 @@ static int erase_account(store *st, const erase_request *rq, const char *at,
     res->names += k;
   }
   free(rows);
+  if (rc == 0) rc = erase_account_checks(st, rq, at, res, err);
   if (finish(db, rc, err)) return -1;
   /* The account's sales, as a customer's; none is not an error here. */
   erase_request sales = {ERASE_CUSTOMER, rq->customer, NULL, NULL, NULL};

@@ -26,7 +26,10 @@
  *
  *   accounts         an account's name, in every version of it (accounts.h):
  *                    set to NULL, its salt deleted, an "erase" entry per
- *                    version; the sales recorded under the account are
+ *                    version; the name and address the registers returned
+ *                    for its VAT numbers, in every online check of them
+ *                    (verifications.h), likewise, an "erase" entry per
+ *                    check; the sales recorded under the account are
  *                    erased as a customer's.
  *
  * Totals, purposes, statuses, tenders, the customer id and businesses' tax
@@ -74,6 +77,8 @@ typedef struct erase_result {
   int64_t erased;  /* sales on which something was erased                   */
   int64_t fields;  /* fields erased (a sale's script receipt lines count 1) */
   int64_t names;   /* ERASE_ACCOUNT: account versions whose name went      */
+  int64_t verifications; /* ERASE_ACCOUNT: online checks of its VAT numbers
+                            whose returned name and address went        */
 } erase_result;
 
 /* Erase what `rq` names from the database `st` (opened STORE_EXISTING or

@@ -94,11 +94,17 @@ static const char account_evidence_cols[] =
 #define ACCOUNT_NAME_FIELD "name"
 
 /* An online verification of a VAT number (format
- * JOURNAL_VERIFICATION_FORMAT): the verifications row, its returned name
- * and address as SHA-256 digests (journal.h says why plain digests). */
+ * JOURNAL_VERIFICATION_FORMAT): the verifications row, and the name and
+ * address the register returned as digests: plain ones in the body in
+ * format 1, salted ones in pii from format 2 on (journal.h says why).
+ * Their salts are kept under sale id VERIFICATION_SALTS (no sale has id
+ * 0; accounts' are negative), fields "verification<row>.name" and
+ * "verification<row>.address", and erasure drops them as a sale's. */
 static const char verification_cols[] =
     "number, country, service, requester, outcome, code, detail, checked_at,"
     " request_date, consultation, retry_after";
+#define VERIFICATION_SALTS 0
+#define VERIFICATION_SALTED_SINCE 2
 
 /* Personal data: kept in plain in the rows, in the journal only as salted
  * digests. */
@@ -645,9 +651,17 @@ static int digest_col(journal *j, sqlite3_stmt *q, int col, const char *key,
   return 0;
 }
 
-/* Build j->body of verifications row `row` (j->pii stays {}).  FACT_BUILT,
- * FACT_ABSENT when there is no such row, or FACT_FAILED. */
-static fact_result verification_fact(journal *j, int64_t row, pi_error *err) {
+/* The salt field of verifications row `row`'s `col` ("name", "address"). */
+static void verification_field(int64_t row, const char *col, char out[64]) {
+  snprintf(out, 64, "verification%lld.%s", (long long)row, col);
+}
+
+/* Build j->body and j->pii of verifications row `row` in format `version`:
+ * the name and address as plain digests in the body (format 1, pii {}), or
+ * as salted digests in j->pii (from VERIFICATION_SALTED_SINCE).
+ * FACT_BUILT, FACT_ABSENT when there is no such row, or FACT_FAILED. */
+static fact_result verification_fact(journal *j, int64_t row, enum pii_mode mode,
+                                     int version, pi_error *err) {
   char sql[320];
   snprintf(sql, sizeof sql, "SELECT %s, name, address FROM verifications WHERE id=?1",
            verification_cols);
@@ -657,7 +671,7 @@ static fact_result verification_fact(journal *j, int64_t row, pi_error *err) {
     return FACT_FAILED;
   }
   int ncols = count_cols(verification_cols);
-  fact_begin(j, JOURNAL_VERIFICATION_FORMAT);
+  fact_begin(j, version);
   fact_result found = fact_row(j, q, row, "reading the verification", err);
   if (found != FACT_BUILT) {
     sqlite3_finalize(q);
@@ -665,8 +679,19 @@ static fact_result verification_fact(journal *j, int64_t row, pi_error *err) {
   }
   jw_key(&j->body, "verification");
   row_array(&j->body, q, 0, ncols, -1, -1);
-  int rc = digest_col(j, q, ncols, "name", err) ||
-           digest_col(j, q, ncols + 1, "address", err);
+  int rc;
+  if (version < VERIFICATION_SALTED_SINCE) {
+    rc = digest_col(j, q, ncols, "name", err) ||
+         digest_col(j, q, ncols + 1, "address", err);
+  } else {
+    char name[64], address[64];
+    verification_field(row, "name", name);
+    verification_field(row, "address", address);
+    rc = pii_field(j, VERIFICATION_SALTS, mode, name,
+                   (const char *)sqlite3_column_text(q, ncols), err) ||
+         pii_field(j, VERIFICATION_SALTS, mode, address,
+                   (const char *)sqlite3_column_text(q, ncols + 1), err);
+  }
   sqlite3_finalize(q);
   if (rc) return FACT_FAILED;
   jw_end_object(&j->body);
@@ -744,12 +769,66 @@ int journal_append_account(journal *j, int64_t account_row, const char *at,
 
 int journal_append_verification(journal *j, int64_t row, const char *at,
                                 pi_error *err) {
-  fact_result f = verification_fact(j, row, err);
+  fact_result f = verification_fact(j, row, PII_RECORD, JOURNAL_VERIFICATION_FORMAT, err);
   if (f == FACT_ABSENT)
     return pi_fail(err, PI_E_STORAGE, "journal", "verification row %lld is not recorded",
                    (long long)row);
   if (f == FACT_FAILED) return -1;
   return append(j, at, "verification", row, j->body.buf, j->pii.buf, err);
+}
+
+int journal_erase_verification(journal *j, int64_t row, const char *at, int *erased,
+                               pi_error *err) {
+  *erased = 0;
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(j->db,
+                         "SELECT name IS NOT NULL, address IS NOT NULL FROM verifications"
+                         " WHERE id=?1",
+                         -1, &q, NULL) != SQLITE_OK)
+    return db_fail(j->db, err, "erasing a verification's name and address");
+  sqlite3_bind_int64(q, 1, row);
+  int s = sqlite3_step(q);
+  int held[2] = {0, 0};
+  if (s == SQLITE_ROW) {
+    held[0] = sqlite3_column_int(q, 0);
+    held[1] = sqlite3_column_int(q, 1);
+  }
+  sqlite3_finalize(q);
+  if (s != SQLITE_ROW && s != SQLITE_DONE)
+    return db_fail(j->db, err, "erasing a verification's name and address");
+  if (!held[0] && !held[1]) return 0; /* none returned, or erased before */
+  /* The one update the table's trigger lets through (store.c, 11 -> 12). */
+  if (sqlite3_prepare_v2(j->db, "UPDATE verifications SET name=NULL, address=NULL WHERE id=?1",
+                         -1, &q, NULL) != SQLITE_OK)
+    return db_fail(j->db, err, "erasing a verification's name and address");
+  sqlite3_bind_int64(q, 1, row);
+  s = sqlite3_step(q);
+  sqlite3_finalize(q);
+  if (s != SQLITE_DONE) return db_fail(j->db, err, "erasing a verification's name and address");
+  static const char *const cols[2] = {"name", "address"};
+  jsonw *body = &j->body;
+  jw_reset(body);
+  jw_object(body);
+  jw_kint(body, "v", FORMAT_VERSION);
+  jw_key(body, "erased");
+  jw_array(body);
+  for (int i = 0; i < 2; i++) {
+    if (!held[i]) continue;
+    char field[64];
+    verification_field(row, cols[i], field);
+    /* A format-1 row has no salt: nothing is deleted. */
+    sqlite3_bind_int64(j->del_salt, 1, VERIFICATION_SALTS);
+    sqlite3_bind_text(j->del_salt, 2, field, -1, SQLITE_TRANSIENT);
+    s = sqlite3_step(j->del_salt);
+    done(j->del_salt);
+    if (s != SQLITE_DONE) return db_fail(j->db, err, "erasing a verification's salts");
+    jw_str(body, field);
+  }
+  jw_end_array(body);
+  jw_end_object(body);
+  if (jw_fail(body, err, "journal")) return -1;
+  *erased = 1;
+  return append(j, at, "erase", VERIFICATION_SALTS, body->buf, "{}", err);
 }
 
 int journal_erase_account(journal *j, int64_t account_row, const char *at, int *erased,
@@ -1263,25 +1342,61 @@ static int check_account_entry(journal *j, journal_report *rep, const entry_row 
   return 0;
 }
 
-/* A verification entry against its verifications row (format
- * JOURNAL_VERIFICATION_FORMAT).  0 (problem() records a mismatch) or -1
- * with *err. */
+/* A format-1 verification body `stored` against the one rebuilt from the
+ * row, `now`: equal but for a name or address digest whose column is
+ * NULL now and whose erasure an "erase" entry records (the plain digest
+ * stays in the entry; the value is gone from the row).  1 when they
+ * match so. */
+static int v1_erased_match(const char *stored, const char *now, int64_t row,
+                           const cJSON *erasures) {
+  cJSON *a = cJSON_Parse(stored), *b = cJSON_Parse(now);
+  int ok = cJSON_IsObject(a) && cJSON_IsObject(b);
+  static const char *const cols[2] = {"name", "address"};
+  for (int i = 0; ok && i < 2; i++) {
+    const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, cols[i]);
+    char key[96];
+    snprintf(key, sizeof key, "%d:verification%lld.%s", VERIFICATION_SALTS, (long long)row,
+             cols[i]);
+    if (cJSON_IsNull(y) && cJSON_GetObjectItemCaseSensitive(erasures, key)) {
+      cJSON_DeleteItemFromObjectCaseSensitive(a, cols[i]);
+      cJSON_DeleteItemFromObjectCaseSensitive(b, cols[i]);
+    }
+  }
+  ok = ok && cJSON_Compare(a, b, 1);
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  return ok;
+}
+
+/* A verification entry against its verifications row (formats 1 to
+ * JOURNAL_VERIFICATION_FORMAT), and from format 2 the digests of the name
+ * and address returned, salted under VERIFICATION_SALTS; an erased name
+ * or address passes where an "erase" entry records it.  0 (problem()
+ * records a mismatch) or -1 with *err. */
 static int check_verification_entry(journal *j, journal_report *rep, const entry_row *e,
-                                    pi_error *err) {
+                                    const cJSON *erasures, pi_error *err) {
+  char why[200];
   int version = 0;
-  if (sscanf(e->body, "{\"v\":%d,", &version) != 1 ||
-      version != JOURNAL_VERIFICATION_FORMAT) {
+  if (sscanf(e->body, "{\"v\":%d,", &version) != 1 || version < 1 ||
+      version > JOURNAL_VERIFICATION_FORMAT) {
     problem(rep, e->seq, "entry %lld has an unknown format", (long long)e->seq);
     return 0;
   }
-  fact_result f = verification_fact(j, e->sale_id, err);
+  fact_result f = verification_fact(j, e->sale_id, PII_CHECK, version, err);
   if (f == FACT_FAILED) return -1;
   if (f == FACT_ABSENT)
     problem(rep, e->seq, "entry %lld records verification row %lld, which is missing",
             (long long)e->seq, (long long)e->sale_id);
-  else if (strcmp(j->body.buf, e->body) != 0 || strcmp(e->pii, "{}") != 0)
+  else if ((strcmp(j->body.buf, e->body) != 0 &&
+            (version >= VERIFICATION_SALTED_SINCE ||
+             !v1_erased_match(e->body, j->body.buf, e->sale_id, erasures))) ||
+           (version < VERIFICATION_SALTED_SINCE && strcmp(e->pii, "{}") != 0))
     problem(rep, e->seq, "verification row %lld differs from entry %lld",
             (long long)e->sale_id, (long long)e->seq);
+  else if (version >= VERIFICATION_SALTED_SINCE &&
+           !check_pii(e->pii, j->pii.buf, VERIFICATION_SALTS, erasures, why, sizeof why))
+    problem(rep, e->seq, "entry %lld (verification row %lld): %s", (long long)e->seq,
+            (long long)e->sale_id, why);
   return 0;
 }
 
@@ -1324,7 +1439,7 @@ static int walk_chain(journal *j, journal_report *rep, const cJSON *erasures, pi
     else if (strcmp(e.kind, "account") == 0)
       rc = check_account_entry(j, rep, &e, erasures, err);
     else if (strcmp(e.kind, "verification") == 0)
-      rc = check_verification_entry(j, rep, &e, err);
+      rc = check_verification_entry(j, rep, &e, erasures, err);
     memcpy(rep->head, e.hash, sizeof rep->head);
     rep->head_seq = e.seq;
     expect = e.seq + 1;

@@ -50,7 +50,10 @@
  *
  * A "verification" entry records one online check of a VAT number
  * (store/verifications.h): the verifications row, rebuilt and compared
- * like the others; a row without its entry is reported.
+ * like the others, the name and address the register returned as salted
+ * digests (format 2; plain ones in format 1); a row without its entry is
+ * reported.  Their erasure is an "erase" entry with sale_id 0 naming
+ * "verification<row>.name" and ".address".
  *
  * A "period" entry records the closing of a filed period (period.h): its
  * body names the period, the report and format filed, the SHA-256 of the
@@ -155,8 +158,10 @@
   "DROP TABLE journal;"                                                        \
   "ALTER TABLE journal_v9 RENAME TO journal;"
 
-/* The format version of "verification" bodies: {"v":1,...}. */
-#define JOURNAL_VERIFICATION_FORMAT 1
+/* The format version of "verification" bodies: {"v":2,...} (schema 12:
+ * the name and address as salted digests; format 1 entries, plain
+ * digests in the body, are verified as they were written). */
+#define JOURNAL_VERIFICATION_FORMAT 2
 
 /* The format version of "account" bodies: {"v":1,...}. */
 #define JOURNAL_ACCOUNT_FORMAT 1
@@ -218,16 +223,30 @@ int journal_append_account(journal *j, int64_t account_row, const char *at,
 
 /* Inside the caller's write transaction: append the "verification" entry
  * of the verifications row `row` (one online check of a VAT number,
- * store/verifications.h; rows are only ever added).  Its journal sale_id
- * is the row id; the body ({"v":1,"verification":[number, country,
- * service, requester, outcome, code, detail, checked_at, request_date,
- * consultation, retry_after],"name":D,"address":D}) holds the row, with
- * the name and address the service returned as plain SHA-256 digests (null
- * when none): they are what the register publishes to anyone who asks for
- * the number, and a digest keeps them out of the journal's text while an
- * edit still shows.  pii is {}.  Returns 0 or -1 with err. */
+ * store/verifications.h; rows are only ever added, and changed only by
+ * journal_erase_verification).  Its journal sale_id is the row id; the
+ * body ({"v":2,"verification":[number, country, service, requester,
+ * outcome, code, detail, checked_at, request_date, consultation,
+ * retry_after]}) holds the row without the name and address the service
+ * returned, which are personal data for a sole trader and are chained as
+ * salted digests in pii (fields "verification<row>.name" and
+ * "verification<row>.address", left out when none), their salts under
+ * sale id 0, so that an erasure can drop them.  Format 1 (before schema
+ * 12) put plain SHA-256 digests of them in the body ("name":D,
+ * "address":D) and pii {}.  Returns 0 or -1 with err. */
 int journal_append_verification(journal *j, int64_t row, const char *at,
                                 pi_error *err);
+
+/* Inside the caller's write transaction: erase the name and address the
+ * register returned in verifications row `row`: the columns set to NULL
+ * (the one update the table allows), their salts deleted, and an "erase"
+ * entry ({"v":...,"erased":["verification<row>.name", ...]}, journal
+ * sale_id 0) appended, so that verification accepts them missing -- for a
+ * format-1 entry too, whose plain digests stay in its body.  *erased
+ * receives 1, or 0 when the row held neither (nothing written).  Returns
+ * 0 or -1 with err. */
+int journal_erase_verification(journal *j, int64_t row, const char *at, int *erased,
+                               pi_error *err);
 
 /* Inside the caller's write transaction: erase the name of the accounts row
  * `account_row`: the column set to NULL, its salt deleted, and an "erase"

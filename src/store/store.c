@@ -211,6 +211,24 @@ static const char *const migrations[] = {
     " truncated INTEGER NOT NULL CHECK(truncated IN (0, 1)),"
     " message TEXT,"
     " PRIMARY KEY(sale_id, seq)) WITHOUT ROWID;",
+    /* 11 -> 12: the name and address a register returned are erasable
+     * (erase --account, journal_erase_verification): the update trigger
+     * now lets exactly that through -- name and address set to NULL,
+     * every other column as it was -- and refuses any other change.
+     * From now on "verification" entries chain them as salted digests
+     * (journal format 2), salts under sale id 0. */
+    "DROP TRIGGER verifications_no_update;"
+    "CREATE TRIGGER verifications_no_update BEFORE UPDATE ON verifications"
+    " WHEN NOT (NEW.id IS OLD.id AND NEW.number IS OLD.number"
+    " AND NEW.country IS OLD.country AND NEW.service IS OLD.service"
+    " AND NEW.requester IS OLD.requester AND NEW.outcome IS OLD.outcome"
+    " AND NEW.code IS OLD.code AND NEW.detail IS OLD.detail"
+    " AND NEW.checked_at IS OLD.checked_at AND NEW.request_date IS OLD.request_date"
+    " AND NEW.consultation IS OLD.consultation AND NEW.retry_after IS OLD.retry_after"
+    " AND (NEW.name IS OLD.name OR NEW.name IS NULL)"
+    " AND (NEW.address IS OLD.address OR NEW.address IS NULL))"
+    " BEGIN SELECT RAISE(ABORT, 'verifications are append-only: only the name and"
+    " address returned may be erased'); END;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,

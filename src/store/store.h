@@ -79,7 +79,7 @@
 #include "config/manifest.h"
 #include "domain/sale.h"
 
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 typedef struct store store;
 
