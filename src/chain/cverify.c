@@ -47,13 +47,14 @@ typedef struct table {
   " account_evidence.store AND a.chain = account_evidence.chain"               \
   " AND a.id = account_evidence.account_id)"
 
-/* A salt: of a sale (its id), or of an account version's name (the
- * version's row id negated, journal.c). */
+/* A salt: of a sale (its id), of an account version's name (the
+ * version's row id negated, journal.c), or of a verification's name or
+ * address (sale id 0, under the till's home store, as its verifications). */
 #define OF_SALE_OR_ACCOUNT                                                     \
   "chain = $2 AND (EXISTS (SELECT 1 FROM sales s WHERE s.store = salts.store"  \
   " AND s.chain = salts.chain AND s.id = salts.sale_id) OR EXISTS (SELECT 1"   \
   " FROM accounts a WHERE a.store = salts.store AND a.chain = salts.chain"     \
-  " AND a.id = -salts.sale_id))"
+  " AND a.id = -salts.sale_id) OR (salts.sale_id = 0 AND salts.store = $1))"
 
 /* In an order the till's references allow (sales first). */
 static const table tables[] = {
@@ -110,7 +111,7 @@ static const char orphans_sql[] =
     " UNION SELECT store, chain, sale_id, 'evidence' FROM evidence"
     " UNION SELECT store, chain, sale_id, 'script_errors' FROM script_errors"
     " UNION SELECT store, chain, sale_id, 'voids' FROM voids"
-    " UNION SELECT store, chain, sale_id, 'salts' FROM salts WHERE sale_id >= 0"
+    " UNION SELECT store, chain, sale_id, 'salts' FROM salts WHERE sale_id > 0"
     " UNION SELECT store, chain, sale_id, 'returns' FROM returns) y"
     " WHERE NOT EXISTS (SELECT 1 FROM sales s WHERE s.store = y.store"
     " AND s.chain = y.chain AND s.id = y.sale_id)"
@@ -126,6 +127,11 @@ static const char orphans_sql[] =
     " UNION SELECT store, chain, -sale_id, 'salts' FROM salts WHERE sale_id < 0) z"
     " WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.store = z.store"
     " AND a.chain = z.chain AND a.id = z.account_id)"
+    " GROUP BY store, chain"
+    " UNION ALL SELECT store, chain, 'rows of no verification: salts' FROM salts s"
+    " WHERE sale_id = 0 AND NOT EXISTS (SELECT 1 FROM verifications v WHERE"
+    " v.store = s.store AND v.chain = s.chain AND s.field IN ('verification' ||"
+    " v.id || '.name', 'verification' || v.id || '.address'))"
     " GROUP BY store, chain ORDER BY 1, 2";
 #define NTABLES (sizeof tables / sizeof tables[0])
 
@@ -281,6 +287,9 @@ int chain_verify(PGconn *pg, chain_verify_fn fn, void *ctx, int64_t *chains,
     if (strncmp(what, "rows of no sale", 15) == 0)
       snprintf(item.rep.problem, sizeof item.rep.problem,
                "%s: they are not covered by any sale's digest", what);
+    else if (strncmp(what, "rows of no verification", 23) == 0)
+      snprintf(item.rep.problem, sizeof item.rep.problem,
+               "%s: they are not covered by any verification's digest", what);
     else if (strncmp(what, "rows of no account", 18) == 0)
       snprintf(item.rep.problem, sizeof item.rep.problem,
                "%s: they are not covered by any account version's digest", what);

@@ -83,7 +83,10 @@
   " AND seq <= ?2 AND kind = 'erase' AND sale_id < 0 AND -sale_id IN"          \
   " (SELECT sale_id FROM journal WHERE kind = 'account' AND seq <= ?2))"
 /* The verifications rows a batch stages: those its "verification" entries
- * name, and those in (?5, ?6]: ?5 the highest row of this till the server
+ * name, those its "erase" entries of verifications name (journal sale id
+ * 0, fields "verification<row>.name" and ".address", journal.c: the row
+ * ships again as it now is, its name and address gone), and those in
+ * (?5, ?6]: ?5 the highest row of this till the server
  * holds, ?6 the highest row its verification entries on the server name
  * (server_verifications).  Rows are appended with their entry in one
  * transaction and never deleted (store.c), so row ids grow with entry
@@ -94,7 +97,10 @@
  * journal. */
 #define VERIFICATIONS_STAGED                                                   \
   "(id > ?5 AND id <= ?6) OR id IN (SELECT sale_id FROM journal WHERE"         \
-  " seq > ?1 AND seq <= ?2 AND kind = 'verification')"
+  " seq > ?1 AND seq <= ?2 AND kind = 'verification') OR id IN (SELECT"        \
+  " CAST(substr(f.value, 13) AS INTEGER) FROM journal,"                        \
+  " json_each(journal.body, '$.erased') f WHERE journal.seq > ?1 AND"          \
+  " journal.seq <= ?2 AND journal.kind = 'erase' AND journal.sale_id = 0)"
 /* The store of the sale a row belongs to (the central key). */
 #define SALE_STORE(t) "(SELECT store FROM sales WHERE sales.id = " t ".sale_id)"
 
@@ -161,6 +167,13 @@ static const stage stages[] = {
      "SELECT ?4, ?3, " CHAIN_VERIFICATIONS_COLS " FROM verifications WHERE "
      VERIFICATIONS_STAGED,
      "COPY stage_verifications(store,chain," CHAIN_VERIFICATIONS_COLS ") FROM STDIN"},
+    /* Their name's and address's salts (format 2 on): under sale id 0,
+     * field "verification<row>.name", with the till's home store. */
+    {"verification salts",
+     "SELECT ?4, ?3, " CHAIN_SALTS_COLS " FROM salts WHERE sale_id = 0 AND"
+     " CAST(substr(field, 13) AS INTEGER) IN (SELECT id FROM verifications WHERE "
+     VERIFICATIONS_STAGED ")",
+     "COPY stage_salts(store,chain," CHAIN_SALTS_COLS ") FROM STDIN"},
 };
 #define NSTAGES (sizeof stages / sizeof stages[0])
 
@@ -178,8 +191,10 @@ static const stage stages[] = {
  * and lines are never rewritten on the till: kept as first shipped.  An
  * account version takes the till's current name (ACCOUNT_NAME_FIELD,
  * NULL once erased), and its salt (sale_id -id) is replaced as a whole;
- * its other columns and evidence are never rewritten on the till, nor is
- * a verification (append-only: the first copy shipped is kept).  A
+ * its other columns and evidence are never rewritten on the till.  A
+ * verification takes the till's current name and address (NULL once
+ * erased), and the salts of a staged one are replaced as a whole; its
+ * other columns are never rewritten on the till.  A
  * column missing here leaves the server's digest check failing after an
  * erasure (tests/chain_erase_test.py).  Last, acks takes the batch's last
  * entry as what the server acknowledged to this till (never lowered: a
@@ -208,6 +223,10 @@ static const char merge_sql[] =
     " WHERE c.store = s.store AND c.chain = s.chain AND c.sale_id = s.id;"
     "DELETE FROM salts c USING stage_accounts a"
     " WHERE c.store = a.store AND c.chain = a.chain AND c.sale_id = -a.id;"
+    "DELETE FROM salts c USING stage_verifications v"
+    " WHERE c.store = v.store AND c.chain = v.chain AND c.sale_id = 0"
+    " AND c.field IN ('verification' || v.id || '.name',"
+    " 'verification' || v.id || '.address');"
     "INSERT INTO salts SELECT * FROM stage_salts ON CONFLICT DO NOTHING;"
     "INSERT INTO returns SELECT * FROM stage_returns"
     " ON CONFLICT (store, chain, id) DO UPDATE SET reason_text = EXCLUDED.reason_text;"
@@ -217,7 +236,8 @@ static const char merge_sql[] =
     "INSERT INTO account_evidence SELECT * FROM stage_account_evidence"
     " ON CONFLICT DO NOTHING;"
     "INSERT INTO verifications SELECT * FROM stage_verifications"
-    " ON CONFLICT DO NOTHING;"
+    " ON CONFLICT (store, chain, id) DO UPDATE SET name = EXCLUDED.name,"
+    " address = EXCLUDED.address;"
     "INSERT INTO acks SELECT store, chain, seq, hash FROM stage_journal"
     " ORDER BY seq DESC LIMIT 1 ON CONFLICT (store, chain) DO UPDATE SET"
     " seq = EXCLUDED.seq, hash = EXCLUDED.hash WHERE acks.seq < EXCLUDED.seq;";
