@@ -21,12 +21,21 @@ after:
    till's "verification" entries -- what an older posintent's sync left --
    is migrated to 6 by the next sync, which ships the rows its entries
    name though the till recorded nothing new; central verify then passes.
+6. `erase --account` of an account whose VAT number was checked: the name
+   and address the register returned are gone from the table, from every
+   byte of the .db, -wal and -shm, and from the journal (format 2: salted
+   digests, their salts dropped), also for a check recorded in journal
+   format 1 (plain digests, before till schema 12); `posintent verify`
+   passes; the table's trigger refuses any other change; a sync leaves
+   them in no row of any table on the server, whose verify passes.
 
 usage: chain_verifications_test.py POS_HOST POSINTENT MANIFEST PG_STATE
 """
+import hashlib
 import json
 import os
 import sqlite3
+import time
 import subprocess
 import sys
 import tempfile
@@ -112,6 +121,53 @@ def server_rows(url):
                   for l in p.stdout.splitlines() if l)
 
 
+def append_v1_check(db, number, name, address, at):
+    """A check recorded as a till of schema 9 to 11 recorded it: a verifications
+    row and its "verification" entry in journal format 1 (the name and
+    address as plain SHA-256 digests in the body, pii {})."""
+    con = sqlite3.connect(db)
+    cur = con.execute(
+        "INSERT INTO verifications(number, country, service, requester, outcome, code,"
+        " detail, checked_at, request_date, consultation, retry_after, name, address)"
+        " VALUES(?, 'DE', 'vies', 'DE136695976', 'valid', '', 'VIES: valid', ?,"
+        " '2026-11-30+01:00', ?, NULL, ?, ?)",
+        (number, at, "OLD" + number[2:], name, address))
+    row = cur.lastrowid
+    seq, prev = con.execute("SELECT seq, hash FROM journal ORDER BY seq DESC"
+                            " LIMIT 1").fetchone() or (0, "0" * 64)
+    # journal.c's digests hash each part followed by a newline.
+    sha = lambda s: hashlib.sha256((s + "\n").encode()).hexdigest()
+    body = json.dumps({"v": 1, "verification": [
+        number, "DE", "vies", "DE136695976", "valid", "", "VIES: valid", at,
+        "2026-11-30+01:00", "OLD" + number[2:], None],
+        "name": sha(name), "address": sha(address)}, separators=(",", ":"))
+    parts = [prev, str(seq + 1), "verification", str(row), at, body, "{}"]
+    h = hashlib.sha256("".join(p + "\n" for p in parts).encode()).hexdigest()
+    con.execute("INSERT INTO journal(seq, at, kind, sale_id, body, pii, prev, hash)"
+                " VALUES(?, ?, 'verification', ?, ?, '{}', ?, ?)",
+                (seq + 1, at, row, body, prev, h))
+    con.commit()
+    con.close()
+
+
+def file_holds(db, text):
+    """Which of the database's files hold `text` (UTF-8) anywhere."""
+    return [p for p in (db, db + "-wal", db + "-shm")
+            if os.path.exists(p) and text.encode() in open(p, "rb").read()]
+
+
+def server_holds(url, text):
+    """How many rows of all the server's tables hold `text` in any column."""
+    tables = [r[0] for r in pg.query(
+        url, "SELECT table_name FROM information_schema.tables"
+        " WHERE table_schema = 'posintent'")]
+    # One query (one psql) for all tables: a psql per table is slow.
+    sql = " + ".join(f"(SELECT count(*) FROM posintent.{t} x WHERE x::text"
+                     f" LIKE '%{text}%')" for t in tables)
+    p = pg.psql(url, f"SELECT {sql}", check=False)
+    return int(p.stdout.strip() or -1)
+
+
 srv = StandIn()
 try:
     with tempfile.TemporaryDirectory(prefix="posintent-chain-verifications-") as tmp:
@@ -143,6 +199,14 @@ try:
             check("evidence verify exits 0", r.returncode == 0, r.stdout + r.stderr)
 
         verify_pass()
+        OLD_NAME, OLD_ADDRESS = "Old Soletrader Name", "Old Lane 7, 10115 Oldtown"
+        # Asked after the first pass: the number's latest check on the till
+        # (by id) is its latest in time too, as the chain reports order them.
+        append_v1_check(db, good, OLD_NAME, OLD_ADDRESS,
+                        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        r = posintent("--db", db, "verify")
+        check("a format-1 verification entry verifies", r.returncode == 0,
+              r.stdout + r.stderr)
         ring(man, db, resale("V-2", good, "2026-12-02") + resale("V-3", bad, "2026-12-02"))
         srv.vies[later[2:]] = "valid"
         verify_pass("--retry-now")
@@ -152,7 +216,8 @@ try:
         want = till_rows(db)
         outcomes = sorted(r[5] for r in want)
         check("the till holds valid, invalid, unavailable and valid-again checks",
-              outcomes == ["invalid", "unavailable", "valid", "valid", "valid"], want)
+              outcomes == ["invalid", "unavailable", "valid", "valid", "valid", "valid"],
+              want)
         sync(db, url, "--batch", "2")
 
         # -- 1. every till column, and the till's rows --------------------------------
@@ -190,7 +255,7 @@ try:
                   (central.stderr, mine.stdout[-600:], central.stdout[-600:]))
         resellers = posintent("--db", url, "report", "resellers").stdout
         check("the chain's reseller report shows the checks' outcomes",
-              "invalid" in resellers and "WAPI" + good[2:] in resellers
+              "invalid" in resellers and "OLD" + good[2:] in resellers
               and "WAPI" + later[2:] in resellers, resellers)
 
         # -- 4. tampering with a verification on the server ----------------------------------
@@ -239,7 +304,7 @@ try:
                 " UPDATE posintent.schema_version SET version = 5", check=False)
         n = pg.query(old, "SELECT count(*) FROM posintent.journal"
                      " WHERE kind = 'verification'")
-        check("the schema-5 server holds the verification entries", n == [["5"]], n)
+        check("the schema-5 server holds the verification entries", n == [["6"]], n)
         r = posintent("--db", db, "sync", "--to", old)
         check("sync to the schema-5 server exits 0", r.returncode == 0, r.stdout + r.stderr)
         v = pg.query(old, "SELECT version FROM posintent.schema_version")
@@ -250,6 +315,91 @@ try:
         central_verify(old, "the upgraded server")
         sync(db, old)
         check("a further sync ships nothing", server_rows(old) == want, server_rows(old))
+
+        # -- 6. erase --account: the register's name and address go too --------------------
+        digits = good[2:]
+        gone = [f"TRADER {digits}", f"CITY {digits}", OLD_NAME, OLD_ADDRESS]
+        kept = f"TRADER {later[2:]}"
+        con = sqlite3.connect(db)
+        for what, sql in (("an outcome", "UPDATE verifications SET outcome = 'invalid'"),
+                          ("a name replaced", "UPDATE verifications SET name = 'X'"),
+                          ("a row deleted", "DELETE FROM verifications")):
+            try:
+                con.execute(sql + f" WHERE number = '{good}'")
+                ok = False
+            except sqlite3.DatabaseError as e:
+                ok = "append-only" in str(e)
+            check(f"the till's trigger refuses {what}", ok)
+        con.rollback()
+        con.close()
+        for t in gone:
+            check(f"before the erasure the till holds {t!r}", file_holds(db, t), t)
+        check("before the erasure the server holds the name", server_holds(url, gone[0]) > 0)
+        r = posintent("--db", db, "erase", "--account", "B0")
+        check("erase --account B0", r.returncode == 0 and
+              "in 2 online checks" in r.stdout, r.stdout + r.stderr)
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        left = con.execute("SELECT count(*) FROM verifications WHERE number = ? AND"
+                           " (name IS NOT NULL OR address IS NOT NULL)", (good,)).fetchone()
+        other = con.execute("SELECT count(*) FROM verifications WHERE number <> ? AND"
+                            " name IS NOT NULL", (good,)).fetchone()
+        salts = con.execute("SELECT count(*) FROM salts WHERE sale_id = 0 AND"
+                            " field LIKE 'verification%'").fetchone()
+        con.close()
+        check("the account's checks hold no name or address", left == (0,), left)
+        check("other numbers' checks keep theirs", other[0] >= 3, other)
+        n_checks = sum(1 for r in till_rows(db) if r[1] != good and r[12])
+        check("their salts are kept, the erased ones dropped", salts[0] >= n_checks,
+              (salts, n_checks))
+        for t in gone:
+            check(f"{t!r} is in no byte of the .db, -wal or -shm", not file_holds(db, t),
+                  file_holds(db, t))
+        check("another number's name is kept", file_holds(db, kept))
+        r = posintent("--db", db, "verify")
+        check("posintent verify passes after the erasure (formats 1 and 2)",
+              r.returncode == 0, r.stdout + r.stderr)
+        sync(db, url)
+        for t in gone:
+            check(f"{t!r} is in no row on the server", server_holds(url, t) == 0,
+                  server_holds(url, t))
+        check("another number's name is kept on the server", server_holds(url, kept) > 0)
+        p = pg.psql(url, "SELECT count(*) FROM posintent.salts WHERE sale_id = 0",
+                    check=False)
+        check("the server holds the till's verification salts",
+              p.stdout.strip() == str(salts[0]), (p.stdout, salts))
+        central_verify(url, "after erase --account")
+        p = pg.psql(url, "UPDATE posintent.verifications SET name = 'Someone'"
+                    f" WHERE number = '{good}'", check=False)
+        r = posintent("--db", url, "verify")
+        check("an erased name put back on the server fails central verify",
+              r.returncode == 1 and "verification" in r.stdout, r.stdout + r.stderr)
+
+        # -- 7. a till of schema 11: its trigger refused every update -------------------------
+        u = os.path.join(tmp, "u.db")
+        ring(man, u, [{"type": "ping"}])
+        con = sqlite3.connect(u)
+        con.executescript(
+            "DROP TRIGGER verifications_no_update;"
+            "CREATE TRIGGER verifications_no_update BEFORE UPDATE ON verifications"
+            " BEGIN SELECT RAISE(ABORT, 'verifications are append-only'); END;"
+            "PRAGMA user_version=11;")
+        con.close()
+        append_v1_check(u, good, OLD_NAME, OLD_ADDRESS, "2026-12-01T09:00:00Z")
+        ring(man, u, [{"type": "ping"}])
+        con = sqlite3.connect(u)
+        ver = con.execute("PRAGMA user_version").fetchone()[0]
+        con.close()
+        check("the plugin migrates it to schema 12", ver == 12, ver)
+        r = posintent("--db", u, "account", "add", "P1", "--name", "Sole Trader",
+                      "--kind", "business", "--vat", good)
+        check("account add", r.returncode == 0, r.stdout + r.stderr)
+        r = posintent("--db", u, "erase", "--account", "P1")
+        check("erase --account of a format-1 check after the upgrade",
+              r.returncode == 0 and "in 1 online check " in r.stdout, r.stdout + r.stderr)
+        check("its name and address are gone from the files",
+              not file_holds(u, OLD_NAME) and not file_holds(u, OLD_ADDRESS))
+        r = posintent("--db", u, "verify")
+        check("and it verifies", r.returncode == 0, r.stdout + r.stderr)
 finally:
     srv.close()
 
